@@ -1,0 +1,48 @@
+"""Runtime settings of one server process, read from the environment and run.py's flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    redis_url: str
+    data_dir: Path = Path("var")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Base of the links handed to participants (join_url); defaults to http://host:port.
+    public_url: str | None = None
+    # Plain admin token from PHONGHOP_ADMIN_TOKEN; when None the one stored in Redis is used.
+    admin_token: str | None = None
+    # Outbound frames a connection may have queued before it is closed as a slow consumer.
+    max_queue: int = 1024
+    # Events a resuming client may be behind before it gets a snapshot instead of a replay.
+    max_replay: int = 1000
+    # Coalesced counters (quorum, votes cast) go out at most this often, in seconds.
+    coalesce_interval: float = 0.25
+    # Lifetime of join tokens, in seconds (a congress runs for days).
+    token_ttl: int = 14 * 24 * 3600
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        env = os.environ
+        values: dict[str, object] = {
+            "redis_url": env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "data_dir": Path(env.get("PHONGHOP_DATA_DIR", "var")),
+            "host": env.get("HOST", "127.0.0.1"),
+            "port": int(env.get("PORT", "8000")),
+            "public_url": env.get("PHONGHOP_PUBLIC_URL") or None,
+            "admin_token": env.get("PHONGHOP_ADMIN_TOKEN") or None,
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
