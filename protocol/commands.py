@@ -1,0 +1,52 @@
+"""Every command kind a client may send, with the fields of its body.
+
+Feature areas keep their schemas in their own module; this table joins them. A kind missing
+here is answered with ``unknown_kind``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from protocol.schema import Field, Schema, validate
+
+_OPT_TEXT = Field("str", required=False, max_len=2000)
+
+MEETING: dict[str, Schema] = {
+    "meeting.open": {},
+    "meeting.adjourn": {"reason": _OPT_TEXT},
+    "meeting.resume": {},
+    "meeting.close": {},
+    "meeting.update": {
+        "title": Field("str", required=False, max_len=500),
+        "title_en": Field("str", required=False, max_len=500),
+        "place": Field("str", required=False, max_len=500),
+        "quorum": Field("str", required=False, max_len=200),
+    },
+}
+
+_PARTICIPANT_FIELDS = {
+    "full_name": Field("str", required=False, max_len=200),
+    "role": Field("str", required=False, choices=("chair", "secretary", "delegate", "screen", "observer")),
+    "delegation": Field("str", required=False, max_len=200),
+    "title": Field("str", required=False, max_len=200),
+    "seat": Field("str", required=False, max_len=200),
+    "weight": Field("str", required=False, max_len=20),
+}
+
+ROSTER: dict[str, Schema] = {
+    "participant.add": {"id": Field("str", max_len=32), **_PARTICIPANT_FIELDS},
+    "participant.update": {"id": Field("str", max_len=32), **_PARTICIPANT_FIELDS},
+    "participant.remove": {"id": Field("str", max_len=32)},
+}
+
+COMMANDS: dict[str, Schema] = {**MEETING, **ROSTER}
+
+
+def validate_command(kind: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The body, checked against its kind; raises ProtocolError otherwise."""
+    return validate(kind, body, COMMANDS)
+
+
+__all__ = ["COMMANDS", "Field", "validate_command"]

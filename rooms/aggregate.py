@@ -1,0 +1,115 @@
+"""The meeting aggregate: one decide and one evolve over every feature's tables, plus who may
+send which command and which audience sees which event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from rooms import meeting, roster
+from rooms.model import ALL_ROLES, STAFF, Command, Event, Rejected, Role
+from rooms.state import MeetingState
+
+Decider = Callable[[MeetingState, Command, int], list[Event]]
+Evolver = Callable[[MeetingState, Event], MeetingState]
+
+DECIDERS: dict[str, Decider] = {**meeting.DECIDERS, **roster.DECIDERS}
+EVOLVERS: dict[str, Evolver] = {**meeting.EVOLVERS, **roster.EVOLVERS}
+PERMISSIONS: dict[str, frozenset[Role]] = {**meeting.PERMISSIONS, **roster.PERMISSIONS}
+
+# Who sees an event in the live stream; unlisted kinds are seen by everyone. Staff see all.
+AUDIENCES: dict[str, frozenset[Role]] = {
+    "roster.imported": STAFF,
+    "participant.added": STAFF,
+    "participant.updated": STAFF,
+    "participant.removed": STAFF,
+}
+
+
+def decide_create(meeting_id: str, cmd: Command, now: int) -> list[Event]:
+    if not cmd.actor.is_admin:
+        raise Rejected("forbidden", "only the administrator creates meetings")
+    return meeting.decide_create(meeting_id, cmd, now)
+
+
+def decide(state: MeetingState, cmd: Command, now: int) -> list[Event]:
+    """The events a command causes, or Rejected; the state is never changed here."""
+    decider = DECIDERS.get(cmd.kind)
+    if decider is None:
+        raise Rejected("unknown_kind", f"unknown command kind {cmd.kind!r}")
+    authorize(state, cmd)
+    return decider(state, cmd, now)
+
+
+def authorize(state: MeetingState, cmd: Command) -> None:
+    if cmd.actor.is_admin:
+        return
+    allowed = PERMISSIONS.get(cmd.kind, frozenset())
+    participant = state.participants.get(cmd.actor.participant_id)
+    if participant is None:
+        raise Rejected("forbidden", "you are not on this meeting's roster")
+    if participant.role not in allowed:
+        raise Rejected(
+            "forbidden",
+            f"a {participant.role.value} may not send '{cmd.kind}'",
+            role=participant.role.value,
+        )
+
+
+def evolve(state: MeetingState | None, event: Event, seq: int = 0) -> MeetingState:
+    """Fold one event; ``seq`` is its log position (0 when folding outside the log)."""
+    from dataclasses import replace
+
+    if event.kind == "meeting.created":
+        new = meeting.evolve_created(state, event)
+    else:
+        if state is None:
+            raise ValueError(f"event {event.kind} before meeting.created")
+        evolver = EVOLVERS.get(event.kind)
+        if evolver is None:
+            raise ValueError(f"no evolver for event kind {event.kind!r}")
+        new = evolver(state, event)
+    return replace(new, seq=seq) if seq else new
+
+
+def fold(events: Iterable[Event]) -> MeetingState:
+    state: MeetingState | None = None
+    for seq, event in enumerate(events, start=1):
+        state = evolve(state, event, seq)
+    if state is None:
+        raise ValueError("no events")
+    return state
+
+
+def audience(event_kind: str) -> frozenset[Role]:
+    return AUDIENCES.get(event_kind, ALL_ROLES)
+
+
+def project(event: Event, role: Role) -> Mapping[str, Any] | None:
+    """The event body as ``role`` sees it, or None when that role does not see it."""
+    if role not in audience(event.kind):
+        return None
+    return event.body
+
+
+def snapshot(state: MeetingState, role: Role, participant_id: str) -> dict[str, Any]:
+    """The state a client of ``role`` starts from (JSON-able)."""
+    me = state.participants.get(participant_id)
+    out: dict[str, Any] = {
+        "id": state.id,
+        "info": state.info.to_dict(),
+        "status": state.status.value,
+        "seq": state.seq,
+        "me": me.to_dict() if me else None,
+        "counts": _counts(state),
+    }
+    if role in STAFF:
+        out["participants"] = [p.to_dict() for p in state.participants.values()]
+    return out
+
+
+def _counts(state: MeetingState) -> dict[str, int]:
+    counts = {r.value: 0 for r in Role}
+    for p in state.participants.values():
+        counts[p.role.value] += 1
+    return counts

@@ -1,0 +1,87 @@
+"""Creating a meeting, its details, and its lifecycle commands."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from rooms.lifecycle import EVENT_STATUS, transition
+from rooms.model import STAFF, Command, Event, MeetingInfo, Rejected, Role, nfc
+from rooms.state import MeetingState
+
+_INFO_FIELDS = ("title", "title_en", "place", "organisation", "timezone", "starts", "ends", "quorum")
+
+
+def decide_create(meeting_id: str, cmd: Command, now: int) -> list[Event]:
+    info = _info_from(cmd.body)
+    if not info["title"].strip():
+        raise Rejected("invalid", "a meeting needs a title")
+    return [Event("meeting.created", {"id": meeting_id, **info}, cmd.actor.participant_id, now)]
+
+
+def _info_from(body: dict[str, Any] | Any) -> dict[str, Any]:
+    info: dict[str, Any] = {}
+    for name in _INFO_FIELDS:
+        if name in body and body[name] is not None:
+            value = body[name]
+            if not isinstance(value, str) or len(value) > 500:
+                raise Rejected("invalid", f"'{name}' must be a text of at most 500 characters")
+            info[name] = nfc(value.strip())
+    info.setdefault("title", "")
+    settings = body.get("settings", {}) if hasattr(body, "get") else {}
+    if not isinstance(settings, dict):
+        raise Rejected("invalid", "'settings' must be a map")
+    info["settings"] = settings
+    return info
+
+
+def evolve_created(_state: MeetingState | None, event: Event) -> MeetingState:
+    body = event.body
+    info = MeetingInfo(
+        **{k: body[k] for k in _INFO_FIELDS if k in body},
+        settings=dict(body.get("settings", {})),
+    )
+    return MeetingState(id=body["id"], info=info, created_at=event.at)
+
+
+def decide_lifecycle(state: MeetingState, cmd: Command, now: int) -> list[Event]:
+    event_kind, _ = transition(state.status, cmd.kind)
+    return [Event(event_kind, dict(cmd.body), cmd.actor.participant_id, now)]
+
+
+def evolve_lifecycle(state: MeetingState, event: Event) -> MeetingState:
+    status = EVENT_STATUS[event.kind]
+    return replace(state, status=status, history=(*state.history, (status.value, event.at)))
+
+
+def decide_update(state: MeetingState, cmd: Command, now: int) -> list[Event]:
+    changes = {k: v for k, v in _info_from(cmd.body).items() if k != "settings" or v}
+    if changes.get("title") == "":
+        changes.pop("title")
+    current = state.info.to_dict()
+    changes = {k: v for k, v in changes.items() if current.get(k) != v}
+    if not changes:
+        return []
+    return [Event("meeting.updated", changes, cmd.actor.participant_id, now)]
+
+
+def evolve_updated(state: MeetingState, event: Event) -> MeetingState:
+    settings = {**state.info.settings, **event.body.get("settings", {})}
+    fields = {k: v for k, v in event.body.items() if k in _INFO_FIELDS}
+    return replace(state, info=replace(state.info, **fields, settings=settings))
+
+
+LIFECYCLE_COMMANDS = ("meeting.open", "meeting.adjourn", "meeting.resume", "meeting.close")
+
+DECIDERS = {
+    **{kind: decide_lifecycle for kind in LIFECYCLE_COMMANDS},
+    "meeting.update": decide_update,
+}
+EVOLVERS = {
+    **{kind: evolve_lifecycle for kind in EVENT_STATUS},
+    "meeting.updated": evolve_updated,
+}
+PERMISSIONS = {
+    **{kind: frozenset({Role.CHAIR}) for kind in LIFECYCLE_COMMANDS},
+    "meeting.update": STAFF,
+}

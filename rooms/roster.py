@@ -1,0 +1,230 @@
+"""The roster: CSV import (all rows or none), participant add/update/remove.
+
+CSV columns follow data/roster.csv: code, full_name, delegation, title, seat, weight, role.
+Header names may also be Vietnamese (mã, họ và tên, đoàn, chức vụ, ghế, trọng số, vai trò).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from rooms.model import STAFF, Command, Event, Participant, Rejected, Role, nfc
+from rooms.state import MeetingState
+
+MAX_ROSTER = 10_000
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
+
+_HEADER_ALIASES: Mapping[str, str] = {
+    "code": "code", "mã": "code", "ma": "code", "mã đại biểu": "code", "id": "code",
+    "full_name": "full_name", "name": "full_name", "họ và tên": "full_name", "họ tên": "full_name",
+    "delegation": "delegation", "đoàn": "delegation", "đơn vị": "delegation",
+    "title": "title", "chức vụ": "title",
+    "seat": "seat", "ghế": "seat", "số ghế": "seat",
+    "weight": "weight", "trọng số": "weight",
+    "role": "role", "vai trò": "role",
+}
+_ROLE_ALIASES: Mapping[str, Role] = {
+    "chair": Role.CHAIR, "chủ tọa": Role.CHAIR, "chủ toạ": Role.CHAIR,
+    "secretary": Role.SECRETARY, "thư ký": Role.SECRETARY,
+    "delegate": Role.DELEGATE, "đại biểu": Role.DELEGATE, "": Role.DELEGATE,
+    "observer": Role.OBSERVER, "khách mời": Role.OBSERVER, "quan sát viên": Role.OBSERVER,
+    "screen": Role.SCREEN, "màn hình": Role.SCREEN,
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # 1-based line number in the file, header = 1
+    message: str
+
+
+class RosterError(Exception):
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("; ".join(f"row {e.row}: {e.message}" for e in errors[:20]))
+        self.errors = errors
+
+
+def parse_roster_csv(data: bytes | str) -> list[Participant]:
+    """Every row or none: any bad row raises RosterError listing all bad rows."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise RosterError([RowError(0, f"not UTF-8 text ({exc.reason})")]) from None
+    else:
+        text = data.removeprefix("\ufeff")
+    text = nfc(text)
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise RosterError([RowError(1, "empty file: a header row is required")])
+    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = [_HEADER_ALIASES.get(h.strip().lower()) for h in next(reader)]
+    errors: list[RowError] = []
+    for required in ("code", "full_name"):
+        if required not in header:
+            errors.append(RowError(1, f"missing column '{required}'"))
+    if errors:
+        raise RosterError(errors)
+    participants: list[Participant] = []
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            errors.append(RowError(line, f"{len(row)} fields, expected {len(header)}"))
+            continue
+        values = {name: cell.strip() for name, cell in zip(header, row, strict=True) if name}
+        try:
+            participant = participant_from_values(values)
+        except ValueError as exc:
+            errors.append(RowError(line, str(exc)))
+            continue
+        if participant.id in seen:
+            errors.append(RowError(line, f"code {participant.id} repeats row {seen[participant.id]}"))
+            continue
+        seen[participant.id] = line
+        participants.append(participant)
+    if len(participants) > MAX_ROSTER:
+        errors.append(RowError(0, f"more than {MAX_ROSTER} participants"))
+    if errors:
+        raise RosterError(errors)
+    if not participants:
+        raise RosterError([RowError(2, "no participants in the file")])
+    return participants
+
+
+def participant_from_values(values: Mapping[str, Any]) -> Participant:
+    code = str(values.get("code", "")).strip()
+    if not ID_PATTERN.match(code):
+        raise ValueError(f"code {code!r} must be 1-32 letters, digits, '.', '_' or '-'")
+    name = nfc(str(values.get("full_name", "")).strip())
+    if not name or len(name) > 200:
+        raise ValueError("full_name is required (at most 200 characters)")
+    role_text = str(values.get("role", "")).strip().lower()
+    role = _ROLE_ALIASES.get(role_text)
+    if role is None:
+        raise ValueError(f"unknown role {role_text!r}")
+    weight_text = str(values.get("weight", "") or "1").strip().replace(",", ".")
+    try:
+        weight = Decimal(weight_text)
+    except InvalidOperation:
+        raise ValueError(f"weight {weight_text!r} is not a number") from None
+    if not weight.is_finite() or weight < 0 or weight > 1_000_000:
+        raise ValueError(f"weight {weight_text!r} must be between 0 and 1000000")
+    fields = {k: nfc(str(values.get(k, "")).strip()) for k in ("delegation", "title", "seat")}
+    for key, value in fields.items():
+        if len(value) > 200:
+            raise ValueError(f"{key} is longer than 200 characters")
+    return Participant(
+        id=code, full_name=name, role=role, weight=_plain(weight), **fields
+    )
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+# ---- commands and events -----------------------------------------------------------------
+
+
+def decide_import(state: MeetingState, cmd: Command, now: int) -> list[Event]:
+    rows = cmd.body["participants"]
+    participants = []
+    for index, row in enumerate(rows, start=1):
+        try:
+            participants.append(participant_from_values(row))
+        except ValueError as exc:
+            raise Rejected("invalid", f"participant {index}: {exc}", row=index) from None
+    ids = [p.id for p in participants]
+    if len(set(ids)) != len(ids):
+        raise Rejected("invalid", "participant codes repeat")
+    if len(set(ids) | set(state.participants)) > MAX_ROSTER:
+        raise Rejected("invalid", f"a meeting has at most {MAX_ROSTER} participants")
+    return [
+        Event(
+            "roster.imported",
+            {"participants": [p.to_dict() for p in participants]},
+            cmd.actor.participant_id,
+            now,
+        )
+    ]
+
+
+def decide_add(state: MeetingState, cmd: Command, now: int) -> list[Event]:
+    participant = _participant_or_reject(cmd.body)
+    if participant.id in state.participants:
+        raise Rejected("duplicate", f"participant {participant.id} exists", id=participant.id)
+    return [Event("participant.added", participant.to_dict(), cmd.actor.participant_id, now)]
+
+
+def decide_update(state: MeetingState, cmd: Command, now: int) -> list[Event]:
+    current = state.participants.get(cmd.body["id"])
+    if current is None:
+        raise Rejected("not_found", f"no participant {cmd.body['id']}", id=cmd.body["id"])
+    merged = {**current.to_dict(), **cmd.body}
+    merged["code"] = merged["id"]
+    participant = _participant_or_reject(merged)
+    if participant == current:
+        return []
+    return [Event("participant.updated", participant.to_dict(), cmd.actor.participant_id, now)]
+
+
+def decide_remove(state: MeetingState, cmd: Command, now: int) -> list[Event]:
+    pid = cmd.body["id"]
+    if pid not in state.participants:
+        raise Rejected("not_found", f"no participant {pid}", id=pid)
+    if cmd.actor.participant_id == pid:
+        raise Rejected("invalid", "a participant cannot remove themselves")
+    return [Event("participant.removed", {"id": pid}, cmd.actor.participant_id, now)]
+
+
+def _participant_or_reject(body: Mapping[str, Any]) -> Participant:
+    values = dict(body)
+    values.setdefault("code", values.get("id", ""))
+    try:
+        return participant_from_values(values)
+    except ValueError as exc:
+        raise Rejected("invalid", str(exc)) from None
+
+
+def evolve_imported(state: MeetingState, event: Event) -> MeetingState:
+    participants = dict(state.participants)
+    for row in event.body["participants"]:
+        participant = Participant.from_dict(row)
+        participants[participant.id] = participant
+    return replace(state, participants=participants)
+
+
+def evolve_added(state: MeetingState, event: Event) -> MeetingState:
+    participant = Participant.from_dict(event.body)
+    return replace(state, participants={**state.participants, participant.id: participant})
+
+
+def evolve_removed(state: MeetingState, event: Event) -> MeetingState:
+    participants = dict(state.participants)
+    participants.pop(event.body["id"], None)
+    return replace(state, participants=participants)
+
+
+DECIDERS = {
+    "roster.import": decide_import,
+    "participant.add": decide_add,
+    "participant.update": decide_update,
+    "participant.remove": decide_remove,
+}
+EVOLVERS = {
+    "roster.imported": evolve_imported,
+    "participant.added": evolve_added,
+    "participant.updated": evolve_added,
+    "participant.removed": evolve_removed,
+}
+PERMISSIONS = {kind: STAFF for kind in DECIDERS}

@@ -1,0 +1,22 @@
+"""The meeting aggregate's state: everything the rules need, rebuilt by folding the log."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from rooms.lifecycle import Status
+from rooms.model import MeetingInfo, Participant
+
+
+@dataclass(frozen=True)
+class MeetingState:
+    id: str
+    info: MeetingInfo
+    status: Status = Status.SCHEDULED
+    # The last log seq folded into this state; 0 for a state that has no events yet.
+    seq: int = 0
+    created_at: int = 0
+    participants: Mapping[str, Participant] = field(default_factory=dict)
+    # (status, at) each time the status changed, for the minutes.
+    history: tuple[tuple[str, int], ...] = ()

@@ -1,0 +1,263 @@
+"""The HTTP JSON API (documented in docs/api.md, served as OpenAPI at /openapi.json)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from protocol.errors import ProtocolError
+from protocol.commands import validate_command
+from protocol.canonical import GENESIS
+from rooms.model import STAFF, Actor, Role
+from rooms.roster import RosterError, parse_roster_csv
+from server.commands import Outcome
+from server.errors import ApiError
+from server.http_auth import require_actor, require_admin
+from server.runtime import Runtime
+
+MAX_JSON_BODY = 1024 * 1024
+MAX_ROSTER_BODY = 5 * 1024 * 1024
+
+_STATUS = {
+    "not_found": 404, "forbidden": 403, "invalid_state": 409, "conflict": 409, "duplicate": 409,
+    "invalid": 422, "rate_limited": 429, "unavailable": 503, "unknown_kind": 400,
+}
+
+
+def runtime(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise ApiError(413, "too_large", f"body larger than {limit} bytes")
+    data = b""
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > limit:
+            raise ApiError(413, "too_large", f"body larger than {limit} bytes")
+    return data
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    raw = await read_body(request, MAX_JSON_BODY)
+    try:
+        data = json.loads(raw or b"{}")
+    except ValueError as exc:
+        raise ApiError(400, "malformed", f"body is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "malformed", "body must be a JSON object")
+    return data
+
+
+def outcome_response(outcome: Outcome, ok_status: int = 200) -> JSONResponse:
+    if outcome.ok:
+        return JSONResponse({"ok": True, "seq": outcome.seq, "result": outcome.result}, ok_status)
+    raise ApiError(_STATUS.get(outcome.code, 400), outcome.code, outcome.message, **outcome.details)
+
+
+async def meeting_state(request: Request, meeting_id: str) -> Any:
+    hub = await runtime(request).hubs.get(meeting_id)
+    if hub is None or hub.state is None:
+        raise ApiError(404, "not_found", f"no meeting {meeting_id}")
+    return hub
+
+
+# ---- endpoints -----------------------------------------------------------------------------
+
+
+async def create_meeting(request: Request) -> JSONResponse:
+    actor = await require_admin(request)
+    body = await read_json(request)
+    unknown = set(body) - {"title", "title_en", "place", "organisation", "timezone", "starts",
+                           "ends", "quorum", "settings"}
+    if unknown:
+        raise ApiError(422, "bad_field", f"unknown field(s): {', '.join(sorted(unknown))}")
+    if not isinstance(body.get("title"), str) or not body["title"].strip():
+        raise ApiError(422, "bad_field", "'title' is required")
+    from rooms.model import Rejected
+
+    try:
+        meeting_id = await runtime(request).commands.create_meeting(body, actor)
+    except Rejected as rej:
+        raise ApiError(422, rej.code, rej.message) from None
+    return JSONResponse({"id": meeting_id}, status_code=201)
+
+
+async def list_meetings(request: Request) -> JSONResponse:
+    await require_admin(request)
+    rt = runtime(request)
+    out = []
+    for meeting_id in await rt.store.meeting_ids():
+        hub = await rt.hubs.get(meeting_id)
+        if hub is not None and hub.state is not None:
+            out.append(_summary(hub))
+    return JSONResponse({"meetings": out})
+
+
+def _summary(hub: Any) -> dict[str, Any]:
+    state = hub.state
+    counts: dict[str, int] = {}
+    for p in state.participants.values():
+        counts[p.role.value] = counts.get(p.role.value, 0) + 1
+    return {
+        "id": state.id,
+        **state.info.to_dict(),
+        "status": state.status.value,
+        "epoch": hub.epoch,
+        "seq": hub.seq,
+        "participants": counts,
+    }
+
+
+async def get_meeting(request: Request) -> JSONResponse:
+    meeting_id = request.path_params["meeting_id"]
+    await require_actor(request, meeting_id)
+    hub = await meeting_state(request, meeting_id)
+    return JSONResponse(_summary(hub))
+
+
+async def import_roster(request: Request) -> JSONResponse:
+    meeting_id = request.path_params["meeting_id"]
+    actor = await require_actor(request, meeting_id, STAFF)
+    await meeting_state(request, meeting_id)
+    data = await read_body(request, MAX_ROSTER_BODY)
+    try:
+        participants = parse_roster_csv(data)
+    except RosterError as exc:
+        raise ApiError(
+            422,
+            "invalid_roster",
+            f"{len(exc.errors)} bad row(s); nothing was imported",
+            rows=[{"row": e.row, "message": e.message} for e in exc.errors],
+        ) from None
+    rows = [{**p.to_dict(), "code": p.id} for p in participants]
+    outcome = await runtime(request).commands.execute(
+        meeting_id, actor, "roster.import", {"participants": rows}
+    )
+    if not outcome.ok:
+        return outcome_response(outcome)
+    return JSONResponse({"imported": len(participants), "seq": outcome.seq})
+
+
+async def list_participants(request: Request) -> JSONResponse:
+    meeting_id = request.path_params["meeting_id"]
+    await require_actor(request, meeting_id, STAFF)
+    hub = await meeting_state(request, meeting_id)
+    rt = runtime(request)
+    expires = _token_expiry(rt)
+    out = []
+    for p in hub.state.participants.values():
+        token = rt.signer.issue(meeting_id, p.id, p.role, expires)
+        out.append({**p.to_dict(), "join_url": f"{rt.settings.base_url}/j/{token}"})
+    return JSONResponse({"participants": out})
+
+
+def _token_expiry(rt: Runtime) -> int:
+    # Rounded to the day, so repeated listings hand out the same links.
+    now = int(time.time())
+    return (now + rt.settings.token_ttl) // 86400 * 86400
+
+
+async def add_participant(request: Request) -> JSONResponse:
+    meeting_id = request.path_params["meeting_id"]
+    actor = await require_actor(request, meeting_id, STAFF)
+    body = await read_json(request)
+    return await _command(request, meeting_id, actor, "participant.add", body, 201)
+
+
+async def post_command(request: Request) -> JSONResponse:
+    meeting_id = request.path_params["meeting_id"]
+    actor = await require_actor(request, meeting_id)
+    body = await read_json(request)
+    kind = body.get("kind")
+    if not isinstance(kind, str):
+        raise ApiError(422, "bad_field", "'kind' is required")
+    command_id = body.get("id")
+    if command_id is not None and (not isinstance(command_id, str) or not 0 < len(command_id) <= 64):
+        raise ApiError(422, "bad_field", "'id' must be a string of 1-64 characters")
+    args = body.get("body", {})
+    try:
+        args = validate_command(kind, args if isinstance(args, dict) else {"": args})
+    except ProtocolError as exc:
+        raise ApiError(400 if exc.code == "unknown_kind" else 422, exc.code, exc.message) from None
+    outcome = await runtime(request).commands.execute(meeting_id, actor, kind, args, command_id)
+    return outcome_response(outcome)
+
+
+async def _command(
+    request: Request, meeting_id: str, actor: Actor, kind: str, body: dict[str, Any], ok: int
+) -> JSONResponse:
+    try:
+        args = validate_command(kind, body)
+    except ProtocolError as exc:
+        raise ApiError(422, exc.code, exc.message) from None
+    outcome = await runtime(request).commands.execute(meeting_id, actor, kind, args)
+    return outcome_response(outcome, ok)
+
+
+async def export_log(request: Request) -> JSONResponse:
+    meeting_id = request.path_params["meeting_id"]
+    await require_actor(request, meeting_id, STAFF)
+    hub = await meeting_state(request, meeting_id)
+    rt = runtime(request)
+    entries = await rt.store.read_log(meeting_id)
+    return JSONResponse(
+        {
+            "meeting": meeting_id,
+            "epoch": hub.epoch,
+            "genesis": GENESIS,
+            "hash_algorithm": "sha256-chain-v1",
+            "events": [
+                {"seq": e.seq, **e.event.to_dict(), "hash": e.hash} for e in entries
+            ],
+            "final_hash": entries[-1].hash if entries else GENESIS,
+        }
+    )
+
+
+async def healthz(request: Request) -> JSONResponse:
+    rt = runtime(request)
+    try:
+        started = time.perf_counter()
+        await rt.redis.ping()
+        latency = (time.perf_counter() - started) * 1000
+    except Exception as exc:
+        return JSONResponse(
+            {"status": "unavailable", "redis": "down", "error": str(exc)[:200]}, status_code=503
+        )
+    return JSONResponse(
+        {
+            "status": "ok",
+            "redis": "ok",
+            "redis_latency_ms": round(latency, 2),
+            "connections": int(rt.metrics.gauges["phonghop_connections"]),
+            "version": "0.1.0",
+        }
+    )
+
+
+async def metrics(request: Request) -> Response:
+    return Response(runtime(request).metrics.render(), media_type="text/plain; version=0.0.4")
+
+
+ROUTES = [
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/metrics", metrics, methods=["GET"]),
+    Route("/api/meetings", create_meeting, methods=["POST"]),
+    Route("/api/meetings", list_meetings, methods=["GET"]),
+    Route("/api/meetings/{meeting_id}", get_meeting, methods=["GET"]),
+    Route("/api/meetings/{meeting_id}/roster", import_roster, methods=["POST"]),
+    Route("/api/meetings/{meeting_id}/participants", list_participants, methods=["GET"]),
+    Route("/api/meetings/{meeting_id}/participants", add_participant, methods=["POST"]),
+    Route("/api/meetings/{meeting_id}/commands", post_command, methods=["POST"]),
+    Route("/api/meetings/{meeting_id}/log.json", export_log, methods=["GET"]),
+]
+_ = Role

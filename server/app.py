@@ -1,0 +1,91 @@
+"""The Starlette application: HTTP API, WebSocket endpoint, web views, lifespan resources."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import redis.asyncio as aioredis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route, WebSocketRoute
+
+from server import api, openapi
+from server.auth import ensure_admin_token, load_signer
+from server.commands import CommandService, Services
+from server.config import Settings
+from server.errors import ApiError, api_error_handler
+from server.hubs import Hubs
+from server.metrics import Metrics
+from server.runtime import Runtime
+from server.store import Store
+from server.ws import websocket_endpoint
+
+log = logging.getLogger("phonghop")
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "clients" / "web"
+
+
+def redis_client(url: str) -> aioredis.Redis:
+    return aioredis.Redis.from_url(url, health_check_interval=10, socket_keepalive=True)
+
+
+async def bootstrap(settings: Settings) -> str | None:
+    """One-time setup before serving: the admin token (returned when newly generated)."""
+    client = redis_client(settings.redis_url)
+    try:
+        return await ensure_admin_token(client, settings.admin_token, settings.data_dir)
+    finally:
+        await client.aclose()
+
+
+async def build_runtime(settings: Settings) -> Runtime:
+    client = redis_client(settings.redis_url)
+    store = Store(client)
+    metrics = Metrics()
+    hubs = Hubs(
+        store, metrics, max_replay=settings.max_replay, coalesce_interval=settings.coalesce_interval
+    )
+    services = Services(store, hubs, metrics)
+    signer = await load_signer(client)
+    await ensure_admin_token(client, settings.admin_token, settings.data_dir)
+    return Runtime(
+        settings=settings, redis=client, store=store, hubs=hubs, metrics=metrics, signer=signer,
+        commands=CommandService(services), services=services,
+    )
+
+
+def create_app(settings: Settings) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        rt = await build_runtime(settings)
+        app.state.runtime = rt
+        await rt.hubs.start()
+        try:
+            yield
+        finally:
+            await rt.hubs.stop()
+            await rt.redis.aclose()
+
+    async def join(request: Request) -> Response:
+        token = request.path_params["token"]
+        return RedirectResponse(f"/app/?t={token}", status_code=302)
+
+    async def openapi_json(_request: Request) -> JSONResponse:
+        return JSONResponse(openapi.SPEC)
+
+    routes = [
+        *api.ROUTES,
+        Route("/openapi.json", openapi_json, methods=["GET"]),
+        Route("/j/{token}", join, methods=["GET"]),
+        WebSocketRoute("/ws/{meeting_id}", websocket_endpoint),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={ApiError: api_error_handler},
+    )
+    return app

@@ -1,0 +1,53 @@
+"""Who is calling an HTTP endpoint: the admin (bearer admin token) or a participant (bearer
+join token of that meeting)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from starlette.requests import Request
+
+from rooms.model import Actor, Role
+from server.auth import TokenError, check_admin
+from server.errors import ApiError
+from server.runtime import Runtime
+
+
+def bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        token = request.query_params.get("token", "")
+        if not token:
+            raise ApiError(401, "unauthenticated", "Authorization: Bearer <token> is required")
+    return token.strip()
+
+
+async def require_admin(request: Request) -> Actor:
+    rt: Runtime = request.app.state.runtime
+    if not await check_admin(rt.redis, bearer(request)):
+        raise ApiError(403, "forbidden", "the admin token is required")
+    return Actor.admin()
+
+
+async def require_actor(
+    request: Request, meeting_id: str, roles: Iterable[Role] | None = None
+) -> Actor:
+    """The admin, or a participant of ``meeting_id`` whose role is in ``roles`` (any if None)."""
+    rt: Runtime = request.app.state.runtime
+    token = bearer(request)
+    if await check_admin(rt.redis, token):
+        return Actor.admin()
+    try:
+        claims = rt.signer.verify(token, int(time.time()), meeting_id)
+    except TokenError as exc:
+        status = 403 if exc.code == "wrong_meeting" else 401
+        raise ApiError(status, exc.code, exc.message) from None
+    hub = await rt.hubs.get(meeting_id)
+    participant = hub.state.participants.get(claims.participant_id) if hub and hub.state else None
+    if participant is None or participant.role != claims.role:
+        raise ApiError(403, "forbidden", "this participant is not on the roster")
+    if roles is not None and participant.role not in set(roles):
+        raise ApiError(403, "forbidden", f"a {participant.role.value} may not do this")
+    return Actor(participant.id, participant.role)

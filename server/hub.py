@@ -1,0 +1,245 @@
+"""A meeting's live hub inside one server process.
+
+It holds the meeting's state (folded from the log), the process's connections grouped by
+role, and a ring of recent log entries with their encoded frames. Events reach it from the
+Redis bus in any process; it applies them strictly in seq order, repairing any gap from the
+stream, and fans each one out encoded once per (role, codec).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from protocol.codec import Codec, encode, encode_map
+from protocol.messages import Event as WireEvent
+from protocol.messages import Live, Snapshot, Welcome
+from rooms import aggregate
+from rooms.model import Role
+from rooms.state import MeetingState
+from server.connection import Connection, Frame
+from server.metrics import Metrics
+from server.store import LogEntry, Store
+
+
+class _Recent:
+    """A log entry with its frames, encoded on first use and shared by every recipient."""
+
+    __slots__ = ("entry", "frames")
+
+    def __init__(self, entry: LogEntry) -> None:
+        self.entry = entry
+        self.frames: dict[tuple[Role, Codec], Frame | None] = {}
+
+
+LiveHook = Callable[["MeetingHub", LogEntry], None]
+
+
+class MeetingHub:
+    def __init__(
+        self,
+        meeting_id: str,
+        store: Store,
+        metrics: Metrics,
+        *,
+        max_replay: int,
+        coalesce_interval: float,
+        live_hooks: Iterable[LiveHook] = (),
+    ) -> None:
+        self.meeting_id = meeting_id
+        self.store = store
+        self.metrics = metrics
+        self.max_replay = max_replay
+        self.coalesce_interval = coalesce_interval
+        self.state: MeetingState | None = None
+        self.epoch = ""
+        self.seq = 0
+        self.connections: dict[Role, set[Connection]] = {role: set() for role in Role}
+        self.lock = asyncio.Lock()
+        self._recent: deque[_Recent] = deque(maxlen=max_replay)
+        self._live: dict[str, tuple[frozenset[Role], dict[str, Any]]] = {}
+        self._dirty: set[str] = set()
+        self._live_hooks = tuple(live_hooks)
+        self._ticker: asyncio.Task[None] | None = None
+
+    # ---- loading and applying ----------------------------------------------------------
+
+    async def load(self) -> bool:
+        """Fold the whole log; False when the meeting does not exist."""
+        async with self.lock:
+            meta = await self.store.meta(self.meeting_id)
+            if "epoch" not in meta:
+                return False
+            self.epoch = meta["epoch"]
+            await self._catch_up_locked()
+        return self.state is not None
+
+    async def catch_up(self) -> None:
+        async with self.lock:
+            await self._catch_up_locked()
+
+    async def _catch_up_locked(self) -> None:
+        for entry in await self.store.read_log(self.meeting_id, after=self.seq):
+            self._apply(entry)
+
+    async def on_published(self, entry: LogEntry) -> None:
+        """An entry from the bus: apply it, first fetching any it skipped over."""
+        if entry.seq <= self.seq:
+            return
+        async with self.lock:
+            if entry.seq > self.seq + 1:
+                await self._catch_up_locked()
+            if entry.seq == self.seq + 1:
+                self._apply(entry)
+
+    def _apply(self, entry: LogEntry) -> None:
+        started = time.perf_counter()
+        self.state = aggregate.evolve(self.state, entry.event, entry.seq)
+        self.seq = entry.seq
+        recent = _Recent(entry)
+        self._recent.append(recent)
+        for role, conns in self.connections.items():
+            if not conns or role.value not in entry.audience:
+                continue
+            for conn in list(conns):
+                frame = self._frame(recent, role, conn.codec)
+                if frame is not None:
+                    conn.send(frame)
+        for hook in self._live_hooks:
+            hook(self, entry)
+        self.metrics.inc("phonghop_events_total")
+        self.metrics.observe_fanout(time.perf_counter() - started)
+
+    def _frame(self, recent: _Recent, role: Role, codec: Codec) -> Frame | None:
+        key = (role, codec)
+        if key not in recent.frames:
+            entry = recent.entry
+            body = aggregate.project(entry.event, role)
+            recent.frames[key] = (
+                None
+                if body is None
+                else encode(
+                    WireEvent(
+                        meeting=self.meeting_id,
+                        epoch=self.epoch,
+                        seq=entry.seq,
+                        prev=entry.prev.get(role.value, 0),
+                        kind=entry.event.kind,
+                        at=entry.event.at,
+                        body=dict(body),
+                    ),
+                    codec,
+                )
+            )
+        return recent.frames[key]
+
+    # ---- connections -------------------------------------------------------------------
+
+    async def attach(
+        self, conn: Connection, participant: dict[str, Any], position: tuple[str, int] | None
+    ) -> str:
+        """Send welcome and a replay or a snapshot, then start live delivery. Under the lock,
+        so no event can slip between what is replayed and what is delivered live."""
+        async with self.lock:
+            await self._catch_up_locked()
+            assert self.state is not None
+            mode = self._resume_mode(position)
+            conn.send(
+                encode(
+                    Welcome(
+                        meeting=self.meeting_id,
+                        participant=participant,
+                        epoch=self.epoch,
+                        seq=self.seq,
+                        resume=mode,
+                        server_time=int(time.time() * 1000),
+                    ),
+                    conn.codec,
+                )
+            )
+            if mode == "snapshot":
+                state = aggregate.snapshot(self.state, conn.role, conn.participant_id)
+                conn.send(
+                    encode(Snapshot(self.meeting_id, self.epoch, self.seq, state), conn.codec)
+                )
+            else:
+                assert position is not None
+                await self._replay(conn, position[1])
+            for kind, (roles, body) in self._live.items():
+                if conn.role in roles:
+                    conn.send(encode(Live(kind, body), conn.codec))
+            self.connections[conn.role].add(conn)
+            self.metrics.gauges["phonghop_connections"] += 1
+            return mode
+
+    def _resume_mode(self, position: tuple[str, int] | None) -> Any:
+        if position is None:
+            return "snapshot"
+        epoch, seq = position
+        if epoch != self.epoch or seq > self.seq or self.seq - seq > self.max_replay:
+            return "snapshot"
+        return "replay"
+
+    async def _replay(self, conn: Connection, after: int) -> None:
+        if after == self.seq:
+            return
+        oldest = self._recent[0].entry.seq if self._recent else self.seq + 1
+        if after + 1 >= oldest:
+            recents = [r for r in self._recent if r.entry.seq > after]
+        else:
+            recents = [_Recent(e) for e in await self.store.read_log(self.meeting_id, after)]
+        for recent in recents:
+            if conn.role.value in recent.entry.audience:
+                frame = self._frame(recent, conn.role, conn.codec)
+                if frame is not None:
+                    conn.send(frame)
+
+    def detach(self, conn: Connection) -> None:
+        if conn in self.connections[conn.role]:
+            self.connections[conn.role].discard(conn)
+            self.metrics.gauges["phonghop_connections"] -= 1
+
+    @property
+    def connection_count(self) -> int:
+        return sum(len(c) for c in self.connections.values())
+
+    # ---- coalesced live values ---------------------------------------------------------
+
+    def set_live(self, kind: str, roles: frozenset[Role], body: dict[str, Any]) -> None:
+        """Record the latest value; it goes out at most once per coalesce interval."""
+        if self._live.get(kind) == (roles, body):
+            return
+        self._live[kind] = (roles, body)
+        self._dirty.add(kind)
+        if self._ticker is None or self._ticker.done():
+            self._ticker = asyncio.get_running_loop().create_task(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(self.coalesce_interval)
+        dirty, self._dirty = self._dirty, set()
+        for kind in dirty:
+            roles, body = self._live[kind]
+            frames: dict[Codec, Frame] = {}
+            for role in roles:
+                for conn in list(self.connections[role]):
+                    if conn.codec not in frames:
+                        frames[conn.codec] = encode_map(
+                            {"v": 1, "type": "live", "kind": kind, "body": body}, conn.codec
+                        )
+                    conn.send(frames[conn.codec])
+            self.metrics.inc("phonghop_live_flushes_total")
+        if self._dirty:
+            self._ticker = asyncio.get_running_loop().create_task(self._flush_later())
+
+    def personal(self, participant_id: str, kind: str, body: dict[str, Any]) -> None:
+        """A live message to one participant's connections in this process (not logged)."""
+        frames: dict[Codec, Frame] = {}
+        for conns in self.connections.values():
+            for conn in conns:
+                if conn.participant_id == participant_id:
+                    if conn.codec not in frames:
+                        frames[conn.codec] = encode(Live(kind, body), conn.codec)
+                    conn.send(frames[conn.codec])

@@ -1,0 +1,194 @@
+"""The OpenAPI 3.1 description of the HTTP API, served at /openapi.json.
+
+Kept by hand next to the routes; tests/server/test_openapi.py checks that every HTTP route
+is described here and every described path exists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _op(summary: str, ok: dict[str, Any], *, body: dict[str, Any] | None = None,
+        auth: bool = True, errors: tuple[int, ...] = (401, 403, 404)) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": summary,
+        "responses": {
+            **ok,
+            **{str(code): {"description": "error", "content": {"application/json": {"schema": _ERROR}}}
+               for code in errors},
+        },
+    }
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": body}
+    if not auth:
+        op["security"] = []
+    return op
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_MEETING_ID = {"name": "meeting_id", "in": "path", "required": True, "schema": {"type": "string"}}
+
+SPEC: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "phonghop",
+        "version": "0.1.0",
+        "description": "Real-time paperless meeting server. Live traffic uses the WebSocket "
+        "protocol in docs/protocol.md; this API covers setup, exports and health.",
+    },
+    "components": {
+        "securitySchemes": {
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "The admin token, or a participant's join token for that meeting",
+            }
+        },
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["error"],
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "required": ["code", "message"],
+                        "properties": {
+                            "code": {"type": "string"},
+                            "message": {"type": "string"},
+                            "details": {"type": "object"},
+                        },
+                    }
+                },
+            },
+            "Meeting": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "title": {"type": "string"},
+                    "title_en": {"type": "string"},
+                    "place": {"type": "string"},
+                    "status": {"enum": ["scheduled", "open", "adjourned", "closed"]},
+                    "epoch": {"type": "string"},
+                    "seq": {"type": "integer"},
+                    "participants": {"type": "object", "additionalProperties": {"type": "integer"}},
+                },
+            },
+            "Participant": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "full_name": {"type": "string"},
+                    "role": {"enum": ["chair", "secretary", "delegate", "screen", "observer"]},
+                    "delegation": {"type": "string"},
+                    "title": {"type": "string"},
+                    "seat": {"type": "string"},
+                    "weight": {"type": "string"},
+                    "join_url": {"type": "string"},
+                },
+            },
+            "CommandResult": {
+                "type": "object",
+                "properties": {
+                    "ok": {"type": "boolean"},
+                    "seq": {"type": "integer"},
+                    "result": {"type": "object"},
+                },
+            },
+        },
+    },
+    "security": [{"bearer": []}],
+    "paths": {
+        "/healthz": {
+            "get": _op(
+                "Liveness and Redis reachability (503 when Redis is down)",
+                {"200": _json({"type": "object"}), "503": _json({"type": "object"}, "Redis down")},
+                auth=False, errors=(),
+            )
+        },
+        "/metrics": {
+            "get": _op(
+                "Prometheus metrics",
+                {"200": {"description": "text/plain; version=0.0.4",
+                         "content": {"text/plain": {"schema": {"type": "string"}}}}},
+                auth=False, errors=(),
+            )
+        },
+        "/openapi.json": {
+            "get": _op("This document", {"200": _json({"type": "object"})}, auth=False, errors=())
+        },
+        "/api/meetings": {
+            "post": _op(
+                "Create a meeting (admin)",
+                {"201": _json({"type": "object", "properties": {"id": {"type": "string"}}})},
+                body={"application/json": {"schema": {
+                    "type": "object", "required": ["title"],
+                    "properties": {k: {"type": "string"} for k in (
+                        "title", "title_en", "place", "organisation", "timezone", "starts",
+                        "ends", "quorum")} | {"settings": {"type": "object"}},
+                }}},
+                errors=(400, 401, 403, 422),
+            ),
+            "get": _op(
+                "List meetings (admin)",
+                {"200": _json({"type": "object", "properties": {"meetings": {
+                    "type": "array", "items": {"$ref": "#/components/schemas/Meeting"}}}})},
+                errors=(401, 403),
+            ),
+        },
+        "/api/meetings/{meeting_id}": {
+            "parameters": [_MEETING_ID],
+            "get": _op("A meeting's summary", {"200": _json({"$ref": "#/components/schemas/Meeting"})}),
+        },
+        "/api/meetings/{meeting_id}/roster": {
+            "parameters": [_MEETING_ID],
+            "post": _op(
+                "Import the roster from CSV (all rows or none; bad rows listed with numbers)",
+                {"200": _json({"type": "object", "properties": {
+                    "imported": {"type": "integer"}, "seq": {"type": "integer"}}})},
+                body={"text/csv": {"schema": {"type": "string"}}},
+                errors=(401, 403, 404, 413, 422),
+            ),
+        },
+        "/api/meetings/{meeting_id}/participants": {
+            "parameters": [_MEETING_ID],
+            "get": _op(
+                "Participants with their join links (staff)",
+                {"200": _json({"type": "object", "properties": {"participants": {
+                    "type": "array", "items": {"$ref": "#/components/schemas/Participant"}}}})},
+            ),
+            "post": _op(
+                "Add one participant, e.g. a hall screen (staff)",
+                {"201": _json({"$ref": "#/components/schemas/CommandResult"})},
+                body={"application/json": {"schema": {"$ref": "#/components/schemas/Participant"}}},
+                errors=(401, 403, 404, 409, 422),
+            ),
+        },
+        "/api/meetings/{meeting_id}/commands": {
+            "parameters": [_MEETING_ID],
+            "post": _op(
+                "Run a protocol command over HTTP (same kinds and rules as the WebSocket)",
+                {"200": _json({"$ref": "#/components/schemas/CommandResult"})},
+                body={"application/json": {"schema": {
+                    "type": "object", "required": ["kind"],
+                    "properties": {"kind": {"type": "string"}, "id": {"type": "string"},
+                                   "body": {"type": "object"}}}}},
+                errors=(400, 401, 403, 404, 409, 422, 429, 503),
+            ),
+        },
+        "/api/meetings/{meeting_id}/log.json": {
+            "parameters": [_MEETING_ID],
+            "get": _op("The whole event log with its hash chain (staff)", {"200": _json({"type": "object"})}),
+        },
+        "/j/{token}": {
+            "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "get": _op("Join link: redirects to the web view", {"302": {"description": "redirect"}},
+                       auth=False, errors=()),
+        },
+    },
+}

@@ -1,0 +1,35 @@
+"""Everything a request handler needs, built once in the app's lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from server.auth import Signer
+from server.commands import CommandService, Services
+from server.config import Settings
+from server.connection import Connection
+from server.hub import MeetingHub
+from server.hubs import Hubs
+from server.metrics import Metrics
+from server.store import Store
+
+ConnectionHook = Callable[[MeetingHub, Connection], Awaitable[None]]
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    redis: aioredis.Redis
+    store: Store
+    hubs: Hubs
+    metrics: Metrics
+    signer: Signer
+    commands: CommandService
+    services: Services
+    on_connect: list[ConnectionHook] = field(default_factory=list)
+    on_disconnect: list[ConnectionHook] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
