@@ -11,7 +11,8 @@ import redis.asyncio as aioredis
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 
 from server import api, openapi
 from server.auth import ensure_admin_token, load_signer
@@ -82,6 +83,8 @@ def create_app(settings: Settings) -> Starlette:
         Route("/openapi.json", openapi_json, methods=["GET"]),
         Route("/j/{token}", join, methods=["GET"]),
         WebSocketRoute("/ws/{meeting_id}", websocket_endpoint),
+        Route("/", lambda _r: RedirectResponse("/app/", status_code=302), methods=["GET"]),
+        Mount("/app", app=StaticFiles(directory=WEB_DIR, html=True, check_dir=False), name="web"),
     ]
     app = Starlette(
         routes=routes,
