@@ -48,9 +48,10 @@ def config_port(config_path: Path) -> int:
 def data_dir(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path
     # Whatever a test left behind on its directory must not outlive it.
+    root = tmp_path.resolve()
     for proc in psutil.process_iter(["name"]):
         try:
-            if proc.info["name"] == "valkey-server" and Path(proc.cwd()).is_relative_to(tmp_path):
+            if proc.info["name"] == "valkey-server" and Path(proc.cwd()).is_relative_to(root):
                 proc.kill()
         except psutil.Error:
             pass
