@@ -6,17 +6,25 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from types import ModuleType
+
 from rooms import meeting, roster
 from rooms.model import ALL_ROLES, STAFF, Command, Event, Rejected, Role
 from rooms.state import MeetingState
 
 Decider = Callable[[MeetingState, Command, int], list[Event]]
 Evolver = Callable[[MeetingState, Event], MeetingState]
+Projector = Callable[[Event, Role], Mapping[str, Any] | None]
+SnapshotPart = Callable[[MeetingState, Role, str], dict[str, Any]]
 
-DECIDERS: dict[str, Decider] = {**meeting.DECIDERS, **roster.DECIDERS}
-EVOLVERS: dict[str, Evolver] = {**meeting.EVOLVERS, **roster.EVOLVERS}
-PERMISSIONS: dict[str, frozenset[Role]] = {**meeting.PERMISSIONS, **roster.PERMISSIONS}
+# Each feature module provides DECIDERS, EVOLVERS and PERMISSIONS, and may provide
+# AUDIENCES (event kind -> roles that see it), PROJECTORS (event kind -> body per role) and
+# SNAPSHOT (its part of a client's starting state). Add a feature by listing it here.
+FEATURES: tuple[ModuleType, ...] = (meeting, roster)
 
+DECIDERS: dict[str, Decider] = {}
+EVOLVERS: dict[str, Evolver] = {}
+PERMISSIONS: dict[str, frozenset[Role]] = {}
 # Who sees an event in the live stream; unlisted kinds are seen by everyone. Staff see all.
 AUDIENCES: dict[str, frozenset[Role]] = {
     "roster.imported": STAFF,
@@ -24,6 +32,20 @@ AUDIENCES: dict[str, frozenset[Role]] = {
     "participant.updated": STAFF,
     "participant.removed": STAFF,
 }
+PROJECTORS: dict[str, Projector] = {}
+SNAPSHOTS: list[SnapshotPart] = []
+
+for _feature in FEATURES:
+    for _table, _name in ((DECIDERS, "DECIDERS"), (EVOLVERS, "EVOLVERS"),
+                          (PERMISSIONS, "PERMISSIONS"), (AUDIENCES, "AUDIENCES"),
+                          (PROJECTORS, "PROJECTORS")):
+        _entries = getattr(_feature, _name, {})
+        _clash = set(_entries) & set(_table)
+        if _clash:
+            raise RuntimeError(f"{_feature.__name__} redefines {sorted(_clash)} in {_name}")
+        _table.update(_entries)
+    if hasattr(_feature, "SNAPSHOT"):
+        SNAPSHOTS.append(_feature.SNAPSHOT)
 
 
 def decide_create(meeting_id: str, cmd: Command, now: int) -> list[Event]:
@@ -89,7 +111,8 @@ def project(event: Event, role: Role) -> Mapping[str, Any] | None:
     """The event body as ``role`` sees it, or None when that role does not see it."""
     if role not in audience(event.kind):
         return None
-    return event.body
+    projector = PROJECTORS.get(event.kind)
+    return event.body if projector is None else projector(event, role)
 
 
 def snapshot(state: MeetingState, role: Role, participant_id: str) -> dict[str, Any]:
@@ -105,6 +128,8 @@ def snapshot(state: MeetingState, role: Role, participant_id: str) -> dict[str, 
     }
     if role in STAFF:
         out["participants"] = [p.to_dict() for p in state.participants.values()]
+    for part in SNAPSHOTS:
+        out.update(part(state, role, participant_id))
     return out
 
 

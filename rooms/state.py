@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from rooms.lifecycle import Status
 from rooms.model import MeetingInfo, Participant
@@ -20,3 +21,18 @@ class MeetingState:
     participants: Mapping[str, Participant] = field(default_factory=dict)
     # (status, at) each time the status changed, for the minutes.
     history: tuple[tuple[str, int], ...] = ()
+    # Each feature (attendance, polls, agenda, …) keeps its own immutable slice here, under
+    # its name; the feature module owns the slice's type and reads it with ``get_slice``.
+    slices: Mapping[str, Any] = field(default_factory=dict)
+
+
+T = TypeVar("T")
+
+
+def get_slice(state: MeetingState, name: str, default: T) -> T:
+    value = state.slices.get(name)
+    return default if value is None else value
+
+
+def with_slice(state: MeetingState, name: str, value: object) -> MeetingState:
+    return replace(state, slices={**state.slices, name: value})

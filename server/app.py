@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from server import api, openapi
+from server import api, features, openapi
 from server.auth import ensure_admin_token, load_signer
 from server.commands import CommandService, Services
 from server.config import Settings
@@ -53,10 +53,16 @@ async def build_runtime(settings: Settings) -> Runtime:
     services = Services(store, hubs, metrics)
     signer = await load_signer(client)
     await ensure_admin_token(client, settings.admin_token, settings.data_dir)
-    return Runtime(
+    rt = Runtime(
         settings=settings, redis=client, store=store, hubs=hubs, metrics=metrics, signer=signer,
         commands=CommandService(services), services=services,
     )
+    services.extra["runtime"] = rt
+    for module in features.modules():
+        setup = getattr(module, "setup", None)
+        if setup is not None:
+            setup(rt)
+    return rt
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -80,6 +86,7 @@ def create_app(settings: Settings) -> Starlette:
 
     routes = [
         *api.ROUTES,
+        *features.routes(),
         Route("/openapi.json", openapi_json, methods=["GET"]),
         Route("/j/{token}", join, methods=["GET"]),
         WebSocketRoute("/ws/{meeting_id}", websocket_endpoint),

@@ -47,7 +47,7 @@ class MeetingHub:
         *,
         max_replay: int,
         coalesce_interval: float,
-        live_hooks: Iterable[LiveHook] = (),
+        live_hooks: list[LiveHook] | None = None,
     ) -> None:
         self.meeting_id = meeting_id
         self.store = store
@@ -62,7 +62,7 @@ class MeetingHub:
         self._recent: deque[_Recent] = deque(maxlen=max_replay)
         self._live: dict[str, tuple[frozenset[Role], dict[str, Any]]] = {}
         self._dirty: set[str] = set()
-        self._live_hooks = tuple(live_hooks)
+        self._live_hooks = live_hooks if live_hooks is not None else []
         self._ticker: asyncio.Task[None] | None = None
 
     # ---- loading and applying ----------------------------------------------------------

@@ -32,7 +32,8 @@ class Hubs:
         self._loading: dict[str, asyncio.Lock] = {}
         self._max_replay = max_replay
         self._coalesce = coalesce_interval
-        self._hooks = tuple(live_hooks)
+        # Features append to this list in their setup(); every hub shares it.
+        self.live_hooks: list[LiveHook] = list(live_hooks)
         self._check_interval = check_interval
         self.bus = Bus(store.redis, self._on_event, self._resync_all)
         self._checker: asyncio.Task[None] | None = None
@@ -63,7 +64,7 @@ class Hubs:
                 self.metrics,
                 max_replay=self._max_replay,
                 coalesce_interval=self._coalesce,
-                live_hooks=self._hooks,
+                live_hooks=self.live_hooks,
             )
             # Subscribe before loading so nothing published in between is missed.
             await self.bus.subscribe(meeting_id)

@@ -1,0 +1,26 @@
+"""The server side of each feature: its HTTP routes, command planners and runtime hooks.
+
+A feature module in ``server/`` may define ``ROUTES`` (Starlette routes), register planners
+with ``server.commands.planner`` at import time, and define ``setup(rt: Runtime)`` to add
+connection hooks or live hooks. Add a feature by listing its module name here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from starlette.routing import BaseRoute
+
+FEATURE_MODULES: tuple[str, ...] = ()
+
+
+def modules() -> list[ModuleType]:
+    return [importlib.import_module(name) for name in FEATURE_MODULES]
+
+
+def routes() -> list[BaseRoute]:
+    out: list[BaseRoute] = []
+    for module in modules():
+        out.extend(getattr(module, "ROUTES", []))
+    return out
