@@ -43,7 +43,9 @@ def decode_frame(frame: bytes | str, codec: Codec) -> Any:
     if codec == "msgpack":
         if not isinstance(frame, bytes):
             raise ProtocolError(
-                ErrorCode.MALFORMED, "text frame on a msgpack connection", CloseCode.UNSUPPORTED_DATA
+                ErrorCode.MALFORMED,
+                "text frame on a msgpack connection",
+                CloseCode.UNSUPPORTED_DATA,
             )
         try:
             value = msgpack.unpackb(
@@ -96,7 +98,9 @@ def clean(value: Any, depth: int = 0) -> Any:
         return [clean(v, depth + 1) for v in value]
     if isinstance(value, dict):
         if len(value) > limits.MAX_MAP_ITEMS:
-            raise ProtocolError(ErrorCode.TOO_LARGE, f"map with more than {limits.MAX_MAP_ITEMS} keys")
+            raise ProtocolError(
+                ErrorCode.TOO_LARGE, f"map with more than {limits.MAX_MAP_ITEMS} keys"
+            )
         out: JsonMap = {}
         for k, v in value.items():
             if not isinstance(k, str):

@@ -28,7 +28,9 @@ MEETING: dict[str, Schema] = {
 
 _PARTICIPANT_FIELDS = {
     "full_name": Field("str", required=False, max_len=200),
-    "role": Field("str", required=False, choices=("chair", "secretary", "delegate", "screen", "observer")),
+    "role": Field(
+        "str", required=False, choices=("chair", "secretary", "delegate", "screen", "observer")
+    ),
     "delegation": Field("str", required=False, max_len=200),
     "title": Field("str", required=False, max_len=200),
     "seat": Field("str", required=False, max_len=200),

@@ -4,9 +4,8 @@ send which command and which audience sees which event."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
-
 from types import ModuleType
+from typing import Any
 
 from rooms import meeting, roster
 from rooms.model import ALL_ROLES, STAFF, Command, Event, Rejected, Role
@@ -36,9 +35,13 @@ PROJECTORS: dict[str, Projector] = {}
 SNAPSHOTS: list[SnapshotPart] = []
 
 for _feature in FEATURES:
-    for _table, _name in ((DECIDERS, "DECIDERS"), (EVOLVERS, "EVOLVERS"),
-                          (PERMISSIONS, "PERMISSIONS"), (AUDIENCES, "AUDIENCES"),
-                          (PROJECTORS, "PROJECTORS")):
+    for _table, _name in (
+        (DECIDERS, "DECIDERS"),
+        (EVOLVERS, "EVOLVERS"),
+        (PERMISSIONS, "PERMISSIONS"),
+        (AUDIENCES, "AUDIENCES"),
+        (PROJECTORS, "PROJECTORS"),
+    ):
         _entries = getattr(_feature, _name, {})
         _clash = set(_entries) & set(_table)
         if _clash:

@@ -9,7 +9,16 @@ from rooms.lifecycle import EVENT_STATUS, transition
 from rooms.model import STAFF, Command, Event, MeetingInfo, Rejected, Role, nfc
 from rooms.state import MeetingState
 
-_INFO_FIELDS = ("title", "title_en", "place", "organisation", "timezone", "starts", "ends", "quorum")
+_INFO_FIELDS = (
+    "title",
+    "title_en",
+    "place",
+    "organisation",
+    "timezone",
+    "starts",
+    "ends",
+    "quorum",
+)
 
 
 def decide_create(meeting_id: str, cmd: Command, now: int) -> list[Event]:

@@ -21,20 +21,42 @@ MAX_ROSTER = 10_000
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
 
 _HEADER_ALIASES: Mapping[str, str] = {
-    "code": "code", "mã": "code", "ma": "code", "mã đại biểu": "code", "id": "code",
-    "full_name": "full_name", "name": "full_name", "họ và tên": "full_name", "họ tên": "full_name",
-    "delegation": "delegation", "đoàn": "delegation", "đơn vị": "delegation",
-    "title": "title", "chức vụ": "title",
-    "seat": "seat", "ghế": "seat", "số ghế": "seat",
-    "weight": "weight", "trọng số": "weight",
-    "role": "role", "vai trò": "role",
+    "code": "code",
+    "mã": "code",
+    "ma": "code",
+    "mã đại biểu": "code",
+    "id": "code",
+    "full_name": "full_name",
+    "name": "full_name",
+    "họ và tên": "full_name",
+    "họ tên": "full_name",
+    "delegation": "delegation",
+    "đoàn": "delegation",
+    "đơn vị": "delegation",
+    "title": "title",
+    "chức vụ": "title",
+    "seat": "seat",
+    "ghế": "seat",
+    "số ghế": "seat",
+    "weight": "weight",
+    "trọng số": "weight",
+    "role": "role",
+    "vai trò": "role",
 }
 _ROLE_ALIASES: Mapping[str, Role] = {
-    "chair": Role.CHAIR, "chủ tọa": Role.CHAIR, "chủ toạ": Role.CHAIR,
-    "secretary": Role.SECRETARY, "thư ký": Role.SECRETARY,
-    "delegate": Role.DELEGATE, "đại biểu": Role.DELEGATE, "": Role.DELEGATE,
-    "observer": Role.OBSERVER, "khách mời": Role.OBSERVER, "quan sát viên": Role.OBSERVER,
-    "screen": Role.SCREEN, "màn hình": Role.SCREEN,
+    "chair": Role.CHAIR,
+    "chủ tọa": Role.CHAIR,
+    "chủ toạ": Role.CHAIR,
+    "secretary": Role.SECRETARY,
+    "thư ký": Role.SECRETARY,
+    "delegate": Role.DELEGATE,
+    "đại biểu": Role.DELEGATE,
+    "": Role.DELEGATE,
+    "observer": Role.OBSERVER,
+    "khách mời": Role.OBSERVER,
+    "quan sát viên": Role.OBSERVER,
+    "screen": Role.SCREEN,
+    "màn hình": Role.SCREEN,
 }
 
 
@@ -88,7 +110,9 @@ def parse_roster_csv(data: bytes | str) -> list[Participant]:
             errors.append(RowError(line, str(exc)))
             continue
         if participant.id in seen:
-            errors.append(RowError(line, f"code {participant.id} repeats row {seen[participant.id]}"))
+            errors.append(
+                RowError(line, f"code {participant.id} repeats row {seen[participant.id]}")
+            )
             continue
         seen[participant.id] = line
         participants.append(participant)
@@ -123,9 +147,7 @@ def participant_from_values(values: Mapping[str, Any]) -> Participant:
     for key, value in fields.items():
         if len(value) > 200:
             raise ValueError(f"{key} is longer than 200 characters")
-    return Participant(
-        id=code, full_name=name, role=role, weight=_plain(weight), **fields
-    )
+    return Participant(id=code, full_name=name, role=role, weight=_plain(weight), **fields)
 
 
 def _plain(value: Decimal) -> str:

@@ -10,9 +10,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from protocol.errors import ProtocolError
-from protocol.commands import validate_command
 from protocol.canonical import GENESIS
+from protocol.commands import validate_command
+from protocol.errors import ProtocolError
 from rooms.model import STAFF, Actor, Role
 from rooms.roster import RosterError, parse_roster_csv
 from server.commands import Outcome
@@ -24,8 +24,15 @@ MAX_JSON_BODY = 1024 * 1024
 MAX_ROSTER_BODY = 5 * 1024 * 1024
 
 _STATUS = {
-    "not_found": 404, "forbidden": 403, "invalid_state": 409, "conflict": 409, "duplicate": 409,
-    "invalid": 422, "rate_limited": 429, "unavailable": 503, "unknown_kind": 400,
+    "not_found": 404,
+    "forbidden": 403,
+    "invalid_state": 409,
+    "conflict": 409,
+    "duplicate": 409,
+    "invalid": 422,
+    "rate_limited": 429,
+    "unavailable": 503,
+    "unknown_kind": 400,
 }
 
 
@@ -76,8 +83,17 @@ async def meeting_state(request: Request, meeting_id: str) -> Any:
 async def create_meeting(request: Request) -> JSONResponse:
     actor = await require_admin(request)
     body = await read_json(request)
-    unknown = set(body) - {"title", "title_en", "place", "organisation", "timezone", "starts",
-                           "ends", "quorum", "settings"}
+    unknown = set(body) - {
+        "title",
+        "title_en",
+        "place",
+        "organisation",
+        "timezone",
+        "starts",
+        "ends",
+        "quorum",
+        "settings",
+    }
     if unknown:
         raise ApiError(422, "bad_field", f"unknown field(s): {', '.join(sorted(unknown))}")
     if not isinstance(body.get("title"), str) or not body["title"].strip():
@@ -181,7 +197,9 @@ async def post_command(request: Request) -> JSONResponse:
     if not isinstance(kind, str):
         raise ApiError(422, "bad_field", "'kind' is required")
     command_id = body.get("id")
-    if command_id is not None and (not isinstance(command_id, str) or not 0 < len(command_id) <= 64):
+    if command_id is not None and (
+        not isinstance(command_id, str) or not 0 < len(command_id) <= 64
+    ):
         raise ApiError(422, "bad_field", "'id' must be a string of 1-64 characters")
     args = body.get("body", {})
     try:
@@ -215,9 +233,7 @@ async def export_log(request: Request) -> JSONResponse:
             "epoch": hub.epoch,
             "genesis": GENESIS,
             "hash_algorithm": "sha256-chain-v1",
-            "events": [
-                {"seq": e.seq, **e.event.to_dict(), "hash": e.hash} for e in entries
-            ],
+            "events": [{"seq": e.seq, **e.event.to_dict(), "hash": e.hash} for e in entries],
             "final_hash": entries[-1].hash if entries else GENESIS,
         }
     )

@@ -54,8 +54,14 @@ async def build_runtime(settings: Settings) -> Runtime:
     signer = await load_signer(client)
     await ensure_admin_token(client, settings.admin_token, settings.data_dir)
     rt = Runtime(
-        settings=settings, redis=client, store=store, hubs=hubs, metrics=metrics, signer=signer,
-        commands=CommandService(services), services=services,
+        settings=settings,
+        redis=client,
+        store=store,
+        hubs=hubs,
+        metrics=metrics,
+        signer=signer,
+        commands=CommandService(services),
+        services=services,
     )
     services.extra["runtime"] = rt
     for module in features.modules():

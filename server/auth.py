@@ -23,8 +23,13 @@ from rooms.model import Role
 from server.store import ADMIN, SECRET
 
 SEP = "~"
-_ROLE_LETTER = {Role.CHAIR: "c", Role.SECRETARY: "s", Role.DELEGATE: "d", Role.SCREEN: "h",
-                Role.OBSERVER: "o"}
+_ROLE_LETTER = {
+    Role.CHAIR: "c",
+    Role.SECRETARY: "s",
+    Role.DELEGATE: "d",
+    Role.SCREEN: "h",
+    Role.OBSERVER: "o",
+}
 _LETTER_ROLE = {v: k for k, v in _ROLE_LETTER.items()}
 
 
@@ -118,15 +123,17 @@ async def ensure_admin_token(
     token = secrets.token_urlsafe(24)
     if not await client.set(ADMIN, hash_admin(token), nx=True):
         return None
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / "admin-token"
+    _save_token(data_dir / "admin-token", token)
+    return token
+
+
+def _save_token(path: Path, token: str) -> None:
+    # Once, at first start: the operator can read it again from here after the banner scrolls.
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(token + "\n", encoding="ascii")
     path.chmod(0o600)
-    return token
 
 
 async def check_admin(client: aioredis.Redis, presented: str) -> bool:
     stored = await client.get(ADMIN)
-    return stored is not None and hmac.compare_digest(
-        bytes(stored).decode(), hash_admin(presented)
-    )
+    return stored is not None and hmac.compare_digest(bytes(stored).decode(), hash_admin(presented))

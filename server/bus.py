@@ -24,7 +24,9 @@ Handler = Callable[[str, LogEntry], Awaitable[None]]
 
 
 class Bus:
-    def __init__(self, client: aioredis.Redis, handler: Handler, on_reconnect: Callable[[], Awaitable[None]]) -> None:
+    def __init__(
+        self, client: aioredis.Redis, handler: Handler, on_reconnect: Callable[[], Awaitable[None]]
+    ) -> None:
         self._client = client
         self._handler = handler
         self._on_reconnect = on_reconnect

@@ -73,10 +73,10 @@ class Connection:
         self.close_code = code
         self._queue.put_nowait((code, reason))
 
-    async def wait_closed(self, timeout: float = 5.0) -> None:
+    async def wait_closed(self, limit: float = 5.0) -> None:
         if self._writer is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(asyncio.shield(self._writer), timeout)
+                await asyncio.wait_for(asyncio.shield(self._writer), limit)
 
     async def _close_quietly(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):

@@ -71,7 +71,9 @@ async def _ensure_meeting(rt: Runtime) -> str:
         ("KIOSK", "Bàn điểm danh", Role.OBSERVER),
     ):
         outcome = await rt.commands.execute(
-            meeting_id, admin, "participant.add",
+            meeting_id,
+            admin,
+            "participant.add",
             {"id": pid, "full_name": name, "role": role.value},
         )
         if not outcome.ok:

@@ -11,14 +11,25 @@ from typing import Any
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
 
-def _op(summary: str, ok: dict[str, Any], *, body: dict[str, Any] | None = None,
-        auth: bool = True, errors: tuple[int, ...] = (401, 403, 404)) -> dict[str, Any]:
+def _op(
+    summary: str,
+    ok: dict[str, Any],
+    *,
+    body: dict[str, Any] | None = None,
+    auth: bool = True,
+    errors: tuple[int, ...] = (401, 403, 404),
+) -> dict[str, Any]:
     op: dict[str, Any] = {
         "summary": summary,
         "responses": {
             **ok,
-            **{str(code): {"description": "error", "content": {"application/json": {"schema": _ERROR}}}
-               for code in errors},
+            **{
+                str(code): {
+                    "description": "error",
+                    "content": {"application/json": {"schema": _ERROR}},
+                }
+                for code in errors
+            },
         },
     }
     if body is not None:
@@ -108,15 +119,21 @@ SPEC: dict[str, Any] = {
             "get": _op(
                 "Liveness and Redis reachability (503 when Redis is down)",
                 {"200": _json({"type": "object"}), "503": _json({"type": "object"}, "Redis down")},
-                auth=False, errors=(),
+                auth=False,
+                errors=(),
             )
         },
         "/metrics": {
             "get": _op(
                 "Prometheus metrics",
-                {"200": {"description": "text/plain; version=0.0.4",
-                         "content": {"text/plain": {"schema": {"type": "string"}}}}},
-                auth=False, errors=(),
+                {
+                    "200": {
+                        "description": "text/plain; version=0.0.4",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    }
+                },
+                auth=False,
+                errors=(),
             )
         },
         "/openapi.json": {
@@ -126,31 +143,69 @@ SPEC: dict[str, Any] = {
             "post": _op(
                 "Create a meeting (admin)",
                 {"201": _json({"type": "object", "properties": {"id": {"type": "string"}}})},
-                body={"application/json": {"schema": {
-                    "type": "object", "required": ["title"],
-                    "properties": {k: {"type": "string"} for k in (
-                        "title", "title_en", "place", "organisation", "timezone", "starts",
-                        "ends", "quorum")} | {"settings": {"type": "object"}},
-                }}},
+                body={
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["title"],
+                            "properties": {
+                                k: {"type": "string"}
+                                for k in (
+                                    "title",
+                                    "title_en",
+                                    "place",
+                                    "organisation",
+                                    "timezone",
+                                    "starts",
+                                    "ends",
+                                    "quorum",
+                                )
+                            }
+                            | {"settings": {"type": "object"}},
+                        }
+                    }
+                },
                 errors=(400, 401, 403, 422),
             ),
             "get": _op(
                 "List meetings (admin)",
-                {"200": _json({"type": "object", "properties": {"meetings": {
-                    "type": "array", "items": {"$ref": "#/components/schemas/Meeting"}}}})},
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "meetings": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/Meeting"},
+                                }
+                            },
+                        }
+                    )
+                },
                 errors=(401, 403),
             ),
         },
         "/api/meetings/{meeting_id}": {
             "parameters": [_MEETING_ID],
-            "get": _op("A meeting's summary", {"200": _json({"$ref": "#/components/schemas/Meeting"})}),
+            "get": _op(
+                "A meeting's summary", {"200": _json({"$ref": "#/components/schemas/Meeting"})}
+            ),
         },
         "/api/meetings/{meeting_id}/roster": {
             "parameters": [_MEETING_ID],
             "post": _op(
                 "Import the roster from CSV (all rows or none; bad rows listed with numbers)",
-                {"200": _json({"type": "object", "properties": {
-                    "imported": {"type": "integer"}, "seq": {"type": "integer"}}})},
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "imported": {"type": "integer"},
+                                "seq": {"type": "integer"},
+                            },
+                        }
+                    )
+                },
                 body={"text/csv": {"schema": {"type": "string"}}},
                 errors=(401, 403, 404, 413, 422),
             ),
@@ -159,8 +214,19 @@ SPEC: dict[str, Any] = {
             "parameters": [_MEETING_ID],
             "get": _op(
                 "Participants with their join links (staff)",
-                {"200": _json({"type": "object", "properties": {"participants": {
-                    "type": "array", "items": {"$ref": "#/components/schemas/Participant"}}}})},
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "participants": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/Participant"},
+                                }
+                            },
+                        }
+                    )
+                },
             ),
             "post": _op(
                 "Add one participant, e.g. a hall screen (staff)",
@@ -174,21 +240,39 @@ SPEC: dict[str, Any] = {
             "post": _op(
                 "Run a protocol command over HTTP (same kinds and rules as the WebSocket)",
                 {"200": _json({"$ref": "#/components/schemas/CommandResult"})},
-                body={"application/json": {"schema": {
-                    "type": "object", "required": ["kind"],
-                    "properties": {"kind": {"type": "string"}, "id": {"type": "string"},
-                                   "body": {"type": "object"}}}}},
+                body={
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["kind"],
+                            "properties": {
+                                "kind": {"type": "string"},
+                                "id": {"type": "string"},
+                                "body": {"type": "object"},
+                            },
+                        }
+                    }
+                },
                 errors=(400, 401, 403, 404, 409, 422, 429, 503),
             ),
         },
         "/api/meetings/{meeting_id}/log.json": {
             "parameters": [_MEETING_ID],
-            "get": _op("The whole event log with its hash chain (staff)", {"200": _json({"type": "object"})}),
+            "get": _op(
+                "The whole event log with its hash chain (staff)",
+                {"200": _json({"type": "object"})},
+            ),
         },
         "/j/{token}": {
-            "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "get": _op("Join link: redirects to the web view", {"302": {"description": "redirect"}},
-                       auth=False, errors=()),
+            "parameters": [
+                {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "get": _op(
+                "Join link: redirects to the web view",
+                {"302": {"description": "redirect"}},
+                auth=False,
+                errors=(),
+            ),
         },
     },
 }

@@ -63,8 +63,13 @@ async def websocket_endpoint(ws: WebSocket) -> None:
     except WebSocketDisconnect:
         return
     if not isinstance(hello, Hello):
-        await _fail(ws, codec, ErrorCode.UNAUTHENTICATED, "the first message must be hello",
-                    CloseCode.UNAUTHENTICATED)
+        await _fail(
+            ws,
+            codec,
+            ErrorCode.UNAUTHENTICATED,
+            "the first message must be hello",
+            CloseCode.UNAUTHENTICATED,
+        )
         return
     try:
         claims = rt.signer.verify(hello.token, int(time.time()), meeting_id)
@@ -74,13 +79,23 @@ async def websocket_endpoint(ws: WebSocket) -> None:
     hub = await rt.hubs.get(meeting_id)
     participant = hub.state.participants.get(claims.participant_id) if hub and hub.state else None
     if hub is None or participant is None or participant.role != claims.role:
-        await _fail(ws, codec, ErrorCode.FORBIDDEN, "this participant is not on the roster",
-                    CloseCode.FORBIDDEN)
+        await _fail(
+            ws,
+            codec,
+            ErrorCode.FORBIDDEN,
+            "this participant is not on the roster",
+            CloseCode.FORBIDDEN,
+        )
         return
 
     conn = Connection(
-        send_now, close, codec=codec, role=participant.role, participant_id=participant.id,
-        max_queue=rt.settings.max_queue, metrics=rt.metrics,
+        send_now,
+        close,
+        codec=codec,
+        role=participant.role,
+        participant_id=participant.id,
+        max_queue=rt.settings.max_queue,
+        metrics=rt.metrics,
     )
     conn.start()
     position = (hello.resume.epoch, hello.resume.seq) if hello.resume else None
@@ -103,7 +118,9 @@ async def websocket_endpoint(ws: WebSocket) -> None:
             elif isinstance(msg, Ping):
                 conn.send(encode(Pong(id=msg.id, server_time=int(time.time() * 1000)), codec))
             else:
-                conn.send(encode(Error(code=ErrorCode.MALFORMED, message="hello sent twice"), codec))
+                conn.send(
+                    encode(Error(code=ErrorCode.MALFORMED, message="hello sent twice"), codec)
+                )
     except WebSocketDisconnect:
         pass
     finally:
@@ -124,7 +141,9 @@ async def _run_command(rt: Runtime, meeting_id: str, actor: Actor, msg: Cmd, cod
         outcome = await rt.commands.execute(meeting_id, actor, msg.kind, body, msg.id)
     except Exception:
         log.exception("command %s failed", msg.kind)
-        return encode(Error(code=ErrorCode.UNAVAILABLE, message="server error; retry", id=msg.id), codec)
+        return encode(
+            Error(code=ErrorCode.UNAVAILABLE, message="server error; retry", id=msg.id), codec
+        )
     if outcome.ok:
         return encode(Ack(id=msg.id, seq=outcome.seq, result=outcome.result), codec)
     return encode(
