@@ -31,7 +31,11 @@ WEB_DIR = Path(__file__).resolve().parent.parent / "clients" / "web"
 
 
 def redis_client(url: str) -> aioredis.Redis:
-    return aioredis.Redis.from_url(url, health_check_interval=10, socket_keepalive=True)
+    # A blocking pool: a burst of commands waits for a connection instead of failing.
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url, max_connections=64, timeout=20, health_check_interval=10, socket_keepalive=True
+    )
+    return aioredis.Redis.from_pool(pool)
 
 
 async def bootstrap(settings: Settings) -> str | None:

@@ -44,5 +44,13 @@ class Settings:
             "public_url": env.get("PHONGHOP_PUBLIC_URL") or None,
             "admin_token": env.get("PHONGHOP_ADMIN_TOKEN") or None,
         }
+        for name, key, kind in (
+            ("max_queue", "PHONGHOP_MAX_QUEUE", int),
+            ("max_replay", "PHONGHOP_MAX_REPLAY", int),
+            ("coalesce_interval", "PHONGHOP_COALESCE_INTERVAL", float),
+            ("token_ttl", "PHONGHOP_TOKEN_TTL", int),
+        ):
+            if env.get(key):
+                values[name] = kind(env[key])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,129 @@
+"""The Redis store against a real server: gap-free seq, hash chain (Lua SHA-256 equals
+hashlib), per-audience prev, retry dedupe, optimistic conflicts, guards, one slot per meeting."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from importlib import resources
+from typing import Any
+
+import pytest
+import redis
+
+from protocol.canonical import GENESIS, canonical_bytes, digest, link
+from rooms.model import ALL_ROLES, STAFF, Event, Role
+from server.app import redis_client
+from server.store import Guard, Store, k
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+async def store(redis_url: str, redis_db: redis.Redis) -> Any:
+    client = redis_client(redis_url)
+    try:
+        yield Store(client)
+    finally:
+        await client.aclose()
+
+
+def ev(kind: str, n: int = 0) -> Event:
+    return Event(kind, {"n": n, "name": "Nguyễn Thị Thảo"}, "DB0001", 1_700_000_000_000 + n)
+
+
+async def test_lua_sha256_matches_hashlib(store: Store, redis_url: str) -> None:
+    source = resources.files("server").joinpath("lua/append.lua").read_text("utf-8")
+    client = redis.Redis.from_url(redis_url)
+    try:
+        for message in (b"", b"abc", b"a" * 55, b"a" * 56, b"a" * 64, os.urandom(777),
+                        "Độc lập - Tự do - Hạnh phúc".encode()):
+            got = client.eval(source, 0, "sha256", message)
+            assert got.decode() == hashlib.sha256(message).hexdigest()
+    finally:
+        client.close()
+
+
+async def test_append_assigns_gap_free_seq_and_a_verifiable_chain(store: Store) -> None:
+    for batch in ([ev("a", 1)], [ev("b", 2), ev("c", 3)], [ev("d", 4)]):
+        result = await store.append("m1", [(e, ALL_ROLES) for e in batch])
+        assert result.status == "ok"
+    entries = await store.read_log("m1")
+    assert [e.seq for e in entries] == [1, 2, 3, 4]
+    prev = GENESIS
+    for entry in entries:
+        data = canonical_bytes(entry.event.to_dict())
+        prev = link(prev, entry.seq, digest(data))
+        assert entry.hash == prev
+    assert (await store.meta("m1"))["hash"] == prev
+    assert entries[0].event == ev("a", 1)
+    assert [e.seq for e in await store.read_log("m1", after=2)] == [3, 4]
+    assert [e.seq for e in await store.read_log("m1", after=1, until=2)] == [2]
+
+
+async def test_prev_is_per_audience(store: Store) -> None:
+    await store.append("m1", [(ev("public", 1), ALL_ROLES)])
+    await store.append("m1", [(ev("staff", 2), STAFF)])
+    await store.append("m1", [(ev("public", 3), ALL_ROLES)])
+    entries = await store.read_log("m1")
+    assert entries[1].audience == {"chair", "secretary"}
+    assert entries[2].prev["delegate"] == 1  # the delegate never saw seq 2
+    assert entries[2].prev["chair"] == 2
+
+
+async def test_dedupe_applies_once_and_returns_the_stored_ack(store: Store) -> None:
+    key = k("m1", "cmd:DB0001:c1")
+    first = await store.append("m1", [(ev("a"), ALL_ROLES)], dedupe=(key, b"\x80"))
+    again = await store.append("m1", [(ev("a"), ALL_ROLES)], dedupe=(key, b"\x80"))
+    assert (first.status, again.status) == ("ok", "dup")
+    assert again.last == first.last == 1 and again.ack == b"\x80"
+    assert len(await store.read_log("m1")) == 1
+
+
+async def test_expected_seq_conflict_changes_nothing(store: Store) -> None:
+    await store.append("m1", [(ev("a"), ALL_ROLES)])
+    result = await store.append("m1", [(ev("b"), ALL_ROLES)], expected_seq=0)
+    assert (result.status, result.last) == ("conflict", 1)
+    assert len(await store.read_log("m1")) == 1
+    assert (await store.append("m1", [(ev("b"), ALL_ROLES)], expected_seq=1)).status == "ok"
+
+
+async def test_guards_are_checked_before_any_write(store: Store) -> None:
+    att = k("m1", "att")
+    ok = await store.append("m1", [(ev("in"), STAFF)], guards=[Guard("setnx", att, "P1", "x")])
+    assert ok.status == "ok"
+    again = await store.append(
+        "m1", [(ev("in"), STAFF)],
+        guards=[Guard("set", att, "P2", "y"), Guard("setnx", att, "P1", "z")],
+    )
+    assert (again.status, again.guard_index, again.guard_value) == ("guard", 1, b"x")
+    assert await store.redis.hget(att, "P2") is None  # the earlier write did not happen
+    assert len(await store.read_log("m1")) == 1
+    eq_fail = await store.append("m1", [], guards=[Guard("eq", att, "P1", "nope")])
+    assert eq_fail.status == "guard"
+
+
+async def test_concurrent_appends_never_share_a_seq(store: Store) -> None:
+    await asyncio.gather(*(store.append("m1", [(ev("x", i), ALL_ROLES)]) for i in range(200)))
+    entries = await store.read_log("m1")
+    assert [e.seq for e in entries] == list(range(1, 201))
+    assert sorted(e.event.body["n"] for e in entries) == list(range(200))
+
+
+async def test_all_keys_of_a_meeting_share_one_cluster_slot(store: Store) -> None:
+    key = k("m1", "cmd:DB0001:c1")
+    await store.append("m1", [(ev("a"), ALL_ROLES)], dedupe=(key, b"x"),
+                       guards=[Guard("setnx", k("m1", "att"), "P1", "x")])
+    keys = [x.decode() for x in await store.redis.keys("ph:{m1}:*")]
+    assert len(keys) >= 4
+    assert {x[x.index("{") : x.index("}") + 1] for x in keys} == {"{m1}"}
+
+
+async def test_large_event_is_cheap_for_the_chain(store: Store) -> None:
+    big = Event("roster.imported", {"participants": [{"id": f"P{i}", "full_name": "Nguyễn Văn "
+                                                      f"{i}"} for i in range(5000)]}, "@admin", 1)
+    result = await store.append("m1", [(big, {Role.CHAIR})])
+    assert result.status == "ok"
+    [entry] = await store.read_log("m1")
+    assert len(entry.event.body["participants"]) == 5000
