@@ -39,6 +39,10 @@ class Connection:
         self._metrics = metrics
         self.closed = False
         self.close_code: int | None = None
+        # Set once the connection is finished from the server's side (aborted or closed), so
+        # the reader stops waiting on a socket the client no longer services.
+        self.finished = asyncio.Event()
+        self.on_abort: Callable[[Connection], None] | None = None
         self._writer: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -59,6 +63,8 @@ class Connection:
             return
         self.closed = True
         self.close_code = code
+        if self.on_abort is not None:
+            self.on_abort(self)
         # Drop what is queued: the client will resume from its position and get it again.
         while not self._queue.empty():
             self._queue.get_nowait()
@@ -81,6 +87,7 @@ class Connection:
     async def _close_quietly(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._close(code, reason), 5)
+        self.finished.set()
 
     async def _write_loop(self) -> None:
         try:
@@ -95,6 +102,7 @@ class Connection:
         except Exception:
             # The socket is gone; the reader side notices and detaches the connection.
             self.closed = True
+            self.finished.set()
 
     async def stop(self) -> None:
         self.closed = True

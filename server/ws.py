@@ -97,16 +97,24 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         max_queue=rt.settings.max_queue,
         metrics=rt.metrics,
     )
+    conn.on_abort = hub.detach
     conn.start()
     position = (hello.resume.epoch, hello.resume.seq) if hello.resume else None
     actor = Actor(participant.id, participant.role)
+    finished: asyncio.Future[object] = asyncio.Future()
     try:
         await hub.attach(conn, participant.to_dict(), position)
         for hook in rt.on_connect:
             await hook(hub, conn)
+        finished = asyncio.ensure_future(conn.finished.wait())
         while not conn.closed:
+            receiving = asyncio.ensure_future(_receive(ws, codec))
+            await asyncio.wait({receiving, finished}, return_when=asyncio.FIRST_COMPLETED)
+            if not receiving.done():
+                receiving.cancel()
+                break
             try:
-                msg = await _receive(ws, codec)
+                msg = receiving.result()
             except ProtocolError as exc:
                 conn.send(encode(Error(code=exc.code, message=exc.message), codec))
                 rt.metrics.inc("phonghop_protocol_errors_total")
@@ -124,6 +132,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
     except WebSocketDisconnect:
         pass
     finally:
+        finished.cancel()
         hub.detach(conn)
         for hook in rt.on_disconnect:
             with contextlib.suppress(Exception):
