@@ -96,6 +96,7 @@ class CommandService:
         self.s = services
 
     async def create_meeting(self, body: dict[str, Any], actor: Actor) -> str:
+        self.s.metrics.inc('phonghop_commands_total{kind="meeting.create"}')
         for _ in range(5):
             meeting_id = new_meeting_id()
             events = aggregate.decide_create(

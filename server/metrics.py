@@ -13,6 +13,11 @@ class Metrics:
         self.gauges: dict[str, float] = defaultdict(float)
         self._hist_counts = [0] * (len(_BUCKETS) + 1)
         self._hist_sum = 0.0
+        # Present from the start, so dashboards and alerts see 0 rather than no series.
+        for name in ("phonghop_events_total", "phonghop_queue_drops_total",
+                     "phonghop_protocol_errors_total", "phonghop_commands_rejected_total"):
+            self.counters[name] = 0.0
+        self.gauges["phonghop_connections"] = 0.0
 
     def inc(self, name: str, amount: float = 1.0) -> None:
         self.counters[name] += amount
