@@ -1,0 +1,275 @@
+"""The minutes as PDF, drawn with fpdf2 in the shipped DejaVu fonts (they cover every
+precomposed Vietnamese letter); same content and structure as the DOCX, "Trang x/y" below."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import assert_never
+
+from fpdf import FPDF
+from fpdf.enums import Align, MethodReturnValue, XPos, YPos
+from fpdf.fonts import FontFace
+
+from rooms.minutes_model import Minutes
+from rooms.vietnamese import nfc
+from server.exports.i18n import Lang, t
+from server.exports.layout import (
+    Block,
+    Heading,
+    Layout,
+    Paragraph,
+    Run,
+    Signature,
+    Table,
+    build_layout,
+)
+
+FONTS = Path(__file__).resolve().parent.parent / "assets" / "fonts"
+SERIF, SANS = "DejaVuSerif", "DejaVuSans"
+# DejaVu Serif sets larger than Times New Roman at the same size; these read like 13/14 pt TNR.
+BODY_PT, TITLE_PT, HEAD_PT, TABLE_PT, SMALL_PT = 11, 13, 10.5, 9.5, 8
+LINE = 5.6  # mm per body line
+MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = 20, 20, 30, 15
+LEFT_COLUMN = 68  # mm, the organisation's side of the header
+# No italic face is shipped, so italics are drawn slanted (a shear of the upright face).
+SLANT_DEG = 12
+_RED = (192, 0, 0)
+_ALIGN = {"left": Align.L, "center": Align.C, "right": Align.R}
+
+
+class _MinutesPDF(FPDF):
+    def __init__(self, lang: Lang, draft_mark: str) -> None:
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.export_lang = lang  # not "lang": FPDF uses that for the document language
+        self.draft_mark = draft_mark
+        for family, style, file in (
+            (SERIF, "", "DejaVuSerif.ttf"),
+            (SERIF, "B", "DejaVuSerif-Bold.ttf"),
+            (SANS, "", "DejaVuSans.ttf"),
+            (SANS, "B", "DejaVuSans-Bold.ttf"),
+        ):
+            self.add_font(family, style, str(FONTS / file))
+        self.set_margins(MARGIN_LEFT, MARGIN_TOP, MARGIN_RIGHT)
+        self.set_auto_page_break(True, MARGIN_BOTTOM)
+
+    def header(self) -> None:
+        if not self.draft_mark:
+            return
+        # Every page, top right, boxed in red: a draft must not pass for the signed minutes.
+        self.set_font(SANS, "B", 10)
+        self.set_text_color(*_RED)
+        self.set_draw_color(*_RED)
+        width = self.get_string_width(self.draft_mark) + 6
+        self.set_xy(self.w - MARGIN_RIGHT - width, 8)
+        self.cell(width, 7, self.draft_mark, border=1, align=Align.C)
+        self.set_text_color(0)
+        self.set_draw_color(0)
+        self.set_xy(MARGIN_LEFT, MARGIN_TOP)
+
+    def footer(self) -> None:
+        self.set_y(-13)
+        self.set_font(SERIF, "", 9)
+        # "{nb}" is fpdf2's alias, replaced by the page count when the document is closed.
+        self.cell(
+            0, 5, t(self.export_lang, "page", page=self.page_no(), pages="{nb}"), align=Align.C
+        )
+
+    # --- text primitives ------------------------------------------------------------------
+
+    def slanted_line(self, text: str, x: float, w: float, h: float, align: Align) -> None:
+        """One line of faux italic: the upright face sheared about the line's baseline."""
+        y = self.get_y()
+        with self.skew(ax=SLANT_DEG, x=x, y=y + h * 0.75):
+            self.set_xy(x, y)
+            self.cell(w, h, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def text_block(
+        self,
+        text: str,
+        *,
+        size: float = BODY_PT,
+        bold: bool = False,
+        italic: bool = False,
+        indent: float = 0,
+        align: Align = Align.J,
+        h: float = LINE,
+        family: str = SERIF,
+    ) -> None:
+        self.set_font(family, "B" if bold else "", size)
+        x, w = self.l_margin + indent, self.epw - indent
+        if not italic:
+            self.set_x(x)
+            self.multi_cell(w, h, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            return
+        # Shear each wrapped line on its own, else later lines drift sideways.
+        lines = self.multi_cell(
+            w - 2, h, text, dry_run=True, output=MethodReturnValue.LINES, align=align
+        )
+        assert isinstance(lines, list)
+        for line in lines:
+            if self.will_page_break(h):
+                self.add_page()
+            self.slanted_line(line, x, w, h, Align.L if align == Align.J else align)
+
+
+def render_pdf(minutes: Minutes, lang: str | None = None) -> bytes:
+    """The minutes as PDF bytes, in `lang` or the minutes' own language."""
+    layout = build_layout(minutes, lang)
+    pdf = _MinutesPDF(layout.lang, layout.draft_mark)
+    pdf.set_title(nfc(f"{layout.title} – {layout.subtitle}"))
+    pdf.set_subject(layout.organisation)
+    pdf.set_author("phonghop")
+    pdf.set_creator("phonghop")
+    pdf.set_lang("vi-VN" if layout.lang == "vi" else "en-GB")
+    pdf.add_page()
+    _header(pdf, layout)
+    for block in layout.body:
+        _block(pdf, block)
+    _signatures(pdf, layout.signatures)
+    _seal(pdf, layout)
+    return bytes(pdf.output())
+
+
+def _header(pdf: _MinutesPDF, layout: Layout) -> None:
+    top = pdf.get_y()
+    left_w = LEFT_COLUMN
+    right_x, right_w = MARGIN_LEFT + left_w, pdf.epw - left_w
+
+    pdf.set_xy(MARGIN_LEFT, top)
+    if layout.parent_organisation:
+        pdf.set_font(SERIF, "", 9.5)
+        pdf.multi_cell(left_w, 4.6, layout.parent_organisation, align=Align.C, new_x=XPos.LEFT)
+    pdf.set_font(SERIF, "B", 9.5)
+    pdf.multi_cell(left_w, 4.6, layout.organisation, align=Align.C, new_x=XPos.LEFT)
+    rule_y = pdf.get_y() + 1
+    pdf.set_line_width(0.3)
+    pdf.line(MARGIN_LEFT + left_w / 3, rule_y, MARGIN_LEFT + 2 * left_w / 3, rule_y)
+    pdf.set_xy(MARGIN_LEFT, rule_y + 2)
+    if layout.reference:
+        pdf.set_font(SERIF, "", 10.5)
+        pdf.multi_cell(left_w, 5, layout.reference, align=Align.C, new_x=XPos.LEFT)
+    left_bottom = pdf.get_y()
+
+    pdf.set_xy(right_x, top)
+    pdf.set_font(SERIF, "B", 9.5)
+    pdf.multi_cell(right_w, 4.6, layout.nation, align=Align.C, new_x=XPos.LEFT)
+    pdf.set_font(SERIF, "B", 10.5)
+    pdf.multi_cell(right_w, 5, layout.motto, align=Align.C, new_x=XPos.LEFT)
+    # The motto is underlined by a rule of its own width, as on printed forms.
+    motto_w = pdf.get_string_width(layout.motto)
+    line_y = pdf.get_y() + 0.3
+    pdf.line(right_x + (right_w - motto_w) / 2, line_y, right_x + (right_w + motto_w) / 2, line_y)
+    pdf.set_y(line_y + 3)
+
+    pdf.set_font(SERIF, "", BODY_PT)
+    pdf.slanted_line(layout.dateline, right_x, right_w, LINE, Align.C)
+    pdf.set_y(max(pdf.get_y(), left_bottom) + 8)
+
+    pdf.text_block(layout.title, size=TITLE_PT, bold=True, align=Align.C, h=7)
+    pdf.text_block(layout.subtitle, size=BODY_PT + 0.5, bold=True, align=Align.C, h=6)
+    pdf.ln(4)
+
+
+def _keep_room(pdf: _MinutesPDF, height: float) -> None:
+    """Start a new page rather than leave a heading or a signature alone at the bottom."""
+    if pdf.will_page_break(height):
+        pdf.add_page()
+
+
+def _block(pdf: _MinutesPDF, block: Block) -> None:
+    match block:
+        case Heading():
+            _keep_room(pdf, 22)
+            pdf.ln(3 if block.level == 1 else 1.5)
+            size = HEAD_PT + (0.5 if block.level == 1 else 0)
+            pdf.text_block(block.text, size=size, bold=True, align=Align.L)
+            pdf.ln(1)
+        case Paragraph():
+            _paragraph(pdf, block)
+        case Table():
+            _table(pdf, block)
+        case _:
+            assert_never(block)
+
+
+def _paragraph(pdf: _MinutesPDF, p: Paragraph) -> None:
+    indent = 8.0 * p.indent + (4 if p.quote else 0)
+    # fpdf2 draws one face per multi_cell: plain runs go together (slanted if any is
+    # italic, as in a quote with its attribution), a mono run (a digest) gets its own line.
+    text: list[Run] = []
+
+    def flush() -> None:
+        if text:
+            pdf.text_block(
+                "".join(r.text for r in text),
+                bold=all(r.bold for r in text),
+                italic=any(r.italic for r in text),
+                indent=indent,
+            )
+            text.clear()
+
+    for run in p.runs:
+        if run.mono:
+            flush()
+            pdf.text_block(run.text, size=SMALL_PT + 0.5, family=SANS, indent=indent, h=4.5)
+        else:
+            text.append(run)
+    flush()
+    pdf.ln(0.8)
+
+
+def _table(pdf: _MinutesPDF, block: Table) -> None:
+    # Keep a short table whole (a poll's three options split 2 + 1 reads badly); a long one
+    # may break anywhere, its header row is repeated on the next page.
+    estimate = 10 + 5 * len(block.rows)
+    _keep_room(pdf, estimate if len(block.rows) <= 8 else 25)
+    pdf.set_font(SERIF, "", TABLE_PT)
+    with pdf.table(
+        align=Align.L,  # centred would be on the page, not between the unequal margins
+        col_widths=tuple(c.width for c in block.columns),
+        text_align=tuple(_ALIGN[c.align] for c in block.columns),
+        headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
+        line_height=4.6,
+        padding=(0.8, 1.2),
+        width=pdf.epw,
+        first_row_as_headings=True,
+    ) as table:
+        heading = table.row()
+        for column in block.columns:
+            heading.cell(column.title, align=Align.C)
+        for values in block.rows:
+            row = table.row()
+            for value in values:
+                row.cell(value)
+    pdf.ln(2.5)
+
+
+def _signatures(pdf: _MinutesPDF, signatures: tuple[Signature, Signature]) -> None:
+    _keep_room(pdf, 52)
+    pdf.ln(6)
+    top = pdf.get_y()
+    half = pdf.epw / 2
+    bottom = top
+    for index, sig in enumerate(signatures):
+        x = pdf.l_margin + index * half
+        pdf.set_xy(x, top)
+        pdf.set_font(SERIF, "B", BODY_PT)
+        pdf.cell(half, LINE, sig.role, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.set_font(SERIF, "", BODY_PT - 1)
+        pdf.slanted_line(sig.hint, x, half, LINE, Align.C)
+        pdf.set_xy(x, pdf.get_y() + 24)  # room to sign and stamp
+        pdf.set_font(SERIF, "B", BODY_PT)
+        pdf.cell(half, LINE, sig.name, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        bottom = max(bottom, pdf.get_y())
+    pdf.set_xy(pdf.l_margin, bottom + 8)
+
+
+def _seal(pdf: _MinutesPDF, layout: Layout) -> None:
+    _keep_room(pdf, 16)
+    y = pdf.get_y()
+    pdf.set_line_width(0.2)
+    pdf.line(pdf.l_margin, y, pdf.l_margin + pdf.epw / 3, y)
+    pdf.ln(1.5)
+    pdf.text_block(layout.seal_text, size=SMALL_PT, italic=True, h=4)
+    if layout.seal_hash:
+        pdf.text_block(layout.seal_hash, size=SMALL_PT + 0.5, family=SANS, h=4.5)
