@@ -1,0 +1,104 @@
+"""The hub's coalescing of high-rate values and its bounded per-connection queues."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from protocol.errors import CloseCode
+from rooms.model import Role
+from server.connection import Connection, Frame
+from server.hub import MeetingHub
+from server.metrics import Metrics
+
+
+def collecting(role: Role, sink: list[dict[str, object]], metrics: Metrics,
+               max_queue: int = 100) -> Connection:
+    async def send(frame: Frame) -> None:
+        assert isinstance(frame, str)
+        sink.append(json.loads(frame))
+
+    async def close(code: int, reason: str) -> None:
+        sink.append({"closed": code})
+
+    conn = Connection(send, close, codec="json", role=role, participant_id=role.value,
+                      max_queue=max_queue, metrics=metrics)
+    conn.start()
+    return conn
+
+
+async def test_a_burst_of_updates_goes_out_once_with_the_latest_value() -> None:
+    metrics = Metrics()
+    hub = MeetingHub("m1", None, metrics, max_replay=10, coalesce_interval=0.05)  # type: ignore[arg-type]
+    chair_frames: list[dict[str, object]] = []
+    delegate_frames: list[dict[str, object]] = []
+    hub.connections[Role.CHAIR].add(collecting(Role.CHAIR, chair_frames, metrics))
+    hub.connections[Role.DELEGATE].add(collecting(Role.DELEGATE, delegate_frames, metrics))
+    for voted in range(1, 1001):  # a thousand ballots arriving within one interval
+        hub.set_live("poll.progress", frozenset({Role.CHAIR}), {"voted": voted, "eligible": 1000})
+    await asyncio.sleep(0.2)
+    assert chair_frames == [
+        {"v": 1, "type": "live", "kind": "poll.progress",
+         "body": {"voted": 1000, "eligible": 1000}}
+    ]
+    assert delegate_frames == []  # not in the audience
+    hub.set_live("poll.progress", frozenset({Role.CHAIR}), {"voted": 1000, "eligible": 1000})
+    await asyncio.sleep(0.1)
+    assert len(chair_frames) == 1  # an unchanged value is not sent again
+    hub.set_live("poll.progress", frozenset({Role.CHAIR}), {"voted": 1001, "eligible": 1001})
+    await asyncio.sleep(0.1)
+    assert len(chair_frames) == 2
+
+
+async def test_a_full_queue_closes_the_connection_as_a_slow_consumer() -> None:
+    metrics = Metrics()
+    gate = asyncio.Event()
+    sent: list[Frame] = []
+    closed: list[int] = []
+
+    async def send(frame: Frame) -> None:
+        await gate.wait()  # a socket that never drains
+        sent.append(frame)
+
+    async def close(code: int, reason: str) -> None:
+        closed.append(code)
+
+    conn = Connection(send, close, codec="json", role=Role.DELEGATE, participant_id="p",
+                      max_queue=8, metrics=metrics)
+    detached: list[Connection] = []
+    conn.on_abort = detached.append
+    conn.start()
+    for i in range(20):
+        conn.send(f"frame {i}")
+    await asyncio.sleep(0.01)
+    assert conn.closed and conn.close_code == CloseCode.SLOW_CONSUMER
+    assert detached == [conn]
+    assert metrics.counters["phonghop_queue_drops_total"] == 1
+    assert conn._queue.qsize() <= 1  # noqa: SLF001 - what it held was dropped, memory freed
+    gate.set()
+    await asyncio.wait_for(conn.finished.wait(), 6)
+    assert closed == [CloseCode.SLOW_CONSUMER]
+    await conn.stop()
+
+
+@pytest.mark.parametrize("codec", ["json", "msgpack"])
+async def test_close_after_flush_sends_what_was_queued_first(codec: str) -> None:
+    metrics = Metrics()
+    order: list[object] = []
+
+    async def send(frame: Frame) -> None:
+        order.append(frame)
+
+    async def close(code: int, reason: str) -> None:
+        order.append(code)
+
+    conn = Connection(send, close, codec=codec, role=Role.DELEGATE,  # type: ignore[arg-type]
+                      participant_id="p", max_queue=8, metrics=metrics)
+    conn.start()
+    conn.send("error frame")
+    conn.close_after_flush(1002, "malformed")
+    conn.send("ignored after close")
+    await conn.wait_closed()
+    assert order == ["error frame", 1002]
