@@ -47,8 +47,10 @@ class Client:
 
     async def connect(self, resume: bool = False) -> dict[str, Any]:
         self._ws = await websockets.connect(
-            f"{self.ws_base}/ws/{self.meeting}", subprotocols=[SUB[self.codec]],
-            max_size=2**24, compression=None,
+            f"{self.ws_base}/ws/{self.meeting}",
+            subprotocols=[SUB[self.codec]],
+            max_size=2**24,
+            compression=None,
         )
         hello: dict[str, Any] = {"v": 1, "type": "hello", "token": self.token}
         if resume and self.epoch:
@@ -76,9 +78,7 @@ class Client:
 
     async def send_raw(self, data: dict[str, Any] | bytes | str) -> None:
         if isinstance(data, dict):
-            await self._ws.send(
-                json.dumps(data) if self.codec == "json" else msgpack.packb(data)
-            )
+            await self._ws.send(json.dumps(data) if self.codec == "json" else msgpack.packb(data))
         else:
             await self._ws.send(data)
 
@@ -112,7 +112,10 @@ class Client:
             self._changed.set()
 
     async def command(
-        self, kind: str, body: dict[str, Any] | None = None, cid: str | None = None,
+        self,
+        kind: str,
+        body: dict[str, Any] | None = None,
+        cid: str | None = None,
         timeout: float = 10.0,
     ) -> dict[str, Any]:
         cid = cid or uuid.uuid4().hex

@@ -36,18 +36,21 @@ def log_length(server: Any, meeting: str, headers: dict[str, str]) -> int:
         return len(http.get(f"/api/meetings/{meeting}/log.json").json()["events"])
 
 
-async def raw_session(url: str, frames: list[bytes | str], subprotocol: str
-                      ) -> tuple[list[Any], int | None, str]:
+async def raw_session(
+    url: str, frames: list[bytes | str], subprotocol: str
+) -> tuple[list[Any], int | None, str]:
     """Send frames, collect replies until the server closes; return (replies, code, reason)."""
     replies: list[Any] = []
-    async with websockets.connect(url, subprotocols=[subprotocol], compression=None,
-                                  max_size=2**22) as ws:
+    async with websockets.connect(
+        url, subprotocols=[subprotocol], compression=None, max_size=2**22
+    ) as ws:
         for frame in frames:
             await ws.send(frame)
         try:
             async for reply in ws:
-                replies.append(json.loads(reply) if isinstance(reply, str)
-                               else msgpack.unpackb(reply))
+                replies.append(
+                    json.loads(reply) if isinstance(reply, str) else msgpack.unpackb(reply)
+                )
         except websockets.ConnectionClosed:
             pass
         code = ws.close_code
@@ -65,11 +68,13 @@ async def raw_session(url: str, frames: list[bytes | str], subprotocol: str
         ('{"v":1,"type":"hello","token":"not-a-token"}', 4001, "bad_token"),
     ],
 )
-async def test_bad_first_frames_close_with_a_code(hall: Any, frame: str, code: int,
-                                                  error: str) -> None:
+async def test_bad_first_frames_close_with_a_code(
+    hall: Any, frame: str, code: int, error: str
+) -> None:
     server, meeting, _, _ = hall
-    replies, close_code, _ = await raw_session(f"{server.ws_url}/ws/{meeting}", [frame],
-                                               "phonghop.v1.json")
+    replies, close_code, _ = await raw_session(
+        f"{server.ws_url}/ws/{meeting}", [frame], "phonghop.v1.json"
+    )
     assert close_code == code
     assert replies[-1]["type"] == "error" and replies[-1]["code"] == error
 
@@ -94,12 +99,15 @@ async def test_tokens_forged_expired_or_of_another_meeting(
     ]
     for token, code, error, target in cases:
         hello = json.dumps({"v": 1, "type": "hello", "token": token})
-        replies, close_code, _ = await raw_session(f"{server.ws_url}/ws/{target}", [hello],
-                                                   "phonghop.v1.json")
+        replies, close_code, _ = await raw_session(
+            f"{server.ws_url}/ws/{target}", [hello], "phonghop.v1.json"
+        )
         assert (close_code, replies[-1]["code"]) == (code, error), token
     with httpx.Client(base_url=server.base_url) as http:
         for token in (forged, expired):
-            resp = http.get(f"/api/meetings/{meeting}", headers={"Authorization": f"Bearer {token}"})
+            resp = http.get(
+                f"/api/meetings/{meeting}", headers={"Authorization": f"Bearer {token}"}
+            )
             assert resp.status_code == 401
             assert resp.json()["error"]["code"] in ("bad_token", "token_expired")
 
@@ -112,7 +120,7 @@ async def test_rejected_commands_keep_the_connection_and_change_nothing(
     tablet = Client(server.ws_url, meeting, token_of(first(people, "delegate")))
     await tablet.connect()
     cases = [
-        ("meeting.open", {}, "forbidden"),              # a delegate sending a chair's command
+        ("meeting.open", {}, "forbidden"),  # a delegate sending a chair's command
         ("meeting.explode", {}, "unknown_kind"),
         ("meeting.adjourn", {"reason": 42}, "bad_field"),
         ("meeting.update", {"title": "x", "colour": "red"}, "bad_field"),
@@ -152,8 +160,9 @@ def test_roster_with_bad_rows_imports_nothing_and_names_the_rows(
     server = start_server()
     with httpx.Client(base_url=server.base_url, headers=admin_headers) as http:
         meeting = http.post("/api/meetings", json={"title": "Hội nghị"}).json()["id"]
-        bad = ("code;full_name;role\nA1;Lê Văn Tám;delegate\nA2;;delegate\n"
-               "A3;Phạm Hoa;pharaoh\n").encode()
+        bad = (
+            "code;full_name;role\nA1;Lê Văn Tám;delegate\nA2;;delegate\nA3;Phạm Hoa;pharaoh\n"
+        ).encode()
         resp = http.post(f"/api/meetings/{meeting}/roster", content=bad)
         assert resp.status_code == 422
         error = resp.json()["error"]
@@ -176,16 +185,23 @@ def test_http_auth_and_bad_bodies(
     delegate = {"Authorization": f"Bearer {token_of(first(people, 'delegate'))}"}
     with httpx.Client(base_url=server.base_url) as http:
         assert http.post("/api/meetings", json={"title": "x"}).status_code == 401
-        assert http.post("/api/meetings", json={"title": "x"},
-                         headers={"Authorization": "Bearer wrong"}).status_code == 403
+        assert (
+            http.post(
+                "/api/meetings", json={"title": "x"}, headers={"Authorization": "Bearer wrong"}
+            ).status_code
+            == 403
+        )
         assert http.post("/api/meetings", json={"title": "x"}, headers=delegate).status_code == 403
         assert http.post("/api/meetings", content=b"{", headers=admin_headers).status_code == 400
-        assert http.post("/api/meetings", json={"title": ""},
-                         headers=admin_headers).status_code == 422
-        assert http.get(f"/api/meetings/{meeting}/participants",
-                        headers=delegate).status_code == 403
+        assert (
+            http.post("/api/meetings", json={"title": ""}, headers=admin_headers).status_code == 422
+        )
+        assert (
+            http.get(f"/api/meetings/{meeting}/participants", headers=delegate).status_code == 403
+        )
         assert http.get(f"/api/meetings/{meeting}", headers=delegate).status_code == 200
         assert http.get("/api/meetings/mnope", headers=admin_headers).status_code == 404
-        resp = http.post(f"/api/meetings/{meeting}/commands", headers=delegate,
-                         json={"kind": "meeting.open"})
+        resp = http.post(
+            f"/api/meetings/{meeting}/commands", headers=delegate, json={"kind": "meeting.open"}
+        )
         assert resp.status_code == 403 and resp.json()["error"]["code"] == "forbidden"

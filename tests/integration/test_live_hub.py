@@ -40,13 +40,16 @@ async def test_a_command_on_a_reaches_clients_on_b_in_order(
     a, b = start_server(), start_server()
     meeting, people = make_meeting(a.base_url, admin_headers)
     chair = Client(a.ws_url, meeting, token_of(staff(people, "chair")))
-    on_b = [Client(b.ws_url, meeting, token_of(p), codec=c)
-            for p, c in zip(delegates(people, 4), ["json", "msgpack"] * 2, strict=True)]
+    on_b = [
+        Client(b.ws_url, meeting, token_of(p), codec=c)
+        for p, c in zip(delegates(people, 4), ["json", "msgpack"] * 2, strict=True)
+    ]
     await chair.connect()
     for c in on_b:
         await c.connect()
-    acks = [await chair.command("meeting.update", {"title": f"Đại hội phiên {i}"})
-            for i in range(30)]
+    acks = [
+        await chair.command("meeting.update", {"title": f"Đại hội phiên {i}"}) for i in range(30)
+    ]
     assert all(ack["type"] == "ack" for ack in acks)
     last = acks[-1]["seq"]
     for c in on_b:
@@ -74,16 +77,18 @@ async def test_dropped_client_resumes_without_gap_or_duplicate(
         await chair.command("meeting.update", {"title": f"A{i}"})
     await tablet.wait_for(lambda: len(tablet.events) == 5)
     await tablet.drop()  # mid-stream, no close handshake
-    sent_while_away = [await chair.command("meeting.update", {"title": f"B{i}"})
-                       for i in range(7)]
+    sent_while_away = [await chair.command("meeting.update", {"title": f"B{i}"}) for i in range(7)]
     welcome = await tablet.connect(resume=True)
     assert welcome["resume"] == "replay"
     for i in range(3):
         await chair.command("meeting.update", {"title": f"C{i}"})
     await tablet.wait_for(lambda: len(tablet.events) == 15)
     titles = [e["body"]["title"] for e in tablet.events]
-    assert titles == [*(f"A{i}" for i in range(5)), *(f"B{i}" for i in range(7)),
-                      *(f"C{i}" for i in range(3))]
+    assert titles == [
+        *(f"A{i}" for i in range(5)),
+        *(f"B{i}" for i in range(7)),
+        *(f"C{i}" for i in range(3)),
+    ]
     assert tablet.pos > sent_while_away[-1]["seq"]
     await chair.close()
     await tablet.close()
@@ -159,7 +164,9 @@ async def test_slow_consumer_is_cut_off_and_the_hall_keeps_receiving(
     # A staff client that reads nothing after its hello: the client library stops reading
     # the socket once one frame is buffered, so everything backs up into the server.
     stuck = await websockets.connect(
-        f"{server.ws_url}/ws/{meeting}", subprotocols=["phonghop.v1.json"], max_queue=1,
+        f"{server.ws_url}/ws/{meeting}",
+        subprotocols=["phonghop.v1.json"],
+        max_queue=1,
         compression=None,
     )
     await stuck.send(f'{{"v":1,"type":"hello","token":"{token_of(secretary)}"}}')

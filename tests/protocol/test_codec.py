@@ -37,10 +37,17 @@ def test_event_golden_msgpack() -> None:
 
 def test_ack_and_error_omit_empty_details() -> None:
     assert json.loads(encode(Ack(id="c1", seq=3), "json")) == {
-        "v": 1, "type": "ack", "id": "c1", "seq": 3, "result": {}
+        "v": 1,
+        "type": "ack",
+        "id": "c1",
+        "seq": 3,
+        "result": {},
     }
     assert json.loads(encode(Error(code="forbidden", message="no"), "json")) == {
-        "v": 1, "type": "error", "code": "forbidden", "message": "no"
+        "v": 1,
+        "type": "error",
+        "code": "forbidden",
+        "message": "no",
     }
 
 
@@ -83,15 +90,20 @@ BAD_JSON: list[tuple[str, ErrorCode]] = [
     ('{"v": 1, "type": "cmd", "id": "", "kind": "k"}', ErrorCode.BAD_FIELD),
     ('{"v": 1, "type": "cmd", "id": "c", "kind": "k", "body": [1]}', ErrorCode.BAD_FIELD),
     ('{"v": 1, "type": "hello"}', ErrorCode.BAD_FIELD),
-    ('{"v": 1, "type": "hello", "token": "t", "resume": {"epoch": "e", "seq": -1}}',
-     ErrorCode.BAD_FIELD),
-    ('{"v": 1, "type": "hello", "token": "t", "resume": {"epoch": "e", "seq": true}}',
-     ErrorCode.BAD_FIELD),
+    (
+        '{"v": 1, "type": "hello", "token": "t", "resume": {"epoch": "e", "seq": -1}}',
+        ErrorCode.BAD_FIELD,
+    ),
+    (
+        '{"v": 1, "type": "hello", "token": "t", "resume": {"epoch": "e", "seq": true}}',
+        ErrorCode.BAD_FIELD,
+    ),
     ('{"v": 1, "type": "hello", "token": "t", "lang": "fr"}', ErrorCode.BAD_FIELD),
-    ('{"v": 1, "type": "cmd", "id": "c", "kind": "k", "body": {"x": 1e999}}',
-     ErrorCode.BAD_FIELD),
-    ('{"v": 1, "type": "cmd", "id": "c", "kind": "k", "body": {"x": 9007199254740993}}',
-     ErrorCode.BAD_FIELD),
+    ('{"v": 1, "type": "cmd", "id": "c", "kind": "k", "body": {"x": 1e999}}', ErrorCode.BAD_FIELD),
+    (
+        '{"v": 1, "type": "cmd", "id": "c", "kind": "k", "body": {"x": 9007199254740993}}',
+        ErrorCode.BAD_FIELD,
+    ),
 ]
 
 

@@ -42,8 +42,14 @@ def test_field_types_bounds_and_items() -> None:
         }
     }
     assert validate("k", {"n": 2, "xs": ["a"]}, schemas) == {"n": 2, "xs": ["a"]}
-    for body in ({"n": 0}, {"n": 4}, {"n": True}, {"n": 1, "b": 1}, {"n": 1, "xs": [1]},
-                 {"n": 1, "xs": ["a", "b", "c"]}):
+    for body in (
+        {"n": 0},
+        {"n": 4},
+        {"n": True},
+        {"n": 1, "b": 1},
+        {"n": 1, "xs": [1]},
+        {"n": 1, "xs": ["a", "b", "c"]},
+    ):
         with pytest.raises(ProtocolError):
             validate("k", body, schemas)
 

@@ -33,18 +33,28 @@ def given(*extra: Event) -> list[Event]:
     return [*created, roster, *extra]
 
 
-def when(events: list[Event], kind: str, actor: Actor, body: dict[str, object] | None = None,
-         now: int = T0 + 100) -> list[Event]:
+def when(
+    events: list[Event],
+    kind: str,
+    actor: Actor,
+    body: dict[str, object] | None = None,
+    now: int = T0 + 100,
+) -> list[Event]:
     return decide(fold(events), Command(kind, body or {}, actor), now)
 
 
 def test_create_records_the_meeting_with_passed_in_time_and_id() -> None:
     [event] = decide_create("m9", Command("meeting.create", {"title": " Hội nghị "}, ADMIN), T0)
-    assert event == Event("meeting.created", {"id": "m9", "title": "Hội nghị", "settings": {}},
-                          "@admin", T0)
+    assert event == Event(
+        "meeting.created", {"id": "m9", "title": "Hội nghị", "settings": {}}, "@admin", T0
+    )
     state = evolve(None, event, 1)
-    assert (state.id, state.info.title, state.status, state.seq) == ("m9", "Hội nghị",
-                                                                     Status.SCHEDULED, 1)
+    assert (state.id, state.info.title, state.status, state.seq) == (
+        "m9",
+        "Hội nghị",
+        Status.SCHEDULED,
+        1,
+    )
 
 
 def test_only_the_admin_creates_and_a_title_is_required() -> None:
@@ -57,9 +67,7 @@ def test_only_the_admin_creates_and_a_title_is_required() -> None:
 
 
 def test_chair_opens_a_scheduled_meeting() -> None:
-    assert when(given(), "meeting.open", CHAIR) == [
-        Event("meeting.opened", {}, "DB0001", T0 + 100)
-    ]
+    assert when(given(), "meeting.open", CHAIR) == [Event("meeting.opened", {}, "DB0001", T0 + 100)]
 
 
 LIFECYCLE = [
@@ -150,6 +158,8 @@ def test_snapshot_per_audience() -> None:
 
 
 def test_history_records_each_status_with_its_time() -> None:
-    past = given(Event("meeting.opened", {}, "DB0001", T0 + 10),
-                 Event("meeting.closed", {}, "DB0001", T0 + 20))
+    past = given(
+        Event("meeting.opened", {}, "DB0001", T0 + 10),
+        Event("meeting.closed", {}, "DB0001", T0 + 20),
+    )
     assert fold(past).history == (("open", T0 + 10), ("closed", T0 + 20))

@@ -24,7 +24,9 @@ def test_the_demo_roster_parses() -> None:
 
 
 def test_bom_semicolons_and_vietnamese_headers() -> None:
-    text = "\ufeffMã;Họ và tên;Đoàn;Vai trò\nA1;Lê Văn Tám;Hạ Long;đại biểu\nA2;Phạm Thị Hoa;;thư ký\n"
+    text = (
+        "\ufeffMã;Họ và tên;Đoàn;Vai trò\nA1;Lê Văn Tám;Hạ Long;đại biểu\nA2;Phạm Thị Hoa;;thư ký\n"
+    )
     people = parse_roster_csv(text.encode("utf-8"))
     assert [(p.id, p.full_name, p.role) for p in people] == [
         ("A1", "Lê Văn Tám", Role.DELEGATE),
@@ -88,14 +90,20 @@ def test_import_event_folds_into_participants_and_reimport_updates() -> None:
 def test_participant_add_update_remove() -> None:
     admin = Actor.admin()
     state = fold(_created())
-    [added] = decide(state, Command("participant.add", {"id": "SCREEN", "full_name": "Màn hình",
-                                                        "role": "screen"}, admin), 2)
+    [added] = decide(
+        state,
+        Command(
+            "participant.add", {"id": "SCREEN", "full_name": "Màn hình", "role": "screen"}, admin
+        ),
+        2,
+    )
     state = fold([*_created(), added])
     with pytest.raises(Rejected) as info:
         decide(state, Command("participant.add", {"id": "SCREEN", "full_name": "x"}, admin), 3)
     assert info.value.code == "duplicate"
-    [updated] = decide(state, Command("participant.update", {"id": "SCREEN", "seat": "S1"},
-                                      admin), 3)
+    [updated] = decide(
+        state, Command("participant.update", {"id": "SCREEN", "seat": "S1"}, admin), 3
+    )
     assert updated.body["seat"] == "S1"
     [removed] = decide(state, Command("participant.remove", {"id": "SCREEN"}, admin), 4)
     assert "SCREEN" not in fold([*_created(), added, removed]).participants

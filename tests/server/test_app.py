@@ -25,10 +25,17 @@ def test_healthz_metrics_and_openapi(settings: Settings, admin_headers: dict[str
         health = client.get("/healthz")
         assert health.status_code == 200
         assert health.json()["status"] == "ok" and health.json()["redis"] == "ok"
-        assert client.post("/api/meetings", json={"title": "T"}, headers=admin_headers).status_code == 201
+        assert (
+            client.post("/api/meetings", json={"title": "T"}, headers=admin_headers).status_code
+            == 201
+        )
         metrics = client.get("/metrics").text
-        for name in ("phonghop_connections", "phonghop_commands_total", "phonghop_events_total",
-                     "phonghop_fanout_seconds_bucket"):
+        for name in (
+            "phonghop_connections",
+            "phonghop_commands_total",
+            "phonghop_events_total",
+            "phonghop_fanout_seconds_bucket",
+        ):
             assert name in metrics
         spec = client.get("/openapi.json").json()
         assert spec["openapi"].startswith("3.")
@@ -59,8 +66,9 @@ def test_healthz_is_503_when_redis_goes_away(tmp_path: Path) -> None:
         own.stop()
 
 
-def test_admin_token_generated_once_and_saved(redis_db: Any, redis_url: str,
-                                              tmp_path: Path) -> None:
+def test_admin_token_generated_once_and_saved(
+    redis_db: Any, redis_url: str, tmp_path: Path
+) -> None:
     import asyncio
 
     from server.app import bootstrap

@@ -14,8 +14,9 @@ from server.hub import MeetingHub
 from server.metrics import Metrics
 
 
-def collecting(role: Role, sink: list[dict[str, object]], metrics: Metrics,
-               max_queue: int = 100) -> Connection:
+def collecting(
+    role: Role, sink: list[dict[str, object]], metrics: Metrics, max_queue: int = 100
+) -> Connection:
     async def send(frame: Frame) -> None:
         assert isinstance(frame, str)
         sink.append(json.loads(frame))
@@ -23,8 +24,15 @@ def collecting(role: Role, sink: list[dict[str, object]], metrics: Metrics,
     async def close(code: int, reason: str) -> None:
         sink.append({"closed": code})
 
-    conn = Connection(send, close, codec="json", role=role, participant_id=role.value,
-                      max_queue=max_queue, metrics=metrics)
+    conn = Connection(
+        send,
+        close,
+        codec="json",
+        role=role,
+        participant_id=role.value,
+        max_queue=max_queue,
+        metrics=metrics,
+    )
     conn.start()
     return conn
 
@@ -40,8 +48,7 @@ async def test_a_burst_of_updates_goes_out_once_with_the_latest_value() -> None:
         hub.set_live("poll.progress", frozenset({Role.CHAIR}), {"voted": voted, "eligible": 1000})
     await asyncio.sleep(0.2)
     assert chair_frames == [
-        {"v": 1, "type": "live", "kind": "poll.progress",
-         "body": {"voted": 1000, "eligible": 1000}}
+        {"v": 1, "type": "live", "kind": "poll.progress", "body": {"voted": 1000, "eligible": 1000}}
     ]
     assert delegate_frames == []  # not in the audience
     hub.set_live("poll.progress", frozenset({Role.CHAIR}), {"voted": 1000, "eligible": 1000})
@@ -65,8 +72,15 @@ async def test_a_full_queue_closes_the_connection_as_a_slow_consumer() -> None:
     async def close(code: int, reason: str) -> None:
         closed.append(code)
 
-    conn = Connection(send, close, codec="json", role=Role.DELEGATE, participant_id="p",
-                      max_queue=8, metrics=metrics)
+    conn = Connection(
+        send,
+        close,
+        codec="json",
+        role=Role.DELEGATE,
+        participant_id="p",
+        max_queue=8,
+        metrics=metrics,
+    )
     detached: list[Connection] = []
     conn.on_abort = detached.append
     conn.start()
@@ -94,8 +108,15 @@ async def test_close_after_flush_sends_what_was_queued_first(codec: str) -> None
     async def close(code: int, reason: str) -> None:
         order.append(code)
 
-    conn = Connection(send, close, codec=codec, role=Role.DELEGATE,  # type: ignore[arg-type]
-                      participant_id="p", max_queue=8, metrics=metrics)
+    conn = Connection(
+        send,
+        close,
+        codec=codec,
+        role=Role.DELEGATE,  # type: ignore[arg-type]
+        participant_id="p",
+        max_queue=8,
+        metrics=metrics,
+    )
     conn.start()
     conn.send("error frame")
     conn.close_after_flush(1002, "malformed")

@@ -37,8 +37,15 @@ async def test_lua_sha256_matches_hashlib(store: Store, redis_url: str) -> None:
     source = resources.files("server").joinpath("lua/append.lua").read_text("utf-8")
     client = redis.Redis.from_url(redis_url)
     try:
-        for message in (b"", b"abc", b"a" * 55, b"a" * 56, b"a" * 64, os.urandom(777),
-                        "Độc lập - Tự do - Hạnh phúc".encode()):
+        for message in (
+            b"",
+            b"abc",
+            b"a" * 55,
+            b"a" * 56,
+            b"a" * 64,
+            os.urandom(777),
+            "Độc lập - Tự do - Hạnh phúc".encode(),
+        ):
             got = client.eval(source, 0, "sha256", message)
             assert got.decode() == hashlib.sha256(message).hexdigest()
     finally:
@@ -94,7 +101,8 @@ async def test_guards_are_checked_before_any_write(store: Store) -> None:
     ok = await store.append("m1", [(ev("in"), STAFF)], guards=[Guard("setnx", att, "P1", "x")])
     assert ok.status == "ok"
     again = await store.append(
-        "m1", [(ev("in"), STAFF)],
+        "m1",
+        [(ev("in"), STAFF)],
         guards=[Guard("set", att, "P2", "y"), Guard("setnx", att, "P1", "z")],
     )
     assert (again.status, again.guard_index, again.guard_value) == ("guard", 1, b"x")
@@ -113,16 +121,24 @@ async def test_concurrent_appends_never_share_a_seq(store: Store) -> None:
 
 async def test_all_keys_of_a_meeting_share_one_cluster_slot(store: Store) -> None:
     key = k("m1", "cmd:DB0001:c1")
-    await store.append("m1", [(ev("a"), ALL_ROLES)], dedupe=(key, b"x"),
-                       guards=[Guard("setnx", k("m1", "att"), "P1", "x")])
+    await store.append(
+        "m1",
+        [(ev("a"), ALL_ROLES)],
+        dedupe=(key, b"x"),
+        guards=[Guard("setnx", k("m1", "att"), "P1", "x")],
+    )
     keys = [x.decode() for x in await store.redis.keys("ph:{m1}:*")]
     assert len(keys) >= 4
     assert {x[x.index("{") : x.index("}") + 1] for x in keys} == {"{m1}"}
 
 
 async def test_large_event_is_cheap_for_the_chain(store: Store) -> None:
-    big = Event("roster.imported", {"participants": [{"id": f"P{i}", "full_name": "Nguyễn Văn "
-                                                      f"{i}"} for i in range(5000)]}, "@admin", 1)
+    big = Event(
+        "roster.imported",
+        {"participants": [{"id": f"P{i}", "full_name": f"Nguyễn Văn {i}"} for i in range(5000)]},
+        "@admin",
+        1,
+    )
     result = await store.append("m1", [(big, {Role.CHAIR})])
     assert result.status == "ok"
     [entry] = await store.read_log("m1")
