@@ -123,3 +123,39 @@ async def test_close_after_flush_sends_what_was_queued_first(codec: str) -> None
     conn.send("ignored after close")
     await conn.wait_closed()
     assert order == ["error frame", 1002]
+
+
+async def test_each_event_is_encoded_once_per_audience_and_codec() -> None:
+    from rooms.model import Event
+    from server.store import LogEntry
+
+    metrics = Metrics()
+    hub = MeetingHub("m1", None, metrics, max_replay=10, coalesce_interval=0.05)  # type: ignore[arg-type]
+    hub.epoch = "e"
+    seen: dict[str, list[Frame]] = {"a": [], "b": [], "c": []}
+
+    def conn(name: str, role: Role) -> Connection:
+        async def send(frame: Frame) -> None:
+            seen[name].append(frame)
+
+        async def close(code: int, reason: str) -> None: ...
+
+        c = Connection(send, close, codec="json", role=role, participant_id=name,
+                       max_queue=10, metrics=metrics)
+        c.start()
+        hub.connections[role].add(c)
+        return c
+
+    conn("a", Role.DELEGATE), conn("b", Role.DELEGATE), conn("c", Role.CHAIR)
+    created = Event("meeting.created", {"id": "m1", "title": "T"}, "@admin", 1)
+    hub._apply(LogEntry(1, created, "h", frozenset(r.value for r in Role),  # noqa: SLF001
+                        {r.value: 0 for r in Role}))
+    await asyncio.sleep(0.01)
+    assert seen["a"][0] is seen["b"][0]  # the very same str object: encoded once
+    assert seen["a"][0] == seen["c"][0]
+    staff_only = Event("roster.imported", {"participants": []}, "@admin", 2)
+    hub._apply(LogEntry(2, staff_only, "h2", frozenset({"chair", "secretary"}),  # noqa: SLF001
+                        {"chair": 1, "secretary": 1}))
+    await asyncio.sleep(0.01)
+    assert len(seen["a"]) == 1 and len(seen["c"]) == 2
+    assert json.loads(seen["c"][1])["prev"] == 1
