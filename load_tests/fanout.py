@@ -1,0 +1,171 @@
+"""Fan-out scenarios: the chair changes the hall state at R Hz and every delegate must get
+every change in order. ``reconnect-storm`` drops a share of the delegates mid-run,
+``slow-consumer`` has 1% stop reading, ``two-node`` splits the delegates over two processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+
+from load_tests.crowd import (
+    Options,
+    chair_stream,
+    close_all,
+    drain,
+    make_target,
+    open_chair,
+    open_crowd,
+    sampler,
+    say,
+    target_name,
+)
+from load_tests.report import Result, percentiles
+from load_tests.session import Session, Tally
+from load_tests.target import ProcStats, new_run_id
+
+SLOW_RCVBUF = 4096
+
+
+async def fanout(
+    opts: Options,
+    scenario: str = "fanout",
+    *,
+    drop_share: float = 0.0,
+    slow_share: float = 0.0,
+    nodes: int | None = None,
+) -> Result:
+    nodes = nodes or opts.nodes
+    with make_target(opts, nodes) as target:
+        meeting = target.create_meeting(opts.delegates)
+        tally = Tally(run=new_run_id())
+        n = opts.delegates
+        slow_count = round(n * slow_share) if slow_share else 0
+        if slow_share and slow_count == 0:
+            slow_count = 1
+        say(opts, f"{scenario}: {n} delegates on {nodes} node(s), {opts.rate:g} Hz for "
+                  f"{opts.duration:g} s, meeting {meeting.id}")
+        sessions = await open_crowd(opts, tally, target, meeting, n - slow_count)
+        slow: list[Session] = []
+        if slow_count:
+            slow = await open_crowd(
+                opts, tally, target, meeting, slow_count, first=n - slow_count,
+                label="connect slow", rcvbuf=SLOW_RCVBUF,
+            )
+            for session in slow:
+                session.measure = False
+        everyone = sessions + slow
+        chair = await open_chair(Tally(run="-"), target, meeting)
+
+        schedule: dict[int, list[Session]] = {}
+        if drop_share:
+            rng = random.Random(7)
+            victims = rng.sample(sessions, round(len(sessions) * drop_share))
+            # Drops happen in the first 80% so every victim is back before the end.
+            last = max(1, int(opts.steps * 0.8))
+            for victim in victims:
+                schedule.setdefault(rng.randrange(last), []).append(victim)
+
+        def on_step(step: int) -> None:
+            if step == 0:
+                for session in slow:
+                    session.stop_reading()
+            for victim in schedule.get(step, ()):
+                victim.drop()
+
+        stats = ProcStats(target.server_pids())
+        per_node = [ProcStats([pid]) for pid in target.server_pids()]
+        for s in per_node:
+            s.start()
+        stats.start()
+        sampling = asyncio.get_running_loop().create_task(sampler(stats))
+        started = time.perf_counter()
+        stream = await chair_stream(opts, chair, tally, on_step=on_step)
+        for session in slow:
+            session.resume_reading()
+        expected = stream.acked * n
+        await drain(opts, tally, expected)
+        elapsed = time.perf_counter() - started
+        sampling.cancel()
+        stats.stop()
+        for s in per_node:
+            s.stop()
+
+        result = Result(
+            scenario=scenario,
+            target=target_name(opts),
+            delegates=n,
+            duration_s=round(elapsed, 2),
+            acked=stream.acked,
+            lost=stream.sent - stream.acked,
+            duplicates=tally.duplicates,
+            gaps=tally.gaps,
+            reach=round(tally.delivered / expected, 6) if expected else 0.0,
+            latency_ms=percentiles(tally.latencies_ms),
+            deliveries_per_s=round(tally.delivered / elapsed, 1),
+            server_cpu_s=round(stats.cpu_s, 3),
+            server_rss_mb=round(stats.rss_peak / 2**20, 1),
+            server_cpu_us_per_delivery=(
+                round(stats.cpu_s * 1e6 / tally.delivered, 2) if tally.delivered else 0.0
+            ),
+        )
+        result.extra.update(
+            rate_hz=opts.rate,
+            events=stream.acked,
+            delivered=tally.delivered,
+            expected=expected,
+            chair_ack_ms=percentiles(stream.ack_latencies_ms),
+            closes={str(k): v for k, v in tally.closes.items()},
+            resumes_replay=tally.replays,
+            snapshots=tally.snapshots,
+            connect_failures=tally.connect_failures,
+        )
+        if drop_share:
+            result.extra["dropped"] = tally.drops
+        if slow:
+            fast_expected = stream.acked * len(sessions)
+            fast_delivered = sum(s.marked for s in sessions)
+            result.extra.update(
+                slow_clients=len(slow),
+                slow_closed_4008=sum(1 for s in slow if 4008 in s.close_codes),
+                slow_reach=round(sum(s.marked for s in slow) / (stream.acked * len(slow)), 6)
+                if stream.acked
+                else 0.0,
+                fast_reach=round(fast_delivered / fast_expected, 6) if fast_expected else 0.0,
+                server_rss_start_mb=round(stats.rss_start / 2**20, 1),
+            )
+        if nodes > 1:
+            result.extra["per_node"] = [
+                {
+                    "connections": sum(1 for s in everyone if s.port == server.port),
+                    "cpu_s": round(node.cpu_s, 3),
+                    "rss_mb": round(node.rss_peak / 2**20, 1),
+                }
+                for server, node in zip(target.servers, per_node, strict=True)
+            ]
+        close_all(everyone)
+        chair.close()
+        await asyncio.sleep(0.2)
+        return result
+
+
+async def two_node(opts: Options) -> Result:
+    """The same load on one node, then on two nodes sharing one Redis; compares the two."""
+    one = await fanout(opts, "fanout", nodes=1)
+    two = await fanout(opts, "two-node", nodes=2)
+    two.extra["one_node"] = {
+        "deliveries_per_s": one.deliveries_per_s,
+        "latency_ms": one.latency_ms,
+        "reach": one.reach,
+        "server_cpu_s": one.server_cpu_s,
+        "server_cpu_us_per_delivery": one.server_cpu_us_per_delivery,
+    }
+    if one.deliveries_per_s:
+        two.extra["throughput_vs_one_node"] = round(
+            two.deliveries_per_s / one.deliveries_per_s, 3
+        )
+    two.lost += one.lost
+    two.gaps += one.gaps
+    two.duplicates += one.duplicates
+    return two
