@@ -359,6 +359,24 @@ class EmbeddedRedis:
         return "Address already in use" in self.log_tail(5)
 
 
+def _cluster_port() -> int:
+    """A free port whose cluster bus port (port + 10000) is free too; both below 65536."""
+    import random
+
+    for _ in range(200):
+        port = random.randint(20000, 55000)
+        ok = True
+        for candidate in (port, port + 10000):
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                try:
+                    sock.bind(("127.0.0.1", candidate))
+                except OSError:
+                    ok = False
+        if ok:
+            return port
+    raise EmbeddedRedisError("no free port pair for a cluster node")
+
+
 class EmbeddedCluster:
     """A Redis Cluster of ``masters`` valkey-server nodes on loopback, for tests and benchmarks
     that must show a meeting's keys stay in one slot. Each node is an EmbeddedRedis in
@@ -368,6 +386,7 @@ class EmbeddedCluster:
         self.nodes = [
             EmbeddedRedis(
                 Path(data_dir) / f"node{i}",
+                port=_cluster_port(),
                 appendfsync=appendfsync,
                 extra_config={"cluster-enabled": "yes", "cluster-config-file": "nodes.conf",
                               "cluster-node-timeout": "5000"},
