@@ -13,7 +13,7 @@ from starlette.routing import Route
 from protocol.canonical import GENESIS
 from protocol.commands import validate_command
 from protocol.errors import ProtocolError
-from rooms.model import STAFF, Actor, Role
+from rooms.model import STAFF, Actor, Rejected
 from rooms.roster import RosterError, parse_roster_csv
 from server.commands import Outcome
 from server.errors import ApiError
@@ -98,8 +98,6 @@ async def create_meeting(request: Request) -> JSONResponse:
         raise ApiError(422, "bad_field", f"unknown field(s): {', '.join(sorted(unknown))}")
     if not isinstance(body.get("title"), str) or not body["title"].strip():
         raise ApiError(422, "bad_field", "'title' is required")
-    from rooms.model import Rejected
-
     try:
         meeting_id = await runtime(request).commands.create_meeting(body, actor)
     except Rejected as rej:
@@ -276,4 +274,3 @@ ROUTES = [
     Route("/api/meetings/{meeting_id}/commands", post_command, methods=["POST"]),
     Route("/api/meetings/{meeting_id}/log.json", export_log, methods=["GET"]),
 ]
-_ = Role

@@ -12,7 +12,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from protocol.codec import Codec, encode, encode_map
 from protocol.messages import Event as WireEvent
@@ -175,7 +175,7 @@ class MeetingHub:
             self.metrics.gauges["phonghop_connections"] += 1
             return mode
 
-    def _resume_mode(self, position: tuple[str, int] | None) -> Any:
+    def _resume_mode(self, position: tuple[str, int] | None) -> Literal["replay", "snapshot"]:
         if position is None:
             return "snapshot"
         epoch, seq = position
