@@ -1,0 +1,227 @@
+// Entry page: find the token (join link ?t=, or the one this tablet used last), connect,
+// and after welcome show the view of the participant's role.
+
+import { Client, parseToken } from "./client.js";
+import { Model } from "./model.js";
+import { h, fill, setText, toast } from "./dom.js";
+import { initI18n, t, tv, setLang, getLang, onLangChange } from "./i18n.js";
+import { errorText } from "./views/common.js";
+
+const VIEWS = {
+  chair: () => import("./views/chair.js"),
+  secretary: () => import("./views/secretary.js"),
+  delegate: () => import("./views/delegate.js"),
+  observer: () => import("./views/delegate.js"),
+  screen: () => import("./views/screen.js"),
+  kiosk: () => import("./views/kiosk.js"),
+};
+
+const TOKEN_KEY = "phonghop.token";
+
+function takeToken() {
+  const params = new URLSearchParams(location.search);
+  const fromUrl = params.get("t");
+  if (fromUrl) {
+    try {
+      sessionStorage.setItem(TOKEN_KEY, fromUrl);
+      localStorage.setItem(TOKEN_KEY, fromUrl);
+    } catch { /* private mode: the URL keeps it */ }
+    // Keep the token out of the address bar (and out of screenshots and shoulder-surfing);
+    // sessionStorage brings it back on reload.
+    params.delete("t");
+    const rest = params.toString();
+    try {
+      sessionStorage.setItem(`${TOKEN_KEY}.url`, "1");
+      history.replaceState(null, "", location.pathname + (rest ? `?${rest}` : "") + location.hash);
+    } catch { /* keep the URL as it is */ }
+    return fromUrl;
+  }
+  try {
+    return sessionStorage.getItem(TOKEN_KEY) || localStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+const app = {
+  client: null,
+  model: new Model(),
+  view: null,
+  viewName: null,
+  token: null,
+  frame: 0,
+};
+window.phonghop = app; // for the browser tests and for debugging on a tablet
+
+async function boot() {
+  await initI18n();
+  setText(document.getElementById("skip-link"), t("app.skip"));
+  document.title = t("app.name");
+  app.token = takeToken();
+  renderTopbar();
+  onLangChange(() => {
+    document.title = t("app.name");
+    setText(document.getElementById("skip-link"), t("app.skip"));
+    renderTopbar();
+    renderBanner();
+    if (app.viewName) mountView(app.viewName, true);
+    else if (!app.client) showLanding();
+  });
+  if (!app.token || !parseToken(app.token)) {
+    showLanding();
+    return;
+  }
+  connect();
+}
+
+function connect() {
+  const client = new Client({ token: app.token, model: app.model, lang: getLang });
+  app.client = client;
+  client.addEventListener("status", () => {
+    renderBanner();
+    renderTopbar();
+  });
+  client.addEventListener("queue", renderBanner);
+  client.addEventListener("change", (e) => {
+    if (!app.viewName && client.participant && app.model.state) {
+      mountView(routeFor(client.participant));
+      return;
+    }
+    scheduleUpdate(e.detail);
+  });
+  client.addEventListener("welcome", renderTopbar);
+  client.addEventListener("server-error", (e) => {
+    if (client.status !== "online") return;
+    toast(errorText(e.detail), "error");
+  });
+  client.start();
+  // A restored model can be shown at once while the link comes up (offline reading).
+  if (app.model.state && app.model.state.me) mountView(routeFor(app.model.state.me));
+  renderBanner();
+}
+
+function routeFor(participant) {
+  const wanted = new URLSearchParams(location.search).get("view");
+  const role = participant.role;
+  if (wanted === "kiosk" && role !== "delegate" && role !== "screen") return "kiosk";
+  return VIEWS[role] ? role : "delegate";
+}
+
+let pending = [];
+function scheduleUpdate(detail) {
+  pending.push(detail);
+  if (app.frame) return;
+  app.frame = requestAnimationFrame(() => {
+    app.frame = 0;
+    const reasons = pending;
+    pending = [];
+    try {
+      app.view?.update?.(reasons);
+    } catch (err) {
+      console.error(err);
+    }
+    renderTopbar();
+  });
+}
+
+async function mountView(name, force = false) {
+  if (app.viewName === name && !force) return;
+  app.viewName = name;
+  const module = await VIEWS[name]();
+  app.view?.destroy?.();
+  const main = document.getElementById("main");
+  main.replaceChildren();
+  document.body.dataset.view = name;
+  app.view = module.mount(main, {
+    client: app.client,
+    model: app.model,
+    token: app.token,
+    meeting: app.client.meeting,
+  });
+  app.view?.update?.([{ reason: "mount" }]);
+  renderTopbar();
+}
+
+// ---- chrome: top bar, connection banner ------------------------------------------------
+
+function renderTopbar() {
+  const bar = document.getElementById("topbar");
+  const s = app.model.state;
+  const me = app.client?.participant || s?.me;
+  const lang = getLang();
+  const title = s?.info ? (lang === "en" && s.info.title_en) || s.info.title : t("app.tagline");
+  const status = app.client?.status || "idle";
+  const select = h("select", { id: "lang-select", class: "lang-select", "aria-label": t("app.language") },
+    h("option", { value: "vi", selected: lang === "vi" }, "Tiếng Việt"),
+    h("option", { value: "en", selected: lang === "en" }, "English"));
+  select.addEventListener("change", () => setLang(select.value));
+  fill(bar,
+    h("div", { class: "brand" },
+      h("span", { class: "brand-mark", "aria-hidden": "true" }, "PH"),
+      h("span", { class: "brand-name" }, t("app.name"))),
+    h("div", { class: "topbar-title", id: "meeting-title" }, title),
+    me ? h("div", { class: "who", id: "who" },
+      h("span", { class: "who-name" }, me.full_name),
+      h("span", { class: `role-chip role-${me.role}` }, app.viewName === "kiosk" ? t("role.kiosk") : tv("role", me.role))) : null,
+    app.client ? h("div", { class: `conn conn-${status}`, id: "conn", "data-status": status },
+      h("span", { class: "conn-dot", "aria-hidden": "true" }),
+      h("span", {}, t(`conn.${status}`))) : null,
+    select);
+  const focused = document.activeElement?.id;
+  if (focused === "lang-select") document.getElementById("lang-select")?.focus();
+}
+
+function renderBanner() {
+  const banner = document.getElementById("banner");
+  const client = app.client;
+  if (!client || client.status === "online" || client.status === "stopped") {
+    banner.hidden = true;
+    banner.className = "banner";
+    document.body.dataset.conn = client?.status || "idle";
+    return;
+  }
+  document.body.dataset.conn = client.status;
+  banner.hidden = false;
+  banner.className = `banner banner-${client.status}`;
+  if (client.status === "failed") {
+    const code = client.failure?.reason || "";
+    fill(banner, h("strong", {}, t("conn.failed_title")), " ",
+      t(code === "token_expired" ? "conn.failed_expired" : code === "forbidden" ? "conn.failed_forbidden" : "conn.failed_token"));
+    return;
+  }
+  const parts = [h("span", { class: "spinner", "aria-hidden": "true" }), h("strong", {}, t(client.status === "connecting" ? "conn.connecting_long" : "conn.reconnecting_long"))];
+  if (client.queued) parts.push(" ", t("conn.queued", { n: client.queued }));
+  else if (client.status === "reconnecting") parts.push(" ", t("conn.offline_hint"));
+  fill(banner, ...parts);
+}
+
+// ---- landing: no token yet -----------------------------------------------------------------
+
+function showLanding() {
+  const main = document.getElementById("main");
+  const input = h("input", { id: "token-input", type: "text", autocomplete: "off", spellcheck: "false", required: true });
+  const form = h("form", { class: "card landing" },
+    h("h1", {}, t("landing.title")),
+    h("p", { class: "muted" }, t("landing.intro")),
+    h("label", { for: "token-input" }, t("landing.label")),
+    input,
+    h("button", { type: "submit", class: "btn btn-primary btn-lg" }, t("landing.go")));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    let value = input.value.trim();
+    const match = value.match(/\/j\/([^/?#\s]+)/) || value.match(/[?&]t=([^&#\s]+)/);
+    if (match) value = decodeURIComponent(match[1]);
+    if (!parseToken(value)) {
+      toast(t("landing.bad"), "error");
+      input.focus();
+      return;
+    }
+    location.href = `${location.pathname}?t=${encodeURIComponent(value)}`;
+  });
+  fill(main, form);
+}
+
+boot().catch((err) => {
+  console.error(err);
+  fill(document.getElementById("main"), h("p", { class: "card error" }, String(err)));
+});

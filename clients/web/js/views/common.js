@@ -1,0 +1,176 @@
+// Pieces shared by the views: status, agenda item, timer, quorum, vote progress, results.
+
+import { h, fill, formatClock, formatTime } from "../dom.js";
+import { t, tv, getLang, formatNumber } from "../i18n.js";
+import { findItem } from "../model.js";
+
+/** A user-facing sentence for a command error or server error message. */
+export function errorText(err) {
+  const code = err?.code || "internal";
+  const key = `error.${code}`;
+  const text = t(key);
+  if (text !== key) {
+    return err?.message && !["offline", "unknown_outcome", "network"].includes(code) ? `${text} (${err.message})` : text;
+  }
+  return err?.message || code;
+}
+
+export function meetingTitle(s) {
+  if (!s?.info) return "";
+  return (getLang() === "en" && s.info.title_en) || s.info.title;
+}
+
+export function statusBadge(status, big = false) {
+  return h("span", { class: `status status-${status}${big ? " status-big" : ""}`, "data-status": status },
+    tv("status", status || "scheduled"));
+}
+
+export function currentItem(s) {
+  return findItem(s, s?.agenda?.current);
+}
+
+/** Position of an item in the agenda as the delegates know it: "3", "5.2". */
+export function itemNumber(s, id) {
+  const items = s?.agenda?.items || [];
+  for (let i = 0; i < items.length; i++) {
+    if (items[i].id === id) return `${i + 1}`;
+    const sub = items[i].items || [];
+    for (let j = 0; j < sub.length; j++) if (sub[j].id === id) return `${i + 1}.${j + 1}`;
+  }
+  return "";
+}
+
+export function currentItemBlock(s, { big = false } = {}) {
+  const item = currentItem(s);
+  if (!item) {
+    return h("div", { class: "current-item empty" },
+      h("div", { class: "eyebrow" }, t("agenda.current")),
+      h("div", { class: big ? "item-title-big" : "item-title" }, s?.agenda?.items?.length ? t("agenda.none_current") : t("agenda.empty")));
+  }
+  return h("div", { class: "current-item", "data-item": item.id },
+    h("div", { class: "eyebrow" }, t("agenda.current"), " · ", t("agenda.item_n", { n: itemNumber(s, item.id) }), " · ", tv("agenda.kind", item.kind)),
+    h("div", { class: big ? "item-title-big" : "item-title", id: big ? "screen-item-title" : "current-item-title" }, item.title));
+}
+
+/** Remaining seconds of a timer {started_at, duration_ms}, by the server's clock. */
+export function remaining(timer, now) {
+  if (!timer) return null;
+  return (timer.started_at + timer.duration_ms - now) / 1000;
+}
+
+export function timerBlock(timer, now, label) {
+  if (!timer) return null;
+  const left = remaining(timer, now);
+  return h("div", { class: `timer${left < 0 ? " timer-over" : left < 60 ? " timer-low" : ""}`, role: "timer", "aria-label": label },
+    h("span", { class: "timer-label" }, label),
+    h("span", { class: "timer-value" }, formatClock(left)));
+}
+
+/** Quorum from the live "quorum" message (attendance feature) or the snapshot. */
+export function quorumInfo(s) {
+  const q = s?.live?.quorum || s?.attendance?.quorum || s?.quorum || null;
+  if (!q || typeof q !== "object") return null;
+  const present = q.present ?? q.count ?? 0;
+  const total = q.entitled ?? q.total ?? q.delegates ?? 0;
+  const needed = q.needed ?? q.required ?? null;
+  const met = q.met ?? q.quorate ?? (needed != null ? present >= needed : null);
+  return { present, total, needed, met, rule: q.rule || s?.info?.quorum || "" };
+}
+
+export function quorumBlock(s, { big = false } = {}) {
+  const q = quorumInfo(s);
+  if (!q) {
+    return h("div", { class: "quorum quorum-unknown", id: "quorum" },
+      h("div", { class: "eyebrow" }, t("quorum.title")),
+      h("div", { class: "quorum-rule" }, t("quorum.rule", { rule: s?.info?.quorum || "" })),
+      h("div", { class: "muted" }, t("quorum.waiting")));
+  }
+  const pct = q.total ? Math.round((q.present / q.total) * 1000) / 10 : 0;
+  return h("div", { class: `quorum ${q.met ? "quorum-met" : "quorum-not"}${big ? " quorum-big" : ""}`, id: "quorum", "data-present": q.present },
+    h("div", { class: "eyebrow" }, t("quorum.title")),
+    h("div", { class: "quorum-count" },
+      h("span", { class: "quorum-present" }, formatNumber(q.present)),
+      h("span", { class: "quorum-total" }, " / ", formatNumber(q.total))),
+    bar(pct, q.needed && q.total ? (q.needed / q.total) * 100 : null, t("quorum.bar", { pct: formatNumber(pct, 1) })),
+    h("div", { class: "quorum-state" }, q.met == null ? "" : q.met ? t("quorum.met") : t("quorum.not_met")));
+}
+
+export function bar(pct, mark, label) {
+  return h("div", { class: "bar", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": String(Math.round(pct)), "aria-label": label },
+    h("div", { class: "bar-fill", style: `width:${Math.max(0, Math.min(100, pct))}%` }),
+    mark != null ? h("div", { class: "bar-mark", style: `left:${Math.max(0, Math.min(100, mark))}%` }) : null);
+}
+
+export function historyList(s, { limit = 12 } = {}) {
+  const items = [...(s?.history || [])].reverse().slice(0, limit);
+  const list = h("ol", { class: "history", id: "history", "aria-label": t("history.title") });
+  for (const e of items) {
+    const key = `event.${e.kind}`;
+    const label = t(key, { ...e.body, count: e.body.count ?? "" });
+    list.appendChild(h("li", { "data-seq": e.seq, "data-kind": e.kind },
+      h("time", {}, formatTime(e.at, getLang())), " ", label === key ? e.kind : label));
+  }
+  if (!items.length) list.appendChild(h("li", { class: "muted" }, t("history.empty")));
+  return list;
+}
+
+export function section(title, id, ...children) {
+  const headingId = `${id}-h`;
+  return h("section", { class: "card", id, "aria-labelledby": headingId },
+    h("h2", { id: headingId }, title), ...children);
+}
+
+export function replace(el, node) {
+  if (!el) return node;
+  el.replaceWith(node);
+  return node;
+}
+
+export function personLine(p) {
+  return [p.full_name, p.delegation].filter(Boolean).join(" — ");
+}
+
+export { fill };
+
+/** Send a command; show its error (or success message) as a toast. Resolves to the ack or null. */
+export async function run(client, kind, body = {}, { ok, idempotent } = {}) {
+  try {
+    const ack = await client.send(kind, body, { idempotent });
+    if (ok) toastOk(ok);
+    return ack;
+  } catch (err) {
+    showError(err);
+    return null;
+  }
+}
+
+import { toast } from "../dom.js";
+function toastOk(message) {
+  toast(message, "ok");
+}
+export function showError(err) {
+  toast(errorText(err), "error", 8000);
+}
+
+/** A modal confirmation (native <dialog>: focus trapped, Escape cancels). */
+export function confirmDialog({ title, text, ok, cancel, danger = false, input = null }) {
+  return new Promise((resolve) => {
+    const field = input ? h("input", { id: "dialog-input", type: "text", maxlength: "2000" }) : null;
+    const dialog = h("dialog", { class: "dialog", "aria-labelledby": "dialog-title" },
+      h("form", { method: "dialog" },
+        h("h2", { id: "dialog-title" }, title),
+        text ? h("p", {}, text) : null,
+        input ? [h("label", { for: "dialog-input" }, input), field] : null,
+        h("div", { class: "dialog-actions" },
+          h("button", { value: "cancel", class: "btn" }, cancel || t("action.cancel")),
+          h("button", { value: "ok", class: `btn ${danger ? "btn-danger" : "btn-primary"}`, id: "dialog-ok" }, ok || t("action.ok")))));
+    document.body.appendChild(dialog);
+    dialog.addEventListener("close", () => {
+      const confirmed = dialog.returnValue === "ok";
+      dialog.remove();
+      resolve(confirmed ? (field ? { value: field.value } : true) : false);
+    });
+    dialog.showModal();
+    (field || dialog.querySelector("#dialog-ok")).focus();
+  });
+}

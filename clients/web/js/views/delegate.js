@@ -1,0 +1,74 @@
+// Delegate tablet (touch, large type, works on a phone): check-in, current agenda item, the
+// document the chair shows, voting, asking to speak, feedback.
+
+import { h, fill } from "../dom.js";
+import { t, tv } from "../i18n.js";
+import { statusBadge, currentItemBlock, historyList, section, meetingTitle, timerBlock } from "./common.js";
+import * as features from "./features.js";
+
+export function mount(root, ctx) {
+  const { model, client } = ctx;
+  const slots = {
+    me: h("div", { class: "me-card", id: "me" }),
+    checkin: h("div", { id: "checkin" }),
+    current: h("div", {}),
+    timer: h("div", { class: "timer-slot" }),
+    floor: h("div", {}),
+    poll: h("div", { id: "delegate-poll" }),
+    docs: h("div", { id: "delegate-docs" }),
+    speak: h("div", { id: "delegate-speak" }),
+    feedback: h("div", { id: "delegate-feedback" }),
+    history: h("div", {}),
+  };
+  const ctx2 = { ...ctx, refresh: () => update() };
+  root.appendChild(h("div", { class: "layout layout-tablet" },
+    h("h1", { class: "sr-only" }, t("delegate.title")),
+    h("div", { class: "col col-main" },
+      h("section", { class: "card card-hero", "aria-label": t("delegate.meeting") }, slots.me),
+      section(t("attendance.title"), "sec-checkin", slots.checkin),
+      section(t("agenda.current"), "sec-current", slots.current, slots.timer, slots.floor),
+      section(t("polls.title"), "sec-poll", slots.poll),
+      section(t("documents.title"), "sec-docs", slots.docs)),
+    h("div", { class: "col col-side" },
+      section(t("speakers.title"), "sec-speak", slots.speak),
+      section(t("feedback.title"), "sec-feedback", slots.feedback),
+      section(t("history.title"), "sec-history", slots.history))));
+
+  function renderMe(s) {
+    const me = s.me || client.participant || {};
+    fill(slots.me,
+      h("div", { class: "meeting-name" }, meetingTitle(s)),
+      h("div", { class: "me-row" },
+        h("div", {},
+          h("div", { class: "me-name", id: "me-name" }, me.full_name || ""),
+          h("div", { class: "muted" }, [me.title, me.delegation].filter(Boolean).join(" · ")),
+          me.seat ? h("div", { class: "muted" }, t("kiosk.seat", { seat: me.seat })) : null),
+        h("div", { class: "me-status" }, statusBadge(s.status, true))),
+      s.status === "adjourned" && s.adjourn_reason ? h("p", { class: "notice" }, t("delegate.adjourned_reason", { reason: s.adjourn_reason })) : null);
+  }
+
+  function update() {
+    const s = model.state;
+    if (!s) return;
+    renderMe(s);
+    features.delegateCheckin(slots.checkin, ctx2);
+    fill(slots.current, currentItemBlock(s));
+    renderTimers(s);
+    features.delegatePoll?.(slots.poll, ctx2);
+    features.delegateDocuments?.(slots.docs, ctx2);
+    features.delegateSpeak(slots.speak, ctx2);
+    features.delegateFeedback(slots.feedback, ctx2);
+    fill(slots.history, historyList(s));
+  }
+
+  function renderTimers(s) {
+    fill(slots.timer, timerBlock(s.agenda?.timer, client.now(), t("agenda.timer")));
+    fill(slots.floor, s.speakers?.floor ? features.floorBlock(s, client.now()) : null);
+  }
+
+  const tick = setInterval(() => {
+    const s = model.state;
+    if (s?.agenda?.timer || s?.speakers?.floor) renderTimers(s);
+  }, 1000);
+  return { update, destroy: () => clearInterval(tick) };
+}

@@ -1,0 +1,49 @@
+// Hall screen (projector): readable from the back of the hall. Current item, speaker and
+// timer, quorum, vote progress and the result chart. No controls.
+
+import { h, fill } from "../dom.js";
+import { t } from "../i18n.js";
+import { statusBadge, currentItemBlock, quorumBlock, meetingTitle, timerBlock } from "./common.js";
+import * as features from "./features.js";
+
+export function mount(root, ctx) {
+  const { model, client } = ctx;
+  const slots = {
+    head: h("div", { class: "screen-head" }),
+    current: h("div", { class: "screen-current" }),
+    floor: h("div", { class: "screen-floor" }),
+    quorum: h("div", { class: "screen-quorum" }),
+    poll: h("div", { class: "screen-poll", id: "screen-poll" }),
+    clock: h("div", { class: "screen-clock", "aria-hidden": "true" }),
+  };
+  root.appendChild(h("div", { class: "screen" },
+    h("h1", { class: "sr-only" }, t("screen.title")),
+    slots.head,
+    h("div", { class: "screen-grid" },
+      h("div", { class: "screen-left" }, slots.current, slots.poll),
+      h("div", { class: "screen-right" }, slots.floor, slots.quorum)),
+    slots.clock));
+
+  function update() {
+    const s = model.state;
+    if (!s) return;
+    fill(slots.head,
+      h("div", { class: "screen-title", id: "screen-title" }, meetingTitle(s)),
+      h("div", { class: "screen-status", id: "screen-status" }, statusBadge(s.status, true)));
+    fill(slots.current, currentItemBlock(s, { big: true }));
+    fill(slots.quorum, quorumBlock(s, { big: true }));
+    features.screenPoll?.(slots.poll, ctx);
+    tick();
+  }
+
+  function tick() {
+    const s = model.state;
+    if (!s) return;
+    fill(slots.floor, features.floorBlock(s, client.now(), { big: true }),
+      timerBlock(s.agenda?.timer, client.now(), t("agenda.timer")));
+    slots.clock.textContent = new Date(client.now()).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" });
+  }
+
+  const timer = setInterval(tick, 1000);
+  return { update, destroy: () => clearInterval(timer) };
+}

@@ -1,0 +1,189 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright (never a downloaded browser), a
+meeting set up over the HTTP API, screenshots and an accessibility check with axe-core.
+
+Fixtures:
+
+- `browser` (session): a headless Chromium from ``$CHROMIUM`` or /usr/bin/chromium.
+- `context`: a fresh browser context (own storage) per test, closed at the end.
+- `server`: a real ``run.py serve`` process on a clean Redis (``start_server`` + ``redis_db``).
+- `admin`: an httpx client on that server with the admin token.
+- `new_meeting`: a function that creates a meeting with a secretary and returns a `Meeting`.
+- `open_page`: a function (url, viewport=...) -> Page that fails the test on a page error.
+- `shot`: saves a screenshot under test-artifacts/screenshots/.
+- `axe_check`: runs axe-core in a page and fails on serious or critical violations.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+ROSTER_CSV = ROOT / "server" / "assets" / "demo" / "roster.csv"
+ADMIN_TOKEN = "test-admin-token"  # the one tests/conftest.py gives every server
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+TABLET = {"width": 1024, "height": 1366}
+LAPTOP = {"width": 1440, "height": 900}
+PROJECTOR = {"width": 1920, "height": 1080}
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        # CI installs Debian's chromium in .ci/run; a browser test must fail, not skip, without it.
+        raise RuntimeError(f"no Chromium at {path}: apt-get install chromium")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    ctx = browser.new_context(viewport=LAPTOP, locale="vi-VN", accept_downloads=True)
+    ctx.set_default_timeout(15_000)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+@pytest.fixture
+def server(start_server: Any, redis_db: Any) -> Any:
+    return start_server()
+
+
+@pytest.fixture
+def admin(server: Any) -> Iterator[httpx.Client]:
+    with httpx.Client(
+        base_url=server.base_url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=20
+    ) as client:
+        yield client
+
+
+@dataclass
+class Meeting:
+    """A meeting on the test server, driven over HTTP with the admin token. Each call opens a
+    new connection, so it keeps working across a server restart on the same port."""
+
+    id: str
+    base_url: str
+    secretary_url: str = ""
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {ADMIN_TOKEN}", **kwargs.pop("headers", {})}
+        url = f"{self.base_url}{path}"
+        return httpx.request(method, url, headers=headers, timeout=20, **kwargs)
+
+    def command(self, kind: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = self.request(
+            "POST", f"/api/meetings/{self.id}/commands", json={"kind": kind, "body": body or {}}
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def links(self) -> dict[str, str]:
+        response = self.request("GET", f"/api/meetings/{self.id}/participants")
+        response.raise_for_status()
+        return {p["id"]: p["join_url"] for p in response.json()["participants"]}
+
+    def import_roster(self) -> None:
+        response = self.request(
+            "POST", f"/api/meetings/{self.id}/roster", content=ROSTER_CSV.read_bytes(),
+            headers={"Content-Type": "text/csv"},
+        )
+        assert response.status_code == 200, response.text
+
+
+@pytest.fixture
+def new_meeting(admin: httpx.Client, server: Any) -> Callable[..., Meeting]:
+    """Create a meeting with one secretary (TK01); its join link is ``secretary_url``."""
+
+    def create(title: str = "Đại hội đại biểu MTTQ Việt Nam tỉnh Quảng Ninh lần thứ XV") -> Meeting:
+        response = admin.post(
+            "/api/meetings",
+            json={"title": title, "title_en": "15th Congress of the Fatherland Front",
+                  "place": "Trung tâm Hội nghị tỉnh, TP. Hạ Long"},
+        )
+        assert response.status_code == 201, response.text
+        meeting_id = response.json()["id"]
+        response = admin.post(
+            f"/api/meetings/{meeting_id}/participants",
+            json={"id": "TK01", "full_name": "Lê Thu Hà", "role": "secretary",
+                  "title": "Thư ký Đại hội"},
+        )
+        assert response.status_code == 201, response.text
+        meeting = Meeting(meeting_id, server.base_url)
+        meeting.secretary_url = meeting.links()["TK01"]
+        return meeting
+
+    return create
+
+
+@pytest.fixture
+def open_page(context: BrowserContext) -> Callable[..., Page]:
+    errors: list[str] = []
+
+    def open_(url: str, viewport: dict[str, int] | None = None) -> Page:
+        page = context.new_page()
+        if viewport:
+            page.set_viewport_size(viewport)
+        page.on("pageerror", lambda exc: errors.append(f"{url}: {exc}"))
+        page.goto(url)
+        return page
+
+    yield open_
+    assert not errors, "JavaScript errors in the page:\n" + "\n".join(errors)
+
+
+@pytest.fixture
+def shot() -> Callable[[Page, str], Path]:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def save(page: Page, name: str, full_page: bool = False) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    return save
+
+
+@pytest.fixture
+def axe_check() -> Callable[[Page, str], list[dict[str, Any]]]:
+    source = AXE.read_text(encoding="utf-8")
+
+    def check(page: Page, name: str) -> list[dict[str, Any]]:
+        if not page.evaluate("() => !!window.axe"):
+            page.add_script_tag(content=source)
+        result = page.evaluate(
+            """async () => {
+                const r = await axe.run(document, {resultTypes: ["violations"]});
+                return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))}));
+            }"""
+        )
+        bad = [v for v in result if v["impact"] in ("serious", "critical")]
+        assert not bad, f"accessibility violations in {name}: {bad}"
+        return list(result)
+
+    return check
