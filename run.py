@@ -187,8 +187,52 @@ def add_serve(subparsers: Subparsers) -> None:
     parser.set_defaults(handler=serve)
 
 
+def add_minutes(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "minutes", help="write a meeting's minutes (draft until it closes) from its log"
+    )
+    parser.add_argument("meeting_id", metavar="MEETING_ID")
+    parser.add_argument("--format", choices=("docx", "pdf", "md", "json"), default="docx")
+    parser.add_argument("--out", required=True, help="file to write")
+    parser.add_argument("--lang", choices=("vi", "en"), default="vi")
+    parser.add_argument(
+        "--data-dir",
+        default=os.environ.get("PHONGHOP_DATA_DIR", "./var"),
+        help="embedded Redis data when REDIS_URL is not set",
+    )
+    parser.set_defaults(handler=minutes)
+
+
+def minutes(args: argparse.Namespace) -> int:
+    from server.minutes import minutes_command
+
+    return minutes_command(args)
+
+
+def add_verify(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "verify", help="check an exported log's hash chain (exit 1 names the first bad event)"
+    )
+    parser.add_argument("log", metavar="LOG.json", help="the export of GET .../log.json")
+    parser.add_argument(
+        "--expect",
+        default=None,
+        metavar="HASH",
+        help="the final hash the chain must end in (e.g. printed in the minutes)",
+    )
+    parser.set_defaults(handler=verify)
+
+
+def verify(args: argparse.Namespace) -> int:
+    from server.minutes import verify_command
+
+    return verify_command(args)
+
+
 COMMANDS: dict[str, Callable[[Subparsers], None]] = {
     "serve": add_serve,
+    "minutes": add_minutes,
+    "verify": add_verify,
 }
 DEFAULT_COMMAND = "serve"
 

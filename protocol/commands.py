@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from protocol.commands_notes import SCHEMAS as NOTES
 from protocol.schema import Field, Schema, validate
 
 _OPT_TEXT = Field("str", required=False, max_len=2000)
@@ -44,6 +45,7 @@ ROSTER: dict[str, Schema] = {
 }
 
 COMMANDS: dict[str, Schema] = {**MEETING, **ROSTER}
+COMMANDS.update(NOTES)
 
 
 def validate_command(kind: str, body: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from types import ModuleType
 from typing import Any
 
-from rooms import meeting, roster
+from rooms import meeting, notes, roster
 from rooms.model import ALL_ROLES, STAFF, Command, Event, Rejected, Role
 from rooms.state import MeetingState
 
@@ -20,6 +20,7 @@ SnapshotPart = Callable[[MeetingState, Role, str], dict[str, Any]]
 # AUDIENCES (event kind -> roles that see it), PROJECTORS (event kind -> body per role) and
 # SNAPSHOT (its part of a client's starting state). Add a feature by listing it here.
 FEATURES: tuple[ModuleType, ...] = (meeting, roster)
+FEATURES += (notes,)
 
 DECIDERS: dict[str, Decider] = {}
 EVOLVERS: dict[str, Evolver] = {}

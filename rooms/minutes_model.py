@@ -83,7 +83,9 @@ SCHEMA = "phonghop.minutes/1"
 
 MinutesStatus = Literal["draft", "final"]
 Language = Literal["vi", "en"]
-Decision = Literal["passed", "failed", "elected"]
+# "counted": a multiple-choice poll with no seats and no rule (a survey): nothing to pass
+# or elect, only counts.
+Decision = Literal["passed", "failed", "elected", "counted"]
 AttendanceStatus = Literal["present", "absent"]
 
 JSON = dict[str, object]

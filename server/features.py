@@ -13,6 +13,7 @@ from types import ModuleType
 from starlette.routing import BaseRoute
 
 FEATURE_MODULES: tuple[str, ...] = ()
+FEATURE_MODULES += ("server.minutes",)
 
 
 def modules() -> list[ModuleType]:

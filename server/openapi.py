@@ -276,3 +276,16 @@ SPEC: dict[str, Any] = {
         },
     },
 }
+
+# Minutes and result tables (server/minutes.py; docs/api.md, "Minutes and exports").
+_FILE_PARAMS = [_MEETING_ID, {"name": "lang", "in": "query", "required": False, "schema": {"type": "string", "enum": ["vi", "en"]}}]  # noqa: E501
+SPEC["paths"].update({
+    "/api/meetings/{meeting_id}/minutes.{fmt}": {
+        "parameters": [*_FILE_PARAMS, {"name": "fmt", "in": "path", "required": True, "schema": {"type": "string", "enum": ["docx", "pdf", "md", "json"]}}],  # noqa: E501
+        "get": _op("The minutes built from the log: draft while the meeting runs, final once closed (chair, secretary)", {"200": {"description": "the file (DOCX, PDF, Markdown or JSON)"}}, errors=(401, 403, 404, 409, 422)),  # noqa: E501
+    },
+    "/api/meetings/{meeting_id}/results.{ext}": {
+        "parameters": [*_FILE_PARAMS, {"name": "ext", "in": "path", "required": True, "schema": {"type": "string", "enum": ["csv", "xlsx"]}}],  # noqa: E501
+        "get": _op("Every closed poll's result per option, as CSV or XLSX (chair, secretary)", {"200": {"description": "the table"}}, errors=(401, 403, 404, 422)),  # noqa: E501
+    },
+})

@@ -111,6 +111,8 @@ CATALOGUE: Final[dict[Lang, dict[str, str]]] = {
         "result_failed": "Không thông qua",
         "outcome_passed": "Kết quả: thông qua.",
         "outcome_failed": "Kết quả: không thông qua.",
+        "outcome_counted": "Kết quả: đã kiểm phiếu (không có nội dung thông qua hay bầu).",
+        "result_counted": "Đã kiểm phiếu",
         "outcome_elected": "Kết quả: {n}/{seats} người trúng cử: {names}.",
         "outcome_none_elected": "Kết quả: không có người trúng cử.",
         "outcome_tied": "Có {n} người bằng số phiếu ở vị trí cuối: {names}. Trường hợp bằng phiếu "
@@ -241,6 +243,8 @@ CATALOGUE: Final[dict[Lang, dict[str, str]]] = {
         "result_failed": "Not passed",
         "outcome_passed": "Result: passed.",
         "outcome_failed": "Result: not passed.",
+        "outcome_counted": "Result: counted (nothing to pass or elect).",
+        "result_counted": "Counted",
         "outcome_elected": "Result: {n} of {seats} elected: {names}.",
         "outcome_none_elected": "Result: nobody was elected.",
         "outcome_tied": "{n} candidates tied for the last seat(s): {names}. The tie is "

@@ -417,6 +417,8 @@ def _outcome(poll: PollResult, lang: Lang) -> list[Block]:
         blocks: list[Block] = [para(t(lang, "outcome_passed"), bold=True)]
     elif out.decision == "failed":
         blocks = [para(t(lang, "outcome_failed"), bold=True)]
+    elif out.decision == "counted":
+        blocks = [para(t(lang, "outcome_counted"), bold=True)]
     elif names:
         seats = poll.seats if poll.seats is not None else len(names)
         blocks = [

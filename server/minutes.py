@@ -1,0 +1,196 @@
+"""HTTP exports of the minutes and of the result and attendance tables, built from the log.
+
+The minutes are a draft while the meeting runs and final once it has closed; both are built
+afresh from the whole log on every request (never cached, never hand-kept), off the event
+loop, since a congress's log and a PDF take a moment. Chair, secretary and the admin only.
+No Redis keys of its own: it reads the log (server/store.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Final
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from rooms.minutes_builder import MinutesError, build_minutes
+from rooms.minutes_model import poll_result_rows
+from rooms.model import STAFF
+from server.api import meeting_state, runtime
+from server.errors import ApiError
+from server.exports import (
+    MEDIA_TYPES,
+    MinutesFormat,
+    poll_results_csv,
+    poll_results_xlsx,
+    render_minutes,
+)
+from server.http_auth import require_actor
+from server.store import LogEntry
+
+FORMATS: Final[tuple[MinutesFormat, ...]] = ("docx", "pdf", "md", "json")
+
+
+def _lang(request: Request) -> str:
+    lang = request.query_params.get("lang", "vi")
+    if lang not in ("vi", "en"):
+        raise ApiError(422, "bad_field", "lang must be 'vi' or 'en'")
+    return lang
+
+
+async def _log(request: Request) -> tuple[str, list[LogEntry]]:
+    meeting_id = request.path_params["meeting_id"]
+    await require_actor(request, meeting_id, STAFF)
+    await meeting_state(request, meeting_id)
+    entries = await runtime(request).store.read_log(meeting_id)
+    if not entries:
+        raise ApiError(404, "not_found", f"no meeting {meeting_id}")
+    return meeting_id, entries
+
+
+def _file(data: bytes, ext: str, name: str) -> Response:
+    return Response(
+        data,
+        media_type=MEDIA_TYPES[ext],
+        headers={
+            "content-disposition": f'attachment; filename="{name}.{ext}"',
+            "cache-control": "no-store",
+        },
+    )
+
+
+async def minutes(request: Request) -> Response:
+    fmt = request.path_params["fmt"]
+    if fmt not in FORMATS:
+        raise ApiError(404, "not_found", f"minutes come as {', '.join(FORMATS)}")
+    lang = _lang(request)
+    meeting_id, entries = await _log(request)
+    closed = any(e.event.kind == "meeting.closed" for e in entries)
+
+    def render() -> bytes:
+        built = build_minutes(entries, final=closed, lang=lang)
+        return render_minutes(built, fmt, lang)
+
+    try:
+        data = await run_in_threadpool(render)
+    except MinutesError as exc:
+        raise ApiError(409, "invalid_state", str(exc)) from None
+    return _file(data, fmt, f"bien-ban-{meeting_id}" + ("" if closed else "-du-thao"))
+
+
+async def results(request: Request) -> Response:
+    """Every closed poll's result per option, one row each (the minutes' part III)."""
+    ext = request.path_params["ext"]
+    if ext not in ("csv", "xlsx"):
+        raise ApiError(404, "not_found", "results come as csv or xlsx")
+    lang = _lang(request)
+    meeting_id, entries = await _log(request)
+
+    def render() -> bytes:
+        rows = poll_result_rows(build_minutes(entries, final=False, lang=lang).polls)
+        return poll_results_csv(rows, lang) if ext == "csv" else poll_results_xlsx(rows, lang)
+
+    return _file(await run_in_threadpool(render), ext, f"ket-qua-{meeting_id}")
+
+
+# The attendance table (CSV/XLSX) is served by server/attendance.py.
+ROUTES = [
+    Route("/api/meetings/{meeting_id}/minutes.{fmt}", minutes, methods=["GET"]),
+    Route("/api/meetings/{meeting_id}/results.{ext}", results, methods=["GET"]),
+]
+
+
+# ---- python run.py minutes MEETING_ID --format docx --out FILE; python run.py verify LOG ----
+
+
+def _embedded_url(data_dir: Path) -> str | None:
+    """The URL of an embedded valkey already serving ``data_dir`` (a running ``serve``)."""
+    from server.embedded_redis import find_servers
+
+    conf = data_dir / "redis" / "valkey.conf"
+    if not conf.is_file() or not find_servers(data_dir / "redis"):
+        return None
+    for line in conf.read_text().splitlines():
+        key, _, value = line.partition(" ")
+        if key == "port":
+            return f"redis://127.0.0.1:{value.strip()}/0"
+    return None
+
+
+async def _read_log(redis_url: str, meeting_id: str) -> list[LogEntry]:
+    import redis.asyncio as aioredis
+
+    from server.store import Store
+
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        return await Store(client).read_log(meeting_id)
+    finally:
+        await client.aclose()
+
+
+def minutes_command(args: argparse.Namespace) -> int:
+    """``run.py minutes``: reads the log from REDIS_URL, from the embedded Redis of a server
+    running on ``--data-dir``, or from one started here for the job."""
+    data_dir = Path(args.data_dir).absolute()
+    url = os.environ.get("REDIS_URL") or _embedded_url(data_dir)
+    if url:
+        entries = asyncio.run(_read_log(url, args.meeting_id))
+    else:
+        from server.embedded_redis import EmbeddedRedis
+
+        with EmbeddedRedis(data_dir) as embedded:
+            entries = asyncio.run(_read_log(embedded.url, args.meeting_id))
+    if not entries:
+        print(
+            f"Không có cuộc họp {args.meeting_id} / no meeting {args.meeting_id}", file=sys.stderr
+        )
+        return 2
+    closed = any(e.event.kind == "meeting.closed" for e in entries)
+    built = build_minutes(entries, final=closed, lang=args.lang)
+    data = render_minutes(built, args.format, args.lang)
+    out = Path(args.out)
+    out.write_bytes(data)
+    status = "chính thức / final" if closed else "dự thảo / draft"
+    print(
+        f"Biên bản {status} → {out} ({len(data)} bytes); final hash {built.log.final_hash}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def verify_command(args: argparse.Namespace) -> int:
+    """``run.py verify LOG.json``: 0 and the final hash when every link holds, else 1 and the
+    first event that does not fit (2 when the file cannot be read)."""
+    from rooms.log_verify import verify_export
+
+    try:
+        export = json.loads(Path(args.log).read_bytes())
+    except (OSError, ValueError) as exc:
+        print(f"Không đọc được / cannot read {args.log}: {exc}", file=sys.stderr)
+        return 2
+    if not isinstance(export, dict):
+        print(f"{args.log}: not a log export (expected a JSON object)", file=sys.stderr)
+        return 2
+    verdict = verify_export(export, args.expect)
+    if verdict.failure is not None:
+        print(
+            f"KHÔNG KHỚP / TAMPERED: {verdict.failure.describe()} "
+            f"({verdict.event_count} event(s) before it verify)",
+            file=sys.stderr,
+        )
+        return 1
+    if verdict.problem:
+        print(f"KHÔNG KHỚP / TAMPERED: {verdict.problem}", file=sys.stderr)
+        return 1
+    print(f"OK: {verdict.event_count} events, chain intact / chuỗi băm toàn vẹn", file=sys.stderr)
+    print(verdict.final_hash)
+    return 0
