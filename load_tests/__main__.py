@@ -45,8 +45,11 @@ def cpus(text: str | None) -> set[int] | None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m load_tests", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m load_tests",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("scenario", help="a scenario name, or 'compare'")
     parser.add_argument("compared", nargs="?", help="with 'compare': the scenario to compare")
     parser.add_argument("-n", "--delegates", type=int, default=1000)
@@ -54,16 +57,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of load")
     parser.add_argument("--target", help="URL of an already running server (else one is started)")
     parser.add_argument("--nodes", type=int, default=1, help="server processes on one Redis")
-    parser.add_argument("--source-ips", type=int, default=1,
-                        help="spread client sockets over 127.0.0.2 … 127.0.0.(1+N)")
+    parser.add_argument(
+        "--source-ips",
+        type=int,
+        default=1,
+        help="spread client sockets over 127.0.0.2 … 127.0.0.(1+N)",
+    )
     parser.add_argument("--connect-concurrency", type=int, default=200)
     parser.add_argument("--drop-share", type=float, default=0.2)
     parser.add_argument("--slow-share", type=float, default=0.01)
     parser.add_argument("--pad", type=int, default=0, help="extra characters per fan-out event")
     parser.add_argument("--server-cpus", help="pin the server and Redis, e.g. 0")
     parser.add_argument("--load-cpus", help="pin this load process, e.g. 1")
-    parser.add_argument("--server-env", action="append", default=[], metavar="KEY=VALUE",
-                        help="extra environment for run.py (e.g. PHONGHOP_MAX_QUEUE=64)")
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for run.py (e.g. PHONGHOP_MAX_QUEUE=64)",
+    )
     parser.add_argument("--rounds", type=int, default=5, help="compare: measured rounds")
     parser.add_argument("--json", dest="json_path", help="write the result here")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
@@ -114,8 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     table = scenarios()
     run = table.get(args.scenario)
     if run is None:
-        print(f"unknown scenario {args.scenario!r}; one of: {', '.join(table)}, compare",
-              file=sys.stderr)
+        print(
+            f"unknown scenario {args.scenario!r}; one of: {', '.join(table)}, compare",
+            file=sys.stderr,
+        )
         return 2
     result = asyncio.run(run(opts))
     print_table(result)

@@ -85,12 +85,21 @@ async def crash(opts: Options) -> Result:
         meeting = target.create_meeting(opts.delegates)
         tally = Tally(run=new_run_id())
         n = opts.delegates
-        say(opts, f"crash: {n} delegates, {opts.rate:g} Hz for {opts.duration:g} s; "
-                  "kill -9 the server at 1/3, the embedded Redis at 2/3")
+        say(
+            opts,
+            f"crash: {n} delegates, {opts.rate:g} Hz for {opts.duration:g} s; "
+            "kill -9 the server at 1/3, the embedded Redis at 2/3",
+        )
         sessions = await open_crowd(opts, tally, target, meeting, n, resume_delay=0.3)
         server = target.servers[0]
-        chair_session = Session(Tally(run="-"), server.host, server.port, meeting.id,
-                                meeting.chair_token, resume_delay=0.3)
+        chair_session = Session(
+            Tally(run="-"),
+            server.host,
+            server.port,
+            meeting.id,
+            meeting.chair_token,
+            resume_delay=0.3,
+        )
         await chair_session.connect()
         chair = ReliableChair(chair_session)
         stats = ProcStats(target.server_pids())

@@ -199,7 +199,7 @@ async def chair_stream(
             bar(i, steps)
     bar(steps, steps)
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(asyncio.gather(*pending, return_exceptions=True), 30)
+        await asyncio.wait_for(asyncio.gather(*pending, return_exceptions=True), 120)
     return stream
 
 

@@ -44,14 +44,23 @@ async def fanout(
         slow_count = round(n * slow_share) if slow_share else 0
         if slow_share and slow_count == 0:
             slow_count = 1
-        say(opts, f"{scenario}: {n} delegates on {nodes} node(s), {opts.rate:g} Hz for "
-                  f"{opts.duration:g} s, meeting {meeting.id}")
+        say(
+            opts,
+            f"{scenario}: {n} delegates on {nodes} node(s), {opts.rate:g} Hz for "
+            f"{opts.duration:g} s, meeting {meeting.id}",
+        )
         sessions = await open_crowd(opts, tally, target, meeting, n - slow_count)
         slow: list[Session] = []
         if slow_count:
             slow = await open_crowd(
-                opts, tally, target, meeting, slow_count, first=n - slow_count,
-                label="connect slow", rcvbuf=SLOW_RCVBUF,
+                opts,
+                tally,
+                target,
+                meeting,
+                slow_count,
+                first=n - slow_count,
+                label="connect slow",
+                rcvbuf=SLOW_RCVBUF,
             )
             for session in slow:
                 session.measure = False
@@ -81,12 +90,14 @@ async def fanout(
         stats.start()
         sampling = asyncio.get_running_loop().create_task(sampler(stats))
         started = time.perf_counter()
+        load_cpu = time.process_time()
         stream = await chair_stream(opts, chair, tally, on_step=on_step)
         for session in slow:
             session.resume_reading()
         expected = stream.acked * n
         await drain(opts, tally, expected)
         elapsed = time.perf_counter() - started
+        load_cpu = time.process_time() - load_cpu
         sampling.cancel()
         stats.stop()
         for s in per_node:
@@ -112,6 +123,7 @@ async def fanout(
         )
         result.extra.update(
             rate_hz=opts.rate,
+            load_cpu_s=round(load_cpu, 2),
             events=stream.acked,
             delivered=tally.delivered,
             expected=expected,
@@ -162,9 +174,7 @@ async def two_node(opts: Options) -> Result:
         "server_cpu_us_per_delivery": one.server_cpu_us_per_delivery,
     }
     if one.deliveries_per_s:
-        two.extra["throughput_vs_one_node"] = round(
-            two.deliveries_per_s / one.deliveries_per_s, 3
-        )
+        two.extra["throughput_vs_one_node"] = round(two.deliveries_per_s / one.deliveries_per_s, 3)
     two.lost += one.lost
     two.gaps += one.gaps
     two.duplicates += one.duplicates

@@ -208,8 +208,15 @@ class Target:
         env.update(self.env)
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(
-                [sys.executable, str(RUN_PY), "serve", "--port", str(port),
-                 "--data-dir", str(data_dir)],
+                [
+                    sys.executable,
+                    str(RUN_PY),
+                    "serve",
+                    "--port",
+                    str(port),
+                    "--data-dir",
+                    str(data_dir),
+                ],
                 cwd=ROOT,
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -229,17 +236,25 @@ class Target:
 
     def create_meeting(self, delegates: int, title: str = "Load test") -> Meeting:
         base = self.servers[0].base_url
-        created = http("POST", f"{base}/api/meetings", token=self.admin_token,
-                       body={"title": title})
+        created = http(
+            "POST", f"{base}/api/meetings", token=self.admin_token, body={"title": title}
+        )
         meeting_id = created["id"]
-        rows = ["code,full_name,delegation,title,seat,weight,role",
-                "CH0001,Chủ tọa Kiểm thử,Đoàn Chủ tịch,,A01,1,chair"]
+        rows = [
+            "code,full_name,delegation,title,seat,weight,role",
+            "CH0001,Chủ tọa Kiểm thử,Đoàn Chủ tịch,,A01,1,chair",
+        ]
         for i in range(delegates):
             rows.append(f"D{i:05d},Đại biểu Số {i},Đoàn {i % 40},,{i},1,delegate")
-        http("POST", f"{base}/api/meetings/{meeting_id}/roster", token=self.admin_token,
-             body=("\n".join(rows) + "\n").encode())
-        listing = http("GET", f"{base}/api/meetings/{meeting_id}/participants",
-                       token=self.admin_token)
+        http(
+            "POST",
+            f"{base}/api/meetings/{meeting_id}/roster",
+            token=self.admin_token,
+            body=("\n".join(rows) + "\n").encode(),
+        )
+        listing = http(
+            "GET", f"{base}/api/meetings/{meeting_id}/participants", token=self.admin_token
+        )
         chair = ""
         tokens: list[str] = []
         ids: list[str] = []

@@ -76,6 +76,7 @@ class WSClientProtocol(asyncio.Protocol):
         self._closed = False
         self.close_code: int | None = None
         self.bytes_received = 0
+        self.opcode = OP_BINARY  # of the message being delivered to on_message
 
     # ---- asyncio.Protocol --------------------------------------------------------------
 
@@ -160,6 +161,7 @@ class WSClientProtocol(asyncio.Protocol):
 
     def _frame(self, fin: int, opcode: int, payload: bytes) -> None:
         if opcode in (OP_TEXT, OP_BINARY):
+            self.opcode = opcode
             if fin:
                 self.on_message(payload)
             else:
