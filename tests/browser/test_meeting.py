@@ -5,6 +5,7 @@ every view and an accessibility check of each."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -12,11 +13,25 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LAPTOP, PROJECTOR, ROSTER_CSV, TABLET
+from tests.browser.conftest import LAPTOP, PROJECTOR, ROOT, ROSTER_CSV, TABLET
 
 pytestmark = pytest.mark.browser
 
 DELEGATES = ("DB0004", "DB0005", "DB0006")
+
+
+def badge_token(meeting: Any, participant_id: str) -> str:
+    """The text in a participant's badge QR, decoded from the badge PNG with zbar."""
+    from PIL import Image
+    from pyzbar.pyzbar import decode
+
+    response = meeting.request(
+        "GET", f"/api/meetings/{meeting.id}/participants/{participant_id}/badge.png"
+    )
+    assert response.status_code == 200, response.text
+    found = decode(Image.open(io.BytesIO(response.content)))
+    assert found, "no QR code in the badge image"
+    return str(found[0].data.decode("ascii"))
 
 
 def join_link(page: Page, participant_id: str) -> str:
@@ -119,6 +134,29 @@ def test_meeting_through_the_views(
         "<b>Đề nghị</b> bổ sung số liệu năm 2024"
     )
 
+    # The chair opens a vote on the current item; three tablets vote, each with a
+    # confirmation and a receipt; the hall screen shows progress, then the result.
+    chair.fill("#poll-title", "Thông qua Chương trình Đại hội")
+    chair.click("#poll-create-open")
+    for page in delegates:
+        expect(page.locator("#poll-title-d")).to_have_text("Thông qua Chương trình Đại hội")
+    expect(screen.locator("#screen-poll-title")).to_have_text("Thông qua Chương trình Đại hội")
+    for page, choice in zip(delegates, ("yes", "yes", "no"), strict=True):
+        page.click(f".ballot button[data-choice='{choice}']")
+        expect(page.locator("#dialog-title")).to_be_visible()
+        page.click("#dialog-ok")
+        expect(page.locator(".receipt-box .receipt")).not_to_be_empty()
+    shot(delegates[0], "delegate-ballot-receipt", True)
+    expect(chair.locator(".poll-progress").first).to_have_attribute("data-voted", "3")
+    shot(screen, "hall-screen-voting")
+    chair.click("article[data-status='open'] button[data-action='poll.close']")
+    chair.click("article[data-status='closed'] button[data-action='poll.publish']")
+    expect(screen.locator("#screen-outcome")).to_be_visible()
+    expect(screen.locator("#screen-result .chart-row[data-option='yes']")).to_contain_text("2")
+    expect(screen.locator("#screen-result .chart-row[data-option='no']")).to_contain_text("1")
+    shot(screen, "hall-screen-result")
+    expect(delegates[0].locator("#poll-result")).to_be_visible()
+
     # Screenshots and accessibility of every view.
     shot(chair, "chair-console")
     axe_check(chair, "chair console")
@@ -139,6 +177,11 @@ def test_meeting_through_the_views(
     log = json.loads(path.read_text(encoding="utf-8"))
     kinds = [e["kind"] for e in log["events"]]
     assert "meeting.opened" in kinds and "roster.imported" in kinds
+    with secretary.expect_download() as info:
+        secretary.click("#dl-minutes-docx")
+    docx = tmp_path / "minutes.docx"
+    info.value.save_as(docx)
+    assert docx.read_bytes()[:2] == b"PK"
 
     # The language switch: the same view in English.
     delegates[2].select_option("#lang-select", "en")
@@ -160,6 +203,19 @@ def test_kiosk_and_desk(new_meeting: Any, open_page: Any, shot: Any, axe_check: 
     shot(kiosk, "kiosk-refused")
     axe_check(kiosk, "kiosk")
 
+    # A real badge, as a handheld scanner reads it: its QR decoded from the badge image.
+    token = badge_token(meeting, "DB0010")
+    kiosk.keyboard.type(token)
+    kiosk.keyboard.press("Enter")
+    outcome = kiosk.locator("#kiosk-result .scan-outcome")
+    expect(outcome).to_have_attribute("data-outcome", "ok")
+    expect(outcome).to_contain_text("Ghế")
+    shot(kiosk, "kiosk-checked-in")
+    # The same badge again: "already checked in", nothing changes.
+    kiosk.keyboard.type(token)
+    kiosk.keyboard.press("Enter")
+    expect(outcome).to_have_attribute("data-outcome", "already")
+
     # The desk finds a delegate without diacritics and checks them in by hand.
     desk = open_page(secretary_url, LAPTOP)
     desk.click("#tab-checkin")
@@ -170,3 +226,53 @@ def test_kiosk_and_desk(new_meeting: Any, open_page: Any, shot: Any, axe_check: 
     expect(row).to_have_class("desk-row checkin-present")
     shot(desk, "secretary-checkin-desk")
     axe_check(desk, "check-in desk")
+
+
+def two_page_pdf() -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_font("DejaVu", "", str(ROOT / "server" / "assets" / "fonts" / "DejaVuSans.ttf"))
+    pdf.set_font("DejaVu", size=28)
+    for n in (1, 2):
+        pdf.add_page()
+        pdf.cell(0, 20, f"Dự thảo Báo cáo chính trị — trang {n}")
+    return bytes(pdf.output())
+
+
+def test_documents_follow_the_chair(
+    new_meeting: Any, open_page: Any, shot: Any, axe_check: Any
+) -> None:
+    meeting = new_meeting()
+    meeting.import_roster()
+    meeting.command("meeting.open")
+    response = meeting.request(
+        "POST", f"/api/meetings/{meeting.id}/documents",
+        params={"filename": "bao-cao.pdf", "title": "Dự thảo Báo cáo chính trị"},
+        content=two_page_pdf(), headers={"Content-Type": "application/pdf"},
+    )
+    assert response.status_code == 201, response.text
+    links = meeting.links()
+    chair = open_page(links["DB0001"], LAPTOP)
+    delegate = open_page(links["DB0004"], TABLET)
+    expect(delegate.locator("#doc-list li[data-doc]")).to_have_count(1)
+
+    chair.locator("#chair-docs li[data-doc] button").click()
+    viewer = delegate.locator("#doc-viewer")
+    expect(viewer).to_have_attribute("data-page", "1")
+    expect(viewer.locator("canvas[data-page='1']")).to_be_visible()
+    expect(delegate.locator("#doc-page")).to_have_text("Trang 1 / 2")
+    chair.click("#present-next")
+    expect(viewer.locator("canvas[data-page='2']")).to_be_visible()
+    shot(delegate, "delegate-document", True)
+    axe_check(delegate, "delegate document viewer")
+
+    # Turning a page by hand leaves follow mode: the chair's next move does not pull it back.
+    delegate.click("#doc-prev")
+    expect(viewer.locator("canvas[data-page='1']")).to_be_visible()
+    expect(delegate.locator("#doc-follow")).not_to_be_checked()
+    chair.click("#present-stop")
+    chair.locator("#chair-docs li[data-doc] button").click()
+    chair.click("#present-next")
+    delegate.wait_for_timeout(500)
+    expect(viewer.locator("canvas[data-page='1']")).to_be_visible()

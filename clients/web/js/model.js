@@ -3,6 +3,12 @@
 // State is plain JSON so it can be kept in sessionStorage with the resume position.
 
 const REDUCERS = {};
+// Live messages that change the model too (kind -> fn(state, body)), besides state.live[kind].
+const LIVE = {};
+
+export function liveReducer(kind, fn) {
+  LIVE[kind] = fn;
+}
 
 export function reducer(kinds, fn) {
   for (const kind of [].concat(kinds)) REDUCERS[kind] = fn;
@@ -45,6 +51,7 @@ export class Model {
   live(kind, body) {
     if (!this.state) return;
     this.state.live[kind] = body;
+    LIVE[kind]?.(this.state, body);
   }
 }
 
@@ -60,7 +67,7 @@ function toMap(list) {
 function summarise(ev) {
   const b = ev.body || {};
   const out = {};
-  for (const key of ["reason", "title", "id", "participant", "item", "page", "document"]) {
+  for (const key of ["reason", "title", "id", "participant", "item", "page", "document", "poll"]) {
     if (typeof b[key] === "string" || typeof b[key] === "number") out[key] = b[key];
   }
   if (Array.isArray(b.participants)) out.count = b.participants.length;

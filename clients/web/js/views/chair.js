@@ -19,6 +19,7 @@ export function mount(root, ctx) {
     agenda: h("div", { id: "agenda-list" }),
     quorum: h("div", {}),
     polls: h("div", { id: "chair-polls" }),
+    docs: h("div", { id: "chair-docs" }),
     speakers: h("div", { id: "chair-speakers" }),
     history: h("div", {}),
   };
@@ -27,7 +28,8 @@ export function mount(root, ctx) {
       h("h1", { class: "view-title" }, t("chair.title")),
       section(t("chair.meeting"), "sec-lifecycle", slots.lifecycle),
       section(t("chair.agenda"), "sec-agenda", slots.current, slots.timer, slots.agenda),
-      section(t("chair.polls"), "sec-polls", slots.polls)),
+      section(t("chair.polls"), "sec-polls", slots.polls),
+      section(t("documents.title"), "sec-docs", slots.docs)),
     h("div", { class: "col col-side" },
       section(t("quorum.title"), "sec-quorum", slots.quorum),
       section(t("chair.speakers"), "sec-speakers", slots.speakers),
@@ -118,6 +120,7 @@ export function mount(root, ctx) {
     fill(slots.quorum, quorumBlock(s));
     features.chairPolls(slots.polls, ctx);
     features.chairSpeakers(slots.speakers, ctx);
+    features.chairDocuments(slots.docs, ctx);
     fill(slots.history, historyList(s));
   }
 

@@ -68,7 +68,9 @@ export function timerBlock(timer, now, label) {
 
 /** Quorum from the live "quorum" message (attendance feature) or the snapshot. */
 export function quorumInfo(s) {
-  const q = s?.live?.quorum || s?.attendance?.quorum || s?.quorum || null;
+  const a = s?.attendance;
+  const q = s?.live?.quorum || a?.quorum || s?.live?.presence ||
+    (a && a.entitled != null ? { present: a.present, entitled: a.entitled, met: a.met } : null);
   if (!q || typeof q !== "object") return null;
   const present = q.present ?? q.count ?? 0;
   const total = q.entitled ?? q.total ?? q.delegates ?? 0;
@@ -79,15 +81,16 @@ export function quorumInfo(s) {
 
 export function quorumBlock(s, { big = false } = {}) {
   const q = quorumInfo(s);
+  const eyebrow = big ? h("div", { class: "eyebrow" }, t("quorum.title")) : null;
   if (!q) {
     return h("div", { class: "quorum quorum-unknown", id: "quorum" },
-      h("div", { class: "eyebrow" }, t("quorum.title")),
+      eyebrow,
       h("div", { class: "quorum-rule" }, t("quorum.rule", { rule: s?.info?.quorum || "" })),
       h("div", { class: "muted" }, t("quorum.waiting")));
   }
   const pct = q.total ? Math.round((q.present / q.total) * 1000) / 10 : 0;
   return h("div", { class: `quorum ${q.met ? "quorum-met" : "quorum-not"}${big ? " quorum-big" : ""}`, id: "quorum", "data-present": q.present },
-    h("div", { class: "eyebrow" }, t("quorum.title")),
+    eyebrow,
     h("div", { class: "quorum-count" },
       h("span", { class: "quorum-present" }, formatNumber(q.present)),
       h("span", { class: "quorum-total" }, " / ", formatNumber(q.total))),
@@ -106,7 +109,16 @@ export function historyList(s, { limit = 12 } = {}) {
   const list = h("ol", { class: "history", id: "history", "aria-label": t("history.title") });
   for (const e of items) {
     const key = `event.${e.kind}`;
-    const label = t(key, { ...e.body, count: e.body.count ?? "" });
+    const b = e.body || {};
+    const pid = b.participant;
+    const params = {
+      ...b,
+      count: b.count ?? "",
+      participant: pid ? (s.me?.id === pid ? s.me.full_name : s.participants?.[pid]?.full_name || pid) : "",
+      title: b.title || (b.poll ? (s.polls || []).find((p) => p.poll === b.poll)?.title || b.poll : "") ||
+        (b.id ? (s.documents || []).find((d) => d.id === b.id)?.title || "" : ""),
+    };
+    const label = t(key, params);
     list.appendChild(h("li", { "data-seq": e.seq, "data-kind": e.kind },
       h("time", {}, formatTime(e.at, getLang())), " ", label === key ? e.kind : label));
   }

@@ -26,7 +26,7 @@ export function mount(root, ctx) {
     h("div", { class: "col col-main" },
       h("section", { class: "card card-hero", "aria-label": t("delegate.meeting") }, slots.me),
       section(t("attendance.title"), "sec-checkin", slots.checkin),
-      section(t("agenda.current"), "sec-current", slots.current, slots.timer, slots.floor),
+      section(t("chair.agenda"), "sec-current", slots.current, slots.timer, slots.floor),
       section(t("polls.title"), "sec-poll", slots.poll),
       section(t("documents.title"), "sec-docs", slots.docs)),
     h("div", { class: "col col-side" },

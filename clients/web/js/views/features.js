@@ -4,8 +4,10 @@
 
 import { h, fill, toast, formatTime, formatClock, uuid } from "../dom.js";
 import { t, tv, getLang, formatNumber, compareNames } from "../i18n.js";
-import { reducer } from "../model.js";
+import { reducer, liveReducer } from "../model.js";
 import { run, showError, errorText, bar, confirmDialog, remaining, personLine } from "./common.js";
+import { Viewer, versionUrl, preload } from "../pdfview.js";
+import { api } from "../api.js";
 
 // ---- attendance (rooms/attendance.py) ----------------------------------------------------
 
@@ -60,6 +62,11 @@ reducer("proxy.granted", (s, b, ev) => {
 reducer("proxy.revoked", (s, b) => {
   const a = att(s);
   a.proxies = (a.proxies || []).filter((p) => p.from !== b.from);
+});
+
+// Personal live message from server/attendance.py: this participant's own record.
+liveReducer("me", (s, body) => {
+  if (body?.attendance) att(s).me = body.attendance;
 });
 
 export function myAttendance(s) {
@@ -326,8 +333,8 @@ function upsertDoc(s, b, released) {
   }
   doc.title = b.title;
   doc.item = b.item;
-  const v = { n: b.version, sha256: b.sha256, size: b.size, mime: b.mime, filename: b.filename, pages: b.pages, released };
-  const i = doc.versions.findIndex((x) => x.n === b.version);
+  const v = { version: b.version, sha256: b.sha256, size: b.size, mime: b.mime, filename: b.filename, pages: b.pages, released };
+  const i = doc.versions.findIndex((x) => x.version === b.version);
   if (i >= 0) doc.versions[i] = { ...doc.versions[i], ...v };
   else doc.versions.push(v);
 }
@@ -400,10 +407,526 @@ export function delegateFeedback(slot, ctx) {
   fill(slot, form);
 }
 
-// ---- polls (rooms/polls.py) ---------------------------------------------------------------
+// ---- polls (rooms/polls.py, server/polls.py) ------------------------------------------------
 
-export function chairPolls(slot) {
-  if (!slot.firstChild) fill(slot, h("p", { class: "muted" }, t("polls.none")));
+function pollList(s) {
+  s.polls ||= [];
+  return s.polls;
+}
+
+function pollById(s, id) {
+  return pollList(s).find((p) => p.poll === id);
+}
+
+reducer("poll.created", (s, b, ev) => {
+  pollList(s).push({ ...b, status: "draft", created_at: ev.at });
+});
+reducer("poll.opened", (s, b, ev) => {
+  const p = pollById(s, b.poll);
+  if (!p) return;
+  Object.assign(p, { status: "open", opened_at: ev.at, closes_at: b.closes_at, snapshot: b.snapshot, rule_info: b.rule, base: b.base, quorum_info: b.quorum });
+  // Who this tablet may cast for: in the staff copy of the snapshot, else a live message.
+  const voters = b.snapshot?.voters;
+  if (voters && s.me) {
+    const proxies = b.snapshot.proxies || {};
+    p.may_cast_for = Object.keys(voters).filter((v) => (proxies[v] || v) === s.me.id).sort();
+  }
+});
+reducer("poll.closed", (s, b, ev) => {
+  const p = pollById(s, b.poll);
+  if (!p) return;
+  p.status = "closed";
+  p.closed_at = ev.at;
+  p.counts = b.counts;
+  if (b.result) { p.result = b.result; p.outcome = b.outcome; p.receipts_digest = b.receipts_digest; }
+});
+reducer("poll.published", (s, b, ev) => {
+  const p = pollById(s, b.poll);
+  if (!p) return;
+  Object.assign(p, { status: "published", published_at: ev.at, result: b.result, counts: b.counts, receipts_digest: b.receipts_digest });
+  if (b.outcome) p.outcome = b.outcome;
+});
+reducer("poll.cancelled", (s, b) => {
+  const p = pollById(s, b.poll);
+  if (p) p.status = "cancelled";
+});
+liveReducer("poll.eligibility", (s, b) => {
+  const p = pollById(s, b.poll);
+  if (p) p.may_cast_for = b.may_cast_for || [];
+});
+
+function progressOf(s, id) {
+  return (s.live?.["poll.progress"]?.polls || []).find((x) => x.poll === id) || null;
+}
+
+function optionLabel(poll, id) {
+  if (poll.method === "yes_no_abstain" || id === "abstain") return tv("polls.choice", id);
+  return poll.options?.find((o) => o.id === id)?.label || id;
+}
+
+/** The poll the views put forward: the open one, else the latest that has a result. */
+export function featuredPoll(s) {
+  const list = (s?.polls || []).filter((p) => p.status !== "cancelled");
+  return list.find((p) => p.status === "open") || [...list].reverse().find((p) => p.status === "published" || p.status === "closed") || null;
+}
+
+function passed(poll) {
+  const r = poll.result;
+  if (!r) return null;
+  if (poll.outcome?.decision) return poll.outcome.decision;
+  if (r.method === "yes_no_abstain") return r.passed ? "passed" : "failed";
+  if (r.seats) return r.tie_at_last_seat?.length ? "tied" : "elected";
+  return "counted";
+}
+
+export function resultChart(poll, { big = false } = {}) {
+  const r = poll.result;
+  if (!r) return null;
+  const rows = [...(r.options || [])];
+  const showBlank = r.blank && (r.blank.count > 0 || poll.method === "yes_no_abstain");
+  const decision = passed(poll);
+  const maxPct = Math.max(1, ...rows.map((o) => Number(o.percent_of_base) || 0));
+  const chart = h("div", { class: "chart", id: big ? "screen-result" : "poll-result", role: "table", "aria-label": t("polls.result") },
+    rows.map((o) => chartRow(optionLabel(poll, o.option), o, o.option, big ? 100 : maxPct)),
+    showBlank ? chartRow(poll.method === "yes_no_abstain" ? tv("polls.choice", "abstain") : t("polls.blank"), { count: r.blank.count, percent_of_base: pct(r.blank.count, r.base_total?.count), percent_of_entitled: pct(r.blank.count, r.entitled?.count) }, "abstain", big ? 100 : maxPct) : null);
+  const elected = (r.winners || []).map((id) => optionLabel(poll, id));
+  return h("div", { class: "result" },
+    chart,
+    h("p", { class: "muted small" }, t("polls.base_line", {
+      cast: formatNumber(r.cast?.count ?? 0), valid: formatNumber(r.valid?.count ?? 0),
+      entitled: formatNumber(r.entitled?.count ?? 0), rule: ruleText(r.rule) })),
+    decision ? h("div", { class: `outcome outcome-${decision === "passed" || decision === "elected" ? "passed" : "failed"}`, id: big ? "screen-outcome" : "poll-outcome", "data-decision": decision },
+      t(`polls.decision.${decision}`)) : null,
+    elected.length ? h("p", { class: "elected" }, t("polls.elected", { names: elected.join(", ") })) : null,
+    r.tie_at_last_seat?.length ? h("p", { class: "notice" }, t("polls.tie", { names: r.tie_at_last_seat.map((id) => optionLabel(poll, id)).join(", ") })) : null);
+}
+
+/** The poll's majority rule in the reader's language (the chair typed it in English words). */
+function ruleLabel(poll) {
+  const lang = getLang();
+  const described = poll.rule_info?.[lang] || poll.result?.rule?.[lang];
+  if (described) return described;
+  const i = RULES.indexOf(poll.rule);
+  return i >= 0 ? t(`polls.rule_preset.${i}`) : poll.rule || "";
+}
+
+function pct(part, whole) {
+  return whole ? ((100 * part) / whole).toFixed(2) : "0";
+}
+
+function ruleText(rule) {
+  if (!rule) return t("polls.no_rule");
+  return (getLang() === "en" ? rule.en : rule.vi) || rule.text || "";
+}
+
+function chartRow(label, share, key, scale) {
+  const p = Number(share.percent_of_base) || 0;
+  return h("div", { class: `chart-row opt-${key}`, role: "row", "data-option": key },
+    h("div", { class: "chart-label", role: "rowheader" }, label),
+    h("div", { class: "chart-bar", role: "cell", "aria-hidden": "true" }, h("div", { class: "chart-fill", style: `width:${Math.min(100, (p / scale) * 100)}%` })),
+    h("div", { class: "chart-value", role: "cell" }, `${formatNumber(share.count)} · ${formatNumber(p, 2)}%`));
+}
+
+function progressBlock(s, poll, now) {
+  const pr = progressOf(s, poll.poll);
+  const eligible = pr?.eligible ?? poll.snapshot?.eligible?.count ?? 0;
+  const voted = pr?.voted ?? 0;
+  const closes = pr?.closes_at ?? poll.closes_at;
+  const percent = eligible ? (100 * voted) / eligible : 0;
+  return h("div", { class: "poll-progress", id: `progress-${poll.poll}`, "data-voted": voted },
+    h("div", { class: "quorum-count" }, h("span", {}, formatNumber(voted)), h("span", { class: "quorum-total" }, " / ", formatNumber(eligible))),
+    bar(percent, null, t("polls.progress", { voted, eligible })),
+    h("div", { class: "muted" }, t("polls.progress", { voted: formatNumber(voted), eligible: formatNumber(eligible) })),
+    closes ? h("div", { class: "timer" }, h("span", { class: "timer-label" }, t("polls.closes_in")), h("span", { class: "timer-value" }, formatClock((closes - now) / 1000))) : null);
+}
+
+const RULES = [
+  "more than 1/2 of delegates present",
+  "more than 1/2 of all delegates",
+  "at least 2/3 of all delegates",
+  "more than 1/2 of valid ballots",
+];
+
+export function chairPolls(slot, ctx) {
+  const s = ctx.model.state;
+  if (!slot.dataset.ready) {
+    slot.dataset.ready = "1";
+    slot.append(h("div", { class: "poll-list", id: "poll-list" }), pollForm(ctx));
+  }
+  const list = slot.querySelector("#poll-list");
+  const polls = (s.polls || []).filter((p) => p.status !== "cancelled");
+  fill(list, polls.length ? polls.slice().reverse().map((p) => chairPoll(p, ctx)) : h("p", { class: "muted" }, t("polls.none")));
+}
+
+function chairPoll(poll, ctx) {
+  const s = ctx.model.state;
+  const c = ctx.client;
+  const act = (kind, label, cls = "btn") => h("button", { type: "button", class: `${cls} btn`, "data-action": kind,
+    onclick: () => run(c, kind, { poll: poll.poll }) }, label);
+  return h("article", { class: "poll-card", "data-poll": poll.poll, "data-status": poll.status },
+    h("div", { class: "poll-head" },
+      h("span", { class: "poll-title" }, poll.title), " ",
+      h("span", { class: "pill" }, tv("polls.status", poll.status)), " ",
+      h("span", { class: "muted small" }, tv("polls.method", poll.method), poll.secret ? ` · ${t("polls.secret")}` : "")),
+    poll.rule ? h("div", { class: "muted small" }, t("polls.rule_line", { rule: ruleLabel(poll) })) : null,
+    poll.status === "open" ? progressBlock(s, poll, c.now()) : null,
+    poll.status === "closed" || poll.status === "published" ? resultChart(poll) : null,
+    h("div", { class: "btn-row" },
+      poll.status === "draft" ? act("poll.open", t("polls.open"), "btn-primary") : null,
+      poll.status === "open" ? act("poll.close", t("polls.close"), "btn-primary") : null,
+      poll.status === "closed" ? act("poll.publish", t("polls.publish"), "btn-primary") : null,
+      poll.status === "draft" || poll.status === "open" ? h("button", { type: "button", class: "btn btn-danger-outline", "data-action": "poll.cancel",
+        onclick: async () => {
+          if (await confirmDialog({ title: t("polls.cancel_title"), text: poll.title, ok: t("polls.cancel"), danger: true })) run(c, "poll.cancel", { poll: poll.poll });
+        } }, t("polls.cancel")) : null));
+}
+
+function pollForm(ctx) {
+  const title = h("input", { type: "text", id: "poll-title", maxlength: "500", required: true });
+  const method = h("select", { id: "poll-method", class: "field-input" },
+    ["yes_no_abstain", "single", "multiple", "approval"].map((m) => h("option", { value: m }, tv("polls.method", m))));
+  const options = h("textarea", { id: "poll-options", rows: "4" });
+  const seats = h("input", { type: "text", inputmode: "numeric", id: "poll-seats", value: "1" });
+  const rule = h("select", { id: "poll-rule", class: "field-input" },
+    h("option", { value: "" }, t("polls.no_rule")),
+    RULES.map((r, i) => h("option", { value: r, selected: r === RULES[0] }, t(`polls.rule_preset.${i}`))));
+  const secret = h("input", { type: "checkbox", id: "poll-secret" });
+  const timer = h("input", { type: "text", inputmode: "numeric", id: "poll-timer", placeholder: "60" });
+  const optionsField = h("div", { class: "field", hidden: true },
+    h("label", { for: "poll-options" }, t("polls.options")), options, h("p", { class: "hint" }, t("polls.options_hint")));
+  const seatsField = h("div", { class: "field", hidden: true }, h("label", { for: "poll-seats" }, t("polls.seats")), seats);
+  method.addEventListener("change", () => {
+    optionsField.hidden = method.value === "yes_no_abstain";
+    seatsField.hidden = !["approval", "multiple"].includes(method.value);
+  });
+  const form = h("form", { class: "poll-form", id: "poll-form" },
+    h("h3", {}, t("polls.new")),
+    h("div", { class: "field" }, h("label", { for: "poll-title" }, t("polls.question")), title),
+    h("div", { class: "form-row" },
+      h("div", { class: "field" }, h("label", { for: "poll-method" }, t("polls.method_label")), method),
+      h("div", { class: "field" }, h("label", { for: "poll-rule" }, t("polls.rule")), rule)),
+    optionsField, seatsField,
+    h("div", { class: "form-row" },
+      h("div", { class: "field" }, h("label", { for: "poll-timer" }, t("polls.timer")), timer),
+      h("div", { class: "field check" }, h("label", { for: "poll-secret" }, secret, " ", t("polls.secret")))),
+    h("div", { class: "btn-row" },
+      h("button", { type: "submit", class: "btn", id: "poll-create" }, t("polls.create")),
+      h("button", { type: "submit", class: "btn btn-primary", id: "poll-create-open", value: "open" }, t("polls.create_open"))));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const s = ctx.model.state;
+    const item = s.agenda?.current;
+    const body = { id: `p${Date.now().toString(36)}`, title: title.value.trim() || currentTitle(s), method: method.value, secret: secret.checked };
+    if (rule.value) body.rule = rule.value;
+    if (item) body.agenda_item = item;
+    const secs = parseInt(timer.value, 10);
+    if (secs > 0) body.timer = secs;
+    if (method.value !== "yes_no_abstain") body[method.value === "approval" ? "candidates" : "options"] = options.value.split("\n").map((x) => x.trim()).filter(Boolean);
+    const n = parseInt(seats.value, 10);
+    if (method.value === "approval") body.seats = n || 1;
+    if (method.value === "multiple") { body.min = 0; body.max = n || 1; }
+    if (!body.title) { toast(t("polls.need_title"), "error"); title.focus(); return; }
+    const ack = await run(ctx.client, "poll.create", body);
+    if (!ack) return;
+    const id = ack.result?.poll || body.id;
+    title.value = "";
+    if (e.submitter?.value === "open") await run(ctx.client, "poll.open", { poll: id }, { ok: t("polls.opened") });
+  });
+  return form;
+}
+
+function currentTitle(s) {
+  const id = s.agenda?.current;
+  for (const x of s.agenda?.items || []) {
+    if (x.id === id) return x.title;
+    for (const y of x.items || []) if (y.id === id) return y.title;
+  }
+  return "";
+}
+
+// ---- the delegate's ballot ----
+
+function receiptsKey(ctx) {
+  return `phonghop.receipts.${ctx.meeting}.${ctx.model.state?.me?.id || "?"}`;
+}
+
+function loadReceipts(ctx) {
+  try { return JSON.parse(localStorage.getItem(receiptsKey(ctx)) || "{}"); } catch { return {}; }
+}
+
+function saveReceipt(ctx, poll, voter, data) {
+  const all = loadReceipts(ctx);
+  all[`${poll}/${voter}`] = data;
+  try { localStorage.setItem(receiptsKey(ctx), JSON.stringify(all)); } catch { /* full */ }
+}
+
+function ballotId(ctx, poll, voter) {
+  // One id per (poll, voter) on this tablet: a retry after a drop is the same ballot.
+  const key = `phonghop.ballot.${ctx.meeting}.${poll}.${voter}`;
+  try {
+    let id = localStorage.getItem(key);
+    if (!id) { id = uuid(); localStorage.setItem(key, id); }
+    return id;
+  } catch {
+    return uuid();
+  }
+}
+
+export function delegatePoll(slot, ctx) {
+  const s = ctx.model.state;
+  const poll = featuredPoll(s);
+  if (!poll) {
+    slot.dataset.signature = "";
+    fill(slot, h("p", { class: "muted" }, t("polls.none_open")));
+    return;
+  }
+  const receipts = loadReceipts(ctx);
+  const me = s.me?.id;
+  const voters = poll.may_cast_for || [];
+  const head = h("div", {},
+    h("div", { class: "poll-title", id: "poll-title-d" }, poll.title),
+    h("div", { class: "muted small" }, tv("polls.method", poll.method), poll.secret ? ` · ${t("polls.secret")}` : "", poll.rule ? ` · ${ruleLabel(poll)}` : ""));
+  if (poll.status !== "open") {
+    slot.dataset.signature = "";
+    const mine = Object.entries(receipts).filter(([k]) => k.startsWith(`${poll.poll}/`));
+    fill(slot, head,
+      poll.result ? resultChart(poll) : h("p", { class: "notice" }, t("polls.counting")),
+      mine.map(([k, r]) => receiptBlock(ctx, poll, k.split("/")[1], r)));
+    return;
+  }
+  // Rebuild the ballot only when something about it changed: a live progress update must
+  // not reset boxes a delegate is ticking, nor a confirmation that is open.
+  const signature = [poll.poll, poll.status, voters.join(","), ...voters.map((v) => receipts[`${poll.poll}/${v}`] ? 1 : 0)].join("|");
+  if (slot.dataset.signature === signature) {
+    const old = slot.querySelector(".poll-progress");
+    if (old) old.replaceWith(progressBlock(s, poll, ctx.client.now()));
+    return;
+  }
+  if (slot.dataset.busy) return;
+  slot.dataset.signature = signature;
+  const forms = voters.map((voter) => {
+    const done = receipts[`${poll.poll}/${voter}`];
+    const whose = voter === me ? t("polls.your_ballot") : t("polls.proxy_ballot", { name: nameOf(s, voter) });
+    return h("div", { class: "ballot", "data-voter": voter },
+      h("h3", {}, whose),
+      done ? receiptBlock(ctx, poll, voter, done) : choices(poll, ctx, voter, slot));
+  });
+  fill(slot, head,
+    voters.length ? forms : h("p", { class: "notice" }, t("polls.not_eligible")),
+    progressBlock(s, poll, ctx.client.now()));
+}
+
+function receiptBlock(ctx, poll, voter, r) {
+  const check = h("span", { class: "receipt-check", "aria-live": "polite" });
+  return h("div", { class: "receipt-box", id: `receipt-${voter}` },
+    h("p", { class: "notice notice-ok" }, "✓ ", t("polls.cast_ok"), r.label ? ` — ${r.label}` : ""),
+    h("div", { class: "small muted" }, t("polls.receipt")),
+    h("div", { class: "receipt" }, r.receipt),
+    poll.status === "published" ? h("div", { class: "btn-row" },
+      h("button", { type: "button", class: "btn btn-sm", onclick: async () => {
+        try {
+          const res = await fetch(`/api/meetings/${encodeURIComponent(ctx.meeting)}/polls/${encodeURIComponent(poll.poll)}/receipts/${encodeURIComponent(r.receipt_hash || r.receipt)}`,
+            { headers: { Authorization: `Bearer ${ctx.token}` } }).then((x) => x.json());
+          check.textContent = res.counted ? t("polls.receipt_counted") : t("polls.receipt_missing");
+        } catch (err) { showError(err); }
+      } }, t("polls.check_receipt")), check) : null);
+}
+
+function choices(poll, ctx, voter, slot) {
+  const list = poll.method === "yes_no_abstain"
+    ? ["yes", "no", ...(poll.allow_abstain !== false ? ["abstain"] : [])].map((id) => ({ id, label: tv("polls.choice", id) }))
+    : poll.options || [];
+  if (poll.method === "yes_no_abstain" || poll.method === "single") {
+    const buttons = list.map((o) => h("button", { type: "button", class: `choice opt-${o.id}`, "data-choice": o.id,
+      onclick: () => confirmAndCast(poll, ctx, voter, o.id, o.label, slot) }, o.label));
+    if (poll.method === "single" && poll.allow_abstain !== false) buttons.push(h("button", { type: "button", class: "choice opt-abstain", "data-choice": "abstain", onclick: () => confirmAndCast(poll, ctx, voter, "abstain", tv("polls.choice", "abstain"), slot) }, tv("polls.choice", "abstain")));
+    return h("div", { class: "choices", role: "group", "aria-label": poll.title }, buttons);
+  }
+  // multiple / approval ("gạch tên": keep at most `seats` names)
+  const limit = poll.method === "approval" ? poll.seats : poll.max;
+  const boxes = list.map((o) => h("label", { class: "choice" }, h("input", { type: "checkbox", value: o.id, "data-choice": o.id }), o.label));
+  const form = h("form", { class: "choices" },
+    h("p", { class: "hint" }, poll.method === "approval" ? t("polls.keep_hint", { n: limit }) : t("polls.multi_hint", { min: poll.min || 0, max: limit })),
+    boxes,
+    h("button", { type: "submit", class: "btn btn-primary btn-lg" }, t("polls.submit_ballot")));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const chosen = [...form.querySelectorAll("input:checked")].map((x) => x.value);
+    if (limit != null && chosen.length > limit) { toast(t("polls.too_many", { n: limit }), "error"); return; }
+    const label = chosen.length ? chosen.map((id) => optionLabel(poll, id)).join(", ") : t("polls.blank");
+    confirmAndCast(poll, ctx, voter, chosen, label, slot);
+  });
+  return form;
+}
+
+async function confirmAndCast(poll, ctx, voter, choice, label, slot) {
+  slot.dataset.busy = "1";
+  try {
+    const ok = await confirmDialog({ title: t("polls.confirm_title"), text: t("polls.confirm_text", { choice: label }), ok: t("polls.confirm_ok") });
+    if (!ok) return;
+    const body = { poll: poll.poll, choice, ballot_id: ballotId(ctx, poll.poll, voter) };
+    if (voter !== ctx.model.state.me?.id) body.on_behalf_of = voter;
+    const pending = ctx.client.send("ballot.cast", body);
+    if (!ctx.client.ready) toast(t("polls.queued"), "info");
+    const ack = await pending;
+    // A secret ballot's choice is not kept on the tablet: only its receipt.
+    saveReceipt(ctx, poll.poll, voter, { receipt: ack.result?.receipt, receipt_hash: ack.result?.receipt_hash, label: poll.secret ? "" : label });
+    toast(t("polls.cast_ok"), "ok");
+  } catch (err) {
+    showError(err);
+  } finally {
+    delete slot.dataset.busy;
+    ctx.refresh?.();
+  }
+}
+
+// ---- the hall screen's poll ----
+
+export function screenPoll(slot, ctx) {
+  const s = ctx.model.state;
+  const poll = featuredPoll(s);
+  if (!poll) { fill(slot); return; }
+  fill(slot,
+    h("div", { class: "eyebrow" }, poll.status === "open" ? t("polls.voting_now") : t("polls.result")),
+    h("div", { class: "poll-title", id: "screen-poll-title" }, poll.title),
+    poll.rule ? h("div", { class: "muted" }, t("polls.rule_line", { rule: ruleLabel(poll) })) : null,
+    poll.status === "open" ? progressBlock(s, poll, ctx.client.now()) :
+      poll.status === "published" && poll.result ? resultChart(poll, { big: true }) :
+        h("p", { class: "screen-counting" }, t("polls.counting")));
+}
+
+
+// ---- the document viewer: delegate follows the chair; chair presents ------------------------
+
+const viewers = new WeakMap();
+
+function docVersion(doc, n) {
+  const list = doc.versions || [];
+  return (n ? list.find((v) => (v.version ?? v.n) === n) : null) || list[list.length - 1] || null;
+}
+
+function docTitle(s, id) {
+  return (s.documents || []).find((d) => d.id === id)?.title || id;
+}
+
+export function delegateDocuments(slot, ctx) {
+  const s = ctx.model.state;
+  const docs = s.documents || [];
+  let v = viewers.get(slot);
+  if (!v) {
+    const follow = h("input", { type: "checkbox", id: "doc-follow", checked: true });
+    const pageLabel = h("span", { class: "doc-page", id: "doc-page", "aria-live": "polite" });
+    const prev = h("button", { type: "button", class: "btn btn-sm", id: "doc-prev", "aria-label": t("documents.prev") }, "‹");
+    const next = h("button", { type: "button", class: "btn btn-sm", id: "doc-next", "aria-label": t("documents.next") }, "›");
+    const list = h("ul", { class: "doc-list", id: "doc-list" });
+    const canvasBox = h("div", { class: "doc-viewer", id: "doc-viewer", hidden: true });
+    const titleEl = h("div", { class: "doc-title", id: "doc-title" });
+    const bar = h("div", { class: "doc-bar", hidden: true },
+      h("label", { for: "doc-follow", class: "check" }, follow, " ", t("documents.follow")),
+      h("span", { class: "spacer" }), prev, pageLabel, next);
+    v = { follow, pageLabel, list, canvasBox, bar, titleEl, current: null, viewer: new Viewer(canvasBox, { token: ctx.token, label: t("documents.page_image") }) };
+    viewers.set(slot, v);
+    const turn = (delta) => {
+      follow.checked = false; // turning pages yourself leaves follow mode
+      open(v, ctx, v.current?.doc, v.current?.version, (v.current?.page || 1) + delta);
+    };
+    prev.addEventListener("click", () => turn(-1));
+    next.addEventListener("click", () => turn(1));
+    follow.addEventListener("change", () => { if (follow.checked) delegateDocuments(slot, ctx); });
+    fill(slot, v.list, v.titleEl, v.bar, v.canvasBox);
+    preload(ctx.meeting, docs, ctx.token);
+  }
+  fill(v.list, docs.length ? docs.map((d) => h("li", { "data-doc": d.id },
+    h("span", { class: "doc-name" }, d.title), " ",
+    h("span", { class: "muted small" }, docVersion(d)?.pages ? t("documents.pages", { n: docVersion(d).pages }) : ""), " ",
+    h("button", { type: "button", class: "btn btn-sm", "aria-label": t("documents.read_title", { title: d.title }),
+      onclick: () => { v.follow.checked = false; open(v, ctx, d.id, null, 1); } }, t("documents.read")))) :
+    h("li", { class: "muted" }, t("documents.none")));
+  const f = s.follow;
+  if (v.follow.checked && f && (v.current?.doc !== f.document || v.current?.version !== f.version || v.current?.page !== f.page)) {
+    open(v, ctx, f.document, f.version, f.page);
+  }
+}
+
+async function open(v, ctx, docId, version, page) {
+  const s = ctx.model.state;
+  const doc = (s.documents || []).find((d) => d.id === docId);
+  if (!doc) return;
+  const ver = docVersion(doc, version);
+  if (!ver) return;
+  const n = ver.version ?? ver.n;
+  const pages = ver.pages || 1;
+  page = Math.max(1, Math.min(pages, page || 1));
+  v.current = { doc: docId, version: n, page };
+  v.canvasBox.hidden = false;
+  v.bar.hidden = false;
+  v.titleEl.textContent = doc.title;
+  v.pageLabel.textContent = t("documents.page_of", { page, pages });
+  v.canvasBox.dataset.doc = docId;
+  v.canvasBox.dataset.page = String(page);
+  try {
+    await v.viewer.show(versionUrl(ctx.meeting, docId, n), ver.mime, page);
+  } catch (err) {
+    showError({ code: "network", message: String(err) });
+  }
+}
+
+export function chairDocuments(slot, ctx) {
+  const s = ctx.model.state;
+  const docs = s.documents || [];
+  const f = s.follow;
+  const c = ctx.client;
+  if (!docs.length) {
+    fill(slot, h("p", { class: "muted" }, t("documents.none")));
+    return;
+  }
+  const present = (doc, version, page) => run(c, "floor.follow", { document: doc, version, page });
+  fill(slot,
+    f ? h("div", { class: "notice", id: "presenting" },
+      t("documents.presenting", { title: docTitle(s, f.document), page: f.page }),
+      h("div", { class: "btn-row" },
+        h("button", { type: "button", class: "btn btn-sm", id: "present-prev", disabled: f.page <= 1, onclick: () => present(f.document, f.version, f.page - 1) }, t("documents.prev")),
+        h("button", { type: "button", class: "btn btn-sm btn-primary", id: "present-next", onclick: () => present(f.document, f.version, f.page + 1) }, t("documents.next")),
+        h("button", { type: "button", class: "btn btn-sm", id: "present-stop", onclick: () => run(c, "floor.unfollow", {}) }, t("documents.stop")))) : null,
+    h("ul", { class: "doc-list" }, docs.map((d) => {
+      const ver = docVersion(d);
+      const released = ver && ver.released !== false;
+      return h("li", { "data-doc": d.id },
+        h("span", { class: "doc-name" }, d.title), " ",
+        released ? null : h("span", { class: "pill pill-warn" }, t("documents.draft")), " ",
+        released ? h("button", { type: "button", class: "btn btn-sm", "aria-label": t("documents.present_title", { title: d.title }),
+          onclick: () => present(d.id, ver.version ?? ver.n, 1) }, t("documents.present")) :
+          h("button", { type: "button", class: "btn btn-sm", onclick: () => run(c, "document.release", { id: d.id }) }, t("documents.release")));
+    })));
+}
+
+export function documentUpload(ctx) {
+  const file = h("input", { type: "file", id: "doc-file", accept: "application/pdf,image/*" });
+  const title = h("input", { type: "text", id: "doc-title-input", maxlength: "500" });
+  const draft = h("input", { type: "checkbox", id: "doc-draft" });
+  const form = h("form", { class: "form-row", id: "doc-upload" },
+    h("div", { class: "field" }, h("label", { for: "doc-file" }, t("documents.file")), file),
+    h("div", { class: "field" }, h("label", { for: "doc-title-input" }, t("documents.title_label")), title),
+    h("div", { class: "field check" }, h("label", { for: "doc-draft" }, draft, " ", t("documents.as_draft"))),
+    h("button", { type: "submit", class: "btn btn-primary", id: "doc-upload-btn" }, t("documents.upload")));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = file.files?.[0];
+    if (!f) return;
+    const params = new URLSearchParams({ filename: f.name, title: title.value.trim() || f.name });
+    if (draft.checked) params.set("draft", "1");
+    const item = ctx.model.state?.agenda?.current;
+    if (item) params.set("item", item);
+    try {
+      await api(`/api/meetings/${encodeURIComponent(ctx.meeting)}/documents?${params}`, { token: ctx.token, method: "POST", body: f, type: f.type || "application/octet-stream" });
+      toast(t("documents.uploaded"), "ok");
+      file.value = "";
+      title.value = "";
+    } catch (err) {
+      showError(err);
+    }
+  });
+  return form;
 }
 
 export { personLine, bar, compareNames };

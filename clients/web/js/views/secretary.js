@@ -10,7 +10,7 @@ import {
 } from "./common.js";
 import * as features from "./features.js";
 
-const TABS = ["overview", "roster", "checkin", "feedback", "downloads"];
+const TABS = ["overview", "roster", "checkin", "documents", "feedback", "downloads"];
 const PAGE = 200;
 
 export function mount(root, ctx) {
@@ -229,6 +229,11 @@ export function mount(root, ctx) {
 
   // ---- feedback, downloads ------------------------------------------------------------
 
+  const docsSlot = h("div", { id: "secretary-docs" });
+  panels.documents.append(
+    section(t("documents.upload_title"), "sec-doc-upload", features.documentUpload(ctx)),
+    section(t("documents.title"), "sec-doc-list", docsSlot));
+
   const feedbackSlot = h("div", { id: "feedback-moderation" });
   panels.feedback.append(section(t("feedback.moderation"), "sec-feedback", feedbackSlot));
 
@@ -264,6 +269,7 @@ export function mount(root, ctx) {
     if (tab === "roster") { renderRosterTable(s); loadLinks(); }
     if (tab === "checkin") renderDesk(s);
     if (tab === "feedback") features.feedbackModeration(feedbackSlot, ctx);
+    if (tab === "documents") features.chairDocuments(docsSlot, ctx);
   }
 
   renderTabs();
