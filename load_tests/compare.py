@@ -55,11 +55,15 @@ class PlainSession:
             self._on_message,
             self._on_close,
             local_host=self.local,
+            on_open=self._opened,
         )
         if self.kind == "floor":
             self.ready.set()
         await asyncio.wait_for(self.ready.wait(), 30)
         self.tally.connects += 1
+
+    def _opened(self, proto: WSClientProtocol) -> None:
+        self.proto = proto
 
     def _on_close(self, code: int | None) -> None:
         self.tally.count_close(code)

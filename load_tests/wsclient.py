@@ -77,6 +77,7 @@ class WSClientProtocol(asyncio.Protocol):
         self.close_code: int | None = None
         self.bytes_received = 0
         self.opcode = OP_BINARY  # of the message being delivered to on_message
+        self.on_open: Callable[[WSClientProtocol], None] | None = None
 
     # ---- asyncio.Protocol --------------------------------------------------------------
 
@@ -113,6 +114,9 @@ class WSClientProtocol(asyncio.Protocol):
                 self._fail(HandshakeError(status))
                 return
             self._handshaken = True
+            if self.on_open is not None:
+                # Before any frame that came with the 101 answer is delivered.
+                self.on_open(self)
             if not self.opened.done():
                 self.opened.set_result(None)
         self._parse()
@@ -224,12 +228,15 @@ async def connect(
     local_host: str | None = None,
     timeout: float = 30.0,
     rcvbuf: int | None = None,
+    on_open: Callable[[WSClientProtocol], None] | None = None,
 ) -> WSClientProtocol:
     """Open a connection and complete the handshake; raises on failure or timeout."""
     loop = asyncio.get_running_loop()
 
     def factory() -> WSClientProtocol:
-        return WSClientProtocol(url_host, port, path, subprotocol, on_message, on_close)
+        proto = WSClientProtocol(url_host, port, path, subprotocol, on_message, on_close)
+        proto.on_open = on_open
+        return proto
 
     sock = None
     if rcvbuf is not None or local_host is not None:
