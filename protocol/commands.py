@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from protocol.commands_floor import SCHEMAS as FLOOR
 from protocol.commands_notes import SCHEMAS as NOTES
 from protocol.schema import Field, Schema, validate
 
@@ -44,7 +45,7 @@ ROSTER: dict[str, Schema] = {
     "participant.remove": {"id": Field("str", max_len=32)},
 }
 
-COMMANDS: dict[str, Schema] = {**MEETING, **ROSTER}
+COMMANDS: dict[str, Schema] = {**MEETING, **ROSTER, **FLOOR}
 COMMANDS.update(NOTES)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from types import ModuleType
 from typing import Any
 
-from rooms import meeting, notes, roster
+from rooms import agenda, documents, feedback, meeting, notes, questions, roster, speakers
 from rooms.model import ALL_ROLES, STAFF, Command, Event, Rejected, Role
 from rooms.state import MeetingState
 
@@ -19,7 +19,10 @@ SnapshotPart = Callable[[MeetingState, Role, str], dict[str, Any]]
 # Each feature module provides DECIDERS, EVOLVERS and PERMISSIONS, and may provide
 # AUDIENCES (event kind -> roles that see it), PROJECTORS (event kind -> body per role) and
 # SNAPSHOT (its part of a client's starting state). Add a feature by listing it here.
-FEATURES: tuple[ModuleType, ...] = (meeting, roster)
+FEATURES: tuple[ModuleType, ...] = (
+    meeting, roster,
+    agenda, documents, speakers, feedback, questions,
+)
 FEATURES += (notes,)
 
 DECIDERS: dict[str, Decider] = {}

@@ -12,7 +12,7 @@ from types import ModuleType
 
 from starlette.routing import BaseRoute
 
-FEATURE_MODULES: tuple[str, ...] = ()
+FEATURE_MODULES: tuple[str, ...] = ("server.floor", "server.documents")
 FEATURE_MODULES += ("server.minutes",)
 
 

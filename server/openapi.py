@@ -289,3 +289,35 @@ SPEC["paths"].update({
         "get": _op("Every closed poll's result per option, as CSV or XLSX (chair, secretary)", {"200": {"description": "the table"}}, errors=(401, 403, 404, 422)),  # noqa: E501
     },
 })
+
+# Agenda, documents, speakers, feedback (server/floor.py, server/documents.py; docs/api.md).
+_DOC_ID = {"name": "document_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_UPLOAD_PARAMS = [{"name": n, "in": "query", "required": n == "filename", "schema": {"type": "string"}} for n in ("filename", "title", "item", "draft")]  # noqa: E501
+_FILE_OK = {"description": "the file; Range, If-Range and If-None-Match honoured", "headers": {"ETag": {"schema": {"type": "string"}}}, "content": {"application/pdf": {}, "image/*": {}}}  # noqa: E501
+SPEC["paths"].update({
+    "/api/meetings/{meeting_id}/agenda": {
+        "parameters": [_MEETING_ID],
+        "post": _op("Import the agenda from TOML (congress.toml's shape) or JSON; replaces it (staff)", {"200": _json({"type": "object", "properties": {"imported": {"type": "integer"}, "seq": {"type": "integer"}}})}, body={"application/toml": {"schema": {"type": "string"}}, "application/json": {"schema": {"type": "array"}}}, errors=(401, 403, 404, 409, 413, 422)),  # noqa: E501
+    },
+    "/api/meetings/{meeting_id}/feedback/summary": {
+        "parameters": [_MEETING_ID],
+        "get": _op("Feedback per agenda item: counts, statuses, tags, distinct points with supporters (staff)", {"200": _json({"type": "object", "properties": {"items": {"type": "array"}}})}),  # noqa: E501
+    },
+    "/api/meetings/{meeting_id}/documents": {
+        "parameters": [_MEETING_ID],
+        "get": _op("Manifest for offline preload: each visible document's current version with URL and ETag (delegates: released only)", {"200": _json({"type": "object", "properties": {"documents": {"type": "array"}, "follow": {"type": ["object", "null"]}, "total_bytes": {"type": "integer"}}}), "304": {"description": "not modified (If-None-Match)"}}),  # noqa: E501
+        "post": {**_op("Upload a new document: raw PDF/PNG/JPEG/GIF/WebP body; draft=1 keeps it for staff (staff)", {"201": _json({"type": "object"})}, body={"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}, errors=(401, 403, 404, 409, 413, 415, 422)), "parameters": _UPLOAD_PARAMS},  # noqa: E501
+    },
+    "/api/meetings/{meeting_id}/documents/{document_id}": {
+        "parameters": [_MEETING_ID, _DOC_ID],
+        "get": _op("The document's current version (Cache-Control: no-cache; revalidate by ETag)", {"200": _FILE_OK, "206": _FILE_OK, "304": {"description": "not modified"}, "416": {"description": "range not satisfiable"}}),  # noqa: E501
+    },
+    "/api/meetings/{meeting_id}/documents/{document_id}/versions": {
+        "parameters": [_MEETING_ID, _DOC_ID],
+        "post": {**_op("Upload a new version; it supersedes the current one once released (staff)", {"201": _json({"type": "object"})}, body={"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}, errors=(401, 403, 404, 409, 413, 415, 422)), "parameters": _UPLOAD_PARAMS},  # noqa: E501
+    },
+    "/api/meetings/{meeting_id}/documents/{document_id}/versions/{version}": {
+        "parameters": [_MEETING_ID, _DOC_ID, {"name": "version", "in": "path", "required": True, "schema": {"type": "integer"}}],  # noqa: E501
+        "get": _op("One version's bytes (immutable; cached for a year)", {"200": _FILE_OK, "206": _FILE_OK, "304": {"description": "not modified"}, "416": {"description": "range not satisfiable"}}),  # noqa: E501
+    },
+})
