@@ -187,6 +187,21 @@ def add_serve(subparsers: Subparsers) -> None:
     parser.set_defaults(handler=serve)
 
 
+def add_badges(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser("badges", help="print a meeting's QR badges (A4 PDF)")
+    parser.add_argument("meeting_id", metavar="MEETING_ID")
+    parser.add_argument("--out", default="badges.pdf", help="PDF to write (default: badges.pdf)")
+    parser.add_argument("--data-dir", default=os.environ.get("PHONGHOP_DATA_DIR", "./var"),
+                        help="embedded Redis data when REDIS_URL is not set")
+    parser.set_defaults(handler=badges)
+
+
+def badges(args: argparse.Namespace) -> int:
+    from server.attendance import badges_command
+
+    return badges_command(args)
+
+
 def add_minutes(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "minutes", help="write a meeting's minutes (draft until it closes) from its log"
@@ -233,6 +248,7 @@ COMMANDS: dict[str, Callable[[Subparsers], None]] = {
     "serve": add_serve,
     "minutes": add_minutes,
     "verify": add_verify,
+    "badges": add_badges,
 }
 DEFAULT_COMMAND = "serve"
 

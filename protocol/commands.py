@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from protocol.commands_attendance import SCHEMAS as ATTENDANCE
 from protocol.commands_floor import SCHEMAS as FLOOR
 from protocol.commands_notes import SCHEMAS as NOTES
 from protocol.schema import Field, Schema, validate
@@ -46,6 +47,7 @@ ROSTER: dict[str, Schema] = {
 }
 
 COMMANDS: dict[str, Schema] = {**MEETING, **ROSTER, **FLOOR}
+COMMANDS.update(ATTENDANCE)
 COMMANDS.update(NOTES)
 
 

@@ -7,7 +7,18 @@ from collections.abc import Callable, Iterable, Mapping
 from types import ModuleType
 from typing import Any
 
-from rooms import agenda, documents, feedback, meeting, notes, questions, roster, speakers
+from rooms import (
+    agenda,
+    attendance,
+    documents,
+    feedback,
+    meeting,
+    notes,
+    proxies,
+    questions,
+    roster,
+    speakers,
+)
 from rooms.model import ALL_ROLES, STAFF, Command, Event, Rejected, Role
 from rooms.state import MeetingState
 
@@ -22,6 +33,7 @@ SnapshotPart = Callable[[MeetingState, Role, str], dict[str, Any]]
 FEATURES: tuple[ModuleType, ...] = (
     meeting, roster,
     agenda, documents, speakers, feedback, questions,
+    attendance, proxies,
 )
 FEATURES += (notes,)
 

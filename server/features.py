@@ -13,6 +13,7 @@ from types import ModuleType
 from starlette.routing import BaseRoute
 
 FEATURE_MODULES: tuple[str, ...] = ("server.floor", "server.documents")
+FEATURE_MODULES += ("server.attendance",)
 FEATURE_MODULES += ("server.minutes",)
 
 

@@ -321,3 +321,66 @@ SPEC["paths"].update({
         "get": _op("One version's bytes (immutable; cached for a year)", {"200": _FILE_OK, "206": _FILE_OK, "304": {"description": "not modified"}, "416": {"description": "range not satisfiable"}}),  # noqa: E501
     },
 })
+
+# Attendance: badges, check-in desk, quorum, exports (server/attendance.py; docs/api.md,
+# "Attendance").
+_PARTICIPANT_ID = {"name": "participant_id", "in": "path", "required": True,
+                   "schema": {"type": "string"}}
+_LANG = {"name": "lang", "in": "query", "required": False,
+         "schema": {"type": "string", "enum": ["vi", "en"]}}
+_PNG = {"200": {"description": "the QR (or with card=1 the printable card) as PNG",
+                "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}}
+SPEC["paths"].update({
+    "/api/meetings/{meeting_id}/badges.pdf": {
+        "parameters": [_MEETING_ID, {"name": "participants", "in": "query", "required": False,
+                                     "schema": {"type": "string"},
+                                     "description": "comma-separated ids (default: everyone)"}],
+        "get": _op("A4 sheets of QR badges, 2 x 4 per page, ready to cut (staff)",
+                   {"200": {"description": "PDF", "content": {"application/pdf": {}}}}),
+    },
+    "/api/meetings/{meeting_id}/participants/{participant_id}/badge.png": {
+        "parameters": [_MEETING_ID, _PARTICIPANT_ID,
+                       {"name": "card", "in": "query", "required": False,
+                        "schema": {"type": "string", "enum": ["1"]}}],
+        "get": _op("One participant's badge QR, or their printable card (staff)", _PNG),
+    },
+    "/api/meetings/{meeting_id}/participants/{participant_id}/badge.svg": {
+        "parameters": [_MEETING_ID, _PARTICIPANT_ID],
+        "get": _op("One participant's badge QR as SVG (staff)",
+                   {"200": {"description": "SVG", "content": {"image/svg+xml": {}}}}),
+    },
+    "/api/meetings/{meeting_id}/attendance.json": {
+        "parameters": [_MEETING_ID],
+        "get": _op("Attendance: each participant's status, arrival, absence reason, proxies; "
+                   "the quorum now (staff)", {"200": _json({"type": "object"})}),
+    },
+    "/api/meetings/{meeting_id}/attendance.csv": {
+        "parameters": [_MEETING_ID, _LANG],
+        "get": _op("The attendance list as CSV, UTF-8 with BOM, Vietnamese headers (staff)",
+                   {"200": {"description": "CSV", "content": {"text/csv": {}}}}),
+    },
+    "/api/meetings/{meeting_id}/attendance.xlsx": {
+        "parameters": [_MEETING_ID, _LANG],
+        "get": _op("The attendance list as an XLSX workbook (staff)", {"200": {
+            "description": "XLSX", "content": {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}}),
+    },
+    "/api/meetings/{meeting_id}/attendance/search": {
+        "parameters": [_MEETING_ID,
+                       {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
+                       {"name": "limit", "in": "query", "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 100}}],
+        "get": _op("Check-in desk search by name, code, seat or delegation, ignoring diacritics "
+                   "(staff)", {"200": _json({"type": "object", "properties": {
+                       "results": {"type": "array"}}})}, errors=(401, 403, 404, 422)),
+    },
+    "/api/meetings/{meeting_id}/quorum": {
+        "parameters": [_MEETING_ID,
+                       {"name": "at", "in": "query", "required": False,
+                        "schema": {"type": "string"},
+                        "description": "a past moment (ms or ISO 8601): rebuilt from the log"}],
+        "get": _op("Present count and weight against the quorum rule, now or at a past moment "
+                   "(staff, screen)", {"200": _json({"type": "object"})},
+                   errors=(401, 403, 404, 422)),
+    },
+})

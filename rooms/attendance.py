@@ -1,0 +1,540 @@
+"""Attendance: who is present and how they came in (badge, own device, by hand, online), who
+checked out or is absent and why, double presence, and the quorum those give.
+
+Pure, like all of ``rooms``: times are passed in, badge tokens are verified by the shell before
+a ``checkin.scan`` reaches ``decide`` (the body then names the participant), and times of day
+in messages are formatted by the shell, which knows the meeting's timezone.
+
+Meeting settings read here (``MeetingInfo.settings``):
+
+``device_checkin``  ``"tap"`` (default: a delegate's tablet checks in with ``checkin.self``),
+                    ``"connect"`` (the server checks a delegate in when their tablet connects),
+                    ``"off"`` (only badge and desk check-in)
+``hybrid``          ``true`` allows online attendance (mode ``"online"``); default false
+``proxy_limit``     proxies one delegate may hold, default 1 (see rooms/proxies.py)
+``proxies_count_for_quorum``  whether proxies held by present delegates count towards the
+                    quorum; default false (a quorum is of people in the hall)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any, Literal
+
+from rooms.majority import Rule, RuleError, parse_rule, quorum_met
+from rooms.model import STAFF, Command, Event, Participant, Rejected, Role
+from rooms.state import MeetingState, get_slice, with_slice
+from rooms.vietnamese import fold, name_sort_key
+
+SLICE = "attendance"
+
+Status = Literal["pending", "present", "out", "absent"]
+Mode = Literal["in_person", "online"]
+Via = Literal["badge", "device", "manual"]
+
+# Who counts towards a quorum: the members of the body. Observers and hall screens do not.
+VOTING_ROLES = frozenset({Role.CHAIR, Role.SECRETARY, Role.DELEGATE})
+# Who sees attendance events live: staff run the desk, the screen shows the hall's numbers.
+# Delegates learn their own state from acks, their snapshot and personal live messages: 5,000
+# check-ins pushed to 5,000 tablets would be 25 million frames for nothing.
+WATCHERS = STAFF | {Role.SCREEN}
+
+DEVICE_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+MAX_REASON = 500
+
+
+@dataclass(frozen=True)
+class Record:
+    """One participant's attendance. ``pending`` (never checked in) is the default."""
+
+    status: Status = "pending"
+    at: int = 0  # when the current status began
+    first_in: int = 0  # the first check-in of the meeting; 0 if never
+    mode: Mode = "in_person"
+    via: str = ""
+    # The device the participant's tablet checked in from, and any other device that tried
+    # while they were present (double presence, flagged once per device).
+    device: str = ""
+    others: tuple[str, ...] = ()
+    reason: str = ""  # why absent
+
+    @property
+    def present(self) -> bool:
+        return self.status == "present"
+
+
+PENDING = Record()
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A proxy (ủy quyền): ``giver`` is absent and ``holder`` votes for them."""
+
+    giver: str
+    holder: str
+    at: int
+    by: str
+    ended_at: int = 0
+    end_reason: str = ""  # "revoked" or "arrived" (the giver checked in)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"from": self.giver, "to": self.holder, "at": self.at, "by": self.by}
+        if self.ended_at:
+            out |= {"ended_at": self.ended_at, "end_reason": self.end_reason}
+        return out
+
+
+@dataclass(frozen=True)
+class AttendanceState:
+    records: Mapping[str, Record] = field(default_factory=dict)
+    # Active proxies by giver, and the givers each holder holds for (kept in step by evolve).
+    proxies: Mapping[str, Grant] = field(default_factory=dict)
+    held: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Proxies that ended, in order, for the minutes.
+    ended: tuple[Grant, ...] = ()
+
+    def record(self, participant_id: str) -> Record:
+        return self.records.get(participant_id, PENDING)
+
+
+def attendance(state: MeetingState) -> AttendanceState:
+    return get_slice(state, SLICE, AttendanceState())
+
+
+def setting(state: MeetingState, name: str, default: Any) -> Any:
+    value = state.info.settings.get(name, default)
+    return default if value is None else value
+
+
+# ---- decide --------------------------------------------------------------------------------
+
+
+def _participant(state: MeetingState, participant_id: str) -> Participant:
+    participant = state.participants.get(participant_id)
+    if participant is None:
+        raise Rejected("not_found", f"no participant {participant_id} on the roster",
+                       participant=participant_id)
+    return participant
+
+
+def _open_for_attendance(state: MeetingState) -> None:
+    if state.status.value == "closed":
+        raise Rejected("invalid_state", "the meeting is closed", status=state.status.value)
+
+
+def already(participant: Participant, record: Record, **extra: Any) -> Rejected:
+    """The answer to a re-scan: nothing changes. The shell adds the time of day to the message."""
+    return Rejected(
+        "duplicate",
+        f"{participant.full_name} already checked in",
+        reason="already_checked_in",
+        participant=participant.id,
+        full_name=participant.full_name,
+        at=record.at,
+        mode=record.mode,
+        **extra,
+    )
+
+
+def decide_check_in(
+    state: MeetingState, actor: str, participant_id: str, via: Via, mode: str, device: str,
+    now: int,
+) -> list[Event]:
+    """Check ``participant_id`` in, or tell why not. A re-check-in is refused with the time of
+    the first; a second device of a present delegate is flagged, not counted."""
+    _open_for_attendance(state)
+    participant = _participant(state, participant_id)
+    if participant.role == Role.SCREEN:
+        raise Rejected("invalid", "a hall screen does not check in", reason="screen")
+    if mode == "online" and not setting(state, "hybrid", False):
+        raise Rejected("invalid", "online attendance is not enabled for this meeting",
+                       reason="online_disabled")
+    if mode not in ("in_person", "online"):
+        raise Rejected("invalid", f"unknown attendance mode {mode!r}")
+    if device and not DEVICE_PATTERN.match(device):
+        raise Rejected("invalid", "a device id is 1-64 letters, digits, '.', ':', '_' or '-'")
+    att = attendance(state)
+    record = att.record(participant_id)
+    if record.present:
+        if via == "device" and device:
+            if not record.device:
+                # Checked in at the desk; the tablet now identifies itself, so a second one
+                # can be recognised later.
+                return [Event("attendance.device", {"participant": participant_id,
+                                                    "device": device}, actor, now)]
+            if device != record.device and device not in record.others:
+                return [Event("attendance.double_presence",
+                              {"participant": participant_id,
+                               "devices": [record.device, device]}, actor, now)]
+        raise already(participant, record)
+    body: dict[str, Any] = {"participant": participant_id, "mode": mode, "via": via}
+    if device:
+        body["device"] = device
+    events = []
+    grant = att.proxies.get(participant_id)
+    if grant is not None:
+        # Whoever gave their vote away and then arrives votes in person: the proxy lapses.
+        events.append(Event("proxy.revoked", {"from": participant_id, "to": grant.holder,
+                                              "reason": "arrived"}, actor, now))
+    events.append(Event("attendance.checked_in", body, actor, now))
+    return events
+
+
+def decide_manual(state: MeetingState, cmd: Command, now: int) -> list[Event]:
+    return decide_check_in(state, cmd.actor.participant_id, cmd.body["participant"], "manual",
+                           cmd.body.get("mode") or "in_person", "", now)
+
+
+def decide_scan(state: MeetingState, cmd: Command, now: int) -> list[Event]:
+    # The shell verified the badge's signature, meeting and expiry and put the participant
+    # it names in the body; a body without one never came through the shell.
+    participant_id = cmd.body.get("participant")
+    if not isinstance(participant_id, str):
+        raise Rejected("invalid", "the badge token was not verified")
+    return decide_check_in(state, cmd.actor.participant_id, participant_id, "badge",
+                           "in_person", "", now)
+
+
+def decide_self(state: MeetingState, cmd: Command, now: int) -> list[Event]:
+    if cmd.actor.is_admin:
+        raise Rejected("forbidden", "the administrator is not a participant")
+    if setting(state, "device_checkin", "tap") == "off":
+        raise Rejected("forbidden", "check-in from your own device is off for this meeting; "
+                       "please check in at the desk", reason="device_checkin_off")
+    return decide_check_in(state, cmd.actor.participant_id, cmd.actor.participant_id, "device",
+                           cmd.body.get("mode") or "in_person", cmd.body.get("device") or "", now)
+
+
+def decide_out(state: MeetingState, cmd: Command, now: int) -> list[Event]:
+    _open_for_attendance(state)
+    participant_id = cmd.body.get("participant")
+    if not isinstance(participant_id, str):
+        raise Rejected("invalid", "name the participant, or scan their badge")
+    participant = _participant(state, participant_id)
+    record = attendance(state).record(participant_id)
+    if not record.present:
+        raise Rejected("invalid_state", f"{participant.full_name} is not checked in",
+                       reason="not_checked_in", participant=participant_id)
+    return [Event("attendance.checked_out", {"participant": participant_id,
+                                             "via": cmd.body.get("via", "manual")},
+                  cmd.actor.participant_id, now)]
+
+
+def decide_absent(state: MeetingState, cmd: Command, now: int) -> list[Event]:
+    _open_for_attendance(state)
+    participant_id = cmd.body["participant"]
+    participant = _participant(state, participant_id)
+    reason = " ".join(str(cmd.body.get("reason") or "").split())[:MAX_REASON]
+    record = attendance(state).record(participant_id)
+    if record.present:
+        raise already(participant, record, hint="check them out first")
+    if record.status == "absent" and record.reason == reason:
+        return []
+    return [Event("attendance.absent", {"participant": participant_id, "reason": reason},
+                  cmd.actor.participant_id, now)]
+
+
+# ---- evolve --------------------------------------------------------------------------------
+
+
+def _update(state: MeetingState, participant_id: str, **changes: Any) -> MeetingState:
+    att = attendance(state)
+    record = replace(att.record(participant_id), **changes)
+    return with_slice(state, SLICE, replace(att, records={**att.records, participant_id: record}))
+
+
+def evolve_checked_in(state: MeetingState, event: Event) -> MeetingState:
+    body = event.body
+    previous = attendance(state).record(body["participant"])
+    return _update(
+        state, body["participant"], status="present", at=event.at,
+        first_in=previous.first_in or event.at, mode=body.get("mode", "in_person"),
+        via=body.get("via", ""), device=body.get("device", ""), others=(), reason="",
+    )
+
+
+def evolve_checked_out(state: MeetingState, event: Event) -> MeetingState:
+    return _update(state, event.body["participant"], status="out", at=event.at, device="",
+                   others=())
+
+
+def evolve_absent(state: MeetingState, event: Event) -> MeetingState:
+    return _update(state, event.body["participant"], status="absent", at=event.at,
+                   reason=event.body.get("reason", ""), device="", others=())
+
+
+def evolve_device(state: MeetingState, event: Event) -> MeetingState:
+    return _update(state, event.body["participant"], device=event.body["device"])
+
+
+def evolve_double(state: MeetingState, event: Event) -> MeetingState:
+    pid = event.body["participant"]
+    record = attendance(state).record(pid)
+    return _update(state, pid, others=(*record.others, event.body["devices"][-1]))
+
+
+# ---- quorum --------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _rule(text: str) -> Rule:
+    return parse_rule(text)
+
+
+def _weight(participant: Participant) -> Decimal:
+    try:
+        return Decimal(participant.weight)
+    except InvalidOperation:  # the roster refuses such weights; an old log keeps counting
+        return Decimal(1)
+
+
+@dataclass(frozen=True)
+class Quorum:
+    """Presence against the meeting's quorum rule at one moment."""
+
+    rule: str
+    entitled: int
+    present: int
+    in_person: int
+    online: int
+    # Proxies held by present delegates for absent ones; counted only if the meeting says so.
+    proxies: int
+    counts_proxies: bool
+    entitled_weight: Decimal
+    present_weight: Decimal
+    weighted: bool
+    met: bool | None  # None when the rule cannot be read
+    needed: int | None  # the smallest count that meets the rule (unweighted rules)
+    error: str = ""
+    at: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rule": self.rule, "entitled": self.entitled, "present": self.present,
+            "in_person": self.in_person, "online": self.online, "proxies": self.proxies,
+            "counts_proxies": self.counts_proxies, "weighted": self.weighted,
+            "met": self.met, "needed": self.needed, "at": self.at,
+        }
+        if self.weighted:
+            out["entitled_weight"] = str(self.entitled_weight)
+            out["present_weight"] = str(self.present_weight)
+        if self.error:
+            out["error"] = self.error
+        return out
+
+    def counts(self) -> dict[str, Any]:
+        """What a delegate's tablet shows: numbers only."""
+        return {"present": self.present, "entitled": self.entitled, "met": self.met}
+
+
+def quorum(state: MeetingState, at: int = 0) -> Quorum:
+    """The quorum now (or as of the state given): delegates on the roster who are present,
+    by count and weight, against ``state.info.quorum``."""
+    att = attendance(state)
+    counts_proxies = bool(setting(state, "proxies_count_for_quorum", False))
+    entitled = present = in_person = online = proxies = 0
+    entitled_w = present_w = Decimal(0)
+    weighted = False
+    for pid, participant in state.participants.items():
+        if participant.role not in VOTING_ROLES:
+            continue
+        weight = _weight(participant)
+        weighted = weighted or weight != 1
+        entitled += 1
+        entitled_w += weight
+        record = att.records.get(pid)
+        if record is not None and record.present:
+            present += 1
+            present_w += weight
+            if record.mode == "online":
+                online += 1
+            else:
+                in_person += 1
+            continue
+        grant = att.proxies.get(pid)
+        if grant is not None and att.record(grant.holder).present:
+            proxies += 1
+            if counts_proxies:
+                present_w += weight
+    measured = present + (proxies if counts_proxies else 0)
+    met: bool | None = None
+    needed: int | None = None
+    error = ""
+    try:
+        rule = _rule(state.info.quorum)
+        if weighted:
+            met = quorum_met(rule, present_w, entitled_w)
+        else:
+            met = quorum_met(rule, measured, entitled)
+            needed = rule.min_count(entitled)
+    except RuleError as exc:
+        error = exc.message
+    return Quorum(
+        rule=state.info.quorum, entitled=entitled, present=present, in_person=in_person,
+        online=online, proxies=proxies, counts_proxies=counts_proxies, entitled_weight=entitled_w,
+        present_weight=present_w, weighted=weighted, met=met, needed=needed, error=error, at=at,
+    )
+
+
+def quorum_at(events: Iterable[Event], at: int) -> Quorum:
+    """The quorum as it stood at time ``at`` (ms), rebuilt by folding the log up to it.
+
+    A pure function of the log: the minutes and any later audit get the same answer as the
+    hall screen showed then.
+    """
+    from rooms import aggregate  # the aggregate lists this module among its features
+
+    prefix = []
+    for event in events:
+        if event.at > at:
+            break
+        prefix.append(event)
+    if not prefix:
+        raise ValueError("the meeting did not exist yet at that time")
+    return quorum(aggregate.fold(prefix), at)
+
+
+# ---- views ---------------------------------------------------------------------------------
+
+
+def record_dict(att: AttendanceState, participant_id: str) -> dict[str, Any]:
+    record = att.record(participant_id)
+    out: dict[str, Any] = {
+        "participant": participant_id, "status": record.status, "at": record.at,
+        "first_in": record.first_in, "mode": record.mode, "via": record.via,
+    }
+    if record.reason:
+        out["reason"] = record.reason
+    grant = att.proxies.get(participant_id)
+    if grant is not None:
+        out["proxy_to"] = grant.holder
+    held = att.held.get(participant_id)
+    if held:
+        out["proxies_held"] = list(held)
+    return out
+
+
+def me(state: MeetingState, participant_id: str) -> dict[str, Any]:
+    """A participant's own attendance, as sent to their devices."""
+    return record_dict(attendance(state), participant_id)
+
+
+def staff_view(state: MeetingState) -> dict[str, Any]:
+    att = attendance(state)
+    records = {}
+    for pid in att.records:
+        out = record_dict(att, pid)
+        record = att.records[pid]
+        if record.device:
+            out["device"] = record.device
+        if record.others:
+            out["double_presence"] = [record.device, *record.others]
+        records[pid] = out
+    return {
+        "records": records,
+        "proxies": [g.to_dict() for g in att.proxies.values()],
+    }
+
+
+def snapshot_part(state: MeetingState, role: Role, participant_id: str) -> dict[str, Any]:
+    q = quorum(state)
+    part: dict[str, Any] = {"me": me(state, participant_id), **q.counts()}
+    if role in WATCHERS:
+        part["quorum"] = q.to_dict()
+    if role in STAFF:
+        part |= staff_view(state)
+    return {"attendance": part}
+
+
+def project_for_screen(event: Event, role: Role) -> Mapping[str, Any] | None:
+    """The hall screen gets who arrived and left, never absence reasons or device ids."""
+    if role in STAFF:
+        return event.body
+    return {k: v for k, v in event.body.items() if k in ("participant", "mode", "via")}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the attendance list (times in ms; the shell renders them)."""
+
+    participant: Participant
+    record: Record
+    proxy_to: str = ""
+    proxies_held: tuple[str, ...] = ()
+
+
+def rows(state: MeetingState) -> list[Row]:
+    """Everyone who attends (no hall screens), in roster order."""
+    att = attendance(state)
+    out = []
+    for pid, participant in state.participants.items():
+        if participant.role == Role.SCREEN:
+            continue
+        grant = att.proxies.get(pid)
+        out.append(Row(participant, att.record(pid), grant.holder if grant else "",
+                       att.held.get(pid, ())))
+    return out
+
+
+def search(state: MeetingState, query: str, limit: int = 20) -> list[Participant]:
+    """Participants matching every word of ``query`` in name, code, seat or delegation,
+    ignoring case and diacritics ("nguyen van hung" finds "Nguyễn Văn Hùng"). An exact code
+    or seat comes first, then names in Vietnamese order."""
+    words = fold(query).split()
+    if not words:
+        return []
+    exact: list[Participant] = []
+    found: list[Participant] = []
+    for participant in state.participants.values():
+        if participant.role == Role.SCREEN:
+            continue
+        haystack = fold(" ".join((participant.full_name, participant.id, participant.seat,
+                                  participant.delegation)))
+        if all(word in haystack for word in words):
+            code = fold(participant.id)
+            if len(words) == 1 and words[0] in (code, fold(participant.seat)):
+                exact.append(participant)
+            else:
+                found.append(participant)
+    found.sort(key=lambda p: name_sort_key(p.full_name))
+    return (exact + found)[:limit]
+
+
+DECIDERS = {
+    "checkin.scan": decide_scan,
+    "checkin.self": decide_self,
+    "checkin.manual": decide_manual,
+    "checkin.out": decide_out,
+    "checkin.absent": decide_absent,
+}
+EVOLVERS = {
+    "attendance.checked_in": evolve_checked_in,
+    "attendance.checked_out": evolve_checked_out,
+    "attendance.absent": evolve_absent,
+    "attendance.device": evolve_device,
+    "attendance.double_presence": evolve_double,
+}
+PERMISSIONS = {
+    "checkin.scan": STAFF,
+    "checkin.self": frozenset({Role.CHAIR, Role.SECRETARY, Role.DELEGATE, Role.OBSERVER}),
+    "checkin.manual": STAFF,
+    "checkin.out": STAFF,
+    "checkin.absent": STAFF,
+}
+AUDIENCES = {
+    "attendance.checked_in": WATCHERS,
+    "attendance.checked_out": WATCHERS,
+    "attendance.absent": WATCHERS,
+    "attendance.device": STAFF,
+    "attendance.double_presence": STAFF,
+}
+PROJECTORS = {
+    "attendance.checked_in": project_for_screen,
+    "attendance.checked_out": project_for_screen,
+    "attendance.absent": project_for_screen,
+}
+SNAPSHOT = snapshot_part
