@@ -87,10 +87,11 @@ def banner(base_url: str, redis_note: str) -> str:
     )
 
 
-def websocket_impl() -> str:
-    from uvicorn.config import WS_PROTOCOLS
+def websocket_impl() -> Any:
+    # uvicorn's sans-I/O WebSocket protocol, extended so the hub can write frames directly.
+    from server.ws_transport import FastWebSocketProtocol
 
-    return "websockets-sansio" if "websockets-sansio" in WS_PROTOCOLS else "websockets"
+    return FastWebSocketProtocol
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -144,6 +145,7 @@ def run_setup(settings: Settings, *, demo: bool) -> None:
 
 def run_uvicorn(settings: Settings, redis_note: str) -> None:
     import uvicorn
+
     from server.app import create_app
 
     config = uvicorn.Config(

@@ -10,6 +10,7 @@ from pathlib import Path
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -24,7 +25,7 @@ from server.hubs import Hubs
 from server.metrics import Metrics
 from server.runtime import Runtime
 from server.store import Store
-from server.ws import websocket_endpoint
+from server.ws import RawSendMiddleware, websocket_endpoint
 
 log = logging.getLogger("phonghop")
 
@@ -126,5 +127,6 @@ def create_app(settings: Settings) -> Starlette:
         routes=routes,
         lifespan=lifespan,
         exception_handlers={ApiError: api_error_handler},
+        middleware=[Middleware(RawSendMiddleware)],
     )
     return app

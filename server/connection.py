@@ -1,22 +1,45 @@
-"""One client connection's outbound side: a bounded queue of ready-encoded frames and the
-writer task that drains it. A client that cannot keep up is closed with SLOW_CONSUMER rather
-than allowed to grow the server's memory; it reconnects and resumes from its position."""
+"""One client connection's outbound side: ready-encoded frames, written straight to the
+socket when it accepts data (server/ws_transport.py) and otherwise held in a bounded queue.
+A client that cannot keep up is closed with SLOW_CONSUMER rather than allowed to grow the
+server's memory; it reconnects and resumes from its position."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 from protocol.codec import Codec
 from protocol.errors import CloseCode
 from rooms.model import Role
 from server.metrics import Metrics
+from server.ws_transport import DirectSink
 
 Frame = bytes | str
 
 
 class Connection:
+    __slots__ = (
+        "codec",
+        "role",
+        "participant_id",
+        "closed",
+        "close_code",
+        "finished",
+        "on_abort",
+        "reader",
+        "_send_frame",
+        "_close",
+        "_pending",
+        "_max_queue",
+        "_metrics",
+        "_direct",
+        "_wake",
+        "_writer",
+        "_close_after",
+    )
+
     def __init__(
         self,
         send_frame: Callable[[Frame], Awaitable[None]],
@@ -27,49 +50,99 @@ class Connection:
         participant_id: str,
         max_queue: int,
         metrics: Metrics,
+        direct: DirectSink | None = None,
     ) -> None:
         self.codec = codec
         self.role = role
         self.participant_id = participant_id
-        self._send_frame = send_frame
-        self._close = close
-        # None ends the writer; a (code, reason) pair closes after what is queued before it.
-        self._queue: asyncio.Queue[Frame | tuple[int, str] | None] = asyncio.Queue(max_queue + 1)
-        self._max_queue = max_queue
-        self._metrics = metrics
         self.closed = False
         self.close_code: int | None = None
-        # Set once the connection is finished from the server's side (aborted or closed), so
-        # the reader stops waiting on a socket the client no longer services.
+        # Set once the connection is finished from the server's side, so the reader stops
+        # waiting on a socket the client no longer services.
         self.finished = asyncio.Event()
         self.on_abort: Callable[[Connection], None] | None = None
+        # The task reading this connection; cancelled when the server cuts the client off.
+        self.reader: asyncio.Task[object] | None = None
+        self._send_frame = send_frame
+        self._close = close
+        self._pending: deque[Frame] = deque()
+        self._max_queue = max_queue
+        self._metrics = metrics
+        self._direct = direct
+        self._wake: asyncio.Event | None = None
         self._writer: asyncio.Task[None] | None = None
+        self._close_after: tuple[int, str] | None = None
 
     def start(self) -> None:
-        self._writer = asyncio.get_running_loop().create_task(self._write_loop())
+        if self._direct is not None:
+            self._direct.proto.on_resume = self._flush
+        else:
+            self._wake = asyncio.Event()
+            self._writer = asyncio.get_running_loop().create_task(self._write_loop())
+
+    # ---- sending -------------------------------------------------------------------------
 
     def send(self, frame: Frame) -> None:
-        """Queue a frame without waiting; overflow closes the connection as a slow consumer."""
+        """Send or queue a frame without waiting; overflow closes as a slow consumer."""
         if self.closed:
             return
-        if self._queue.qsize() < self._max_queue:
-            self._queue.put_nowait(frame)
-        else:
+        direct = self._direct
+        if direct is not None and not self._pending and direct.ready():
+            try:
+                direct.write(frame)
+            except Exception:
+                self._gone()
+            return
+        if len(self._pending) >= self._max_queue:
             self._metrics.inc("phonghop_queue_drops_total")
             self.abort(CloseCode.SLOW_CONSUMER, "slow consumer: resume from your last position")
+            return
+        self._pending.append(frame)
+        if self._wake is not None:
+            self._wake.set()
+
+    def _flush(self) -> None:
+        """The transport accepts data again: write what waited, in order."""
+        direct = self._direct
+        assert direct is not None
+        while self._pending and direct.ready():
+            try:
+                direct.write(self._pending.popleft())
+            except Exception:
+                self._gone()
+                return
+        if not self._pending and self._close_after is not None:
+            code, reason = self._close_after
+            self._close_after = None
+            direct.close(code, reason)
+            self.finished.set()
+
+    def _gone(self) -> None:
+        self.closed = True
+        self._pending.clear()
+        self.finished.set()
+
+    # ---- closing -------------------------------------------------------------------------
 
     def abort(self, code: int, reason: str) -> None:
+        """Close now, dropping what is queued: the client resumes and gets it again."""
         if self.closed:
             return
         self.closed = True
         self.close_code = code
         if self.on_abort is not None:
             self.on_abort(self)
-        # Drop what is queued: the client will resume from its position and get it again.
-        while not self._queue.empty():
-            self._queue.get_nowait()
-        self._queue.put_nowait(None)
-        asyncio.get_running_loop().create_task(self._close_quietly(code, reason))
+        self._pending.clear()
+        if self._direct is not None:
+            self._direct.close(code, reason)
+            self.finished.set()
+        else:
+            self._close_after = (code, reason)
+            assert self._wake is not None
+            self._wake.set()
+        reader = self.reader
+        if reader is not None and reader is not asyncio.current_task():
+            reader.cancel()
 
     def close_after_flush(self, code: int, reason: str) -> None:
         """Send what is queued, then close: used after a protocol error reply."""
@@ -77,36 +150,50 @@ class Connection:
             return
         self.closed = True
         self.close_code = code
-        self._queue.put_nowait((code, reason))
+        self._close_after = (code, reason)
+        if self._direct is not None:
+            self._flush_all_then_close()
+        else:
+            assert self._wake is not None
+            self._wake.set()
+
+    def _flush_all_then_close(self) -> None:
+        direct = self._direct
+        assert direct is not None
+        if direct.ready():
+            self._flush()
+        # Otherwise the transport calls _flush when it drains, and it closes then.
 
     async def wait_closed(self, limit: float = 5.0) -> None:
-        if self._writer is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(asyncio.shield(self._writer), limit)
-
-    async def _close_quietly(self, code: int, reason: str) -> None:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._close(code, reason), 5)
-        self.finished.set()
-
-    async def _write_loop(self) -> None:
-        try:
-            while True:
-                frame = await self._queue.get()
-                if frame is None:
-                    return
-                if isinstance(frame, tuple):
-                    await self._close_quietly(*frame)
-                    return
-                await self._send_frame(frame)
-        except Exception:
-            # The socket is gone; the reader side notices and detaches the connection.
-            self.closed = True
-            self.finished.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.finished.wait(), limit)
 
     async def stop(self) -> None:
         self.closed = True
+        self._pending.clear()
+        if self._direct is not None:
+            self._direct.proto.on_resume = None
         if self._writer is not None:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._writer
+
+    # ---- the ASGI path (servers other than uvicorn's sans-I/O protocol) ------------------
+
+    async def _write_loop(self) -> None:
+        assert self._wake is not None
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                while self._pending:
+                    await self._send_frame(self._pending.popleft())
+                if self._close_after is not None:
+                    code, reason = self._close_after
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(self._close(code, reason), 5)
+                    self.finished.set()
+                    return
+        except Exception:
+            # The socket is gone; the reader side notices and detaches the connection.
+            self._gone()

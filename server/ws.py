@@ -9,6 +9,7 @@ import contextlib
 import logging
 import time
 
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from protocol.codec import Codec, decode_client, encode
@@ -20,10 +21,26 @@ from rooms.model import Actor
 from server.auth import TokenError
 from server.connection import Connection, Frame
 from server.runtime import Runtime
+from server.ws_transport import DirectSink
 
 log = logging.getLogger("phonghop.ws")
 
 HELLO_TIMEOUT = 10.0
+# Where RawSendMiddleware leaves uvicorn's own send callable for the endpoint.
+RAW_SEND = "phonghop.raw_send"
+
+
+class RawSendMiddleware:
+    """Keeps the server's send callable in the scope of WebSocket connections before any
+    middleware wraps it, so the endpoint can find the protocol and write frames directly."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            scope[RAW_SEND] = send
+        await self.app(scope, receive, send)
 
 
 def choose_subprotocol(offered: list[str]) -> str | None:
@@ -96,25 +113,20 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         participant_id=participant.id,
         max_queue=rt.settings.max_queue,
         metrics=rt.metrics,
+        direct=DirectSink.of(ws.scope.get(RAW_SEND)),
     )
     conn.on_abort = hub.detach
+    conn.reader = asyncio.current_task()
     conn.start()
     position = (hello.resume.epoch, hello.resume.seq) if hello.resume else None
     actor = Actor(participant.id, participant.role)
-    finished: asyncio.Future[object] = asyncio.Future()
     try:
         await hub.attach(conn, participant.to_dict(), position)
         for hook in rt.on_connect:
             await hook(hub, conn)
-        finished = asyncio.ensure_future(conn.finished.wait())
         while not conn.closed:
-            receiving = asyncio.ensure_future(_receive(ws, codec))
-            await asyncio.wait({receiving, finished}, return_when=asyncio.FIRST_COMPLETED)
-            if not receiving.done():
-                receiving.cancel()
-                break
             try:
-                msg = receiving.result()
+                msg = await _receive(ws, codec)
             except ProtocolError as exc:
                 conn.send(encode(Error(code=exc.code, message=exc.message), codec))
                 rt.metrics.inc("phonghop_protocol_errors_total")
@@ -131,8 +143,14 @@ async def websocket_endpoint(ws: WebSocket) -> None:
                 )
     except WebSocketDisconnect:
         pass
+    except asyncio.CancelledError:
+        # Cut off as a slow consumer (Connection.abort cancels this reader); anything else
+        # cancelling us, such as a server shutdown, goes on up.
+        task = asyncio.current_task()
+        if not conn.closed or task is None or not task.cancelling():
+            raise
+        task.uncancel()
     finally:
-        finished.cancel()
         hub.detach(conn)
         for hook in rt.on_disconnect:
             with contextlib.suppress(Exception):

@@ -1,0 +1,86 @@
+"""Writing WebSocket frames straight to the socket.
+
+Fan-out to thousands of tablets is the server's hottest path. Going through ASGI costs a
+task switch and several layers of coroutines per frame; instead, like
+``websockets.broadcast``, the hub frames each message with the connection's sans-I/O
+protocol and writes it to the transport synchronously while the transport accepts data.
+This needs uvicorn's sans-I/O WebSocket protocol, which ``FastWebSocketProtocol`` extends
+(run.py passes it to uvicorn); under any other server the ASGI path is used.
+
+``FastWebSocketProtocol`` also caps the kernel send buffer, so that a tablet that stops
+reading fills it in seconds rather than after megabytes, and is cut off as a slow consumer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Callable
+from typing import Any
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+SEND_BUFFER_BYTES = 256 * 1024
+# After a slow consumer's close frame is queued, how long it has to read it before the
+# socket is dropped outright.
+CLOSE_GRACE_SECONDS = 10.0
+
+
+class FastWebSocketProtocol(WebSocketsSansIOProtocol):
+    on_resume: Callable[[], None] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self.on_resume is not None:
+            self.on_resume()
+
+
+class DirectSink:
+    """Frames written synchronously to one connection's transport."""
+
+    __slots__ = ("proto",)
+
+    def __init__(self, proto: FastWebSocketProtocol) -> None:
+        self.proto = proto
+
+    @staticmethod
+    def of(raw_send: Any) -> DirectSink | None:
+        proto = getattr(raw_send, "__self__", None)
+        return DirectSink(proto) if isinstance(proto, FastWebSocketProtocol) else None
+
+    def ready(self) -> bool:
+        p = self.proto
+        return p.writable.is_set() and not p.close_sent and not p.disconnected
+
+    @property
+    def gone(self) -> bool:
+        return self.proto.close_sent or self.proto.disconnected
+
+    def write(self, frame: bytes | str) -> None:
+        p = self.proto
+        if isinstance(frame, bytes):
+            p.conn.send_binary(frame)
+        else:
+            p.conn.send_text(frame.encode())
+        p.transport.write(b"".join(p.conn.data_to_send()))
+
+    def close(self, code: int, reason: str) -> None:
+        """Queue a close frame behind what is buffered, and drop the socket if the client
+        does not take it within the grace period."""
+        p = self.proto
+        if p.close_sent or p.disconnected or p.transport.is_closing():
+            return
+        p.queue.put_nowait({"type": "websocket.disconnect", "code": code, "reason": reason})
+        with contextlib.suppress(Exception):
+            p.conn.send_close(code, reason)
+            p.transport.write(b"".join(p.conn.data_to_send()))
+        p.close_sent = True
+        p.close_timer = p.loop.call_later(CLOSE_GRACE_SECONDS, p.transport.abort)
