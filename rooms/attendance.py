@@ -519,7 +519,9 @@ EVOLVERS = {
     "attendance.double_presence": evolve_double,
 }
 PERMISSIONS = {
-    "checkin.scan": STAFF,
+    # A door kiosk runs as a non-voting participant (the demo's "Bàn điểm danh" is an
+    # observer); it can only check in whoever presents a badge the server signed.
+    "checkin.scan": STAFF | {Role.OBSERVER},
     "checkin.self": frozenset({Role.CHAIR, Role.SECRETARY, Role.DELEGATE, Role.OBSERVER}),
     "checkin.manual": STAFF,
     "checkin.out": STAFF,

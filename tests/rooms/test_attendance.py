@@ -127,10 +127,12 @@ def test_device_check_in_can_be_switched_off() -> None:
     assert rej.code == "forbidden"
 
 
-def test_only_staff_scan_badges_or_check_others_in() -> None:
-    delegate = Actor("D3", Role.DELEGATE)
+def test_only_staff_and_kiosks_scan_badges_and_only_staff_check_others_in() -> None:
+    delegate, kiosk = Actor("D3", Role.DELEGATE), Actor("O1", Role.OBSERVER)
     assert rejected(given(), "checkin.scan", {"participant": "D1"}, delegate).code == "forbidden"
     assert rejected(given(), "checkin.manual", {"participant": "D1"}, delegate).code == "forbidden"
+    assert rejected(given(), "checkin.manual", {"participant": "D1"}, kiosk).code == "forbidden"
+    assert when(given(), "checkin.scan", {"participant": "D1"}, kiosk)[0].actor == "O1"
 
 
 def test_a_screen_does_not_check_in_and_unknown_people_are_not_found() -> None:
