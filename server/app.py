@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from server import api, features, openapi
@@ -25,7 +25,7 @@ from server.hubs import Hubs
 from server.metrics import Metrics
 from server.runtime import Runtime
 from server.store import Store
-from server.ws import RawSendMiddleware, websocket_endpoint
+from server.ws import LiveSocketMiddleware
 
 log = logging.getLogger("phonghop")
 
@@ -119,7 +119,6 @@ def create_app(settings: Settings) -> Starlette:
         *features.routes(),
         Route("/openapi.json", openapi_json, methods=["GET"]),
         Route("/j/{token}", join, methods=["GET"]),
-        WebSocketRoute("/ws/{meeting_id}", websocket_endpoint),
         Route("/", lambda _r: RedirectResponse("/app/", status_code=302), methods=["GET"]),
         Mount("/app", app=StaticFiles(directory=WEB_DIR, html=True, check_dir=False), name="web"),
     ]
@@ -127,6 +126,6 @@ def create_app(settings: Settings) -> Starlette:
         routes=routes,
         lifespan=lifespan,
         exception_handlers={ApiError: api_error_handler},
-        middleware=[Middleware(RawSendMiddleware)],
+        middleware=[Middleware(LiveSocketMiddleware)],
     )
     return app

@@ -17,6 +17,33 @@ from server.metrics import Metrics
 from server.ws_transport import DirectSink
 
 Frame = bytes | str
+# Shared, always empty: swapped for a connection's own deque on its first queued frame.
+_NO_FRAMES: deque[Frame] = deque(maxlen=0)
+
+
+class _Finished:
+    """A one-shot flag with an asyncio.Event made only when someone waits for it."""
+
+    __slots__ = ("_set", "_event")
+
+    def __init__(self) -> None:
+        self._set = False
+        self._event: asyncio.Event | None = None
+
+    def set(self) -> None:
+        self._set = True
+        if self._event is not None:
+            self._event.set()
+
+    def is_set(self) -> bool:
+        return self._set
+
+    async def wait(self) -> None:
+        if self._set:
+            return
+        if self._event is None:
+            self._event = asyncio.Event()
+        await self._event.wait()
 
 
 class Connection:
@@ -34,7 +61,7 @@ class Connection:
         "_pending",
         "_max_queue",
         "_metrics",
-        "_direct",
+        "direct",
         "_wake",
         "_writer",
         "_close_after",
@@ -59,23 +86,24 @@ class Connection:
         self.close_code: int | None = None
         # Set once the connection is finished from the server's side, so the reader stops
         # waiting on a socket the client no longer services.
-        self.finished = asyncio.Event()
+        self.finished = _Finished()
         self.on_abort: Callable[[Connection], None] | None = None
         # The task reading this connection; cancelled when the server cuts the client off.
         self.reader: asyncio.Task[object] | None = None
         self._send_frame = send_frame
         self._close = close
-        self._pending: deque[Frame] = deque()
+        # Most connections never queue anything: an empty deque costs 600 bytes each.
+        self._pending: deque[Frame] = _NO_FRAMES
         self._max_queue = max_queue
         self._metrics = metrics
-        self._direct = direct
+        self.direct = direct
         self._wake: asyncio.Event | None = None
         self._writer: asyncio.Task[None] | None = None
         self._close_after: tuple[int, str] | None = None
 
     def start(self) -> None:
-        if self._direct is not None:
-            self._direct.proto.on_resume = self._flush
+        if self.direct is not None:
+            self.direct.proto.on_resume = self._flush
         else:
             self._wake = asyncio.Event()
             self._writer = asyncio.get_running_loop().create_task(self._write_loop())
@@ -86,7 +114,7 @@ class Connection:
         """Send or queue a frame without waiting; overflow closes as a slow consumer."""
         if self.closed:
             return
-        direct = self._direct
+        direct = self.direct
         if direct is not None and not self._pending and direct.ready():
             try:
                 direct.write(frame)
@@ -97,13 +125,15 @@ class Connection:
             self._metrics.inc("phonghop_queue_drops_total")
             self.abort(CloseCode.SLOW_CONSUMER, "slow consumer: resume from your last position")
             return
+        if self._pending is _NO_FRAMES:
+            self._pending = deque()
         self._pending.append(frame)
         if self._wake is not None:
             self._wake.set()
 
     def _flush(self) -> None:
         """The transport accepts data again: write what waited, in order."""
-        direct = self._direct
+        direct = self.direct
         assert direct is not None
         while self._pending and direct.ready():
             try:
@@ -119,7 +149,7 @@ class Connection:
 
     def _gone(self) -> None:
         self.closed = True
-        self._pending.clear()
+        self._pending = _NO_FRAMES
         self.finished.set()
 
     # ---- closing -------------------------------------------------------------------------
@@ -132,9 +162,9 @@ class Connection:
         self.close_code = code
         if self.on_abort is not None:
             self.on_abort(self)
-        self._pending.clear()
-        if self._direct is not None:
-            self._direct.close(code, reason)
+        self._pending = _NO_FRAMES
+        if self.direct is not None:
+            self.direct.close(code, reason)
             self.finished.set()
         else:
             self._close_after = (code, reason)
@@ -151,14 +181,14 @@ class Connection:
         self.closed = True
         self.close_code = code
         self._close_after = (code, reason)
-        if self._direct is not None:
+        if self.direct is not None:
             self._flush_all_then_close()
         else:
             assert self._wake is not None
             self._wake.set()
 
     def _flush_all_then_close(self) -> None:
-        direct = self._direct
+        direct = self.direct
         assert direct is not None
         if direct.ready():
             self._flush()
@@ -170,9 +200,9 @@ class Connection:
 
     async def stop(self) -> None:
         self.closed = True
-        self._pending.clear()
-        if self._direct is not None:
-            self._direct.proto.on_resume = None
+        self._pending = _NO_FRAMES
+        if self.direct is not None:
+            self.direct.proto.on_resume = None
         if self._writer is not None:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
