@@ -12,6 +12,7 @@ from typing import Any
 from protocol.commands_attendance import SCHEMAS as ATTENDANCE
 from protocol.commands_floor import SCHEMAS as FLOOR
 from protocol.commands_notes import SCHEMAS as NOTES
+from protocol.commands_polls import SCHEMAS as POLLS
 from protocol.schema import Field, Schema, validate
 
 _OPT_TEXT = Field("str", required=False, max_len=2000)
@@ -49,6 +50,7 @@ ROSTER: dict[str, Schema] = {
 COMMANDS: dict[str, Schema] = {**MEETING, **ROSTER, **FLOOR}
 COMMANDS.update(ATTENDANCE)
 COMMANDS.update(NOTES)
+COMMANDS.update(POLLS)
 
 
 def validate_command(kind: str, body: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from rooms import (
     feedback,
     meeting,
     notes,
+    polls,
     proxies,
     questions,
     roster,
@@ -35,6 +36,7 @@ FEATURES: tuple[ModuleType, ...] = (
     agenda, documents, speakers, feedback, questions,
     attendance, proxies,
 )
+FEATURES += (polls,)
 FEATURES += (notes,)
 
 DECIDERS: dict[str, Decider] = {}

@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute
 
 FEATURE_MODULES: tuple[str, ...] = ("server.floor", "server.documents")
 FEATURE_MODULES += ("server.attendance",)
+FEATURE_MODULES += ("server.polls",)
 FEATURE_MODULES += ("server.minutes",)
 
 

@@ -277,6 +277,30 @@ SPEC: dict[str, Any] = {
     },
 }
 
+_POLL_ID = {"name": "poll_id", "in": "path", "required": True, "schema": {"type": "string"}}
+# Polls and elections (server/polls.py; docs/api.md, "Polls and elections").
+SPEC["paths"].update({
+    "/api/meetings/{meeting_id}/polls": {
+        "parameters": [_MEETING_ID],
+        "get": _op("The meeting's polls as the caller may see them (results once published)",
+                   {"200": _json({"type": "object", "properties": {"polls": {"type": "array"}}})}),
+    },
+    "/api/meetings/{meeting_id}/polls/{poll_id}": {
+        "parameters": [_MEETING_ID, _POLL_ID],
+        "get": _op("One poll: definition, snapshot, and once published (staff: once closed) the "
+                   "result, who voted, receipt hashes and, for named polls, every ballot",
+                   {"200": _json({"type": "object"})}),
+    },
+    "/api/meetings/{meeting_id}/polls/{poll_id}/receipts/{receipt}": {
+        "parameters": [_MEETING_ID, _POLL_ID, {"name": "receipt", "in": "path", "required": True,
+                                               "schema": {"type": "string"}}],
+        "get": _op("Whether a ballot receipt (or its SHA-256) was counted in the published result",
+                   {"200": _json({"type": "object", "properties": {
+                       "counted": {"type": "boolean"}, "receipt_hash": {"type": "string"}}})},
+                   errors=(401, 403, 404, 409)),
+    },
+})
+
 # Minutes and result tables (server/minutes.py; docs/api.md, "Minutes and exports").
 _FILE_PARAMS = [_MEETING_ID, {"name": "lang", "in": "query", "required": False, "schema": {"type": "string", "enum": ["vi", "en"]}}]  # noqa: E501
 SPEC["paths"].update({

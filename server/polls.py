@@ -1,0 +1,503 @@
+"""The server side of polls: planners that keep Redis and the log in step, ballots counted
+exactly once across processes, receipts, the closing timer, live progress, HTTP reads.
+
+Keys (besides the log, see server/store.py), all under the meeting's hash tag:
+
+``ph:{m}:polls``  hash, poll id → ``open`` | ``closing`` | ``closed`` | ``published`` |
+    ``cancelled``. Written by a ``set`` guard in the same atomic append as the poll's
+    ``poll.opened`` / ``poll.closed`` / … event, so it never disagrees with the log; a ballot
+    is accepted only under an ``eq … open`` guard on it. ``closing`` is set (from ``open``)
+    just before the box is read for counting, so no ballot lands after the count.
+``ph:{m}:poll:P:ballots``  hash (named polls), voter id → JSON ``{"c": choice, "w": weight,
+    "by": sender, "b": ballot id, "r": receipt hash, "old": [replaced ballot ids]}``.
+    Written with ``eq`` (the value read before, "" for none) + ``set``: a compare-and-set, so
+    one ballot per voter and a change (where allowed) never loses a concurrent write.
+``ph:{m}:poll:P:voters``  hash (secret polls), voter id → ``"1"``: who voted, nothing else.
+    ``setnx``: one ballot per voter (and per proxy: the key is the represented delegate).
+``ph:{m}:poll:P:receipts``  set (secret polls): the SHA-256 of each accepted receipt.
+``ph:{m}:poll:P:box``  hash (secret polls): counters ``v|W``, ``b|W``, ``o|W|OPTION`` (see
+    ``rooms.polls.counter_fields``), all created at 0 by the opening append in sorted order
+    and only incremented after. No voter id, no ballot, no order of arrival.
+
+A secret ballot is one atomic append with no event: ``eq`` status open, ``setnx`` voter,
+``sadd`` receipt hash, ``incr`` its counters. The voter hash and the receipt set keep arrival
+order (small Redis hashes and sets do), but neither holds a choice; the box holds choices and
+no order. A receipt is HMAC(server key, meeting | poll | voter | ballot id): a retry with the
+same ballot id recomputes it and finds its hash in the set (same receipt, nothing counted
+twice); anyone without the tablet's ballot id cannot connect a receipt to a delegate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from protocol.codec import encode
+from protocol.messages import Live
+from rooms import polls
+from rooms.attendance import VOTING_ROLES
+from rooms.model import ALL_ROLES, STAFF, Actor, Command, Rejected, Role
+from rooms.polls import BallotBox, NamedBallot, Poll, PollStatus
+from rooms.state import MeetingState
+from server.api import meeting_state
+from server.commands import Plan, Services, planner
+from server.errors import ApiError
+from server.http_auth import require_actor
+from server.hub import MeetingHub
+from server.runtime import Runtime
+from server.store import SECRET, Guard, LogEntry, k
+
+log = logging.getLogger("phonghop.polls")
+
+# How often an open poll's voted count is read from Redis; every process reads the same
+# count, so every screen shows the same number (at most this much behind).
+PROGRESS_INTERVAL = 0.5
+LIVE_TO_STAFF = STAFF | {Role.SCREEN}
+_CAS_ATTEMPTS = 20
+
+
+def _bytes(value: bytes | str) -> bytes:
+    # The client answers bytes (no decode_responses); its type stubs allow str too.
+    return value if isinstance(value, bytes) else value.encode()
+
+
+def status_key(meeting_id: str) -> str:
+    return k(meeting_id, "polls")
+
+
+def poll_key(meeting_id: str, poll_id: str, name: str) -> str:
+    return k(meeting_id, f"poll:{poll_id}:{name}")
+
+
+# ---- receipts ----------------------------------------------------------------------------
+
+
+async def _receipt_key(s: Services) -> bytes:
+    cached = s.extra.get("poll_receipt_key")
+    if isinstance(cached, bytes):
+        return cached
+    secret = await s.store.redis.get(SECRET)
+    if secret is None:
+        raise Rejected("unavailable", "the server key is not set up yet")
+    # A key of its own, derived, so a receipt can never double as a token signature.
+    key = hmac.new(_bytes(secret), b"phonghop ballot receipts v1", hashlib.sha256).digest()
+    s.extra["poll_receipt_key"] = key
+    return key
+
+
+def make_receipt(key: bytes, meeting_id: str, poll_id: str, voter: str, ballot_id: str) -> str:
+    """26 base32 characters (130 bits), random-looking, the same for the same ballot id."""
+    msg = "|".join((meeting_id, poll_id, voter, ballot_id)).encode("utf-8")
+    mac = hmac.new(key, msg, hashlib.sha256).digest()
+    return base64.b32encode(mac).decode("ascii")[:26].lower()
+
+
+# ---- planners: the poll's lifecycle -------------------------------------------------------
+
+
+@planner("poll.create")
+async def plan_create(state: MeetingState, cmd: Command, now: int, s: Services) -> Plan:
+    if not cmd.body.get("id"):
+        cmd = replace(cmd, body={**cmd.body, "id": "p" + secrets.token_hex(4)})
+    events = polls.decide_create(state, cmd, now)
+    return Plan(events, result={"poll": cmd.body["id"]})
+
+
+@planner("poll.open")
+async def plan_open(state: MeetingState, cmd: Command, now: int, s: Services) -> Plan:
+    events = polls.decide_open(state, cmd, now)
+    poll_id = str(cmd.body["poll"])
+    guards = [Guard("set", status_key(state.id), poll_id, "open")]
+    poll = polls.get_poll(state, poll_id)
+    if poll.definition.secret:
+        # The box's fields, created now in sorted order (see rooms.polls.counter_fields).
+        opened = polls.evolve_opened(state, events[0])
+        box = poll_key(state.id, poll_id, "box")
+        guards += [Guard("set", box, f, 0)
+                   for f in polls.counter_fields(polls.get_poll(opened, poll_id))]
+    return Plan(events, guards=guards, result={"poll": poll_id})
+
+
+@planner("poll.close")
+async def plan_close(state: MeetingState, cmd: Command, now: int, s: Services) -> Plan:
+    poll = polls.get_poll(state, cmd.body.get("poll"))
+    polls.transition(poll.status, cmd.kind)
+    status = status_key(state.id)
+    # First stop the ballots (open → closing), then read a box nothing can change any more.
+    # A process that retries after a conflict finds "closing" and carries on.
+    stopped = await s.store.append(
+        state.id, [], guards=[Guard("eq", status, poll.id, "open"),
+                              Guard("set", status, poll.id, "closing")])
+    if stopped.status == "guard" and stopped.guard_value != b"closing":
+        raise Rejected("invalid_state", f"the poll is already {stopped.guard_value.decode()}")
+    box = await read_box(s, state.id, poll)
+    events = polls.decide_close(state, cmd, now, box)
+    return Plan(events, guards=[Guard("set", status, poll.id, "closed")],
+                result={"poll": poll.id, **polls.public_result(events[0].body)})
+
+
+@planner("poll.publish")
+async def plan_publish(state: MeetingState, cmd: Command, now: int, s: Services) -> Plan:
+    events = polls.decide_publish(state, cmd, now)
+    poll_id = str(cmd.body["poll"])
+    return Plan(events, guards=[Guard("set", status_key(state.id), poll_id, "published")],
+                result={"poll": poll_id})
+
+
+@planner("poll.cancel")
+async def plan_cancel(state: MeetingState, cmd: Command, now: int, s: Services) -> Plan:
+    events = polls.decide_cancel(state, cmd, now)
+    poll_id = str(cmd.body["poll"])
+    return Plan(events, guards=[Guard("set", status_key(state.id), poll_id, "cancelled")],
+                result={"poll": poll_id})
+
+
+async def read_box(s: Services, meeting_id: str, poll: Poll) -> BallotBox:
+    redis = s.store.redis
+    if poll.definition.secret:
+        pipe = redis.pipeline(transaction=False)
+        pipe.hgetall(poll_key(meeting_id, poll.id, "box"))
+        pipe.hkeys(poll_key(meeting_id, poll.id, "voters"))
+        pipe.smembers(poll_key(meeting_id, poll.id, "receipts"))
+        counters, voters, receipts = await pipe.execute()
+        return BallotBox(
+            counters={a.decode(): int(b) for a, b in counters.items()},
+            voted=frozenset(v.decode() for v in voters),
+            receipts=frozenset(r.decode() for r in receipts),
+        )
+    raw = await redis.hgetall(poll_key(meeting_id, poll.id, "ballots"))
+    named = []
+    for voter, value in raw.items():
+        rec = json.loads(value)
+        named.append(NamedBallot(_bytes(voter).decode(), rec["by"], rec["c"], rec["w"], rec["r"]))
+    return BallotBox(named=tuple(named))
+
+
+# ---- the ballot ---------------------------------------------------------------------------
+
+
+@planner("ballot.cast")
+async def plan_ballot(state: MeetingState, cmd: Command, now: int, s: Services) -> Plan:
+    """Check the ballot against the frozen snapshot, then write it with one atomic append
+    (no event). The append is made here rather than returned as a guarded Plan because a
+    failed guard can mean success: the same ballot, retried, already counted; a Plan's
+    failed guard can only become a rejection."""
+    try:
+        ticket = polls.check_ballot(state, cmd.actor, cmd.body)
+    except Rejected as rej:
+        if rej.details.get("poll_status") != PollStatus.DRAFT.value:
+            raise
+        # The poll opened in another process a moment ago and our hub has not folded it yet.
+        hub = await s.hubs.get(state.id)
+        if hub is None or hub.state is None:
+            raise
+        await hub.catch_up()
+        ticket = polls.check_ballot(hub.state, cmd.actor, cmd.body)
+    ballot_id = str(cmd.body["ballot_id"])
+    key = await _receipt_key(s)
+    receipt = make_receipt(key, state.id, ticket.poll.id, ticket.voter, ballot_id)
+    if ticket.poll.definition.secret:
+        result = await _cast_secret(s, state.id, ticket, receipt)
+    else:
+        result = await _cast_named(s, state.id, ticket, ballot_id, receipt)
+    s.metrics.inc("phonghop_ballots_total")
+    return Plan([], result=result)
+
+
+def _accepted(ticket: polls.Ticket, receipt: str, replayed: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "poll": ticket.poll.id,
+        "voter": ticket.voter,
+        "receipt": receipt,
+        "receipt_hash": polls.receipt_hash(receipt),
+    }
+    if replayed:
+        out["replayed"] = True
+    return out
+
+
+def _closed(value: bytes) -> Rejected:
+    found = value.decode() or "unknown"
+    return Rejected("invalid_state", f"the poll is {found}, not open; nothing was counted",
+                    poll_status=found)
+
+
+async def _cast_secret(
+    s: Services, meeting_id: str, ticket: polls.Ticket, receipt: str
+) -> dict[str, Any]:
+    poll_id, voter = ticket.poll.id, ticket.voter
+    hashed = polls.receipt_hash(receipt)
+    receipts = poll_key(meeting_id, poll_id, "receipts")
+    box = poll_key(meeting_id, poll_id, "box")
+    guards = [
+        Guard("eq", status_key(meeting_id), poll_id, "open"),
+        Guard("setnx", poll_key(meeting_id, poll_id, "voters"), voter, "1"),
+        Guard("sadd", receipts, value=hashed),
+        *(Guard("incr", box, f, 1) for f in polls.counter_increments(ticket.choice, ticket.weight)),
+    ]
+    done = await s.store.append(meeting_id, [], guards=guards)
+    if done.status == "ok":
+        return _accepted(ticket, receipt)
+    if done.guard_index == 0:
+        raise _closed(done.guard_value)
+    # Voted already. Only the same ballot id gives the same receipt, so finding its hash
+    # means this is a retry of the ballot that was counted; nothing else is stored to tell.
+    if await s.store.redis.sismember(receipts, hashed):
+        return _accepted(ticket, receipt, replayed=True)
+    raise Rejected("duplicate", _already(ticket), voter=voter)
+
+
+def _already(ticket: polls.Ticket) -> str:
+    whose = "your" if ticket.voter == ticket.by else f"{ticket.voter}'s"
+    return f"{whose} ballot in this poll was already cast; nothing more was counted"
+
+
+async def _cast_named(
+    s: Services, meeting_id: str, ticket: polls.Ticket, ballot_id: str, receipt: str
+) -> dict[str, Any]:
+    poll_id, voter = ticket.poll.id, ticket.voter
+    ballots = poll_key(meeting_id, poll_id, "ballots")
+    choice = ticket.choice.to_json()
+    for _ in range(_CAS_ATTEMPTS):
+        raw = await s.store.redis.hget(ballots, voter)
+        old: list[str] = []
+        if raw is not None:
+            rec = json.loads(raw)
+            if rec["b"] == ballot_id:
+                if rec["c"] != choice:
+                    raise Rejected("conflict", "this ballot id was already used with another "
+                                   "choice; a new choice needs a new ballot id")
+                return _accepted(ticket, receipt, replayed=True)
+            if ballot_id in rec.get("old", []):
+                raise Rejected("duplicate", "this ballot was replaced by a later one")
+            if not ticket.poll.definition.allow_change:
+                raise Rejected("duplicate", _already(ticket), voter=voter)
+            old = [*rec.get("old", []), rec["b"]]
+        record: dict[str, Any] = {"c": choice, "w": ticket.weight, "by": ticket.by,
+                                  "b": ballot_id, "r": polls.receipt_hash(receipt)}
+        if old:
+            record["old"] = old
+        value = json.dumps(record, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        done = await s.store.append(meeting_id, [], guards=[
+            Guard("eq", status_key(meeting_id), poll_id, "open"),
+            Guard("eq", ballots, voter, b"" if raw is None else _bytes(raw)),
+            Guard("set", ballots, voter, value),
+        ])
+        if done.status == "ok":
+            result = _accepted(ticket, receipt)
+            if old:
+                result["replaced"] = old[-1]
+            return result
+        if done.guard_index == 0:
+            raise _closed(done.guard_value)
+        # Someone wrote this voter's ballot between our read and write: look again.
+    raise Rejected("unavailable", "too much contention on this ballot; retry")
+
+
+# ---- live: progress, partial tallies, eligibility, the closing timer ---------------------
+
+
+class PollWatch:
+    """Per process: the progress reader and closing timers of each meeting's open polls."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.readers: dict[str, asyncio.Task[None]] = {}
+        self.timers: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self.tallying: set[str] = set()  # meetings whose staff were shown a partial tally
+
+    def on_entry(self, hub: MeetingHub, entry: LogEntry) -> None:
+        kind = entry.event.kind
+        if not kind.startswith("poll."):
+            return
+        state = hub.state
+        assert state is not None
+        poll = polls.polls_of(state).polls.get(str(entry.event.body.get("poll")))
+        if poll is None:
+            return
+        key = (hub.meeting_id, poll.id)
+        if poll.status == PollStatus.OPEN:
+            if poll.closes_at is not None and key not in self.timers:
+                self.timers[key] = asyncio.get_running_loop().create_task(
+                    self._close_at(hub.meeting_id, poll.id, poll.closes_at))
+            if hub.meeting_id not in self.readers or self.readers[hub.meeting_id].done():
+                self.readers[hub.meeting_id] = asyncio.get_running_loop().create_task(
+                    self._read_progress(hub))
+            if kind == "poll.opened" and hub.connection_count:
+                self._tell_eligibility(hub, poll)
+        else:
+            timer = self.timers.pop(key, None)
+            if timer is not None and asyncio.current_task() is not timer:
+                timer.cancel()
+            # The reader notices on its next round; until then the count stays visible.
+
+    async def _close_at(self, meeting_id: str, poll_id: str, closes_at: int) -> None:
+        """Send poll.close at the deadline. Every process that has the meeting loaded does
+        this; the first one closes it and the others are refused (already closed): a no-op."""
+        try:
+            await asyncio.sleep(max(0.0, closes_at / 1000 - time.time()))
+            for _ in range(5):
+                outcome = await self.rt.commands.execute(
+                    meeting_id, Actor.admin(), "poll.close", {"poll": poll_id, "reason": "timer"})
+                if outcome.ok or outcome.code in ("invalid_state", "not_found"):
+                    return
+                log.warning("timer close of %s/%s: %s", meeting_id, poll_id, outcome.message)
+                await asyncio.sleep(1.0)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("timer close of %s/%s failed", meeting_id, poll_id)
+        finally:
+            if self.timers.get((meeting_id, poll_id)) is asyncio.current_task():
+                del self.timers[(meeting_id, poll_id)]
+
+    async def _read_progress(self, hub: MeetingHub) -> None:
+        """While a poll is open, read its count from Redis and offer it as a live value;
+        the hub sends it at most once per coalesce interval, and only when it changed."""
+        redis = self.rt.redis
+        try:
+            while True:
+                assert hub.state is not None
+                open_polls = [p for p in polls.polls_of(hub.state).polls.values()
+                              if p.status == PollStatus.OPEN]
+                progress, tallies = [], []
+                for poll in open_polls:
+                    assert poll.snapshot is not None
+                    name = "voters" if poll.definition.secret else "ballots"
+                    voted = int(await redis.hlen(poll_key(hub.meeting_id, poll.id, name)))
+                    progress.append({"poll": poll.id, "voted": voted,
+                                     "eligible": len(poll.snapshot.voters),
+                                     "closes_at": poll.closes_at})
+                    if poll.definition.live_tally and not poll.definition.secret:
+                        tallies.append(await self._partial(hub.meeting_id, poll))
+                hub.set_live("poll.progress", ALL_ROLES, {"polls": progress})
+                if tallies or hub.meeting_id in self.tallying:
+                    self.tallying.add(hub.meeting_id)
+                    hub.set_live("poll.tally", LIVE_TO_STAFF, {"polls": tallies})
+                if not open_polls:
+                    return
+                await asyncio.sleep(PROGRESS_INTERVAL)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("poll progress of %s stopped", hub.meeting_id)
+
+    async def _partial(self, meeting_id: str, poll: Poll) -> dict[str, Any]:
+        counts = dict.fromkeys(poll.definition.spec.choosable, 0)
+        blank = 0
+        for raw in await self.rt.redis.hvals(poll_key(meeting_id, poll.id, "ballots")):
+            choice = json.loads(raw)["c"]
+            chosen = [] if choice == "abstain" else [choice] if isinstance(choice, str) else choice
+            blank += not chosen
+            for option in chosen:
+                counts[option] = counts.get(option, 0) + 1
+        return {"poll": poll.id, "options": counts, "blank": blank}
+
+    def _tell_eligibility(self, hub: MeetingHub, poll: Poll) -> None:
+        """Each voter's tablet learns whose ballots it may cast (its own, proxies held):
+        one personal live message, since the opening event no longer lists every voter."""
+        assert poll.snapshot is not None
+        casts: dict[str, list[str]] = {}
+        for voter in sorted(poll.snapshot.voters):
+            casts.setdefault(poll.snapshot.caster(voter), []).append(voter)
+        frames: dict[tuple[tuple[str, ...], str], Any] = {}
+        for role in VOTING_ROLES:
+            for conn in list(hub.connections[role]):
+                mine = tuple(casts.get(conn.participant_id, ()))
+                if (mine, conn.codec) not in frames:
+                    body = {"poll": poll.id, "may_cast_for": list(mine)}
+                    frames[(mine, conn.codec)] = encode(Live("poll.eligibility", body), conn.codec)
+                conn.send(frames[(mine, conn.codec)])
+
+
+def setup(rt: Runtime) -> None:
+    watch = PollWatch(rt)
+    rt.extra["poll_watch"] = watch
+    rt.hubs.live_hooks.append(watch.on_entry)
+
+
+# ---- HTTP ---------------------------------------------------------------------------------
+
+
+async def _viewer(request: Request) -> tuple[Actor, Role | None, MeetingState]:
+    meeting_id = request.path_params["meeting_id"]
+    actor = await require_actor(request, meeting_id)
+    hub = await meeting_state(request, meeting_id)
+    state: MeetingState = hub.state
+    return actor, actor.role, state
+
+
+async def list_polls(request: Request) -> JSONResponse:
+    actor, role, state = await _viewer(request)
+    return JSONResponse({"polls": [polls.poll_view(p, role, actor.participant_id)
+                                   for p in polls.polls_of(state).polls.values()]})
+
+
+def _poll(state: MeetingState, poll_id: str) -> Poll:
+    try:
+        return polls.get_poll(state, poll_id)
+    except Rejected as rej:
+        raise ApiError(404, rej.code, rej.message) from None
+
+
+def _record_visible(poll: Poll, role: Role | None) -> Mapping[str, Any] | None:
+    """The closing record (receipts, who voted, named ballots) once published; staff at once."""
+    if poll.closing is None:
+        return None
+    if role is None or role in STAFF or poll.status == PollStatus.PUBLISHED:
+        return poll.closing
+    return None
+
+
+async def get_poll(request: Request) -> JSONResponse:
+    actor, role, state = await _viewer(request)
+    poll = _poll(state, request.path_params["poll_id"])
+    out = polls.poll_view(poll, role, actor.participant_id)
+    if poll.snapshot is not None and (role is None or role in STAFF):
+        out["snapshot"] = poll.snapshot.to_dict()
+    record = _record_visible(poll, role)
+    if record is not None:
+        out["result"] = record["result"]
+        out["outcome"] = record["outcome"]
+        out["counts"] = record["counts"]
+        out["voted"] = record["voted"]
+        out["receipts"] = record["receipts"]
+        out["receipts_digest"] = record["receipts_digest"]
+        if "ballots" in record:
+            out["ballots"] = record["ballots"]
+    return JSONResponse(out)
+
+
+async def check_receipt(request: Request) -> JSONResponse:
+    """Was this receipt counted? Takes the receipt or its SHA-256; answers once published."""
+    _actor, role, state = await _viewer(request)
+    poll = _poll(state, request.path_params["poll_id"])
+    record = _record_visible(poll, role)
+    if record is None:
+        raise ApiError(409, "invalid_state", "the result of this poll is not published yet")
+    given = request.path_params["receipt"].strip().lower()
+    hashed = given if len(given) == 64 else polls.receipt_hash(given)
+    return JSONResponse({"poll": poll.id, "receipt_hash": hashed,
+                         "counted": hashed in set(record["receipts"]),
+                         "receipts_digest": record["receipts_digest"]})
+
+
+ROUTES = [
+    Route("/api/meetings/{meeting_id}/polls", list_polls, methods=["GET"]),
+    Route("/api/meetings/{meeting_id}/polls/{poll_id}", get_poll, methods=["GET"]),
+    Route("/api/meetings/{meeting_id}/polls/{poll_id}/receipts/{receipt}", check_receipt,
+          methods=["GET"]),
+]
