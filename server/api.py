@@ -67,7 +67,8 @@ async def read_json(request: Request) -> dict[str, Any]:
 def outcome_response(outcome: Outcome, ok_status: int = 200) -> JSONResponse:
     if outcome.ok:
         return JSONResponse({"ok": True, "seq": outcome.seq, "result": outcome.result}, ok_status)
-    raise ApiError(_STATUS.get(outcome.code, 400), outcome.code, outcome.message, **outcome.details)
+    # details travel as one dict: a domain detail may well be called "status" or "code"
+    raise ApiError(_STATUS.get(outcome.code, 400), outcome.code, outcome.message, outcome.details)
 
 
 async def meeting_state(request: Request, meeting_id: str) -> Any:

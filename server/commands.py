@@ -43,8 +43,8 @@ class Outcome:
     details: dict[str, Any] = field(default_factory=dict)
 
     @staticmethod
-    def rejected(code: str, message: str, **details: Any) -> Outcome:
-        return Outcome(False, code=code, message=message, details=details)
+    def rejected(code: str, message: str, details: dict[str, Any] | None = None) -> Outcome:
+        return Outcome(False, code=code, message=message, details=dict(details or {}))
 
 
 @dataclass
@@ -152,7 +152,7 @@ class CommandService:
                     plan = Plan(aggregate.decide(state, cmd, now))
             except Rejected as rej:
                 self.s.metrics.inc("phonghop_commands_rejected_total")
-                return Outcome.rejected(rej.code, rej.message, **rej.details)
+                return Outcome.rejected(rej.code, rej.message, rej.details)
             if not plan.events and not plan.guards:
                 return Outcome(True, seq=state.seq, result=plan.result)
             ack = msgpack.packb(plan.result, use_bin_type=True)
@@ -172,7 +172,7 @@ class CommandService:
                 if plan.on_guard is None:
                     return Outcome.rejected(ErrorCode.CONFLICT, "the command lost a race")
                 rej = plan.on_guard(appended.guard_index, appended.guard_value)
-                return Outcome.rejected(rej.code, rej.message, **rej.details)
+                return Outcome.rejected(rej.code, rej.message, rej.details)
             await hub.catch_up()
             if plan.after is not None:
                 await plan.after(hub)
