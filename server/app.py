@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -101,6 +102,11 @@ def create_app(settings: Settings) -> Starlette:
         rt = await build_runtime(settings)
         app.state.runtime = rt
         await rt.hubs.start()
+        # Thousands of long-lived connection objects make each full garbage collection walk
+        # them all, a pause every tablet feels; the hub makes few reference cycles, so
+        # collect the oldest generation far less often.
+        gc.freeze()
+        gc.set_threshold(50_000, 50, 1000)
         try:
             yield
         finally:
