@@ -48,7 +48,9 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+# Package scope: the sync API runs an event loop on this thread while it is started, which
+# would break every asyncio test that runs after the browser tests.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as pw:
         instance = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
