@@ -189,7 +189,7 @@ async def read_box(s: Services, meeting_id: str, poll: Poll) -> BallotBox:
 # ---- the ballot ---------------------------------------------------------------------------
 
 
-@planner("ballot.cast")
+@planner("ballot.cast", self_deduped=True)
 async def plan_ballot(state: MeetingState, cmd: Command, now: int, s: Services) -> Plan:
     """Check the ballot against the frozen snapshot, then write it with one atomic append
     (no event). The append is made here rather than returned as a guarded Plan because a
@@ -265,12 +265,33 @@ def _already(ticket: polls.Ticket) -> str:
     return f"{whose} ballot in this poll was already cast; nothing more was counted"
 
 
+def _record(
+    choice: Any, ticket: polls.Ticket, ballot_id: str, receipt: str, old: list[str]
+) -> str:
+    record: dict[str, Any] = {"c": choice, "w": ticket.weight, "by": ticket.by,
+                              "b": ballot_id, "r": polls.receipt_hash(receipt)}
+    if old:
+        record["old"] = old
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 async def _cast_named(
     s: Services, meeting_id: str, ticket: polls.Ticket, ballot_id: str, receipt: str
 ) -> dict[str, Any]:
     poll_id, voter = ticket.poll.id, ticket.voter
     ballots = poll_key(meeting_id, poll_id, "ballots")
     choice = ticket.choice.to_json()
+    first = _record(choice, ticket, ballot_id, receipt, [])
+    # Most ballots are a voter's first: try to claim the voter's slot outright, and read
+    # what is there only when it is taken (a retry, a change, or a second ballot).
+    done = await s.store.append(meeting_id, [], guards=[
+        Guard("eq", status_key(meeting_id), poll_id, "open"),
+        Guard("setnx", ballots, voter, first),
+    ])
+    if done.status == "ok":
+        return _accepted(ticket, receipt)
+    if done.guard_index == 0:
+        raise _closed(done.guard_value)
     for _ in range(_CAS_ATTEMPTS):
         raw = await s.store.redis.hget(ballots, voter)
         old: list[str] = []
@@ -286,11 +307,7 @@ async def _cast_named(
             if not ticket.poll.definition.allow_change:
                 raise Rejected("duplicate", _already(ticket), voter=voter)
             old = [*rec.get("old", []), rec["b"]]
-        record: dict[str, Any] = {"c": choice, "w": ticket.weight, "by": ticket.by,
-                                  "b": ballot_id, "r": polls.receipt_hash(receipt)}
-        if old:
-            record["old"] = old
-        value = json.dumps(record, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        value = _record(choice, ticket, ballot_id, receipt, old)
         done = await s.store.append(meeting_id, [], guards=[
             Guard("eq", status_key(meeting_id), poll_id, "open"),
             Guard("eq", ballots, voter, b"" if raw is None else _bytes(raw)),
