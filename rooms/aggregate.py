@@ -25,6 +25,7 @@ from rooms.state import MeetingState
 
 Decider = Callable[[MeetingState, Command, int], list[Event]]
 Evolver = Callable[[MeetingState, Event], MeetingState]
+# A projector redacts an event's body for a role that sees it; it never hides the event.
 Projector = Callable[[Event, Role], Mapping[str, Any] | None]
 SnapshotPart = Callable[[MeetingState, Role, str], dict[str, Any]]
 
@@ -133,7 +134,14 @@ def project(event: Event, role: Role) -> Mapping[str, Any] | None:
     if role not in audience(event.kind):
         return None
     projector = PROJECTORS.get(event.kind)
-    return event.body if projector is None else projector(event, role)
+    if projector is None:
+        return event.body
+    body = projector(event, role)
+    if body is None:
+        # Each event's per-role ``prev`` is fixed by AUDIENCES when it is appended; an event
+        # withheld here would look like a gap to every client of that role.
+        raise ValueError(f"projector of {event.kind} hid it from {role.value}: use AUDIENCES")
+    return body
 
 
 def snapshot(state: MeetingState, role: Role, participant_id: str) -> dict[str, Any]:
