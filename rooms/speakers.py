@@ -5,6 +5,10 @@ Each agenda item has its own queue, so moving to the next item needs no clean-up
 back to an item finds its queue as it was. The floor's countdown is ``started_at`` plus
 ``seconds``, like the agenda timer; ``speakers.floor_ended`` records the time actually spoken,
 which is what the minutes print.
+
+Every event that names a participant also carries their ``full_name`` and ``delegation`` as
+they were on the roster when it was decided: delegates and the hall screen do not receive the
+roster, and the screen must show the speaker's name, not a code.
 """
 
 from __future__ import annotations
@@ -78,6 +82,14 @@ def _current_item(state: MeetingState) -> str:
     return current
 
 
+def _who(state: MeetingState, participant_id: str) -> dict[str, str]:
+    """The name and delegation that travel with an event naming ``participant_id``."""
+    participant = state.participants.get(participant_id)
+    if participant is None:
+        return {"full_name": "", "delegation": ""}
+    return {"full_name": participant.full_name, "delegation": participant.delegation}
+
+
 def _open(state: MeetingState) -> None:
     if state.status != Status.OPEN:
         raise Rejected("invalid_state", f"the meeting is {state.status.value}")
@@ -107,7 +119,10 @@ def decide_request(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     if len(queue) >= MAX_QUEUE:
         raise Rejected("invalid", "the speakers' list is full")
     kind = POINT_OF_ORDER if cmd.body.get("point_of_order") else SPEAK
-    return [Event("speakers.requested", {"participant": me, "item": item, "kind": kind}, me, now)]
+    return [
+        Event("speakers.requested",
+              {"participant": me, **_who(state, me), "item": item, "kind": kind}, me, now)
+    ]
 
 
 def decide_withdraw(state: MeetingState, cmd: Command, now: int) -> list[Event]:
@@ -121,7 +136,7 @@ def decide_withdraw(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     if not any(r.participant == target for r in queue):
         raise Rejected("not_found", "not on the speakers' list", participant=target)
     return [
-        Event("speakers.withdrawn", {"participant": target, "item": item},
+        Event("speakers.withdrawn", {"participant": target, **_who(state, target), "item": item},
               cmd.actor.participant_id, now)
     ]
 
@@ -165,12 +180,12 @@ def decide_give_floor(state: MeetingState, cmd: Command, now: int) -> list[Event
     seconds = int(cmd.body.get("seconds") or default or DEFAULT_SECONDS)
     events = []
     if speakers.floor is not None:
-        events.append(_ended(speakers.floor, cmd, now))
+        events.append(_ended(state, speakers.floor, cmd, now))
     events.append(
         Event(
             "speakers.floor_given",
-            {"participant": request.participant, "item": item, "kind": request.kind,
-             "started_at": now, "seconds": seconds},
+            {"participant": request.participant, **_who(state, request.participant),
+             "item": item, "kind": request.kind, "started_at": now, "seconds": seconds},
             cmd.actor.participant_id,
             now,
         )
@@ -182,13 +197,14 @@ def decide_end(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     floor = speakers_of(state).floor
     if floor is None:
         raise Rejected("invalid_state", "nobody has the floor")
-    return [_ended(floor, cmd, now)]
+    return [_ended(state, floor, cmd, now)]
 
 
-def _ended(floor: Floor, cmd: Command, now: int) -> Event:
+def _ended(state: MeetingState, floor: Floor, cmd: Command, now: int) -> Event:
     return Event(
         "speakers.floor_ended",
-        {"participant": floor.participant, "item": floor.item, "kind": floor.kind,
+        {"participant": floor.participant, **_who(state, floor.participant),
+         "item": floor.item, "kind": floor.kind,
          "started_at": floor.started_at, "spoke_ms": max(0, now - floor.started_at),
          "seconds": floor.seconds},
         cmd.actor.participant_id,
@@ -253,8 +269,12 @@ def snapshot(state: MeetingState, role: Role, participant_id: str) -> dict[str, 
     speakers = speakers_of(state)
     return {
         "speakers": {
-            "queues": {item: [r.to_dict() for r in q] for item, q in speakers.queues.items() if q},
-            "floor": speakers.floor.to_dict() if speakers.floor else None,
+            "queues": {
+                item: [{**r.to_dict(), **_who(state, r.participant)} for r in q]
+                for item, q in speakers.queues.items() if q
+            },
+            "floor": ({**speakers.floor.to_dict(), **_who(state, speakers.floor.participant)}
+                      if speakers.floor else None),
         }
     }
 

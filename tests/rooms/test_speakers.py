@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rooms import agenda
+from rooms import agenda, aggregate
 from rooms.model import Rejected, Role
 from rooms.speakers import snapshot, speakers_of, speeches_by_item
 from rooms.state import MeetingState
@@ -34,7 +34,8 @@ def test_delegates_ask_on_the_current_item_and_everyone_sees_the_list() -> None:
     (event,) = when(state, "d1", "speakers.request")
     assert (event.kind, dict(event.body)) == (
         "speakers.requested",
-        {"participant": "d1", "item": "1", "kind": "speak"},
+        {"participant": "d1", "full_name": "Người d1", "delegation": "", "item": "1",
+         "kind": "speak"},
     )
     assert all(sees(event, r) for r in Role)
     state = then_apply(state, [event])
@@ -67,7 +68,10 @@ def test_withdraw_own_request_only() -> None:
     with pytest.raises(Rejected) as rej:
         when(state, "d2", "speakers.withdraw")
     assert rej.value.code == "not_found"
-    state = then_apply(state, when(state, "d1", "speakers.withdraw"))
+    (withdrawn,) = when(state, "d1", "speakers.withdraw")
+    assert dict(withdrawn.body) == {"participant": "d1", "full_name": "Người d1",
+                                    "delegation": "", "item": "1"}
+    state = then_apply(state, [withdrawn])
     assert queue(state) == []
 
 
@@ -83,6 +87,8 @@ def test_chair_reorders_gives_the_floor_and_ends_it_with_the_time_recorded() -> 
             "speakers.floor_given",
             {
                 "participant": "d3",
+                "full_name": "Người d3",
+                "delegation": "",
                 "item": "1",
                 "kind": "speak",
                 "started_at": T0 + 10_000,
@@ -99,6 +105,7 @@ def test_chair_reorders_gives_the_floor_and_ends_it_with_the_time_recorded() -> 
     )
     assert [e.kind for e in nxt] == ["speakers.floor_ended", "speakers.floor_given"]
     assert nxt[0].body["spoke_ms"] == 240_000 and nxt[0].body["participant"] == "d3"
+    assert nxt[0].body["full_name"] == "Người d3" and nxt[1].body["full_name"] == "Người d2"
     state = then_apply(state, nxt)
     ended = when(state, "c1", "speakers.end", now=T0 + 300_000)
     state = then_apply(state, ended)
@@ -143,3 +150,29 @@ def test_delegates_cannot_give_the_floor() -> None:
     with pytest.raises(Rejected) as rej:
         when(state, "d1", "speakers.give_floor", {"participant": "d1"})
     assert rej.value.code == "forbidden"
+
+
+def test_events_and_snapshot_name_the_speaker_for_views_without_the_roster() -> None:
+    """Delegates and the hall screen get no roster: the name travels with the speaker."""
+    state = given(
+        *opened_meeting(),
+        ev("participant.updated", {"id": "d2", "full_name": "Trần Thị Loan", "role": "delegate",
+                                   "delegation": "Đoàn Hạ Long"}),
+        ev("agenda.imported", {"items": [i.to_dict() for i in agenda.normalize(PLAN)]}),
+        ev("agenda.current_changed", {"id": "1", "previous": None}),
+    )
+    (asked,) = when(state, "d2", "speakers.request")
+    assert (asked.body["full_name"], asked.body["delegation"]) == ("Trần Thị Loan", "Đoàn Hạ Long")
+    assert sees(asked, Role.SCREEN) and sees(asked, Role.DELEGATE)
+    state = then_apply(state, [asked])
+    (given_floor,) = when(state, "c1", "speakers.give_floor")
+    assert given_floor.body["full_name"] == "Trần Thị Loan"
+    assert given_floor.body["delegation"] == "Đoàn Hạ Long"
+    for role in (Role.SCREEN, Role.DELEGATE):
+        projected = aggregate.project(given_floor, role)
+        assert projected is not None and projected["full_name"] == "Trần Thị Loan"
+    waiting = then_apply(state, when(state, "d1", "speakers.request"))
+    view = snapshot(waiting, Role.SCREEN, "h1")["speakers"]
+    assert view["queues"]["1"][1]["full_name"] == "Người d1"
+    floor = snapshot(then_apply(state, [given_floor]), Role.SCREEN, "h1")["speakers"]["floor"]
+    assert (floor["full_name"], floor["delegation"]) == ("Trần Thị Loan", "Đoàn Hạ Long")
