@@ -13,6 +13,7 @@ from rooms import (
     documents,
     feedback,
     meeting,
+    memo,
     notes,
     polls,
     proxies,
@@ -153,7 +154,7 @@ def snapshot(state: MeetingState, role: Role, participant_id: str) -> dict[str, 
         "status": state.status.value,
         "seq": state.seq,
         "me": me.to_dict() if me else None,
-        "counts": _counts(state),
+        "counts": dict(_counts(state)),
     }
     if role in STAFF:
         out["participants"] = [p.to_dict() for p in state.participants.values()]
@@ -162,6 +163,7 @@ def snapshot(state: MeetingState, role: Role, participant_id: str) -> dict[str, 
     return out
 
 
+@memo.by_state
 def _counts(state: MeetingState) -> dict[str, int]:
     counts = {r.value: 0 for r in Role}
     for p in state.participants.values():

@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Literal
 
+from rooms import memo
 from rooms.majority import Rule, RuleError, parse_rule, quorum_met
 from rooms.model import STAFF, Command, Event, Participant, Rejected, Role
 from rooms.state import MeetingState, get_slice, with_slice
@@ -440,8 +441,13 @@ def staff_view(state: MeetingState) -> dict[str, Any]:
     }
 
 
+@memo.by_state
+def _quorum_now(state: MeetingState) -> Quorum:
+    return quorum(state)
+
+
 def snapshot_part(state: MeetingState, role: Role, participant_id: str) -> dict[str, Any]:
-    q = quorum(state)
+    q = _quorum_now(state)
     part: dict[str, Any] = {"me": me(state, participant_id), **q.counts()}
     if role in WATCHERS:
         part["quorum"] = q.to_dict()
