@@ -53,6 +53,10 @@ class Signer:
     def __init__(self, key: bytes) -> None:
         self._key = key
 
+    def derive(self, label: bytes) -> bytes:
+        """A key of its own for another use, so that no other MAC can double as a token's."""
+        return hmac.new(self._key, label, hashlib.sha256).digest()
+
     def _sig(self, payload: str) -> str:
         mac = hmac.new(self._key, payload.encode("utf-8"), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(mac).decode("ascii")[:22]

@@ -58,7 +58,7 @@ from server.errors import ApiError
 from server.http_auth import require_actor
 from server.hub import MeetingHub
 from server.runtime import Runtime
-from server.store import SECRET, Guard, LogEntry, k
+from server.store import Guard, LogEntry, k
 
 log = logging.getLogger("phonghop.polls")
 
@@ -89,11 +89,9 @@ async def _receipt_key(s: Services) -> bytes:
     cached = s.extra.get("poll_receipt_key")
     if isinstance(cached, bytes):
         return cached
-    secret = await s.store.redis.get(SECRET)
-    if secret is None:
-        raise Rejected("unavailable", "the server key is not set up yet")
-    # A key of its own, derived, so a receipt can never double as a token signature.
-    key = hmac.new(_bytes(secret), b"phonghop ballot receipts v1", hashlib.sha256).digest()
+    # Derived from the signing key the runtime loaded at start, so a burst of first ballots
+    # does not each fetch the secret from Redis.
+    key = s.extra["runtime"].signer.derive(b"phonghop ballot receipts v1")
     s.extra["poll_receipt_key"] = key
     return key
 
