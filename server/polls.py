@@ -53,6 +53,7 @@ from rooms.model import ALL_ROLES, STAFF, Actor, Command, Rejected, Role
 from rooms.polls import BallotBox, NamedBallot, Poll, PollStatus
 from rooms.state import MeetingState
 from server.api import meeting_state
+from server.batching import GuardBatcher
 from server.commands import Plan, Services, planner
 from server.errors import ApiError
 from server.http_auth import require_actor
@@ -246,7 +247,7 @@ async def _cast_secret(
         Guard("sadd", receipts, value=hashed),
         *(Guard("incr", box, f, 1) for f in polls.counter_increments(ticket.choice, ticket.weight)),
     ]
-    done = await s.store.append(meeting_id, [], guards=guards)
+    done = await _batcher(s).submit(meeting_id, guards)
     if done.status == "ok":
         return _accepted(ticket, receipt)
     if done.guard_index == 0:
@@ -261,6 +262,13 @@ async def _cast_secret(
 def _already(ticket: polls.Ticket) -> str:
     whose = "your" if ticket.voter == ticket.by else f"{ticket.voter}'s"
     return f"{whose} ballot in this poll was already cast; nothing more was counted"
+
+
+def _batcher(s: Services) -> GuardBatcher:
+    batcher = s.extra.get("guard_batcher")
+    if not isinstance(batcher, GuardBatcher):
+        batcher = s.extra["guard_batcher"] = GuardBatcher(s.store)
+    return batcher
 
 
 def _record(
@@ -282,7 +290,7 @@ async def _cast_named(
     first = _record(choice, ticket, ballot_id, receipt, [])
     # Most ballots are a voter's first: try to claim the voter's slot outright, and read
     # what is there only when it is taken (a retry, a change, or a second ballot).
-    done = await s.store.append(meeting_id, [], guards=[
+    done = await _batcher(s).submit(meeting_id, [
         Guard("eq", status_key(meeting_id), poll_id, "open"),
         Guard("setnx", ballots, voter, first),
     ])

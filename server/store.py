@@ -97,8 +97,9 @@ class AppendResult:
 class Store:
     def __init__(self, client: aioredis.Redis) -> None:
         self.redis = client
-        source = resources.files("server").joinpath("lua/append.lua").read_text("utf-8")
-        self._append = client.register_script(source)
+        lua = resources.files("server").joinpath("lua")
+        self._append = client.register_script(lua.joinpath("append.lua").read_text("utf-8"))
+        self._batch = client.register_script(lua.joinpath("guards_batch.lua").read_text("utf-8"))
 
     # ---- writes ------------------------------------------------------------------------
 
@@ -141,6 +142,32 @@ class Store:
         if status == "conflict":
             return AppendResult("conflict", last=int(reply[1]))
         return AppendResult("guard", guard_index=int(reply[1]), guard_value=bytes(reply[2]))
+
+    async def guard_batch(
+        self, meeting_id: str, items: Sequence[Sequence[Guard]]
+    ) -> list[AppendResult]:
+        """Independent guarded writes (no events), each atomic, in one round trip. Every
+        key must belong to ``meeting_id`` (one cluster slot)."""
+        keys: list[str] = []
+        key_index: dict[str, int] = {}
+        argv: list[Any] = [len(items)]
+        for guards in items:
+            argv.append(len(guards))
+            for guard in guards:
+                if guard.key not in key_index:
+                    keys.append(guard.key)
+                    key_index[guard.key] = len(keys)
+                argv += [guard.op, key_index[guard.key], guard.field, guard.value]
+        replies = await self._batch(keys=keys, args=argv)
+        out: list[AppendResult] = []
+        for reply in replies:
+            if reply[0] == b"ok":
+                out.append(AppendResult("ok"))
+            else:
+                out.append(
+                    AppendResult("guard", guard_index=int(reply[1]), guard_value=bytes(reply[2]))
+                )
+        return out
 
     # ---- reads -------------------------------------------------------------------------
 

@@ -143,3 +143,39 @@ async def test_large_event_is_cheap_for_the_chain(store: Store) -> None:
     assert result.status == "ok"
     [entry] = await store.read_log("m1")
     assert len(entry.event.body["participants"]) == 5000
+
+
+async def test_guard_batch_applies_each_item_on_its_own_guards(store: Store) -> None:
+    votes = k("m1", "votes")
+    items = [
+        [Guard("setnx", votes, "P1", "yes")],
+        [Guard("setnx", votes, "P2", "no")],
+        [Guard("setnx", votes, "P1", "no")],  # P1 again: refused, nothing written
+        [Guard("eq", votes, "P9", "x"), Guard("set", votes, "P3", "yes")],  # guard fails first
+    ]
+    results = await store.guard_batch("m1", items)
+    assert [r.status for r in results] == ["ok", "ok", "guard", "guard"]
+    assert (results[2].guard_index, results[2].guard_value) == (0, b"yes")
+    assert await store.redis.hgetall(votes) == {b"P1": b"yes", b"P2": b"no"}
+    assert await store.read_log("m1") == []
+
+
+async def test_batcher_coalesces_one_loop_turn_into_one_call(store: Store) -> None:
+    from server.batching import GuardBatcher
+
+    calls: list[int] = []
+    real = store.guard_batch
+
+    async def counting(meeting_id: str, items: Any) -> Any:
+        calls.append(len(items))
+        return await real(meeting_id, items)
+
+    store.guard_batch = counting  # type: ignore[method-assign]
+    batcher = GuardBatcher(store)
+    votes = k("m1", "votes")
+    results = await asyncio.gather(
+        *(batcher.submit("m1", [Guard("setnx", votes, f"P{i % 150}", "yes")]) for i in range(300))
+    )
+    assert sum(r.status == "ok" for r in results) == 150
+    assert calls == [300]
+    assert await store.redis.hlen(votes) == 150
