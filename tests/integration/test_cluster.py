@@ -49,8 +49,9 @@ async def test_two_processes_on_a_cluster(
         assert again["seq"] == first["seq"] and again["result"]["replayed"]
         await chair.command("meeting.update", {"title": "Cụm Redis"})
         assert (await tablet.connect(resume=True))["resume"] == "replay"
-        kinds = tablet.kinds
-        await tablet.wait_for(lambda: kinds()[-2:] == ["meeting.opened", "meeting.updated"])
+        await tablet.wait_for(
+            lambda t=tablet: t.kinds()[-2:] == ["meeting.opened", "meeting.updated"]
+        )
         await chair.close()
         await tablet.close()
 
