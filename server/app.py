@@ -55,7 +55,9 @@ async def open_redis(url: str) -> aioredis.Redis:
     if not info.get("cluster_enabled"):
         return client
     await client.aclose()
-    cluster = RedisCluster.from_url(url, socket_keepalive=True, max_connections=64)
+    # The cluster client has no blocking pool: past max_connections a burst would fail
+    # rather than wait, so allow as many connections per node as a burst can open.
+    cluster = RedisCluster.from_url(url, socket_keepalive=True, max_connections=2000)
     return cluster  # type: ignore[return-value]  # same command surface for what we use
 
 

@@ -577,12 +577,11 @@ def _embedded_url(data_dir: Path) -> str | None:
 
 async def load_badges(redis_url: str, meeting_id: str, ttl: int) -> tuple[str, list[Any]] | None:
     """The meeting's title and every badge of its roster, read straight from Redis."""
-    import redis.asyncio as aioredis
-
+    from server.app import open_redis
     from server.auth import load_signer
     from server.store import Store
 
-    client = aioredis.Redis.from_url(redis_url)
+    client = await open_redis(redis_url)
     try:
         store = Store(client)
         if not await store.exists(meeting_id):

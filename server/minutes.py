@@ -126,11 +126,10 @@ def _embedded_url(data_dir: Path) -> str | None:
 
 
 async def _read_log(redis_url: str, meeting_id: str) -> list[LogEntry]:
-    import redis.asyncio as aioredis
-
+    from server.app import open_redis
     from server.store import Store
 
-    client = aioredis.Redis.from_url(redis_url)
+    client = await open_redis(redis_url)
     try:
         return await Store(client).read_log(meeting_id)
     finally:

@@ -36,7 +36,7 @@ import pytest
 import redis
 
 from server.config import Settings
-from server.embedded_redis import EmbeddedRedis
+from server.embedded_redis import EmbeddedCluster, EmbeddedRedis
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_PY = ROOT / "run.py"
@@ -56,8 +56,14 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if external:
         yield external
         return
-    # everysec: tests never crash the session server, and fsync on every write slows them.
-    server = EmbeddedRedis(tmp_path_factory.mktemp("session-redis"), appendfsync="everysec")
+    # PHONGHOP_TEST_REDIS=cluster runs the whole suite against a local 3-master Redis Cluster
+    # made from the same binary (a benchmark-style check, see docs/performance.md).
+    server: EmbeddedRedis | EmbeddedCluster
+    if os.environ.get("PHONGHOP_TEST_REDIS") == "cluster":
+        server = EmbeddedCluster(tmp_path_factory.mktemp("session-cluster"))
+    else:
+        # everysec: tests never crash the session server, and fsync on every write slows them.
+        server = EmbeddedRedis(tmp_path_factory.mktemp("session-redis"), appendfsync="everysec")
     try:
         yield server.start()
     finally:
@@ -66,9 +72,16 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def redis_db(redis_url: str) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_url)
+    plain = redis.Redis.from_url(redis_url)
+    client: redis.Redis = plain
+    if plain.info("cluster").get("cluster_enabled"):
+        plain.close()
+        client = redis.RedisCluster.from_url(redis_url)  # type: ignore[assignment]
     try:
-        client.flushall()
+        if isinstance(client, redis.RedisCluster):
+            client.flushall(target_nodes=redis.RedisCluster.PRIMARIES)
+        else:
+            client.flushall()
         yield client
     finally:
         client.close()
