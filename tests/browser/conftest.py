@@ -31,9 +31,14 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 ROSTER_CSV = ROOT / "server" / "assets" / "demo" / "roster.csv"
 ADMIN_TOKEN = "test-admin-token"  # the one tests/conftest.py gives every server
+# HALL_HOST reaches the test server like a LAN address on hall Wi-Fi: plain http on a name that
+# is not localhost, so the page is not a secure context (no Cache Storage, no service worker,
+# no crypto.randomUUID), as on a real tablet.
+HALL_HOST = "hall.test"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    f"--host-resolver-rules=MAP {HALL_HOST} 127.0.0.1",
 ]
 TABLET = {"width": 1024, "height": 1366}
 LAPTOP = {"width": 1440, "height": 900}

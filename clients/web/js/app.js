@@ -58,6 +58,7 @@ async function boot() {
   setText(document.getElementById("skip-link"), t("app.skip"));
   document.title = t("app.name");
   app.token = takeToken();
+  registerServiceWorker();
   renderTopbar();
   onLangChange(() => {
     document.title = t("app.name");
@@ -72,6 +73,13 @@ async function boot() {
     return;
   }
   connect();
+}
+
+// The app shell for reloading offline, where the browser allows a service worker (https or
+// localhost). Over plain http there is none; documents are still kept (js/offline.js).
+function registerServiceWorker() {
+  if (!window.isSecureContext || !("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register("sw.js").catch(() => { /* works without */ });
 }
 
 function connect() {

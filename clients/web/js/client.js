@@ -20,7 +20,7 @@ const IDEMPOTENT = new Set([
   "checkin.self", "checkin.scan", "checkin.mark", "checkin.in", "checkin.device",
   "feedback.submit", "feedback.send", "feedback.create", "feedback.add",
   "question.ask", "question.submit", "question.create", "question.add",
-  "speaker.request", "speaker.ask", "speaker.withdraw",
+  "speakers.request", "speaker.request", "speaker.ask", "speaker.withdraw",
 ]);
 
 export function isIdempotent(kind) {

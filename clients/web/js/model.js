@@ -67,7 +67,7 @@ function toMap(list) {
 function summarise(ev) {
   const b = ev.body || {};
   const out = {};
-  for (const key of ["reason", "title", "id", "participant", "item", "page", "document", "poll"]) {
+  for (const key of ["reason", "title", "id", "participant", "full_name", "item", "page", "document", "poll"]) {
     if (typeof b[key] === "string" || typeof b[key] === "number") out[key] = b[key];
   }
   if (Array.isArray(b.participants)) out.count = b.participants.length;

@@ -1,42 +1,107 @@
 // The document viewer: PDFs rendered in the page with pdf.js (vendored, legacy build), images
-// shown as they are. Files are fetched with the participant's token and kept in the Cache
-// Storage (where the browser offers it) so that a tablet can read them without the network.
+// shown as they are. Files are fetched with the participant's token and kept on the tablet's
+// offline shelf (IndexedDB, js/offline.js), which works on plain http too; Cache Storage is
+// only a fallback where IndexedDB is missing. pdf.js and its worker are loaded while online,
+// so a document can be opened after the network is gone.
+
+import { getFile, putFile, storedUrls } from "./offline.js";
 
 const CACHE = "phonghop-documents-v1";
 let pdfjs = null;
+let loading = null;
 
 async function loadPdfjs() {
-  if (!pdfjs) {
-    pdfjs = await import("../vendor/pdfjs/pdf.min.mjs");
-    pdfjs.GlobalWorkerOptions.workerSrc = new URL("../vendor/pdfjs/pdf.worker.min.mjs", import.meta.url).href;
+  loading ||= (async () => {
+    const lib = await import("../vendor/pdfjs/pdf.min.mjs");
+    const src = new URL("../vendor/pdfjs/pdf.worker.min.mjs", import.meta.url).href;
+    lib.GlobalWorkerOptions.workerSrc = src;
+    // One long-lived worker, started now: offline, pdf.js could not fetch its script again.
+    try {
+      lib.GlobalWorkerOptions.workerPort = new Worker(src, { type: "module" });
+    } catch { /* pdf.js starts its own */ }
+    pdfjs = lib;
+    return lib;
+  })();
+  try {
+    return await loading;
+  } catch (err) {
+    loading = null; // offline before it ever loaded: try again next time
+    throw err;
   }
-  return pdfjs;
 }
 
 export function versionUrl(meeting, doc, version) {
   return `/api/meetings/${encodeURIComponent(meeting)}/documents/${encodeURIComponent(doc)}/versions/${version}`;
 }
 
-/** The file's bytes: from the cache if there, else from the server (then cached). */
-export async function fetchDocument(url, token) {
-  const cache = globalThis.caches ? await caches.open(CACHE).catch(() => null) : null;
-  const hit = cache ? await cache.match(url).catch(() => null) : null;
-  if (hit) return new Uint8Array(await hit.arrayBuffer());
-  const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  const copy = response.clone();
-  // A version's bytes never change (content-addressed), so a cached copy never goes stale.
-  if (cache) cache.put(url, copy).catch(() => {});
-  return new Uint8Array(await response.arrayBuffer());
+async function openCache() {
+  return globalThis.caches ? caches.open(CACHE).catch(() => null) : null;
 }
 
-/** Fetch every released document into the cache in the background (offline reading). */
-export async function preload(meeting, documents, token) {
-  for (const doc of documents || []) {
-    const v = latestReleased(doc);
-    if (!v) continue;
-    try { await fetchDocument(versionUrl(meeting, doc.id, v.version ?? v.n), token); } catch { /* later */ }
+/** The file's bytes and type: from the shelf if there, else from the server (then kept). */
+export async function fetchDocument(url, token) {
+  const kept = await getFile(url);
+  if (kept?.blob) return { data: new Uint8Array(await kept.blob.arrayBuffer()), mime: kept.mime };
+  const cache = await openCache();
+  const hit = cache ? await cache.match(url).catch(() => null) : null;
+  if (hit) {
+    const blob = await hit.blob();
+    putFile(url, blob);
+    return { data: new Uint8Array(await blob.arrayBuffer()), mime: blob.type };
   }
+  const blob = await download(url, token);
+  if (!(await putFile(url, blob)) && cache) {
+    cache.put(url, new Response(blob, { headers: { "Content-Type": blob.type } })).catch(() => {});
+  }
+  return { data: new Uint8Array(await blob.arrayBuffer()), mime: blob.type };
+}
+
+async function download(url, token) {
+  const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return response.blob();
+}
+
+/**
+ * Put every released document on the shelf (offline reading): the server's manifest
+ * (GET /api/meetings/{id}/documents) says which versions this participant may read; the ones
+ * not kept yet are fetched. Falls back to the documents in the model when the manifest cannot
+ * be had. Resolves to {total, stored, bytes}; ``onProgress`` gets the same as it goes.
+ */
+export async function preload(meeting, documents, token, onProgress) {
+  loadPdfjs().catch(() => {});
+  let wanted = [];
+  try {
+    const response = await fetch(`/api/meetings/${encodeURIComponent(meeting)}/documents`, {
+      headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
+    });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const manifest = await response.json();
+    wanted = (manifest.documents || []).filter((d) => d.released !== false)
+      .map((d) => ({ url: versionUrl(meeting, d.id, d.version), size: d.size || 0, mime: d.mime, sha256: d.sha256 }));
+  } catch {
+    for (const doc of documents || []) {
+      const v = latestReleased(doc);
+      if (v) wanted.push({ url: versionUrl(meeting, doc.id, v.version ?? v.n), size: v.size || 0, mime: v.mime, sha256: v.sha256 });
+    }
+  }
+  const have = await storedUrls();
+  const status = { total: wanted.length, stored: 0, bytes: 0 };
+  for (const w of wanted) {
+    if (!have.has(w.url)) {
+      try {
+        const blob = await download(w.url, token);
+        if (!(await putFile(w.url, blob, w))) continue;
+      } catch {
+        continue; // offline or refused: the next preload tries again
+      }
+    }
+    status.stored += 1;
+    status.bytes += w.size;
+    onProgress?.({ ...status });
+  }
+  onProgress?.({ ...status, done: true });
+  return status;
 }
 
 export function latestReleased(doc) {
@@ -61,26 +126,39 @@ export class Viewer {
     if (key !== this.key) {
       this.key = key;
       this.pdf = null;
-      const data = await fetchDocument(url, this.token);
-      if (this.key !== key) return; // another document was asked for meanwhile
-      if (mime && mime !== "application/pdf") {
-        const img = document.createElement("img");
-        img.alt = this.label;
-        img.src = URL.createObjectURL(new Blob([data], { type: mime }));
-        this.pages = 1;
-        this.container.replaceChildren(img);
-        this.page = 1;
-        return;
+      try {
+        await this.load(key, mime);
+      } catch (err) {
+        if (this.key === key) this.key = ""; // the next try fetches again
+        throw err;
       }
-      const lib = await loadPdfjs();
-      this.pdf = await lib.getDocument({
-        data,
-        standardFontDataUrl: new URL("../vendor/pdfjs/standard_fonts/", import.meta.url).href,
-        isEvalSupported: false,
-      }).promise;
-      this.pages = this.pdf.numPages;
+      if (this.key !== key) return;
+      if (!this.pdf) return; // an image, shown
     }
     await this.render(page);
+  }
+
+  async load(key, mime) {
+    const { data, mime: kept } = await fetchDocument(key, this.token);
+    if (this.key !== key) return; // another document was asked for meanwhile
+    mime ||= kept;
+    if (mime && mime !== "application/pdf") {
+      const img = document.createElement("img");
+      img.alt = this.label;
+      img.src = URL.createObjectURL(new Blob([data], { type: mime }));
+      this.pages = 1;
+      this.container.replaceChildren(img);
+      this.page = 1;
+      return;
+    }
+    const lib = await loadPdfjs();
+    if (this.key !== key) return;
+    this.pdf = await lib.getDocument({
+      data,
+      standardFontDataUrl: new URL("../vendor/pdfjs/standard_fonts/", import.meta.url).href,
+      isEvalSupported: false,
+    }).promise;
+    this.pages = this.pdf.numPages;
   }
 
   async render(page) {

@@ -9,6 +9,7 @@ import {
   timerBlock, itemNumber, meetingTitle,
 } from "./common.js";
 import * as features from "./features.js";
+import { proxyList } from "./proxies.js";
 
 export function mount(root, ctx) {
   const { client, model } = ctx;
@@ -21,6 +22,7 @@ export function mount(root, ctx) {
     polls: h("div", { id: "chair-polls" }),
     docs: h("div", { id: "chair-docs" }),
     speakers: h("div", { id: "chair-speakers" }),
+    proxies: h("div", { id: "chair-proxies" }),
     history: h("div", {}),
   };
   const layout = h("div", { class: "layout layout-console" },
@@ -33,6 +35,7 @@ export function mount(root, ctx) {
     h("div", { class: "col col-side" },
       section(t("quorum.title"), "sec-quorum", slots.quorum),
       section(t("chair.speakers"), "sec-speakers", slots.speakers),
+      section(t("proxy.title"), "sec-proxies", slots.proxies),
       section(t("history.title"), "sec-history", slots.history)));
   root.appendChild(layout);
 
@@ -121,6 +124,7 @@ export function mount(root, ctx) {
     features.chairPolls(slots.polls, ctx);
     features.chairSpeakers(slots.speakers, ctx);
     features.chairDocuments(slots.docs, ctx);
+    fill(slots.proxies, proxyList(s, ctx));
     fill(slots.history, historyList(s));
   }
 

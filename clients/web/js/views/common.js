@@ -114,7 +114,7 @@ export function historyList(s, { limit = 12 } = {}) {
     const params = {
       ...b,
       count: b.count ?? "",
-      participant: pid ? (s.me?.id === pid ? s.me.full_name : s.participants?.[pid]?.full_name || pid) : "",
+      participant: pid ? (s.me?.id === pid ? s.me.full_name : s.participants?.[pid]?.full_name || b.full_name || pid) : "",
       title: b.title || (b.poll ? (s.polls || []).find((p) => p.poll === b.poll)?.title || b.poll : "") ||
         (b.id ? (s.documents || []).find((d) => d.id === b.id)?.title || "" : ""),
     };
@@ -165,9 +165,10 @@ export function showError(err) {
 }
 
 /** A modal confirmation (native <dialog>: focus trapped, Escape cancels). */
-export function confirmDialog({ title, text, ok, cancel, danger = false, input = null }) {
+export function confirmDialog({ title, text, ok, cancel, danger = false, input = null, value = "" }) {
   return new Promise((resolve) => {
     const field = input ? h("input", { id: "dialog-input", type: "text", maxlength: "2000" }) : null;
+    if (field) field.value = value;
     const dialog = h("dialog", { class: "dialog", "aria-labelledby": "dialog-title" },
       h("form", { method: "dialog" },
         h("h2", { id: "dialog-title" }, title),

@@ -5,6 +5,7 @@ import { h, fill } from "../dom.js";
 import { t, tv } from "../i18n.js";
 import { statusBadge, currentItemBlock, historyList, section, meetingTitle, timerBlock } from "./common.js";
 import * as features from "./features.js";
+import { delegateQuestions } from "./questions.js";
 
 export function mount(root, ctx) {
   const { model, client } = ctx;
@@ -18,6 +19,7 @@ export function mount(root, ctx) {
     docs: h("div", { id: "delegate-docs" }),
     speak: h("div", { id: "delegate-speak" }),
     feedback: h("div", { id: "delegate-feedback" }),
+    questions: h("div", { id: "delegate-questions" }),
     history: h("div", {}),
   };
   const ctx2 = { ...ctx, refresh: () => update() };
@@ -31,6 +33,7 @@ export function mount(root, ctx) {
       section(t("documents.title"), "sec-docs", slots.docs)),
     h("div", { class: "col col-side" },
       section(t("speakers.title"), "sec-speak", slots.speak),
+      section(t("questions.title"), "sec-questions", slots.questions),
       section(t("feedback.title"), "sec-feedback", slots.feedback),
       section(t("history.title"), "sec-history", slots.history))));
 
@@ -58,6 +61,7 @@ export function mount(root, ctx) {
     features.delegateDocuments?.(slots.docs, ctx2);
     features.delegateSpeak(slots.speak, ctx2);
     features.delegateFeedback(slots.feedback, ctx2);
+    delegateQuestions(slots.questions, ctx2);
     fill(slots.history, historyList(s));
   }
 

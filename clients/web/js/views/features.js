@@ -5,8 +5,8 @@
 import { h, fill, toast, formatTime, formatClock, uuid } from "../dom.js";
 import { t, tv, getLang, formatNumber, compareNames } from "../i18n.js";
 import { reducer, liveReducer } from "../model.js";
-import { run, showError, errorText, bar, confirmDialog, remaining, personLine } from "./common.js";
-import { Viewer, versionUrl, preload } from "../pdfview.js";
+import { run, showError, errorText, bar, confirmDialog, remaining, personLine, itemNumber } from "./common.js";
+import { Viewer, versionUrl, preload, latestReleased } from "../pdfview.js";
 import { api } from "../api.js";
 
 // ---- attendance (rooms/attendance.py) ----------------------------------------------------
@@ -229,7 +229,7 @@ function insertRequest(queue, request) {
 reducer("speakers.requested", (s, b, ev) => {
   const x = sp(s);
   const q = (x.queues[b.item] || []).filter((r) => r.participant !== b.participant);
-  x.queues[b.item] = insertRequest(q, { participant: b.participant, kind: b.kind, at: ev.at, name: b.full_name || b.name });
+  x.queues[b.item] = insertRequest(q, { participant: b.participant, kind: b.kind, at: ev.at, full_name: b.full_name, delegation: b.delegation });
 });
 reducer("speakers.withdrawn", (s, b) => {
   const x = sp(s);
@@ -243,14 +243,14 @@ reducer("speakers.reordered", (s, b) => {
 reducer("speakers.floor_given", (s, b) => {
   const x = sp(s);
   x.queues[b.item] = (x.queues[b.item] || []).filter((r) => r.participant !== b.participant);
-  x.floor = { participant: b.participant, item: b.item, kind: b.kind, started_at: b.started_at, seconds: b.seconds, name: b.full_name || b.name };
+  x.floor = { participant: b.participant, item: b.item, kind: b.kind, started_at: b.started_at, seconds: b.seconds, full_name: b.full_name, delegation: b.delegation };
 });
 reducer("speakers.floor_ended", (s) => {
   sp(s).floor = null;
 });
 
 /** A participant's name where this view knows it (staff have the roster), else what the
- * event carried, else the participant id. */
+ * event carried (speaker events name the speaker, rooms/speakers.py), else the id. */
 export function nameOf(s, pid, fallback) {
   if (s?.me?.id === pid) return s.me.full_name;
   return s?.participants?.[pid]?.full_name || fallback || pid;
@@ -265,11 +265,11 @@ export function floorBlock(s, now, { big = false } = {}) {
   const floor = s?.speakers?.floor;
   if (!floor) return h("div", { class: "floor empty", id: "floor" }, h("div", { class: "eyebrow" }, t("speakers.floor")), h("div", { class: "muted" }, t("speakers.nobody")));
   const left = remaining({ started_at: floor.started_at, duration_ms: floor.seconds * 1000 }, now);
-  const p = s.participants?.[floor.participant];
+  const delegation = s.participants?.[floor.participant]?.delegation ?? floor.delegation;
   return h("div", { class: `floor${big ? " floor-big" : ""}`, id: "floor", "data-participant": floor.participant },
     h("div", { class: "eyebrow" }, floor.kind === "point_of_order" ? t("speakers.point_of_order") : t("speakers.floor")),
-    h("div", { class: "floor-name", id: "floor-name" }, nameOf(s, floor.participant, floor.name)),
-    p?.delegation ? h("div", { class: "muted" }, p.delegation) : null,
+    h("div", { class: "floor-name", id: "floor-name" }, nameOf(s, floor.participant, floor.full_name)),
+    delegation ? h("div", { class: "muted floor-delegation", id: "floor-delegation" }, delegation) : null,
     h("div", { class: `timer-value floor-timer${left < 0 ? " timer-over" : left < 30 ? " timer-low" : ""}`, role: "timer", "aria-label": t("speakers.time_left") }, formatClock(left)));
 }
 
@@ -281,18 +281,18 @@ export function chairSpeakers(slot, ctx) {
     s.speakers?.floor ? h("button", { type: "button", class: "btn", id: "floor-end", onclick: () => run(ctx.client, "speakers.end", {}) }, t("speakers.end")) : null,
     h("h3", {}, t("speakers.queue"), " ", h("span", { class: "pill" }, formatNumber(queue.length))),
     queue.length ? h("ol", { class: "speaker-queue", id: "speaker-queue" }, queue.map((r, i) => h("li", { "data-participant": r.participant },
-      h("span", { class: "speaker-name" }, nameOf(s, r.participant, r.name)),
+      h("span", { class: "speaker-name" }, nameOf(s, r.participant, r.full_name)),
       r.kind === "point_of_order" ? h("span", { class: "pill pill-warn" }, t("speakers.point_of_order")) : null,
       h("span", { class: "btn-row" },
-        h("button", { type: "button", class: "btn btn-sm btn-primary", "aria-label": t("speakers.give_to", { name: nameOf(s, r.participant, r.name) }),
+        h("button", { type: "button", class: "btn btn-sm btn-primary", "aria-label": t("speakers.give_to", { name: nameOf(s, r.participant, r.full_name) }),
           onclick: () => run(ctx.client, "speakers.give_floor", { participant: r.participant }) }, t("speakers.give")),
-        i > 0 ? h("button", { type: "button", class: "btn btn-sm", "aria-label": t("speakers.up_for", { name: nameOf(s, r.participant, r.name) }),
+        i > 0 ? h("button", { type: "button", class: "btn btn-sm", "aria-label": t("speakers.up_for", { name: nameOf(s, r.participant, r.full_name) }),
           onclick: () => {
             const order = queue.map((x) => x.participant);
             [order[i - 1], order[i]] = [order[i], order[i - 1]];
             run(ctx.client, "speakers.reorder", { order });
           } }, "↑") : null,
-        h("button", { type: "button", class: "btn btn-sm", "aria-label": t("speakers.remove_for", { name: nameOf(s, r.participant, r.name) }),
+        h("button", { type: "button", class: "btn btn-sm", "aria-label": t("speakers.remove_for", { name: nameOf(s, r.participant, r.full_name) }),
           onclick: () => run(ctx.client, "speakers.withdraw", { participant: r.participant }) }, "✕"))))) :
       h("p", { class: "muted" }, t("speakers.empty")));
 }
@@ -348,19 +348,47 @@ export function feedbackModeration(slot, ctx) {
     fill(slot, h("p", { class: "muted" }, t("feedback.none")));
     return;
   }
-  fill(slot, h("ul", { class: "feedback-list", id: "feedback-list" }, list.map((f) => h("li", { class: `feedback feedback-${f.status || "new"}`, "data-id": f.id },
-    h("div", { class: "feedback-meta" },
-      h("strong", {}, nameOf(s, f.participant || f.author, f.full_name)), " · ",
-      h("time", {}, formatTime(f.at, getLang())),
-      f.item ? [" · ", t("agenda.item_n", { n: f.item })] : null,
-      " ", h("span", { class: "pill" }, tv("feedback.status", f.status || "new"))),
-    h("p", { class: "feedback-text" }, f.text),
-    h("div", { class: "btn-row" },
-      h("button", { type: "button", class: "btn btn-sm", onclick: () => run(ctx.client, "feedback.mark", { id: f.id, status: "accepted" }) }, t("feedback.accept")),
-      h("button", { type: "button", class: "btn btn-sm", onclick: async () => {
-        const answer = await confirmDialog({ title: t("feedback.answer_title"), input: t("feedback.answer"), ok: t("feedback.answer_ok") });
-        if (answer) run(ctx.client, "feedback.mark", { id: f.id, status: "answered", answer: answer.value });
-      } }, t("feedback.answer_ok")))))));
+  // Duplicates are shown under the entry they were merged into, and count as its support.
+  const roots = list.filter((f) => !f.merged_into);
+  const children = {};
+  for (const f of list) if (f.merged_into) (children[f.merged_into] ||= []).push(f);
+  const short = (f) => `${nameOf(s, f.author, f.full_name)}: ${f.text.length > 50 ? `${f.text.slice(0, 50)}…` : f.text}`;
+  fill(slot, h("ul", { class: "feedback-list", id: "feedback-list" }, roots.map((f) => {
+    const merged = children[f.id] || [];
+    const supporters = new Set(merged.map((m) => m.author).filter((a) => a !== f.author)).size;
+    const target = h("select", { class: "field-input merge-select", id: `merge-${f.id}`, "aria-label": t("feedback.merge_into_for", { text: short(f) }) },
+      h("option", { value: "" }, t("feedback.merge_choose")),
+      roots.filter((o) => o.id !== f.id).map((o) => h("option", { value: o.id }, short(o))));
+    return h("li", { class: `feedback feedback-${f.status || "new"}`, "data-id": f.id, "data-supporters": String(supporters) },
+      h("div", { class: "feedback-meta" },
+        h("strong", {}, nameOf(s, f.author || f.participant, f.full_name)), " · ",
+        h("time", {}, formatTime(f.at, getLang())),
+        f.item ? [" · ", t("agenda.item_n", { n: itemNumber(s, f.item) || f.item })] : null,
+        " ", h("span", { class: "pill" }, tv("feedback.status", f.status || "new")),
+        merged.length ? [" ", h("span", { class: "pill pill-support" }, t("feedback.support", { n: formatNumber(merged.length), people: formatNumber(supporters) }))] : null),
+      h("p", { class: "feedback-text" }, f.text),
+      (f.tags || []).length ? h("p", { class: "tag-list" }, h("span", { class: "sr-only" }, t("feedback.tags"), ": "), f.tags.map((tag) => h("span", { class: "tag" }, tag))) : null,
+      f.answer ? h("p", { class: "feedback-answer" }, h("strong", {}, t("feedback.answer"), ": "), f.answer) : null,
+      h("div", { class: "btn-row" },
+        h("button", { type: "button", class: "btn btn-sm", onclick: () => run(ctx.client, "feedback.mark", { id: f.id, status: "accepted" }) }, t("feedback.accept")),
+        h("button", { type: "button", class: "btn btn-sm", onclick: async () => {
+          const answer = await confirmDialog({ title: t("feedback.answer_title"), input: t("feedback.answer"), value: f.answer || "", ok: t("feedback.answer_ok") });
+          if (answer) run(ctx.client, "feedback.mark", { id: f.id, status: "answered", answer: answer.value });
+        } }, t("feedback.answer_ok")),
+        h("button", { type: "button", class: "btn btn-sm", "data-action": "tag", "aria-label": t("feedback.tag_for", { text: short(f) }), onclick: async () => {
+          const answer = await confirmDialog({ title: t("feedback.tag_title"), input: t("feedback.tag_input"), value: (f.tags || []).join(", "), ok: t("feedback.tag_ok") });
+          if (!answer) return;
+          const tags = answer.value.split(",").map((x) => x.trim()).filter(Boolean);
+          run(ctx.client, "feedback.tag", { id: f.id, tags }, { ok: t("feedback.tagged") });
+        } }, t("feedback.tag")),
+        roots.length > 1 ? h("span", { class: "merge-row" }, target,
+          h("button", { type: "button", class: "btn btn-sm", "data-action": "merge", "aria-label": t("feedback.merge_for", { text: short(f) }), onclick: () => {
+            if (target.value) run(ctx.client, "feedback.merge", { id: f.id, into: target.value }, { ok: t("feedback.merged") });
+          } }, t("feedback.merge"))) : null),
+      merged.length ? h("ul", { class: "feedback-merged", "aria-label": t("feedback.duplicates") }, merged.map((m) => h("li", { "data-id": m.id, "data-merged-into": f.id },
+        h("span", { class: "muted small" }, nameOf(s, m.author, m.full_name), " · ", formatTime(m.at, getLang()), " · ", t("feedback.duplicate_of")), " ",
+        h("span", { class: "feedback-text" }, m.text)))) : null);
+  })));
 }
 
 function feedbackList(s) {
@@ -372,7 +400,14 @@ function feedbackList(s) {
 reducer("feedback.submitted", (s, b, ev) => {
   s.feedback ||= [];
   const list = Array.isArray(s.feedback) ? s.feedback : (s.feedback.items ||= []);
-  list.push({ ...b, at: b.at || ev.at, status: b.status || "new" });
+  list.push({ ...b, at: b.at || ev.at, status: b.status || "new", tags: b.tags || [], merged_into: null });
+});
+reducer("feedback.tagged", (s, b) => {
+  for (const f of feedbackList(s)) if (f.id === b.id) f.tags = b.tags || [];
+});
+reducer("feedback.merged", (s, b) => {
+  // Whatever was merged into the source now points at the target: one level (rooms/feedback.py).
+  for (const f of feedbackList(s)) if (f.id === b.id || f.merged_into === b.id) f.merged_into = b.into;
 });
 reducer("feedback.marked", (s, b) => {
   for (const f of feedbackList(s)) if (f.id === b.id) { f.status = b.status; f.answer = b.answer; }
@@ -824,7 +859,8 @@ export function delegateDocuments(slot, ctx) {
     const bar = h("div", { class: "doc-bar", hidden: true },
       h("label", { for: "doc-follow", class: "check" }, follow, " ", t("documents.follow")),
       h("span", { class: "spacer" }), prev, pageLabel, next);
-    v = { follow, pageLabel, list, canvasBox, bar, titleEl, current: null, viewer: new Viewer(canvasBox, { token: ctx.token, label: t("documents.page_image") }) };
+    const offline = h("p", { class: "doc-offline muted small", id: "doc-offline", "aria-live": "polite" });
+    v = { follow, pageLabel, list, canvasBox, bar, titleEl, offline, shelf: "", current: null, viewer: new Viewer(canvasBox, { token: ctx.token, label: t("documents.page_image") }) };
     viewers.set(slot, v);
     const turn = (delta) => {
       follow.checked = false; // turning pages yourself leaves follow mode
@@ -833,8 +869,28 @@ export function delegateDocuments(slot, ctx) {
     prev.addEventListener("click", () => turn(-1));
     next.addEventListener("click", () => turn(1));
     follow.addEventListener("change", () => { if (follow.checked) delegateDocuments(slot, ctx); });
-    fill(slot, v.list, v.titleEl, v.bar, v.canvasBox);
-    preload(ctx.meeting, docs, ctx.token);
+    fill(slot, v.list, v.offline, v.titleEl, v.bar, v.canvasBox);
+  }
+  // Keep every released version on the tablet: again whenever the documents change, and when
+  // the link comes back (a preload that ran offline stored nothing).
+  const shelf = docs.map((d) => `${d.id}@${latestReleased(d)?.version ?? ""}`).join(",");
+  if ((shelf !== v.shelf || (v.retryAt && Date.now() > v.retryAt)) && ctx.client.ready) {
+    v.shelf = shelf;
+    v.retryAt = 0;
+    const gen = (v.gen = (v.gen || 0) + 1);
+    const show = (st) => {
+      if (gen !== v.gen) return; // a newer preload reports instead
+      v.offline.dataset.total = String(st.total);
+      v.offline.dataset.stored = String(st.stored);
+      if (st.done) v.offline.dataset.done = "1";
+      else delete v.offline.dataset.done;
+      v.offline.textContent = !st.total ? "" : st.stored >= st.total
+        ? t("documents.offline_ready", { n: st.total })
+        : t("documents.offline_saving", { n: st.stored, total: st.total });
+    };
+    preload(ctx.meeting, docs, ctx.token, show).then((st) => {
+      if (gen === v.gen && st.stored < st.total) v.retryAt = Date.now() + 30000; // try the rest later
+    });
   }
   fill(v.list, docs.length ? docs.map((d) => h("li", { "data-doc": d.id },
     h("span", { class: "doc-name" }, d.title), " ",

@@ -2,7 +2,7 @@
 // scanner types the token followed by Enter into the always-focused field. Each result is
 // big and unmistakable: green with the name, amber for "already checked in", red for refusal.
 
-import { h, fill, toast } from "../dom.js";
+import { h, fill } from "../dom.js";
 import { t } from "../i18n.js";
 import { section } from "./common.js";
 import * as features from "./features.js";
@@ -12,7 +12,7 @@ const SAME_CODE_PAUSE = 4000;
 export function mount(root, ctx) {
   const scan = features.scanForm(ctx, "kiosk", flash);
   const video = h("video", { class: "kiosk-video", playsinline: true, muted: true, "aria-label": t("kiosk.camera_view") });
-  const camStatus = h("p", { class: "muted", id: "camera-status" }, t("kiosk.camera_off"));
+  const camStatus = h("div", { class: "camera-status", id: "camera-status", "data-state": "off", role: "status", "aria-live": "polite" }, t("kiosk.camera_off"));
   const camButton = h("button", { type: "button", class: "btn btn-lg", id: "camera-toggle", onclick: () => (stream ? stopCamera() : startCamera()) }, t("kiosk.camera_start"));
   root.appendChild(h("div", { class: "layout kiosk" },
     h("h1", { class: "view-title" }, t("kiosk.title")),
@@ -45,13 +45,31 @@ export function mount(root, ctx) {
     return window.jsQR;
   }
 
+  function cameraState(state, ...lines) {
+    camStatus.dataset.state = state;
+    camStatus.className = `camera-status camera-${state}`;
+    fill(camStatus, ...lines);
+  }
+
+  /** Why the camera cannot be used, in words for the person at the door. */
+  function cameraProblem(err) {
+    if (!navigator.mediaDevices?.getUserMedia) return "insecure"; // plain http: no camera API
+    switch (err?.name) {
+      case "NotAllowedError": case "SecurityError": case "PermissionDeniedError": return "refused";
+      case "NotFoundError": case "OverconstrainedError": case "DevicesNotFoundError": return "missing";
+      case "NotReadableError": case "TrackStartError": case "AbortError": return "busy";
+      default: return "failed";
+    }
+  }
+
   async function startCamera() {
     try {
-      const decode = await loadDecoder();
+      if (!navigator.mediaDevices?.getUserMedia) throw new Error("no camera API");
       stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
+      const decode = await loadDecoder();
       video.srcObject = stream;
       await video.play();
-      camStatus.textContent = t("kiosk.camera_on");
+      cameraState("on", t("kiosk.camera_on"));
       camButton.textContent = t("kiosk.camera_stop");
       const loop = () => {
         if (!stream) return;
@@ -73,10 +91,14 @@ export function mount(root, ctx) {
       };
       raf = requestAnimationFrame(loop);
     } catch (err) {
-      // Refused or no camera: the scanner field keeps working.
+      // Refused, missing or busy: say which, and keep the scanner field working.
+      stream?.getTracks().forEach((tr) => tr.stop());
       stream = null;
-      camStatus.textContent = t("kiosk.camera_denied");
-      toast(t("kiosk.camera_denied"), "error");
+      const problem = cameraProblem(err);
+      cameraState("denied",
+        h("strong", { class: "camera-problem", "data-problem": problem }, t(`kiosk.camera_${problem}`)),
+        h("span", {}, t("kiosk.camera_fallback")));
+      camButton.textContent = t("kiosk.camera_retry");
       scan.input.focus();
     }
   }
@@ -86,7 +108,7 @@ export function mount(root, ctx) {
     stream?.getTracks().forEach((tr) => tr.stop());
     stream = null;
     video.srcObject = null;
-    camStatus.textContent = t("kiosk.camera_off");
+    cameraState("off", t("kiosk.camera_off"));
     camButton.textContent = t("kiosk.camera_start");
   }
 

@@ -5,6 +5,7 @@ import { h, fill } from "../dom.js";
 import { t } from "../i18n.js";
 import { statusBadge, currentItemBlock, quorumBlock, meetingTitle, timerBlock } from "./common.js";
 import * as features from "./features.js";
+import { screenQuestions } from "./questions.js";
 
 export function mount(root, ctx) {
   const { model, client } = ctx;
@@ -14,13 +15,14 @@ export function mount(root, ctx) {
     floor: h("div", { class: "screen-floor" }),
     quorum: h("div", { class: "screen-quorum" }),
     poll: h("div", { class: "screen-poll", id: "screen-poll" }),
+    questions: h("section", { class: "screen-qa", id: "screen-qa", "aria-label": t("questions.screen_title"), hidden: true }),
     clock: h("div", { class: "screen-clock", "aria-hidden": "true" }),
   };
   root.appendChild(h("div", { class: "screen" },
     h("h1", { class: "sr-only" }, t("screen.title")),
     slots.head,
     h("div", { class: "screen-grid" },
-      h("div", { class: "screen-left" }, slots.current, slots.poll),
+      h("div", { class: "screen-left" }, slots.current, slots.poll, slots.questions),
       h("div", { class: "screen-right" }, slots.floor, slots.quorum)),
     slots.clock));
 
@@ -33,6 +35,7 @@ export function mount(root, ctx) {
     fill(slots.current, currentItemBlock(s, { big: true }));
     fill(slots.quorum, quorumBlock(s, { big: true }));
     features.screenPoll?.(slots.poll, ctx);
+    screenQuestions(slots.questions, ctx);
     tick();
   }
 

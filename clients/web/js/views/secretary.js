@@ -1,5 +1,5 @@
 // Secretary desk (laptop): roster import, participants with join links, check-in desk with
-// a search that ignores diacritics, feedback moderation, downloads.
+// a search that ignores diacritics, proxies, feedback and question moderation, downloads.
 
 import { h, fill, toast } from "../dom.js";
 import { t, tv, fold, compareNames, formatNumber } from "../i18n.js";
@@ -9,8 +9,10 @@ import {
   errorText,
 } from "./common.js";
 import * as features from "./features.js";
+import { questionModeration } from "./questions.js";
+import { proxyPanel } from "./proxies.js";
 
-const TABS = ["overview", "roster", "checkin", "documents", "feedback", "downloads"];
+const TABS = ["overview", "roster", "checkin", "documents", "feedback", "questions", "downloads"];
 const PAGE = 200;
 
 export function mount(root, ctx) {
@@ -210,11 +212,13 @@ export function mount(root, ctx) {
   deskSearch.addEventListener("input", () => { deskQuery = deskSearch.value; renderDesk(model.state); });
   const deskResults = h("div", { id: "desk-results" });
   const deskScan = features.scanForm(ctx, "desk");
+  const proxySlot = h("div", { id: "secretary-proxies" });
   panels.checkin.append(
     section(t("desk.scan_title"), "sec-desk-scan", deskScan.form, deskScan.result),
     section(t("desk.title"), "sec-desk",
       h("div", { class: "field" }, h("label", { for: "desk-search" }, t("desk.search")), deskSearch),
-      deskResults));
+      deskResults),
+    section(t("proxy.title"), "sec-proxies", proxySlot));
 
   function renderDesk(s) {
     if (!s) return;
@@ -236,6 +240,9 @@ export function mount(root, ctx) {
 
   const feedbackSlot = h("div", { id: "feedback-moderation" });
   panels.feedback.append(section(t("feedback.moderation"), "sec-feedback", feedbackSlot));
+
+  const questionSlot = h("div", { id: "question-desk" });
+  panels.questions.append(section(t("questions.moderation"), "sec-questions", h("p", { class: "hint" }, t("questions.moderation_hint")), questionSlot));
 
   const DOWNLOADS = [
     ["minutes.docx", "downloads.minutes_docx"], ["minutes.pdf", "downloads.minutes_pdf"],
@@ -267,7 +274,8 @@ export function mount(root, ctx) {
     if (!s) return;
     if (tab === "overview") renderOverview(s);
     if (tab === "roster") { renderRosterTable(s); loadLinks(); }
-    if (tab === "checkin") renderDesk(s);
+    if (tab === "checkin") { renderDesk(s); proxyPanel(proxySlot, ctx); }
+    if (tab === "questions") questionModeration(questionSlot, ctx);
     if (tab === "feedback") features.feedbackModeration(feedbackSlot, ctx);
     if (tab === "documents") features.chairDocuments(docsSlot, ctx);
   }
