@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
@@ -55,10 +57,24 @@ async def open_redis(url: str) -> aioredis.Redis:
     if not info.get("cluster_enabled"):
         return client
     await client.aclose()
-    # The cluster client has no blocking pool: past max_connections a burst would fail
-    # rather than wait, so allow as many connections per node as a burst can open.
-    cluster = RedisCluster.from_url(url, socket_keepalive=True, max_connections=2000)
+    cluster = BoundedCluster.from_url(url, socket_keepalive=True, max_connections=256)
+    # Learn the slot map now: a burst of first commands would each start the discovery.
+    await cluster.initialize()
     return cluster  # type: ignore[return-value]  # same command surface for what we use
+
+
+class BoundedCluster(RedisCluster):
+    """The cluster client has no blocking pool: past its connection limit a burst of commands
+    fails instead of waiting (and redis-py's cluster client misbehaves under thousands of
+    concurrent commands), so commands wait their turn here, as with the single-node pool."""
+
+    _limit: asyncio.Semaphore | None = None
+
+    async def execute_command(self, *args: Any, **kwargs: Any) -> Any:
+        if self._limit is None:
+            self._limit = asyncio.Semaphore(64)
+        async with self._limit:
+            return await super().execute_command(*args, **kwargs)
 
 
 async def bootstrap(settings: Settings) -> str | None:
