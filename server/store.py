@@ -97,9 +97,8 @@ class AppendResult:
 class Store:
     def __init__(self, client: aioredis.Redis) -> None:
         self.redis = client
-        lua = resources.files("server").joinpath("lua")
-        self._append = client.register_script(lua.joinpath("append.lua").read_text("utf-8"))
-        self._batch = client.register_script(lua.joinpath("guards_batch.lua").read_text("utf-8"))
+        source = resources.files("server").joinpath("lua/append.lua").read_text("utf-8")
+        self._append = client.register_script(source)
 
     # ---- writes ------------------------------------------------------------------------
 
@@ -150,7 +149,7 @@ class Store:
         key must belong to ``meeting_id`` (one cluster slot)."""
         keys: list[str] = []
         key_index: dict[str, int] = {}
-        argv: list[Any] = [len(items)]
+        argv: list[Any] = ["batch", len(items)]
         for guards in items:
             argv.append(len(guards))
             for guard in guards:
@@ -158,7 +157,7 @@ class Store:
                     keys.append(guard.key)
                     key_index[guard.key] = len(keys)
                 argv += [guard.op, key_index[guard.key], guard.field, guard.value]
-        replies = await self._batch(keys=keys, args=argv)
+        replies = await self._append(keys=keys, args=argv)
         out: list[AppendResult] = []
         for reply in replies:
             if reply[0] == b"ok":

@@ -54,8 +54,66 @@ local function sha256(msg)
   return table.concat(out)
 end
 
+-- Guards: 4 arguments each from ARGV[g0] on (op, key index, field, value). check returns
+-- nil when every condition holds, else {"guard", index, value found}; apply makes the writes.
+local function check_guards(g0, n)
+  for i = 0, n - 1 do
+    local b = g0 + 4 * i
+    local op, key, field, value = ARGV[b], KEYS[tonumber(ARGV[b + 1])], ARGV[b + 2], ARGV[b + 3]
+    if op == "setnx" then
+      local have = redis.call("HGET", key, field)
+      if have then return {"guard", tostring(i), have} end
+    elseif op == "eq" then
+      local have = redis.call("HGET", key, field) or ""
+      if have ~= value then return {"guard", tostring(i), have} end
+    elseif op == "absent" then
+      if redis.call("EXISTS", key) == 1 then return {"guard", tostring(i), "exists"} end
+    end
+  end
+  return nil
+end
+
+local function apply_guards(g0, n)
+  for i = 0, n - 1 do
+    local b = g0 + 4 * i
+    local op, key, field, value = ARGV[b], KEYS[tonumber(ARGV[b + 1])], ARGV[b + 2], ARGV[b + 3]
+    if op == "setnx" or op == "set" then
+      redis.call("HSET", key, field, value)
+    elseif op == "del" then
+      redis.call("HDEL", key, field)
+    elseif op == "push" then
+      redis.call("RPUSH", key, value)
+    elseif op == "incr" then
+      redis.call("HINCRBY", key, field, value)
+    elseif op == "sadd" then
+      redis.call("SADD", key, value)
+    elseif op == "put" then
+      redis.call("SET", key, value)
+    end
+  end
+end
+
 if ARGV[1] == "sha256" then  -- self-test entry point used by the test suite
   return sha256(ARGV[2])
+end
+
+-- Batch mode: many independent guarded writes (no events), each atomic, in one call; for
+-- bursts of ballots. ARGV: "batch", n_items, then per item n_guards and its guards.
+-- Returns per item {"ok"} or the failed guard.
+if ARGV[1] == "batch" then
+  local out, p = {}, 3
+  for item = 1, tonumber(ARGV[2]) do
+    local n = tonumber(ARGV[p])
+    local failed = check_guards(p + 1, n)
+    if failed then
+      out[item] = failed
+    else
+      apply_guards(p + 1, n)
+      out[item] = {"ok"}
+    end
+    p = p + 1 + 4 * n
+  end
+  return out
 end
 
 local meta, log, dedupe = KEYS[1], KEYS[2], KEYS[3]
@@ -73,37 +131,9 @@ if expected ~= "" then
 end
 
 local g0 = 7 + 3 * n_events
-for i = 0, n_guards - 1 do
-  local op, key = ARGV[g0 + 4 * i], KEYS[tonumber(ARGV[g0 + 4 * i + 1])]
-  local field, value = ARGV[g0 + 4 * i + 2], ARGV[g0 + 4 * i + 3]
-  if op == "setnx" then
-    local have = redis.call("HGET", key, field)
-    if have then return {"guard", tostring(i), have} end
-  elseif op == "eq" then
-    local have = redis.call("HGET", key, field) or ""
-    if have ~= value then return {"guard", tostring(i), have} end
-  elseif op == "absent" then
-    if redis.call("EXISTS", key) == 1 then return {"guard", tostring(i), "exists"} end
-  end
-end
-
-for i = 0, n_guards - 1 do
-  local op, key = ARGV[g0 + 4 * i], KEYS[tonumber(ARGV[g0 + 4 * i + 1])]
-  local field, value = ARGV[g0 + 4 * i + 2], ARGV[g0 + 4 * i + 3]
-  if op == "setnx" or op == "set" then
-    redis.call("HSET", key, field, value)
-  elseif op == "del" then
-    redis.call("HDEL", key, field)
-  elseif op == "push" then
-    redis.call("RPUSH", key, value)
-  elseif op == "incr" then
-    redis.call("HINCRBY", key, field, value)
-  elseif op == "sadd" then
-    redis.call("SADD", key, value)
-  elseif op == "put" then
-    redis.call("SET", key, value)
-  end
-end
+local failed = check_guards(g0, n_guards)
+if failed then return failed end
+apply_guards(g0, n_guards)
 
 local first, seq, hash = 0, tonumber(redis.call("HGET", meta, "seq") or "0"), nil
 if n_events > 0 then
