@@ -15,6 +15,7 @@ from protocol.commands import validate_command
 from protocol.errors import ProtocolError
 from rooms.model import STAFF, Actor, Rejected
 from rooms.roster import RosterError, parse_roster_csv
+from server.auth import TokenError
 from server.commands import Outcome
 from server.errors import ApiError
 from server.http_auth import require_actor, require_admin
@@ -220,6 +221,35 @@ async def _command(
     return outcome_response(outcome, ok)
 
 
+async def badge_login(request: Request) -> JSONResponse:
+    """A tablet signs a delegate in by their badge: the badge's check-in token, scanned at
+    the seat, is exchanged for that participant's join link. It grants nothing more than the
+    join link printed for the same person would."""
+    body = await read_json(request)
+    token = body.get("token")
+    if not isinstance(token, str) or not 0 < len(token) <= 512:
+        raise ApiError(422, "bad_field", "'token' must be the badge's text")
+    rt = runtime(request)
+    try:
+        claims = rt.signer.verify(token, int(time.time()), purpose="b")
+    except TokenError as exc:
+        raise ApiError(401, exc.code, exc.message) from None
+    hub = await rt.hubs.get(claims.meeting_id)
+    state = hub.state if hub is not None else None
+    participant = state.participants.get(claims.participant_id) if state else None
+    if participant is None or participant.role != claims.role:
+        raise ApiError(403, "forbidden", "this badge's participant is not on the roster")
+    join = rt.signer.issue(claims.meeting_id, participant.id, participant.role, _token_expiry(rt))
+    return JSONResponse(
+        {
+            "meeting": claims.meeting_id,
+            "participant": participant.to_dict(),
+            "join_url": f"{rt.settings.base_url}/j/{join}",
+            "token": join,
+        }
+    )
+
+
 async def export_log(request: Request) -> JSONResponse:
     meeting_id = request.path_params["meeting_id"]
     await require_actor(request, meeting_id, STAFF)
@@ -274,4 +304,5 @@ ROUTES = [
     Route("/api/meetings/{meeting_id}/participants", add_participant, methods=["POST"]),
     Route("/api/meetings/{meeting_id}/commands", post_command, methods=["POST"]),
     Route("/api/meetings/{meeting_id}/log.json", export_log, methods=["GET"]),
+    Route("/api/badge-login", badge_login, methods=["POST"]),
 ]

@@ -263,6 +263,19 @@ SPEC: dict[str, Any] = {
                 {"200": _json({"type": "object"})},
             ),
         },
+        "/api/badge-login": {
+            "post": _op(
+                "Exchange a badge's check-in token (scanned at a tablet) for the join link",
+                {"200": _json({"type": "object", "properties": {
+                    "meeting": {"type": "string"}, "join_url": {"type": "string"},
+                    "token": {"type": "string"},
+                    "participant": {"$ref": "#/components/schemas/Participant"}}})},
+                body={"application/json": {"schema": {
+                    "type": "object", "required": ["token"],
+                    "properties": {"token": {"type": "string"}}}}},
+                auth=False, errors=(401, 403, 422),
+            )
+        },
         "/j/{token}": {
             "parameters": [
                 {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
