@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import sys
 import time
 import weakref
@@ -561,20 +560,6 @@ ROUTES = [
 # ---- python run.py badges MEETING_ID --out badges.pdf -------------------------------------------
 
 
-def _embedded_url(data_dir: Path) -> str | None:
-    """The URL of an embedded valkey already serving ``data_dir`` (a running ``serve``)."""
-    from server.embedded_redis import find_servers
-
-    conf = data_dir / "redis" / "valkey.conf"
-    if not conf.is_file() or not find_servers(data_dir / "redis"):
-        return None
-    for line in conf.read_text().splitlines():
-        key, _, value = line.partition(" ")
-        if key == "port":
-            return f"redis://127.0.0.1:{value.strip()}/0"
-    return None
-
-
 async def load_badges(redis_url: str, meeting_id: str, ttl: int) -> tuple[str, list[Any]] | None:
     """The meeting's title and every badge of its roster, read straight from Redis."""
     from server.app import open_redis
@@ -602,14 +587,10 @@ def badges_command(args: argparse.Namespace) -> int:
 
     data_dir = Path(args.data_dir).absolute()
     ttl = Settings.from_env().token_ttl
-    url = os.environ.get("REDIS_URL") or _embedded_url(data_dir)
-    if url:
-        loaded = asyncio.run(load_badges(url, args.meeting_id, ttl))
-    else:
-        from server.embedded_redis import EmbeddedRedis
+    from server.embedded_redis import redis_for_tool
 
-        with EmbeddedRedis(data_dir) as embedded:
-            loaded = asyncio.run(load_badges(embedded.url, args.meeting_id, ttl))
+    with redis_for_tool(data_dir) as url:
+        loaded = asyncio.run(load_badges(url, args.meeting_id, ttl))
     if loaded is None:
         print(f"Không có cuộc họp {args.meeting_id} / no meeting {args.meeting_id}",
               file=sys.stderr)

@@ -21,7 +21,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -425,3 +425,28 @@ class EmbeddedCluster:
         for node in self.nodes:
             if node.process is not None:
                 node.stop()
+
+
+def running_url(data_dir: Path) -> str | None:
+    """The URL of an embedded valkey already serving ``data_dir`` (a running ``serve``)."""
+    redis_dir = Path(data_dir) / "redis"
+    conf = redis_dir / "valkey.conf"
+    if not conf.is_file() or not find_servers(redis_dir):
+        return None
+    for line in conf.read_text().splitlines():
+        key, _, value = line.partition(" ")
+        if key == "port":
+            return f"redis://127.0.0.1:{value.strip()}/0"
+    return None
+
+
+@contextlib.contextmanager
+def redis_for_tool(data_dir: Path) -> Iterator[str]:
+    """The Redis a command-line tool should read: ``REDIS_URL``, else the embedded one of a
+    server running on ``data_dir``, else one started here for the job and stopped after."""
+    url = os.environ.get("REDIS_URL") or running_url(data_dir)
+    if url:
+        yield url
+        return
+    with EmbeddedRedis(data_dir) as embedded:
+        yield embedded.url

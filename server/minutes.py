@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Final
@@ -111,20 +110,6 @@ ROUTES = [
 # ---- python run.py minutes MEETING_ID --format docx --out FILE; python run.py verify LOG ----
 
 
-def _embedded_url(data_dir: Path) -> str | None:
-    """The URL of an embedded valkey already serving ``data_dir`` (a running ``serve``)."""
-    from server.embedded_redis import find_servers
-
-    conf = data_dir / "redis" / "valkey.conf"
-    if not conf.is_file() or not find_servers(data_dir / "redis"):
-        return None
-    for line in conf.read_text().splitlines():
-        key, _, value = line.partition(" ")
-        if key == "port":
-            return f"redis://127.0.0.1:{value.strip()}/0"
-    return None
-
-
 async def _read_log(redis_url: str, meeting_id: str) -> list[LogEntry]:
     from server.app import open_redis
     from server.store import Store
@@ -140,14 +125,10 @@ def minutes_command(args: argparse.Namespace) -> int:
     """``run.py minutes``: reads the log from REDIS_URL, from the embedded Redis of a server
     running on ``--data-dir``, or from one started here for the job."""
     data_dir = Path(args.data_dir).absolute()
-    url = os.environ.get("REDIS_URL") or _embedded_url(data_dir)
-    if url:
-        entries = asyncio.run(_read_log(url, args.meeting_id))
-    else:
-        from server.embedded_redis import EmbeddedRedis
+    from server.embedded_redis import redis_for_tool
 
-        with EmbeddedRedis(data_dir) as embedded:
-            entries = asyncio.run(_read_log(embedded.url, args.meeting_id))
+    with redis_for_tool(data_dir) as url:
+        entries = asyncio.run(_read_log(url, args.meeting_id))
     if not entries:
         print(
             f"Không có cuộc họp {args.meeting_id} / no meeting {args.meeting_id}", file=sys.stderr
