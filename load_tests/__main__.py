@@ -1,7 +1,7 @@
 """python -m load_tests SCENARIO [options] --json OUT.json
 
 Scenarios: connect-storm, fanout, reconnect-storm, slow-consumer, idle-memory, two-node,
-crash, vote-burst (when the server has ballot.cast); and ``compare SCENARIO`` for the
+crash, vote-burst and crash-vote (when the server has ballot.cast); and ``compare SCENARIO`` for the
 side-by-side run against the python-socketio peer and the bare websockets floor.
 docs/performance.md describes each one, the JSON fields and the recorded figures.
 """
@@ -23,7 +23,7 @@ Scenario = Callable[[Options], Awaitable[Result]]
 
 
 def scenarios() -> dict[str, Scenario]:
-    from load_tests import connect, crash, fanout, votes
+    from load_tests import connect, crash, crash_votes, fanout, votes
 
     table: dict[str, Scenario] = {
         "connect-storm": connect.connect_storm,
@@ -36,6 +36,7 @@ def scenarios() -> dict[str, Scenario]:
     }
     if votes.available():
         table["vote-burst"] = votes.vote_burst
+        table["crash-vote"] = crash_votes.crash_vote
     return table
 
 

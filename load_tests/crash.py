@@ -2,9 +2,10 @@
 acknowledged commands; restart each; every client resumes. Counts the acknowledged commands
 that are missing from the log (lost) and those applied twice.
 
-Until ballots exist the commands are the chair's ``meeting.update`` with a unique title,
-each sent with its own command id and re-sent with the same id until acknowledged, as a
-tablet must; the meeting log (GET log.json) is the judge.
+The commands are the chair's ``meeting.update`` with a unique title, each sent with its own
+command id and re-sent with the same id until acknowledged, as a tablet must; the meeting
+log (GET log.json) is the judge. The same crash in the middle of a vote, with ballots, is
+``crash-vote`` (load_tests/crash_votes.py).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import asyncio
 
 import pytest
 
-from load_tests import connect, crash, fanout, votes
+from load_tests import connect, crash, crash_votes, fanout, votes
 from load_tests.crowd import Options
 from load_tests.report import FIELDS, Result
 
@@ -105,3 +105,18 @@ if votes.available():
         result = run(votes.vote_burst(small()))
         assert_clean(result)
         assert result.acked == CLIENTS
+
+    def test_crash_vote() -> None:
+        # kill -9 the server, then the embedded Redis, while ballots arrive; every acked
+        # ballot is counted once, and its replay gives the same receipt.
+        result = run(crash_votes.crash_vote(small(duration=4.5)))
+        assert_clean(result)
+        assert result.acked == CLIENTS
+        assert result.extra["unacked_at_end"] == 0
+        assert result.extra["receipt_mismatches"] == 0
+        assert result.extra["replay_check"] == {"same": CLIENTS}
+        assert result.extra["counted"] == CLIENTS
+        assert result.extra["choice_mismatches"] == 0
+        # The kills landed on ballots in flight: some were sent again (same ballot_id).
+        assert result.extra["cut_after_send"] > 0
+        assert result.extra["retried_ballots"] >= result.extra["cut_after_send"]
