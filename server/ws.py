@@ -9,6 +9,7 @@ import contextlib
 import logging
 import time
 
+from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -103,7 +104,17 @@ async def websocket_endpoint(ws: WebSocket) -> None:
     except TokenError as exc:
         await _fail(ws, codec, exc.code, exc.message, CloseCode.UNAUTHENTICATED)
         return
-    hub = await rt.hubs.get(meeting_id)
+    try:
+        hub = await rt.hubs.get(meeting_id)
+    except RedisError:
+        await _fail(
+            ws,
+            codec,
+            ErrorCode.UNAVAILABLE,
+            "the store is unreachable; retry shortly",
+            CloseCode.TRY_AGAIN_LATER,
+        )
+        return
     participant = hub.state.participants.get(claims.participant_id) if hub and hub.state else None
     if hub is None or participant is None or participant.role != claims.role:
         await _fail(
@@ -133,7 +144,23 @@ async def websocket_endpoint(ws: WebSocket) -> None:
     position = (hello.resume.epoch, hello.resume.seq) if hello.resume else None
     actor = Actor(participant.id, participant.role)
     try:
-        await hub.attach(conn, participant.to_dict(), position)
+        try:
+            await hub.attach(conn, participant.to_dict(), position)
+        except RedisError:
+            # The store went away mid-resume: tell the tablet to come back, do not just drop it.
+            hub.detach(conn)
+            conn.send(
+                encode(
+                    Error(
+                        code=ErrorCode.UNAVAILABLE,
+                        message="the store is unreachable; retry shortly",
+                    ),
+                    codec,
+                )
+            )
+            conn.close_after_flush(CloseCode.TRY_AGAIN_LATER, "store unavailable")
+            await conn.wait_closed()
+            return
         for hook in rt.on_connect:
             await hook(hub, conn)
         while not conn.closed:

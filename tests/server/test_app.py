@@ -104,3 +104,38 @@ def test_tokens_are_short_signed_and_scoped() -> None:
             call()
         assert info.value.code == code
     assert signer.verify(badge, now, purpose="b").purpose == "b"
+
+
+def test_a_tablet_connecting_while_redis_is_down_is_told_to_retry(tmp_path: Path) -> None:
+    import json as jsonlib
+
+    from starlette.websockets import WebSocketDisconnect
+
+    own = EmbeddedRedis(tmp_path / "r", appendfsync="no")
+    url = own.start()
+    try:
+        settings = Settings(redis_url=url, data_dir=tmp_path, admin_token="t")
+        with TestClient(create_app(settings)) as client:
+            admin = {"Authorization": "Bearer t"}
+            meeting = client.post("/api/meetings", json={"title": "T"}, headers=admin).json()["id"]
+            client.post(
+                f"/api/meetings/{meeting}/roster",
+                headers=admin,
+                content="code,full_name,role\nA1,Lê Văn Tám,delegate\n".encode(),
+            )
+            [person] = client.get(f"/api/meetings/{meeting}/participants", headers=admin).json()[
+                "participants"
+            ]
+            token = person["join_url"].rsplit("/j/", 1)[1]
+            own.stop()
+            with client.websocket_connect(
+                f"/ws/{meeting}", subprotocols=["phonghop.v1.json"]
+            ) as ws:
+                ws.send_text(jsonlib.dumps({"v": 1, "type": "hello", "token": token}))
+                reply = jsonlib.loads(ws.receive_text())
+                assert (reply["type"], reply["code"]) == ("error", "unavailable")
+                with pytest.raises(WebSocketDisconnect) as closed:
+                    ws.receive_text()
+                assert closed.value.code == 1013
+    finally:
+        own.stop()
