@@ -85,6 +85,7 @@ class Session:
         self.marked = 0
         self.welcomed = asyncio.Event()
         self.synced = asyncio.Event()  # welcome and snapshot (or welcome for a replay) seen
+        self.closed_early = asyncio.Event()
         self.pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.close_codes: list[int | None] = []
         self.stopped = False
@@ -120,11 +121,29 @@ class Session:
         if self.epoch is not None:
             hello["resume"] = {"epoch": self.epoch, "seq": self.pos}
         proto.send_binary(msgpack.packb(hello))
+        # A server that closes before its welcome (e.g. 1013 while Redis is down) fails the
+        # attempt at once rather than after the whole timeout.
+        self.closed_early = asyncio.Event()
+        synced = asyncio.ensure_future(self.synced.wait())
+        closed = asyncio.ensure_future(self.closed_early.wait())
         try:
-            await asyncio.wait_for(self.synced.wait(), timeout)
+            done, _ = await asyncio.wait(
+                {synced, closed}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+            if synced not in done:
+                raise (
+                    TimeoutError("no welcome")
+                    if not done
+                    else ConnectionError(
+                        f"closed before welcome ({self.close_codes[-1] if self.close_codes else None})"
+                    )
+                )
         except BaseException:
             proto.abort()
             raise
+        finally:
+            synced.cancel()
+            closed.cancel()
         self.connected_at = started
         self.synced_at = time.perf_counter()
         self.tally.connects += 1
@@ -244,6 +263,7 @@ class Session:
         # was in the meeting resumes by itself.
         was_open = self.welcomed.is_set()
         self.welcomed = asyncio.Event()
+        self.closed_early.set()
         for future in self.pending.values():
             if not future.done():
                 future.set_exception(ConnectionError(f"closed ({code})"))
