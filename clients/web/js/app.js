@@ -66,7 +66,7 @@ async function boot() {
     renderTopbar();
     renderBanner();
     if (app.viewName) mountView(app.viewName, true);
-    else if (!app.client) showLanding();
+    else if (!app.client || app.client.status === "failed") showLanding();
   });
   if (!app.token || !parseToken(app.token)) {
     showLanding();
@@ -88,6 +88,9 @@ function connect() {
   client.addEventListener("status", () => {
     renderBanner();
     renderTopbar();
+    // Refused (invalid or expired link, not on the roster) before any view was shown: the
+    // banner says why, and the badge sign-in is offered right below it.
+    if (client === app.client && client.status === "failed" && !app.viewName) showLanding();
   });
   client.addEventListener("queue", renderBanner);
   client.addEventListener("change", (e) => {
@@ -194,7 +197,8 @@ function renderBanner() {
   if (client.status === "failed") {
     const code = client.failure?.reason || "";
     fill(banner, h("strong", {}, t("conn.failed_title")), " ",
-      t(code === "token_expired" ? "conn.failed_expired" : code === "forbidden" ? "conn.failed_forbidden" : "conn.failed_token"));
+      t(code === "token_expired" ? "conn.failed_expired" : code === "forbidden" ? "conn.failed_forbidden" : "conn.failed_token"), " ",
+      h("button", { type: "button", class: "btn btn-sm", id: "signin-again", onclick: signInAgain }, t("signin.again")));
     return;
   }
   const parts = [h("span", { class: "spinner", "aria-hidden": "true" }), h("strong", {}, t(client.status === "connecting" ? "conn.connecting_long" : "conn.reconnecting_long"))];
@@ -203,30 +207,46 @@ function renderBanner() {
   fill(banner, ...parts);
 }
 
-// ---- landing: no token yet -----------------------------------------------------------------
+// ---- landing: no token yet: sign in with the badge ------------------------------------------
 
-function showLanding() {
+let landing = null;
+
+/** The badge sign-in screen (views/signin.js): camera QR, handheld scanner or typed code. */
+async function showLanding() {
+  const module = await import("./views/signin.js");
+  if (app.client && app.client.status !== "failed") return; // signed in meanwhile
+  landing?.destroy?.();
   const main = document.getElementById("main");
-  const input = h("input", { id: "token-input", type: "text", autocomplete: "off", spellcheck: "false", required: true });
-  const form = h("form", { class: "card landing" },
-    h("h1", {}, t("landing.title")),
-    h("p", { class: "muted" }, t("landing.intro")),
-    h("label", { for: "token-input" }, t("landing.label")),
-    input,
-    h("button", { type: "submit", class: "btn btn-primary btn-lg" }, t("landing.go")));
-  form.addEventListener("submit", (e) => {
-    e.preventDefault();
-    let value = input.value.trim();
-    const match = value.match(/\/j\/([^/?#\s]+)/) || value.match(/[?&]t=([^&#\s]+)/);
-    if (match) value = decodeURIComponent(match[1]);
-    if (!parseToken(value)) {
-      toast(t("landing.bad"), "error");
-      input.focus();
-      return;
-    }
-    location.href = `${location.pathname}?t=${encodeURIComponent(value)}`;
-  });
-  fill(main, form);
+  main.replaceChildren();
+  document.body.dataset.view = "signin";
+  landing = module.mount(main, { onToken: signIn });
+}
+
+/** Keep the join token as a join link does (this tab, and the tablet for later) and connect. */
+function signIn(token) {
+  try {
+    sessionStorage.setItem(TOKEN_KEY, token);
+    localStorage.setItem(TOKEN_KEY, token);
+  } catch { /* private mode: this page keeps it */ }
+  landing?.destroy?.();
+  landing = null;
+  if (app.client) {
+    // The refused link's client: stopped, and its copy of the meeting dropped.
+    app.client.stop();
+    app.client = null;
+    app.model = new Model();
+  }
+  app.token = token;
+  connect();
+}
+
+/** After a failed join (expired, not on the roster): forget the token and sign in again. */
+function signInAgain() {
+  try {
+    sessionStorage.removeItem(TOKEN_KEY);
+    localStorage.removeItem(TOKEN_KEY);
+  } catch { /* nothing kept */ }
+  location.replace(location.pathname);
 }
 
 boot().catch((err) => {

@@ -1,0 +1,129 @@
+// Signing in without a join link: the delegate's badge is scanned at the seat (camera with
+// jsQR, or a handheld scanner that types the badge's text and Enter) and exchanged for their
+// join token with POST /api/badge-login (docs/api.md, "Signing in by badge"). A join link or
+// join code pasted into the same field works too. A refusal (forged or expired badge, not on
+// the roster) is shown big and red, and the field keeps the focus for the next try.
+
+import { h, fill } from "../dom.js";
+import { t } from "../i18n.js";
+import { api } from "../api.js";
+import { parseToken } from "../client.js";
+import { errorText, section } from "./common.js";
+import { extractToken } from "./features.js";
+import { qrCamera } from "./qrcamera.js";
+
+/** Codes the sign-in screen explains in its own words (the rest: common errorText). */
+const REASONS = ["bad_token", "token_expired", "forbidden", "bad_field", "network"];
+
+/**
+ * @param {HTMLElement} root
+ * @param {{onToken: (joinToken: string, participant?: object) => void}} ctx
+ */
+export function mount(root, ctx) {
+  const input = h("input", {
+    id: "badge-input", type: "text", class: "scan-input", autocomplete: "off", spellcheck: "false",
+    autocapitalize: "off", enterkeyhint: "go", "aria-describedby": "badge-hint",
+  });
+  const submitButton = h("button", { type: "submit", class: "btn btn-primary btn-lg", id: "badge-submit" }, t("signin.go"));
+  const result = h("div", { class: "scan-result", id: "badge-result", role: "alert", "aria-live": "assertive" });
+  const form = h("form", { class: "scan-form", id: "badge-form" },
+    h("label", { for: "badge-input" }, t("signin.label")),
+    h("div", { class: "form-row" }, input, submitButton),
+    h("p", { class: "muted small", id: "badge-hint" }, t("signin.hint")));
+  const camera = qrCamera({ onCode: (text) => submit(text), focusTarget: () => input, fallback: "signin.camera_fallback" });
+
+  root.appendChild(h("div", { class: "layout signin", id: "signin" },
+    h("div", { class: "signin-head" },
+      h("h1", { class: "view-title" }, t("signin.title")),
+      h("p", { class: "signin-intro" }, t("signin.intro"))),
+    h("div", { class: "kiosk-grid" },
+      section(t("signin.scan_title"), "sec-signin-scan", form, result),
+      section(t("kiosk.camera"), "sec-signin-camera", camera.video, camera.status, camera.button))));
+
+  let busy = false;
+  let done = false;
+
+  async function submit(raw) {
+    const text = String(raw || "").trim();
+    if (!text || busy || done) return;
+    // A join link or join code: no exchange needed, it is already the credential.
+    const joinToken = extractToken(text);
+    const claims = parseToken(joinToken);
+    if (claims && claims.purpose === "j") {
+      succeed(joinToken, null);
+      return;
+    }
+    busy = true;
+    form.setAttribute("aria-busy", "true");
+    fill(result, h("p", { class: "muted", id: "badge-checking" }, t("signin.checking")));
+    try {
+      const body = await api("/api/badge-login", { method: "POST", body: { token: joinToken || text } });
+      succeed(body.token, body.participant);
+    } catch (err) {
+      refuse(err);
+    } finally {
+      busy = false;
+      form.removeAttribute("aria-busy");
+    }
+  }
+
+  function succeed(token, participant) {
+    done = true;
+    camera.stop();
+    fill(result,
+      h("div", { class: "scan-outcome scan-ok", "data-outcome": "ok" },
+        h("div", { class: "scan-icon", "aria-hidden": "true" }, "✓"),
+        h("div", { class: "scan-title" }, t("signin.ok")),
+        participant?.full_name ? h("div", { class: "scan-name" }, participant.full_name) : null));
+    ctx.onToken(token, participant);
+  }
+
+  function refuse(err) {
+    const code = err?.code || "internal";
+    const reason = REASONS.includes(code) ? t(`signin.reason_${code}`) : errorText(err);
+    const serverSaid = err?.status && err?.message && code !== "network" ? err.message : "";
+    fill(result,
+      h("div", { class: "scan-outcome scan-fail signin-refused", "data-outcome": "fail", "data-code": code, id: "badge-refused" },
+        h("div", { class: "scan-icon", "aria-hidden": "true" }, "✕"),
+        h("div", { class: "scan-title" }, t("signin.refused")),
+        h("div", { class: "signin-reason" }, reason),
+        serverSaid ? h("div", { class: "scan-sub signin-server" }, t("signin.server_said", { message: serverSaid })) : null,
+        h("div", { class: "scan-sub" }, t("signin.try_again"))));
+    document.body.dataset.flash = "fail";
+    clearTimeout(refuse.timer);
+    refuse.timer = setTimeout(() => { delete document.body.dataset.flash; }, 2500);
+    if (navigator.vibrate) navigator.vibrate([60, 60, 60]);
+    input.focus();
+  }
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const value = input.value;
+    input.value = "";
+    submit(value);
+    input.focus();
+  });
+
+  // A handheld scanner types wherever the focus is: keep it on the field.
+  const refocus = (e) => {
+    if (done || e.target.closest?.("button, select, a, input, textarea, video")) return;
+    input.focus();
+  };
+  document.addEventListener("click", refocus);
+  setTimeout(() => input.focus(), 50);
+
+  // A tablet that already allowed the camera starts it at once; otherwise the button asks.
+  navigator.permissions?.query({ name: "camera" })
+    .then((p) => { if (p.state === "granted" && !done && !camera.running()) camera.start(); })
+    .catch(() => { /* no Permissions API for the camera: the button is there */ });
+
+  return {
+    update() {},
+    destroy() {
+      done = true;
+      camera.stop();
+      document.removeEventListener("click", refocus);
+      delete document.body.dataset.flash;
+    },
+  };
+}
