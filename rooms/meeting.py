@@ -55,7 +55,25 @@ def evolve_created(_state: MeetingState | None, event: Event) -> MeetingState:
 
 def decide_lifecycle(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     event_kind, _ = transition(state.status, cmd.kind)
+    if cmd.kind in ("meeting.open", "meeting.resume"):
+        _require_quorum(state)
     return [Event(event_kind, dict(cmd.body), cmd.actor.participant_id, now)]
+
+
+def _require_quorum(state: MeetingState) -> None:
+    """A congress sits only when its quorum is present: with the meeting setting
+    ``require_quorum_to_open`` the chair cannot open (or resume) it before that."""
+    if not state.info.settings.get("require_quorum_to_open"):
+        return
+    from rooms.attendance import quorum  # attendance builds on this module's state
+
+    q = quorum(state)
+    if q.met is not True:
+        raise Rejected(
+            "invalid_state",
+            f"quorum not met: {q.present} of {q.entitled} present ({q.rule})",
+            quorum=q.to_dict(),
+        )
 
 
 def evolve_lifecycle(state: MeetingState, event: Event) -> MeetingState:

@@ -163,3 +163,40 @@ def test_history_records_each_status_with_its_time() -> None:
         Event("meeting.closed", {}, "DB0001", T0 + 20),
     )
     assert fold(past).history == (("open", T0 + 10), ("closed", T0 + 20))
+
+
+def test_a_meeting_that_requires_its_quorum_opens_only_with_it() -> None:
+    created = decide_create(
+        "m1",
+        Command(
+            "meeting.create",
+            {
+                "title": "Đại hội",
+                "quorum": "more than 1/2 of delegates present",
+                "settings": {"require_quorum_to_open": True},
+            },
+            ADMIN,
+        ),
+        T0,
+    )
+    people = [{"id": f"D{i}", "full_name": f"Đại biểu {i}", "role": "delegate"} for i in range(4)]
+    roster = Event("roster.imported", {"participants": people}, "@admin", T0 + 1)
+    chair = Actor.admin()
+    with pytest.raises(Rejected) as info:
+        decide(fold([*created, roster]), Command("meeting.open", {}, chair), T0 + 2)
+    assert info.value.code == "invalid_state"
+    assert "quorum not met: 0 of 4" in info.value.message
+    checkins = [
+        *decide(
+            fold([*created, roster]),
+            Command("checkin.manual", {"participant": "D0"}, chair),
+            T0 + 3,
+        ),
+    ]
+    state = fold([*created, roster, *checkins])
+    for pid in ("D1", "D2"):
+        [event] = decide(state, Command("checkin.manual", {"participant": pid}, chair), T0 + 4)
+        state = fold([*created, roster, *checkins, event])
+        checkins.append(event)
+    [opened] = decide(state, Command("meeting.open", {}, chair), T0 + 5)
+    assert opened.kind == "meeting.opened"  # 3 of 4 is more than half
