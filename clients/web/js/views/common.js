@@ -164,6 +164,38 @@ export function showError(err) {
   toast(errorText(err), "error", 8000);
 }
 
+/**
+ * A text box and a send button for what a delegate writes about the current item
+ * (feedback, questions): sent with the item, queued while offline, restored on refusal.
+ */
+export function itemTextForm(ctx, { name, label, send, rows, maxlength, kind, queued, sent, onAck }) {
+  const text = h("textarea", { id: `${name}-text`, rows, maxlength });
+  const form = h("form", { class: `${name}-form` },
+    h("label", { for: `${name}-text` }, label),
+    text,
+    h("div", { class: "btn-row" }, h("button", { type: "submit", class: "btn btn-primary", id: `${name}-send` }, send)));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const value = text.value.trim();
+    if (!value) return;
+    const body = { text: value };
+    const item = ctx.model.state?.agenda?.current;
+    if (item) body.item = item;
+    try {
+      const pending = ctx.client.send(kind, body);
+      text.value = "";
+      if (!ctx.client.ready) toast(queued, "info");
+      const ack = await pending;
+      onAck?.(ack, value, body);
+      toast(sent, "ok");
+    } catch (err) {
+      text.value = value;
+      showError(err);
+    }
+  });
+  return form;
+}
+
 /** A modal confirmation (native <dialog>: focus trapped, Escape cancels). */
 export function confirmDialog({ title, text, ok, cancel, danger = false, input = null, value = "" }) {
   return new Promise((resolve) => {

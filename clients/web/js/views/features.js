@@ -5,7 +5,7 @@
 import { h, fill, toast, formatTime, formatClock, uuid } from "../dom.js";
 import { t, tv, getLang, formatNumber, compareNames } from "../i18n.js";
 import { reducer, liveReducer } from "../model.js";
-import { run, showError, errorText, bar, confirmDialog, remaining, personLine, itemNumber } from "./common.js";
+import { run, showError, errorText, bar, confirmDialog, remaining, personLine, itemNumber, itemTextForm } from "./common.js";
 import { Viewer, versionUrl, preload, latestReleased } from "../pdfview.js";
 import { api } from "../api.js";
 
@@ -416,28 +416,10 @@ reducer("feedback.marked", (s, b) => {
 export function delegateFeedback(slot, ctx) {
   if (slot.dataset.ready) return;
   slot.dataset.ready = "1";
-  const text = h("textarea", { id: "feedback-text", rows: "4", maxlength: "4000" });
-  const form = h("form", { class: "feedback-form" },
-    h("label", { for: "feedback-text" }, t("feedback.label")),
-    text,
-    h("div", { class: "btn-row" }, h("button", { type: "submit", class: "btn btn-primary", id: "feedback-send" }, t("feedback.send"))));
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    const value = text.value.trim();
-    if (!value) return;
-    const body = { text: value };
-    const item = ctx.model.state?.agenda?.current;
-    if (item) body.item = item;
-    try {
-      const pending = ctx.client.send("feedback.submit", body);
-      text.value = "";
-      if (!ctx.client.ready) toast(t("feedback.queued"), "info");
-      await pending;
-      toast(t("feedback.sent"), "ok");
-    } catch (err) {
-      text.value = value;
-      showError(err);
-    }
+  const form = itemTextForm(ctx, {
+    name: "feedback", label: t("feedback.label"), send: t("feedback.send"), rows: "4",
+    maxlength: "4000", kind: "feedback.submit", queued: t("feedback.queued"),
+    sent: t("feedback.sent"),
   });
   fill(slot, form);
 }

@@ -6,7 +6,7 @@
 import { h, fill, toast, formatTime } from "../dom.js";
 import { t, getLang, formatNumber } from "../i18n.js";
 import { reducer, liveReducer } from "../model.js";
-import { run, showError, itemNumber } from "./common.js";
+import { run, showError, itemNumber, itemTextForm } from "./common.js";
 
 const STAFF = new Set(["chair", "secretary"]);
 
@@ -67,34 +67,18 @@ export function delegateQuestions(slot, ctx) {
   const s = ctx.model.state;
   let ui = slot._questions;
   if (!ui) {
-    const text = h("textarea", { id: "question-text", rows: "3", maxlength: "1000" });
-    const form = h("form", { class: "question-form" },
-      h("label", { for: "question-text" }, t("questions.label")),
-      text,
-      h("div", { class: "btn-row" }, h("button", { type: "submit", class: "btn btn-primary", id: "question-send" }, t("questions.send"))));
-    form.addEventListener("submit", async (e) => {
-      e.preventDefault();
-      const value = text.value.trim();
-      if (!value) return;
-      const body = { text: value };
-      const item = ctx.model.state?.agenda?.current;
-      if (item) body.item = item;
-      try {
-        const pending = ctx.client.send("question.ask", body);
-        text.value = "";
-        if (!ctx.client.ready) toast(t("questions.queued"), "info");
-        const ack = await pending;
+    const form = itemTextForm(ctx, {
+      name: "question", label: t("questions.label"), send: t("questions.send"), rows: "3",
+      maxlength: "1000", kind: "question.ask", queued: t("questions.queued"),
+      sent: t("questions.sent"),
+      onAck: (ack, value, body) => {
         const st = ctx.model.state;
         st.my_questions ||= [];
         if (ack.result?.id && !st.my_questions.some((q) => q.id === ack.result.id)) {
           st.my_questions.push({ id: ack.result.id, text: value, item: body.item ?? null, at: ctx.client.now(), status: "pending", answered: false, votes: 0 });
         }
-        toast(t("questions.sent"), "ok");
         ctx.refresh?.();
-      } catch (err) {
-        text.value = value;
-        showError(err);
-      }
+      },
     });
     ui = { form, mine: h("div", { id: "my-questions" }), list: h("div", { id: "question-list" }) };
     slot._questions = ui;
