@@ -136,7 +136,7 @@ async def _ok(session: Session, kind: str, body: dict[str, Any], done_if: str = 
 
 
 async def crash_vote(opts: Options) -> Result:
-    from load_tests.connect import check_in
+    from load_tests.votes import open_with_poll
 
     if opts.target:
         raise SystemExit("crash-vote kills the processes it starts; it cannot use --target")
@@ -160,14 +160,7 @@ async def crash_vote(opts: Options) -> Result:
             resume_delay=0.3,
         )  # fmt: skip
         await chair.connect()
-        await _ok(chair, "meeting.open", {})
-        checked, _ = await check_in(opts, sessions)
-        if checked != n:
-            raise RuntimeError(f"only {checked} of {n} check-ins acknowledged")
-        await _ok(chair, "poll.create", {
-            "id": POLL, "title": "Biểu quyết khi máy chủ sập", "method": "yes_no_abstain",
-            "rule": "more than 1/2 of valid ballots",
-        })  # fmt: skip
+        await open_with_poll(opts, chair, sessions, POLL, "Biểu quyết khi máy chủ sập")
         rng = random.Random(8)
         # Most ballots spread evenly over the duration; a share of them sent together just
         # before each kill, so that the kill lands on ballots in flight (received and not

@@ -130,14 +130,11 @@ class Session:
             done, _ = await asyncio.wait(
                 {synced, closed}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
             )
+            if not done:
+                raise TimeoutError("no welcome")
             if synced not in done:
-                raise (
-                    TimeoutError("no welcome")
-                    if not done
-                    else ConnectionError(
-                        f"closed before welcome ({self.close_codes[-1] if self.close_codes else None})"
-                    )
-                )
+                code = self.close_codes[-1] if self.close_codes else None
+                raise ConnectionError(f"closed before welcome ({code})")
         except BaseException:
             proto.abort()
             raise

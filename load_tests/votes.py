@@ -35,6 +35,20 @@ async def _ok(session: Session, kind: str, body: dict[str, Any]) -> dict[str, An
     return msg
 
 
+async def open_with_poll(
+    opts: Options, chair: Session, sessions: list[Session], poll: str, title: str
+) -> None:
+    """Open the meeting, check every delegate in, and create a named yes/no/abstain poll."""
+    await _ok(chair, "meeting.open", {})
+    checked, _ = await check_in(opts, sessions)
+    if checked != len(sessions):
+        raise RuntimeError(f"only {checked} of {len(sessions)} check-ins acknowledged")
+    await _ok(chair, "poll.create", {
+        "id": poll, "title": title, "method": "yes_no_abstain",
+        "rule": "more than 1/2 of valid ballots",
+    })  # fmt: skip
+
+
 async def vote_burst(opts: Options) -> Result:
     import redis
 
@@ -47,14 +61,7 @@ async def vote_burst(opts: Options) -> Result:
         server = target.servers[0]
         chair = Session(Tally(run="-"), server.host, server.port, meeting.id, meeting.chair_token)
         await chair.connect()
-        await _ok(chair, "meeting.open", {})
-        checked, _ = await check_in(opts, sessions)
-        if checked != n:
-            raise RuntimeError(f"only {checked} of {n} check-ins acknowledged")
-        await _ok(chair, "poll.create", {
-            "id": POLL, "title": "Biểu quyết thử tải", "method": "yes_no_abstain",
-            "rule": "more than 1/2 of valid ballots",
-        })  # fmt: skip
+        await open_with_poll(opts, chair, sessions, POLL, "Biểu quyết thử tải")
         rng = random.Random(3)
         acks: list[float] = []
         acked: set[str] = set()
