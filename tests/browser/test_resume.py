@@ -135,6 +135,9 @@ def test_offline_queue(server: Any, start_server: Any, new_meeting: Any, open_pa
     chair = open_page(links["DB0001"], LAPTOP)
     expect(delegate.locator("#conn")).to_have_attribute("data-status", "online")
     expect(chair.locator("#conn")).to_have_attribute("data-status", "online")
+    # Both views loaded before the server goes away.
+    expect(delegate.locator("#btn-checkin")).to_be_visible()
+    expect(chair.locator("#btn-meeting-adjourn")).to_be_visible()
 
     server.kill()
     expect(delegate.locator("#conn")).to_have_attribute("data-status", "reconnecting")

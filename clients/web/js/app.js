@@ -135,10 +135,29 @@ function scheduleUpdate(detail) {
   });
 }
 
+// The network can drop while a view's code is still loading (a tablet that just connected on
+// hall Wi-Fi): keep trying, and if the browser keeps the failed load, reload the page once the
+// server answers again (the token and the offline queue live in storage).
+async function loadView(name) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await VIEWS[name]();
+    } catch {
+      if (app.viewName !== name) return null;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 3000)));
+      if (attempt >= 5 && app.client?.ready) {
+        location.reload();
+        return null;
+      }
+    }
+  }
+}
+
 async function mountView(name, force = false) {
   if (app.viewName === name && !force) return;
   app.viewName = name;
-  const module = await VIEWS[name]();
+  const module = await loadView(name);
+  if (!module || app.viewName !== name) return;
   app.view?.destroy?.();
   const main = document.getElementById("main");
   main.replaceChildren();
