@@ -130,6 +130,15 @@ class Snapshot:
     def caster(self, voter: str) -> str:
         return self.proxies.get(voter, voter)
 
+    def cast_by(self, participant_id: str) -> list[str]:
+        """Whose ballots this participant casts: its own unless it gave a proxy, and those
+        of the absent delegates whose proxies it holds. Reads the proxies, not every voter:
+        it runs for each tablet that connects during a poll."""
+        mine = [a for a, holder in self.proxies.items() if holder == participant_id]
+        if participant_id in self.voters and participant_id not in self.proxies:
+            mine.append(participant_id)
+        return sorted(v for v in mine if v in self.voters)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "entitled": self.entitled.to_dict(),
@@ -812,9 +821,7 @@ def poll_view(poll: Poll, role: Role | None, participant_id: str) -> dict[str, A
         # each; the HTTP poll endpoint serves them (docs/api.md).
         snap = poll.snapshot.to_dict()
         out["snapshot"] = {k: v for k, v in snap.items() if k not in ("voters", "proxies")}
-        out["may_cast_for"] = sorted(
-            v for v in poll.snapshot.voters if poll.snapshot.caster(v) == participant_id
-        )
+        out["may_cast_for"] = poll.snapshot.cast_by(participant_id)
     if poll.closing is not None:
         if staff or poll.status == PollStatus.PUBLISHED:
             out.update(public_result(poll.closing))

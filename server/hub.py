@@ -60,8 +60,8 @@ class MeetingHub:
         self.connections: dict[Role, set[Connection]] = {role: set() for role in Role}
         self.lock = asyncio.Lock()
         self._recent: deque[_Recent] = deque(maxlen=max_replay)
-        self._live: dict[str, tuple[frozenset[Role], dict[str, Any]]] = {}
-        self._dirty: set[str] = set()
+        self._live: dict[tuple[str, frozenset[Role]], dict[str, Any]] = {}
+        self._dirty: set[tuple[str, frozenset[Role]]] = set()
         self._live_hooks = live_hooks if live_hooks is not None else []
         self._ticker: asyncio.Task[None] | None = None
 
@@ -168,7 +168,7 @@ class MeetingHub:
             else:
                 assert position is not None
                 await self._replay(conn, position[1])
-            for kind, (roles, body) in self._live.items():
+            for (kind, roles), body in self._live.items():
                 if conn.role in roles:
                     conn.send(encode(Live(kind, body), conn.codec))
             self.connections[conn.role].add(conn)
@@ -209,19 +209,23 @@ class MeetingHub:
     # ---- coalesced live values ---------------------------------------------------------
 
     def set_live(self, kind: str, roles: frozenset[Role], body: dict[str, Any]) -> None:
-        """Record the latest value; it goes out at most once per coalesce interval."""
-        if self._live.get(kind) == (roles, body):
+        """Record the latest value for these roles; it goes out at most once per coalesce
+        interval. One kind may have a value per audience (staff every tick, delegates less
+        often); the role sets of one kind must not overlap."""
+        key = (kind, roles)
+        if self._live.get(key) == body:
             return
-        self._live[kind] = (roles, body)
-        self._dirty.add(kind)
+        self._live[key] = body
+        self._dirty.add(key)
         if self._ticker is None or self._ticker.done():
             self._ticker = asyncio.get_running_loop().create_task(self._flush_later())
 
     async def _flush_later(self) -> None:
         await asyncio.sleep(self.coalesce_interval)
         dirty, self._dirty = self._dirty, set()
-        for kind in dirty:
-            roles, body = self._live[kind]
+        for key in dirty:
+            kind, roles = key
+            body = self._live[key]
             frames: dict[Codec, Frame] = {}
             for role in roles:
                 for conn in list(self.connections[role]):

@@ -45,7 +45,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from protocol.codec import encode
+from protocol.codec import Codec, encode
 from protocol.messages import Live
 from rooms import polls
 from rooms.attendance import VOTING_ROLES
@@ -55,6 +55,7 @@ from rooms.state import MeetingState
 from server.api import meeting_state
 from server.batching import GuardBatcher
 from server.commands import Plan, Services, planner
+from server.connection import Connection, Frame
 from server.errors import ApiError
 from server.http_auth import require_actor
 from server.hub import MeetingHub
@@ -67,6 +68,11 @@ log = logging.getLogger("phonghop.polls")
 # count, so every screen shows the same number (at most this much behind).
 PROGRESS_INTERVAL = 0.5
 LIVE_TO_STAFF = STAFF | {Role.SCREEN}
+# Tablets get the count every fourth round (2 s), and not at the opening: while a vote is
+# open every tablet is casting, and a count sent to 5,000 of them twice a second would
+# cost the server more than the ballots do. The chair, secretary and screen get each round.
+LIVE_TO_TABLETS = ALL_ROLES - LIVE_TO_STAFF
+TABLET_PROGRESS_ROUNDS = 4
 _CAS_ATTEMPTS = 20
 
 
@@ -391,8 +397,10 @@ class PollWatch:
         """While a poll is open, read its count from Redis and offer it as a live value;
         the hub sends it at most once per coalesce interval, and only when it changed."""
         redis = self.rt.redis
+        rounds = 0
         try:
             while True:
+                rounds += 1
                 assert hub.state is not None
                 open_polls = [p for p in polls.polls_of(hub.state).polls.values()
                               if p.status == PollStatus.OPEN]
@@ -406,7 +414,9 @@ class PollWatch:
                                      "closes_at": poll.closes_at})
                     if poll.definition.live_tally and not poll.definition.secret:
                         tallies.append(await self._partial(hub.meeting_id, poll))
-                hub.set_live("poll.progress", ALL_ROLES, {"polls": progress})
+                hub.set_live("poll.progress", LIVE_TO_STAFF, {"polls": progress})
+                if not open_polls or rounds % TABLET_PROGRESS_ROUNDS == 0:
+                    hub.set_live("poll.progress", LIVE_TO_TABLETS, {"polls": progress})
                 if tallies or hub.meeting_id in self.tallying:
                     self.tallying.add(hub.meeting_id)
                     hub.set_live("poll.tally", LIVE_TO_STAFF, {"polls": tallies})
@@ -430,26 +440,46 @@ class PollWatch:
         return {"poll": poll.id, "options": counts, "blank": blank}
 
     def _tell_eligibility(self, hub: MeetingHub, poll: Poll) -> None:
-        """Each voter's tablet learns whose ballots it may cast (its own, proxies held):
-        one personal live message, since the opening event no longer lists every voter."""
-        assert poll.snapshot is not None
-        casts: dict[str, list[str]] = {}
-        for voter in sorted(poll.snapshot.voters):
-            casts.setdefault(poll.snapshot.caster(voter), []).append(voter)
-        frames: dict[tuple[tuple[str, ...], str], Any] = {}
+        """A voter's tablet assumes it casts its own ballot only (docs/protocol.md); the
+        tablets for which that is not so (no ballot, or proxies held) are told, each in a
+        personal live message, since the opening event does not list the voters."""
+        frames: dict[tuple[tuple[str, ...], Codec], Frame] = {}
         for role in VOTING_ROLES:
             for conn in list(hub.connections[role]):
-                mine = tuple(casts.get(conn.participant_id, ()))
-                if (mine, conn.codec) not in frames:
-                    body = {"poll": poll.id, "may_cast_for": list(mine)}
-                    frames[(mine, conn.codec)] = encode(Live("poll.eligibility", body), conn.codec)
-                conn.send(frames[(mine, conn.codec)])
+                frame = _eligibility(poll, conn, frames)
+                if frame is not None:
+                    conn.send(frame)
+
+    async def on_connect(self, hub: MeetingHub, conn: Connection) -> None:
+        """A tablet that resumes by replay gets the opening event again but not the live
+        message that followed it."""
+        if conn.role not in VOTING_ROLES or hub.state is None:
+            return
+        for poll in polls.polls_of(hub.state).polls.values():
+            if poll.status == PollStatus.OPEN:
+                frame = _eligibility(poll, conn, {})
+                if frame is not None:
+                    conn.send(frame)
+
+
+def _eligibility(
+    poll: Poll, conn: Connection, frames: dict[tuple[tuple[str, ...], Codec], Frame]
+) -> Frame | None:
+    assert poll.snapshot is not None
+    mine = tuple(poll.snapshot.cast_by(conn.participant_id))
+    if mine == (conn.participant_id,):
+        return None
+    if (mine, conn.codec) not in frames:
+        body = {"poll": poll.id, "may_cast_for": list(mine)}
+        frames[(mine, conn.codec)] = encode(Live("poll.eligibility", body), conn.codec)
+    return frames[(mine, conn.codec)]
 
 
 def setup(rt: Runtime) -> None:
     watch = PollWatch(rt)
     rt.extra["poll_watch"] = watch
     rt.hubs.live_hooks.append(watch.on_entry)
+    rt.on_connect.append(watch.on_connect)
 
 
 # ---- HTTP ---------------------------------------------------------------------------------

@@ -525,3 +525,20 @@ def test_evolve_keeps_the_polls_in_the_log_order() -> None:
     state = fold(events)
     assert list(polls.polls_of(state).polls) == ["p1", "p0"]
     assert evolve(state, Event("poll.cancelled", {"poll": "p0"}, "C1", T0)).seq == state.seq
+
+
+def test_cast_by_reads_the_proxies_and_agrees_with_the_voter_list() -> None:
+    rng = random.Random(7)
+    voters = {f"D{i}": "1" for i in range(40)}
+    absent = rng.sample(sorted(voters), 12)
+    holders = [v for v in voters if v not in absent]
+    proxies = {a: rng.choice(holders[:5]) for a in absent[:8]}
+    snap = polls.Snapshot(entitled=Total(0, Decimal(0)), present=Total(0, Decimal(0)),
+                          voters=voters, proxies=proxies, check_in_required=True)
+    for pid in [*voters, "S1", "X"]:
+        expected = sorted(v for v in voters if snap.caster(v) == pid)
+        assert snap.cast_by(pid) == expected, pid
+    holder = holders[0]
+    assert holder in snap.cast_by(holder) and len(snap.cast_by(holder)) > 1
+    assert snap.cast_by(absent[0]) == []  # gave its proxy away
+    assert snap.cast_by("X") == []  # not a voter

@@ -442,11 +442,14 @@ reducer("poll.opened", (s, b, ev) => {
   const p = pollById(s, b.poll);
   if (!p) return;
   Object.assign(p, { status: "open", opened_at: ev.at, closes_at: b.closes_at, snapshot: b.snapshot, rule_info: b.rule, base: b.base, quorum_info: b.quorum });
-  // Who this tablet may cast for: in the staff copy of the snapshot, else a live message.
+  // Who this tablet may cast for: in the staff copy of the snapshot; otherwise a voter
+  // casts its own ballot only, unless a live poll.eligibility right after says otherwise.
   const voters = b.snapshot?.voters;
   if (voters && s.me) {
     const proxies = b.snapshot.proxies || {};
     p.may_cast_for = Object.keys(voters).filter((v) => (proxies[v] || v) === s.me.id).sort();
+  } else if (s.me && VOTING.has(s.me.role)) {
+    p.may_cast_for = [s.me.id];
   }
 });
 reducer("poll.closed", (s, b, ev) => {
