@@ -1,185 +1,69 @@
-"""``python -m load_tests compare fanout``: the same fan-out, on the same machine, against
+"""``python -m load_tests compare SCENARIO``: the same scenario, on the same machine, against
 phonghop, the python-socketio + Redis peer and the bare websockets floor, interleaved
-(A B C, A B C …) after a warm-up round, with the server and its Redis pinned to one core and
-the load to the other. Reports every round, the medians and the ratios to the floor.
+(A B C, A B C …) after a warm-up round, each target started fresh every round with its
+server and Redis pinned to one core and the load to the other. Reports every round, the
+medians and the ratios to the floor.
+
+Scenarios: ``fanout`` (server CPU per delivery, latency), ``idle-memory`` (server RSS per
+idle connection) and ``connect-storm`` (connect latency, server CPU per connection).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
-import msgpack
-
-from load_tests.crowd import Options, drain, local_host, progress, say
+from load_tests.crowd import Options, close_all, drain, make_target, open_crowd, say
 from load_tests.report import Result, percentiles, table
 from load_tests.session import Tally
-from load_tests.target import ROOT, ProcStats, free_port, new_run_id, pin
-from load_tests.wsclient import OP_TEXT, WSClientProtocol, connect
+from load_tests.target import ProcStats, new_run_id
+from load_tests.targets.harness import PlainServer, PlainSession, close_crowd
 
 TARGETS = ("phonghop", "socketio-peer", "websockets-floor")
+KINDS = {"socketio-peer": "socketio", "websockets-floor": "floor"}
 # Padding of the peer's and floor's messages, so their frames are about the size of
 # phonghop's event frame for the same change (~150 bytes).
 PAD = 100
+# idle-memory: as connect.idle_memory does for phonghop — 50 connections first, so one-time
+# costs (imports, buffers, the allocator's first arenas) are paid before the first reading;
+# the same pause after them, and the same settling wait after the measured ones.
+WARM_CONNECTIONS = 50
+WARM_PAUSE_S = 2.0
 
 
-class PlainSession:
-    """A client of the floor (msgpack frames) or of the socket.io peer (Engine.IO v4 over a
-    WebSocket, Socket.IO packets in msgpack). Messages are numbered by the publisher."""
-
-    def __init__(self, kind: str, tally: Tally, port: int, local: str | None) -> None:
-        self.kind = kind
-        self.tally = tally
-        self.port = port
-        self.local = local
-        self.last = -1
-        self.proto: WSClientProtocol | None = None
-        self.ready = asyncio.Event()
-
-    async def connect(self) -> None:
-        path = "/" if self.kind == "floor" else "/socket.io/?EIO=4&transport=websocket"
-        self.proto = await connect(
-            "127.0.0.1",
-            self.port,
-            path,
-            None,
-            self._on_message,
-            self._on_close,
-            local_host=self.local,
-            on_open=self._opened,
-        )
-        if self.kind == "floor":
-            self.ready.set()
-        await asyncio.wait_for(self.ready.wait(), 30)
-        self.tally.connects += 1
-
-    def _opened(self, proto: WSClientProtocol) -> None:
-        self.proto = proto
-
-    def _on_close(self, code: int | None) -> None:
-        self.tally.count_close(code)
-
-    def _on_message(self, payload: bytes) -> None:
-        proto = self.proto
-        if self.kind == "floor":
-            self._deliver(msgpack.unpackb(payload))
-            return
-        assert proto is not None
-        if proto.opcode == OP_TEXT:
-            if payload[:1] == b"0":  # Engine.IO open: join the default namespace
-                proto.send_binary(msgpack.packb({"type": 0, "nsp": "/"}))
-            elif payload[:1] == b"2":  # Engine.IO ping
-                proto.send_text("3")
-            return
-        packet = msgpack.unpackb(payload)
-        if packet.get("type") == 0:
-            self.ready.set()
-        elif packet.get("type") == 2 and packet.get("data"):
-            self._deliver(packet["data"][1])
-
-    def _deliver(self, data: dict[str, Any]) -> None:
-        tally = self.tally
-        tally.events += 1
-        if data.get("run") != tally.run:
-            return
-        i = data["i"]
-        if i <= self.last:
-            tally.duplicates += 1
-            return
-        if i != self.last + 1:
-            tally.gaps += 1
-        self.last = i
-        tally.delivered += 1
-        tally.latencies_ms.append((time.time() - data["t"]) * 1000.0)
-
-    def close(self) -> None:
-        if self.proto is not None:
-            self.proto.close()
+def settle_s(opts: Options) -> float:
+    """The wait before the second RSS reading (connect.idle_memory's, for all three)."""
+    return max(3.0, min(opts.duration, 10.0))
 
 
-def _spawn(
-    args: list[str], cpus: set[int] | None, log_path: Path | None = None
-) -> subprocess.Popen[bytes]:
-    """A Python subprocess of this tree, pinned to ``cpus``."""
-    out = open(log_path, "wb") if log_path else None  # noqa: SIM115 - the child keeps it
-    proc = subprocess.Popen(
-        [sys.executable, *args],
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=out,
-        stderr=subprocess.STDOUT if out else None,
-    )
-    if out is not None:
-        out.close()
-    pin(proc.pid, cpus)
-    return proc
+# ---- fanout ------------------------------------------------------------------------------
 
 
-def _wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"target exited with {proc.returncode}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
-
-
-async def plain_round(kind: str, opts: Options) -> Result:
-    """One fan-out round against the floor ("floor") or the peer ("socketio")."""
-    from server.embedded_redis import EmbeddedRedis
-
-    work = Path(tempfile.mkdtemp(prefix=f"phonghop-compare-{kind}-"))
-    redis = EmbeddedRedis(work / "store")
-    procs: list[subprocess.Popen[bytes]] = []
+async def plain_fanout(server: PlainServer, opts: Options) -> Result:
+    """One fan-out round against the floor or the peer: messages from a publisher process
+    through Redis, to every client."""
+    tally = Tally(run=new_run_id())
     sessions: list[PlainSession] = []
     try:
-        redis_url = redis.start()
-        pin(redis.pid or 0, opts.server_cpus)
-        port = free_port()
-        module = "floor" if kind == "floor" else "socketio_peer"
-        server = _spawn(
-            ["-m", f"load_tests.targets.{module}", "--port", str(port), "--redis", redis_url],
-            opts.server_cpus,
-            work / "server.log",
-        )
-        procs.append(server)
-        _wait_port(port, server)
-        tally = Tally(run=new_run_id())
-        gate = asyncio.Semaphore(opts.connect_concurrency)
-        bar = progress(opts, f"connect {kind}")
-        sessions = [
-            PlainSession(kind, tally, port, local_host(opts, i)) for i in range(opts.delegates)
-        ]
-
-        async def one(session: PlainSession) -> None:
-            async with gate:
-                await session.connect()
-            bar(tally.connects, opts.delegates)
-
-        await asyncio.gather(*(one(s) for s in sessions))
+        sessions = await server.open_crowd(tally, opts.delegates)
         stats = ProcStats([server.pid])
-        redis_stats = ProcStats([redis.pid or 0])
+        redis_stats = ProcStats([server.redis.pid or 0])
         stats.start()
         redis_stats.start()
         started = time.perf_counter()
-        publisher = _spawn(
+        publisher = server.spawn(
             [
                 "-m",
                 "load_tests.targets.publisher",
-                kind,
+                server.kind,
                 "--redis",
-                redis_url,
+                server.redis_url,
                 "--rate",
                 str(opts.rate),
                 "--count",
@@ -191,7 +75,6 @@ async def plain_round(kind: str, opts: Options) -> Result:
             ],
             opts.load_cpus,
         )
-        procs.append(publisher)
         await asyncio.to_thread(publisher.wait)
         expected = opts.steps * opts.delegates
         await drain(opts, tally, expected, sample=stats.sample)
@@ -200,7 +83,7 @@ async def plain_round(kind: str, opts: Options) -> Result:
         redis_stats.stop()
         return Result(
             scenario="fanout",
-            target="websockets-floor" if kind == "floor" else "socketio-peer",
+            target=server.name,
             delegates=opts.delegates,
             duration_s=round(elapsed, 2),
             acked=opts.steps if publisher.returncode == 0 else 0,
@@ -218,91 +101,346 @@ async def plain_round(kind: str, opts: Options) -> Result:
             extra={"redis_cpu_s": round(redis_stats.cpu_s, 3), "closes": dict(tally.closes)},
         )
     finally:
-        for session in sessions:
-            session.close()
-        await asyncio.sleep(0.2)
-        for proc in procs:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-        redis.stop()
+        await close_crowd(sessions)
 
 
-async def one_round(name: str, opts: Options) -> Result:
-    if name == "phonghop":
-        from load_tests.fanout import fanout
-
-        return await fanout(opts)
-    return await plain_round("floor" if name == "websockets-floor" else "socketio", opts)
+# ---- idle-memory -------------------------------------------------------------------------
 
 
-async def compare(scenario: str, opts: Options, *, rounds: int = 5) -> dict[str, Any]:
-    if scenario != "fanout":
-        raise SystemExit("compare supports the fanout scenario (the one all three can run)")
-    if opts.server_cpus is None and opts.load_cpus is None and (os.cpu_count() or 1) >= 2:
-        opts.server_cpus, opts.load_cpus = {0}, {1}
-        os.sched_setaffinity(0, opts.load_cpus)
-    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in TARGETS}
-    for round_no in range(rounds + 1):
-        for name in TARGETS:
-            label = "warm-up" if round_no == 0 else f"round {round_no}/{rounds}"
-            say(opts, f"compare: {label}, {name}")
-            result = await one_round(name, opts)
-            if round_no > 0:
-                runs[name].append(result.to_json())
-                if not opts.quiet:
-                    print(table(result), file=sys.stderr)
-    medians: dict[str, dict[str, float]] = {}
-    for name, results in runs.items():
-        medians[name] = {
-            "server_cpu_us_per_delivery": statistics.median(
-                r["server_cpu_us_per_delivery"] for r in results
+async def plain_idle_memory(server: PlainServer, opts: Options) -> Result:
+    """connect.idle_memory's procedure against the floor or the peer: RSS of the server
+    process before and after ``delegates`` idle connections."""
+    n = opts.delegates
+    tally = Tally(run=new_run_id())
+    warm: list[PlainSession] = []
+    sessions: list[PlainSession] = []
+    try:
+        warm = await server.open_crowd(tally, WARM_CONNECTIONS, first=n, label="warm-up")
+        await asyncio.sleep(WARM_PAUSE_S)
+        stats = ProcStats([server.pid])
+        stats.start()
+        before = stats.rss()
+        started = time.perf_counter()
+        sessions = await server.open_crowd(tally, n)
+        connected = time.perf_counter() - started
+        await asyncio.sleep(settle_s(opts))
+        after = stats.rss()
+        stats.stop()
+        say(opts, f"idle-memory: {before / 2**20:.1f} MB -> {after / 2**20:.1f} MB for {n}")
+        result = Result(
+            scenario="idle-memory",
+            target=server.name,
+            delegates=n,
+            duration_s=round(time.perf_counter() - started, 2),
+            acked=tally.connects - WARM_CONNECTIONS,
+            lost=0,
+            duplicates=tally.duplicates,
+            gaps=tally.gaps,
+            reach=round(sum(1 for s in sessions if s.open) / n, 6),
+            latency_ms=percentiles([s.connect_ms for s in sessions]),
+            deliveries_per_s=round(n / connected, 1),
+            server_cpu_s=round(stats.cpu_s, 3),
+            server_rss_mb=round(after / 2**20, 1),
+            server_cpu_us_per_delivery=round(stats.cpu_s * 1e6 / n, 1),
+        )
+        result.extra.update(
+            rss_before_mb=round(before / 2**20, 2),
+            rss_after_mb=round(after / 2**20, 2),
+            rss_per_connection_kib=round((after - before) / n / 1024, 2),
+        )
+        return result
+    finally:
+        await close_crowd(sessions + warm)
+
+
+# ---- connect-storm -----------------------------------------------------------------------
+
+
+def storm_result(
+    target: str,
+    opts: Options,
+    tally: Tally,
+    connect_ms: list[float],
+    connected: int,
+    elapsed: float,
+    stats: ProcStats,
+    what: str,
+) -> Result:
+    n = opts.delegates
+    result = Result(
+        scenario="connect-storm",
+        target=target,
+        delegates=n,
+        duration_s=round(elapsed, 2),
+        acked=connected,
+        lost=n - connected,
+        duplicates=tally.duplicates,
+        gaps=tally.gaps,
+        reach=round(connected / n, 6),
+        latency_ms=percentiles(connect_ms),
+        deliveries_per_s=round(connected / elapsed, 1),
+        server_cpu_s=round(stats.cpu_s, 3),
+        server_rss_mb=round(stats.rss_peak / 2**20, 1),
+        server_cpu_us_per_delivery=round(stats.cpu_s * 1e6 / max(1, connected), 1),
+    )
+    result.extra.update(
+        connections_per_s=round(connected / elapsed, 1),
+        connect=what,
+        connect_failures=tally.connect_failures,
+    )
+    return result
+
+
+async def phonghop_connect_storm(opts: Options) -> Result:
+    """connect.connect_storm without the check-in, so that what is measured is the connect
+    itself: TCP, WebSocket handshake, hello with the token, welcome and snapshot."""
+    with make_target(opts) as target:
+        meeting = target.create_meeting(opts.delegates)
+        tally = Tally(run=new_run_id())
+        stats = ProcStats(target.server_pids())
+        stats.start()
+        started = time.perf_counter()
+        sessions = await open_crowd(opts, tally, target, meeting, opts.delegates)
+        elapsed = time.perf_counter() - started
+        stats.stop()
+        try:
+            synced = [s for s in sessions if s.synced.is_set()]
+            return storm_result(
+                "phonghop",
+                opts,
+                tally,
+                [(s.synced_at - s.connected_at) * 1000 for s in synced],
+                len(synced),
+                elapsed,
+                stats,
+                "handshake, hello + token, welcome + snapshot (no check-in)",
+            )
+        finally:
+            close_all(sessions)
+            await asyncio.sleep(0.2)
+
+
+async def plain_connect_storm(server: PlainServer, opts: Options) -> Result:
+    """Every client connects at once (``--connect-concurrency`` in flight); neither the floor
+    nor the peer authenticates."""
+    tally = Tally(run=new_run_id())
+    sessions: list[PlainSession] = []
+    try:
+        stats = ProcStats([server.pid])
+        stats.start()
+        started = time.perf_counter()
+        sessions = await server.open_crowd(tally, opts.delegates)
+        elapsed = time.perf_counter() - started
+        stats.stop()
+        what = (
+            "handshake only"
+            if server.kind == "floor"
+            else "handshake, Engine.IO open, namespace connect (no auth)"
+        )
+        return storm_result(
+            server.name,
+            opts,
+            tally,
+            [s.connect_ms for s in sessions if s.open],
+            tally.connects,
+            elapsed,
+            stats,
+            what,
+        )
+    finally:
+        await close_crowd(sessions)
+
+
+# ---- the comparison ----------------------------------------------------------------------
+
+Row = dict[str, Any]  # one round's Result.to_json()
+
+
+@dataclass(frozen=True)
+class Column:
+    """One figure of the summary: the median over the rounds (or the total, ``total``), and,
+    when ``ratio`` names it, its ratio to the floor's."""
+
+    key: str
+    header: str
+    value: Callable[[Row], float]
+    fmt: str = "{:.2f}"
+    ratio: str | None = None
+    total: bool = False
+
+
+@dataclass(frozen=True)
+class Compared:
+    phonghop: Callable[[Options], Awaitable[Result]]
+    plain: Callable[[PlainServer, Options], Awaitable[Result]]
+    columns: tuple[Column, ...]
+    settings: Callable[[Options], dict[str, Any]]  # the scenario's own summary fields
+
+
+def _fanout_phonghop(opts: Options) -> Awaitable[Result]:
+    from load_tests.fanout import fanout
+
+    return fanout(opts)
+
+
+def _idle_memory_phonghop(opts: Options) -> Awaitable[Result]:
+    from load_tests.connect import idle_memory
+
+    return idle_memory(opts)
+
+
+SCENARIOS: dict[str, Compared] = {
+    "fanout": Compared(
+        phonghop=_fanout_phonghop,
+        plain=plain_fanout,
+        columns=(
+            Column(
+                "server_cpu_us_per_delivery",
+                "CPU µs/delivery",
+                lambda r: r["server_cpu_us_per_delivery"],
+                ratio="cpu_per_delivery",
             ),
-            "latency_p99_ms": statistics.median(r["latency_ms"]["p99"] for r in results),
-            "latency_p50_ms": statistics.median(r["latency_ms"]["p50"] for r in results),
-            "reach": statistics.median(r["reach"] for r in results),
-            "deliveries_per_s": statistics.median(r["deliveries_per_s"] for r in results),
-            "gaps": sum(r["gaps"] for r in results),
-            "duplicates": sum(r["duplicates"] for r in results),
+            Column("latency_p99_ms", "p99 ms", lambda r: r["latency_ms"]["p99"], "{:.1f}", "p99"),
+            Column("latency_p50_ms", "p50 ms", lambda r: r["latency_ms"]["p50"], "{:.1f}"),
+            Column("reach", "reach", lambda r: r["reach"], "{:.2%}"),
+            Column("deliveries_per_s", "deliveries/s", lambda r: r["deliveries_per_s"], "{:.0f}"),
+            Column("gaps", "gaps", lambda r: r["gaps"], "{:.0f}", total=True),
+            Column("duplicates", "dups", lambda r: r["duplicates"], "{:.0f}", total=True),
+        ),
+        settings=lambda o: {"rate_hz": o.rate, "duration_s": o.duration},
+    ),
+    "idle-memory": Compared(
+        phonghop=_idle_memory_phonghop,
+        plain=plain_idle_memory,
+        columns=(
+            Column(
+                "rss_per_connection_kib",
+                "KiB/connection",
+                lambda r: r["extra"]["rss_per_connection_kib"],
+                ratio="rss_per_connection",
+            ),
+            Column("rss_before_mb", "RSS before MB", lambda r: r["extra"]["rss_before_mb"]),
+            Column("rss_after_mb", "RSS after MB", lambda r: r["extra"]["rss_after_mb"]),
+            Column("open", "open", lambda r: r["reach"], "{:.2%}"),
+        ),
+        settings=lambda o: {
+            "warm_up_connections": WARM_CONNECTIONS,
+            "settle_s": settle_s(o),
+        },
+    ),
+    "connect-storm": Compared(
+        phonghop=phonghop_connect_storm,
+        plain=plain_connect_storm,
+        columns=(
+            Column(
+                "server_cpu_us_per_connection",
+                "CPU µs/connection",
+                lambda r: r["server_cpu_us_per_delivery"],
+                "{:.0f}",
+                "cpu_per_connection",
+            ),
+            Column("connect_p99_ms", "p99 ms", lambda r: r["latency_ms"]["p99"], "{:.1f}", "p99"),
+            Column("connect_p50_ms", "p50 ms", lambda r: r["latency_ms"]["p50"], "{:.1f}"),
+            Column("connections_per_s", "connections/s", lambda r: r["deliveries_per_s"], "{:.0f}"),
+            Column("connected", "connected", lambda r: r["reach"], "{:.2%}"),
+            Column(
+                "connect_failures",
+                "retries",
+                lambda r: r["extra"]["connect_failures"],
+                "{:.0f}",
+                total=True,
+            ),
+        ),
+        settings=lambda o: {"connect_concurrency": o.connect_concurrency},
+    ),
+}
+
+
+def unsupported(scenario: str) -> str:
+    return (
+        f"compare: unsupported scenario {scenario!r}; supported: {', '.join(SCENARIOS)} "
+        "(the ones all three targets can run)"
+    )
+
+
+async def one_round(compared: Compared, name: str, opts: Options) -> Result:
+    if name == "phonghop":
+        return await compared.phonghop(opts)
+    with PlainServer(KINDS[name], opts) as server:
+        return await compared.plain(server, opts)
+
+
+def summarize(
+    scenario: str, compared: Compared, opts: Options, rounds: int, runs: dict[str, list[Row]]
+) -> dict[str, Any]:
+    medians: dict[str, dict[str, float]] = {}
+    for name, rows in runs.items():
+        medians[name] = {
+            c.key: (sum if c.total else statistics.median)(c.value(r) for r in rows)
+            for c in compared.columns
         }
     floor = medians["websockets-floor"]
 
-    def ratio(name: str, key: str) -> float:
-        return round(medians[name][key] / floor[key], 2) if floor[key] else 0.0
+    def ratios(name: str) -> dict[str, float]:
+        return {
+            c.ratio: round(medians[name][c.key] / floor[c.key], 2) if floor[c.key] else 0.0
+            for c in compared.columns
+            if c.ratio
+        }
 
-    summary = {
+    return {
         "scenario": scenario,
         "delegates": opts.delegates,
-        "rate_hz": opts.rate,
-        "duration_s": opts.duration,
+        **compared.settings(opts),
         "rounds": rounds,
         "server_cpus": sorted(opts.server_cpus or []),
         "load_cpus": sorted(opts.load_cpus or []),
         "medians": medians,
-        "ratios": {
-            "phonghop/floor": {
-                "cpu_per_delivery": ratio("phonghop", "server_cpu_us_per_delivery"),
-                "p99": ratio("phonghop", "latency_p99_ms"),
-            },
-            "peer/floor": {
-                "cpu_per_delivery": ratio("socketio-peer", "server_cpu_us_per_delivery"),
-                "p99": ratio("socketio-peer", "latency_p99_ms"),
-            },
-        },
+        "ratios": {"phonghop/floor": ratios("phonghop"), "peer/floor": ratios("socketio-peer")},
         "runs": runs,
     }
+
+
+def print_summary(compared: Compared, summary: dict[str, Any]) -> None:
+    columns = compared.columns
     width = max(len(n) for n in TARGETS)
-    print(f"{'target'.ljust(width)}  CPU µs/delivery  p50 ms  p99 ms   reach", flush=True)
+    widths = [max(len(c.header), 8) for c in columns]
+    head = "  ".join(c.header.rjust(w) for c, w in zip(columns, widths, strict=True))
+    print(f"{'target'.ljust(width)}  {head}   (medians; gaps, dups, retries: totals)", flush=True)
     for name in TARGETS:
-        m = medians[name]
-        print(
-            f"{name.ljust(width)}  {m['server_cpu_us_per_delivery']:15.2f}  "
-            f"{m['latency_p50_ms']:6.1f}  {m['latency_p99_ms']:6.1f}  {m['reach'] * 100:6.2f}%",
-            flush=True,
+        m = summary["medians"][name]
+        cells = "  ".join(
+            c.fmt.format(m[c.key]).rjust(w) for c, w in zip(columns, widths, strict=True)
         )
-    for key, value in summary["ratios"].items():
-        print(f"{key}: CPU/delivery ×{value['cpu_per_delivery']}, p99 ×{value['p99']}", flush=True)
+        print(f"{name.ljust(width)}  {cells}", flush=True)
+    for c in columns:
+        if c.ratio:
+            for name in TARGETS:
+                values = ", ".join(c.fmt.format(c.value(r)) for r in summary["runs"][name])
+                print(f"{c.header}, {name} by round: {values}", flush=True)
+    for pair, values in summary["ratios"].items():
+        text = ", ".join(f"{c.header} ×{values[c.ratio]}" for c in columns if c.ratio is not None)
+        print(f"{pair}: {text}", flush=True)
+
+
+async def compare(scenario: str, opts: Options, *, rounds: int = 5) -> dict[str, Any]:
+    compared = SCENARIOS.get(scenario)
+    if compared is None:
+        print(unsupported(scenario), file=sys.stderr, flush=True)
+        raise SystemExit(2)
+    if opts.server_cpus is None and opts.load_cpus is None and (os.cpu_count() or 1) >= 2:
+        opts.server_cpus, opts.load_cpus = {0}, {1}
+        os.sched_setaffinity(0, opts.load_cpus)
+    runs: dict[str, list[Row]] = {name: [] for name in TARGETS}
+    for round_no in range(rounds + 1):
+        for name in TARGETS:
+            label = "warm-up" if round_no == 0 else f"round {round_no}/{rounds}"
+            say(opts, f"compare {scenario}: {label}, {name}")
+            result = await one_round(compared, name, opts)
+            if round_no > 0:
+                runs[name].append(result.to_json())
+                if not opts.quiet:
+                    print(table(result), file=sys.stderr)
+    summary = summarize(scenario, compared, opts, rounds, runs)
+    print_summary(compared, summary)
     return summary

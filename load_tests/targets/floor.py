@@ -30,7 +30,9 @@ async def main(port: int, redis_url: str) -> None:
     client = aioredis.Redis.from_url(redis_url)
     pubsub = client.pubsub(ignore_subscribe_messages=True)
     await pubsub.subscribe(CHANNEL)
-    async with serve(handler, "127.0.0.1", port, compression=None, max_queue=16):
+    # backlog as uvicorn's (phonghop's and the peer's): asyncio's default of 100 drops SYNs in
+    # a connect storm, and the 1 s retransmit would be measured as the floor's latency.
+    async with serve(handler, "127.0.0.1", port, compression=None, max_queue=16, backlog=2048):
         async for message in pubsub.listen():
             if message["type"] == "message":
                 websockets.broadcast(clients, message["data"])

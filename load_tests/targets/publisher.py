@@ -30,7 +30,7 @@ async def main(kind: str, redis_url: str, rate: float, count: int, run: str, pad
         async def emit(data: dict[str, Any]) -> None:
             await client.publish(FLOOR_CHANNEL, msgpack.packb(data))
     else:
-        import socketio
+        import socketio  # type: ignore[import-untyped]
 
         manager = socketio.AsyncRedisManager(redis_url, channel=PEER_CHANNEL, write_only=True)
 

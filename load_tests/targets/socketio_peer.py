@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-import socketio
+import socketio  # type: ignore[import-untyped]
 import uvicorn
 
 CHANNEL = "socketio-peer"
