@@ -1,8 +1,9 @@
 """python -m load_tests SCENARIO [options] --json OUT.json
 
 Scenarios: connect-storm, fanout, reconnect-storm, slow-consumer, idle-memory, two-node,
-crash, vote-burst and crash-vote (when the server has ballot.cast); and ``compare SCENARIO`` for the
-side-by-side run against the python-socketio peer and the bare websockets floor.
+crash, vote-burst and crash-vote (when the server has ballot.cast); and ``compare SCENARIO``
+for the side-by-side run against the python-socketio peer and the bare websockets floor.
+``reconnect-storm --during vote-burst`` drops clients during a vote burst instead of a fanout.
 docs/performance.md describes each one, the JSON fields and the recorded figures.
 """
 
@@ -14,12 +15,14 @@ import gc
 import os
 import resource
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from load_tests.crowd import Options
 from load_tests.report import Result, print_table, write_json
 
-Scenario = Callable[[Options], Awaitable[Result]]
+Scenario = Callable[[Options], Coroutine[Any, Any, Result]]
+DURING = ("fanout", "vote-burst")  # what reconnect-storm's drops happen in
 
 
 def scenarios() -> dict[str, Scenario]:
@@ -28,7 +31,7 @@ def scenarios() -> dict[str, Scenario]:
     table: dict[str, Scenario] = {
         "connect-storm": connect.connect_storm,
         "fanout": fanout.fanout,
-        "reconnect-storm": lambda o: fanout.fanout(o, "reconnect-storm", drop_share=o.drop_share),
+        "reconnect-storm": reconnect_storm,
         "slow-consumer": lambda o: fanout.fanout(o, "slow-consumer", slow_share=o.slow_share),
         "idle-memory": connect.idle_memory,
         "two-node": fanout.two_node,
@@ -38,6 +41,20 @@ def scenarios() -> dict[str, Scenario]:
         table["vote-burst"] = votes.vote_burst
         table["crash-vote"] = crash_votes.crash_vote
     return table
+
+
+async def reconnect_storm(opts: Options) -> Result:
+    """A share of the clients drop once and resume, during a fanout or a vote burst."""
+    from load_tests import fanout, votes
+
+    if opts.during == "vote-burst":
+        if not votes.available():
+            raise SystemExit("reconnect-storm --during vote-burst: the server has no ballot.cast")
+        result = await votes.vote_burst(opts, "reconnect-storm", drop_share=opts.drop_share)
+    else:
+        result = await fanout.fanout(opts, "reconnect-storm", drop_share=opts.drop_share)
+    result.extra = {"during": opts.during, **result.extra}
+    return result
 
 
 def cpus(text: str | None) -> set[int] | None:
@@ -67,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--connect-concurrency", type=int, default=200)
     parser.add_argument("--drop-share", type=float, default=0.2)
+    parser.add_argument(
+        "--during",
+        choices=DURING,
+        help="reconnect-storm: drop clients during a fanout (default) or a vote burst",
+    )
     parser.add_argument("--slow-share", type=float, default=0.01)
     parser.add_argument("--pad", type=int, default=0, help="extra characters per fan-out event")
     parser.add_argument("--server-cpus", help="pin the server and Redis, e.g. 0")
@@ -95,6 +117,7 @@ def options(args: argparse.Namespace) -> Options:
         source_ips=args.source_ips,
         connect_concurrency=args.connect_concurrency,
         drop_share=args.drop_share,
+        during=args.during or DURING[0],
         slow_share=args.slow_share,
         pad=args.pad,
         server_cpus=cpus(args.server_cpus),
@@ -128,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         summary = asyncio.run(compare(args.compared, opts, rounds=args.rounds))
         write_json(summary, args.json_path)
         return 0
+    if args.during and args.scenario != "reconnect-storm":
+        print("--during is an option of reconnect-storm", file=sys.stderr)
+        return 2
     table = scenarios()
     run = table.get(args.scenario)
     if run is None:

@@ -26,6 +26,7 @@ class Options:
     source_ips: int = 1  # spread client sockets over 127.0.0.2 … 127.0.0.(1+N)
     connect_concurrency: int = 200
     drop_share: float = 0.2  # reconnect-storm: share of clients that drop during the run
+    during: str = "fanout"  # reconnect-storm: the load it runs in, "fanout" or "vote-burst"
     slow_share: float = 0.01  # slow-consumer: share of clients that stop reading
     pad: int = 0  # extra characters in each fan-out title (bigger frames)
     server_cpus: set[int] | None = None

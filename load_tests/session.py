@@ -247,6 +247,10 @@ class Session:
             self.epoch = msg["epoch"]
             self.pos = msg["seq"]
             self.synced.set()
+            # A client that resumed by snapshot learns from it what it missed (vote-burst
+            # reads a published poll there).
+            if tally.on_event is not None:
+                tally.on_event(self, msg, time.time())
         elif kind == "live":
             self.last_live[msg["kind"]] = msg["body"]
             if tally.on_event is not None:

@@ -2,17 +2,32 @@
 yes/no/abstain poll and every delegate casts a ballot as soon as the ``poll.opened`` event
 reaches it; the chair closes and publishes, and every delegate must get the result.
 
-latency_ms is the ballot's ack time (send to ack). lost = acknowledged ballots missing from
-the poll's ballot hash in Redis (``ph:{m}:poll:P:ballots``); duplicates = ballots counted
-beyond one per voter plus events delivered twice.
+``reconnect-storm --during vote-burst`` is the same burst with ``drop_share`` of the
+delegates cutting their TCP connection (no close frame) once, at a random moment of their
+vote: before sending the ballot, right after sending it (the ack is lost), or after the ack.
+They resume (hello + ``resume: {epoch, seq}``; one in ``RELOAD_EVERY`` comes back without
+its position, as a reloaded tablet, and gets a snapshot) and send the same ``ballot_id``
+until acknowledged; those dropped after their ack send it once more. A retry of a counted
+ballot must be answered ``replayed: true`` with the receipt of the first count.
+
+latency_ms is the ballot's ack time (send to ack, resumes included). lost = acknowledged
+ballots missing from the poll's ballot hash in Redis (``ph:{m}:poll:P:ballots``) or from the
+``poll.closed`` event (voter or receipt hash); duplicates = ballots counted beyond one per
+voter (hash records replaced, ``voted``/``receipts`` entries twice) plus events delivered
+twice to a client. reach = delegates that got ``poll.published``, as an event or, after a
+resume by snapshot, as the poll's status in the snapshot.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import random
 import time
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from load_tests.connect import check_in, has_command
@@ -22,6 +37,15 @@ from load_tests.session import Session, Tally
 from load_tests.target import ProcStats, new_run_id
 
 POLL = "burst1"
+# Where a dropped delegate's cut falls in its vote (assigned in turn, so each one occurs).
+STAGES = ("before_send", "after_send", "after_ack")
+DROP_WINDOW = 0.3  # seconds: the cut comes at a random moment this long into its stage
+RELOAD_EVERY = 4  # one dropped delegate in 4 resumes without its position (a snapshot)
+# Seconds without an answer before the ballot is sent again: long, as a lost answer comes
+# with a dropped connection, and a slow ack in a big burst is not to be sent twice.
+ANSWER_WAIT = 60.0
+GIVE_UP = 180.0  # a ballot not acknowledged this long after its first send stays unacked
+FINAL = {"duplicate", "conflict", "forbidden", "invalid", "not_found", "invalid_state"}
 
 
 def available() -> bool:
@@ -49,60 +73,168 @@ async def open_with_poll(
     })  # fmt: skip
 
 
-async def vote_burst(opts: Options) -> Result:
+@dataclass
+class Voter:
+    session: Session
+    ballot_id: str
+    choice: str
+    stage: str = ""  # one of STAGES when this delegate drops, else ""
+    reload: bool = False  # resumes without its position (the server sends a snapshot)
+    delay: float = 0.0  # seconds into its stage that the cut comes
+    sends: int = 0
+    voter: str = ""
+    receipt: str = ""
+    receipt_hash: str = ""
+    receipts: set[str] = field(default_factory=set)  # every receipt answered to this ballot
+    replayed: int = 0  # answers to a re-send that said replayed: true
+    refused: str = ""
+
+
+async def _until_open(session: Session, deadline: float) -> bool:
+    while not session.open:
+        if time.monotonic() > deadline or session.stopped:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+async def _drop(v: Voter) -> None:
+    v.session.drop()
+    if v.reload:
+        # As a tablet whose app was restarted: it says hello without a position.
+        v.session.epoch = None
+        v.session.pos = 0
+    await asyncio.sleep(0)  # let the close run, so the session is not seen as open
+
+
+async def _send(v: Voter, refused: Counter[str], *, cut: bool = False) -> dict[str, Any] | None:
+    """Send the ballot (same ballot_id, a new command id each time) until an ack or a final
+    refusal; ``cut``: drop the connection right after the first send, losing its answer."""
+    body = {"poll": POLL, "choice": v.choice, "ballot_id": v.ballot_id}
+    deadline = time.monotonic() + GIVE_UP
+    while time.monotonic() < deadline:
+        if not await _until_open(v.session, deadline):
+            return None
+        v.sends += 1
+        try:
+            answer = v.session.send_cmd("ballot.cast", body)
+            if cut:
+                cut = False
+                await _drop(v)
+            msg = await asyncio.wait_for(answer, ANSWER_WAIT)
+        except (ConnectionError, TimeoutError):
+            await asyncio.sleep(0.05)
+            continue
+        if msg.get("type") == "ack":
+            result = msg.get("result") or {}
+            if v.sends > 1 and result.get("replayed"):
+                v.replayed += 1
+            v.receipts.add(str(result.get("receipt", "")))
+            return msg
+        code = str(msg.get("code"))
+        refused[code] += 1
+        if code in FINAL:
+            return msg
+        await asyncio.sleep(0.3)  # unavailable / internal: the server's trouble, retry
+    return None
+
+
+def _published(msg: dict[str, Any]) -> bool:
+    """A snapshot whose state shows the poll published."""
+    state = msg.get("state") or {}
+    return any(
+        p.get("poll") == POLL and p.get("status") == "published" for p in state.get("polls", ())
+    )
+
+
+async def vote_burst(
+    opts: Options, scenario: str = "vote-burst", *, drop_share: float = 0.0
+) -> Result:
     import redis
 
     with make_target(opts) as target:
         meeting = target.create_meeting(opts.delegates)
         tally = Tally(run=new_run_id())
         n = opts.delegates
-        say(opts, f"vote-burst: {n} delegates")
+        rng = random.Random(3)
+        dropping = round(n * drop_share)
+        say(opts, f"{scenario}: {n} delegates voting, {dropping} of them dropping once")
         sessions = await open_crowd(opts, tally, target, meeting, n)
         server = target.servers[0]
-        chair = Session(Tally(run="-"), server.host, server.port, meeting.id, meeting.chair_token)
+        chair_tally = Tally(run="-")
+        chair = Session(chair_tally, server.host, server.port, meeting.id, meeting.chair_token)
         await chair.connect()
         await open_with_poll(opts, chair, sessions, POLL, "Biểu quyết thử tải")
-        rng = random.Random(3)
+        voters = {
+            id(s): Voter(s, f"b-{tally.run}-{i:05d}", rng.choice(("yes", "no", "abstain")))
+            for i, s in enumerate(sessions)
+        }
+        for j, v in enumerate(rng.sample(list(voters.values()), dropping)):
+            v.stage = STAGES[j % len(STAGES)]
+            v.reload = j % RELOAD_EVERY == RELOAD_EVERY - 1
+            v.delay = rng.uniform(0, DROP_WINDOW)
         acks: list[float] = []
-        acked: set[str] = set()
-        refused: dict[str, int] = {}
+        refused: Counter[str] = Counter()
         results: set[int] = set()
         pending: list[asyncio.Task[None]] = []
+        casting: set[int] = set()
         all_casting = asyncio.Event()
         all_results = asyncio.Event()
+        closing: dict[str, Any] = {}
+        closed = asyncio.Event()
 
-        async def cast(session: Session) -> None:
-            body = {"poll": POLL, "choice": rng.choice(("yes", "no", "abstain")),
-                    "ballot_id": f"b-{session.token[-10:]}"}  # fmt: skip
+        async def cast(v: Voter) -> None:
+            if v.stage in ("before_send", "after_send"):
+                await asyncio.sleep(v.delay)
+            if v.stage == "before_send":
+                await _drop(v)
             started = time.perf_counter()
-            for _ in range(5):
-                try:
-                    msg = await asyncio.wait_for(session.send_cmd("ballot.cast", body), 60)
-                except (ConnectionError, TimeoutError):
-                    await asyncio.sleep(0.5)
-                    continue
-                if msg.get("type") == "ack":
-                    acks.append((time.perf_counter() - started) * 1000)
-                    acked.add(session.participant.get("id", ""))
-                else:
-                    code = str(msg.get("code"))
-                    refused[code] = refused.get(code, 0) + 1
+            msg = await _send(v, refused, cut=v.stage == "after_send")
+            if msg is None:
+                return  # left unacked
+            if msg.get("type") != "ack":
+                v.refused = str(msg.get("code"))
                 return
+            acks.append((time.perf_counter() - started) * 1000)
+            result = msg.get("result") or {}
+            v.voter = str(result.get("voter", ""))
+            v.receipt = str(result.get("receipt", ""))
+            v.receipt_hash = str(result.get("receipt_hash", ""))
+            if v.stage == "after_ack":
+                # Its ack came; once back it sends the ballot again, which must be a replay.
+                await asyncio.sleep(v.delay)
+                await _drop(v)
+                await _send(v, refused)
+
+        def reached(session: Session) -> None:
+            results.add(id(session))
+            if len(results) >= n:
+                all_results.set()
 
         def on_event(session: Session, msg: dict[str, Any], now: float) -> None:
+            if msg.get("type") == "snapshot":
+                if _published(msg):
+                    reached(session)
+                return
             if msg.get("type") != "event":
                 return
             kind = msg.get("kind")
-            if kind == "poll.opened":
-                pending.append(asyncio.get_running_loop().create_task(cast(session)))
+            if kind == "poll.opened" and id(session) not in casting:
+                casting.add(id(session))
+                pending.append(asyncio.get_running_loop().create_task(cast(voters[id(session)])))
                 if len(pending) >= n:
                     all_casting.set()
             elif kind == "poll.published":
-                results.add(id(session))
-                if len(results) >= n:
-                    all_results.set()
+                reached(session)
+
+        def on_chair_event(session: Session, msg: dict[str, Any], now: float) -> None:
+            if msg.get("type") == "event" and msg.get("kind") == "poll.closed":
+                closing.update(msg.get("body") or {})
+                closed.set()
 
         tally.on_event = on_event
+        chair_tally.on_event = on_chair_event
+        replays, snapshots = tally.replays, tally.snapshots
         stats = ProcStats(target.server_pids())
         stats.start()
         started = time.perf_counter()
@@ -117,36 +249,85 @@ async def vote_burst(opts: Options) -> Result:
             await asyncio.wait_for(all_results.wait(), 60)
         elapsed = time.perf_counter() - started
         stats.stop()
-        client = redis.Redis.from_url(target.redis_url)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(closed.wait(), 30)  # the chair's poll.closed: the count
+        client = redis.Redis.from_url(target.redis_url, decode_responses=True)
         try:
-            stored = client.hkeys(f"ph:{{{meeting.id}}}:poll:{POLL}:ballots")
+            stored = client.hgetall(f"ph:{{{meeting.id}}}:poll:{POLL}:ballots")
         finally:
             client.close()
-        voters = {v.decode() for v in stored}
-        lost = len(acked - voters)
+        records = {str(voter): json.loads(raw) for voter, raw in stored.items()}
+        acked = [v for v in voters.values() if v.receipt]
+        voted = [str(x) for x in closing.get("voted", [])]
+        receipts = [str(x) for x in closing.get("receipts", [])]
+        lost = sum(
+            1
+            for v in acked
+            if v.voter not in records or v.voter not in voted or v.receipt_hash not in receipts
+        )
+        counted_twice = (
+            sum(1 for r in records.values() if r.get("old"))
+            + len(voted) - len(set(voted))
+            + len(receipts) - len(set(receipts))
+        )  # fmt: skip
+        mismatches = sum(1 for v in acked if _receipt_mismatch(v, records.get(v.voter)))
         result = Result(
-            scenario="vote-burst",
+            scenario=scenario,
             target=target_name(opts),
             delegates=n,
             duration_s=round(elapsed, 2),
-            acked=len(acks),
+            acked=len(acked),
             lost=lost,
-            duplicates=max(0, len(stored) - len(voters)) + tally.duplicates,
+            duplicates=counted_twice + tally.duplicates,
             gaps=tally.gaps,
             reach=round(len(results) / n, 6),
             latency_ms=percentiles(acks),
-            deliveries_per_s=round(len(acks) / burst, 1),
+            deliveries_per_s=round(len(acked) / burst, 1),
             server_cpu_s=round(stats.cpu_s, 3),
             server_rss_mb=round(stats.rss_peak / 2**20, 1),
-            server_cpu_us_per_delivery=round(stats.cpu_s * 1e6 / max(1, len(acks)), 1),
+            server_cpu_us_per_delivery=round(stats.cpu_s * 1e6 / max(1, len(acked)), 1),
         )
         result.extra.update(
             burst_s=round(burst, 2),
-            ballots_stored=len(voters),
-            refused=refused,
+            ballots_stored=len(records),
+            counted=len(set(voted)),
+            refused=dict(refused),
+            unacked_at_end=sum(1 for v in voters.values() if not v.receipt and not v.refused),
             result_received=len(results),
         )
+        if drop_share:
+            dropped = [v for v in voters.values() if v.stage]
+            result.extra.update(
+                during="vote-burst",
+                dropped=tally.drops,
+                drop_stages=dict(Counter(v.stage for v in dropped)),
+                reloaded=sum(1 for v in dropped if v.reload),
+                resumes_replay=tally.replays - replays,
+                resumes_snapshot=tally.snapshots - snapshots,
+                sends=sum(v.sends for v in voters.values()),
+                acks_replayed=sum(v.replayed for v in voters.values()),
+                receipt_mismatches=mismatches,
+                connect_failures=tally.connect_failures,
+                delivered_twice=tally.duplicates,
+            )
+        elif mismatches:
+            result.extra["receipt_mismatches"] = mismatches
         close_all(sessions)
         chair.close()
         await asyncio.sleep(0.2)
         return result
+
+
+def _receipt_mismatch(v: Voter, record: dict[str, Any] | None) -> bool:
+    """The ballot was answered with more than one receipt, or its receipt does not hash to
+    the receipt hash answered and stored with the counted ballot (``r``), or the counted
+    ballot is not this one."""
+    hashed = hashlib.sha256(v.receipt.encode("utf-8")).hexdigest()
+    return (
+        len(v.receipts) != 1
+        or hashed != v.receipt_hash
+        or record is None
+        or record.get("r") != hashed
+        or record.get("b") != v.ballot_id
+        or record.get("c") != v.choice
+    )

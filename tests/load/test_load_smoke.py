@@ -106,6 +106,28 @@ if votes.available():
         assert_clean(result)
         assert result.acked == CLIENTS
 
+    def test_reconnect_storm_during_vote_burst() -> None:
+        # 15 of the 50 drop once: 5 before sending, 5 right after sending (ack lost), 5 after
+        # the ack; one in four of them comes back without its position (a snapshot).
+        result = run(votes.vote_burst(small(), "reconnect-storm", drop_share=0.3))
+        assert_clean(result)
+        extra = result.extra
+        assert result.acked == CLIENTS
+        assert (extra["ballots_stored"], extra["counted"]) == (CLIENTS, CLIENTS)
+        assert extra["result_received"] == CLIENTS
+        assert extra["during"] == "vote-burst"
+        assert extra["dropped"] == 15
+        assert extra["drop_stages"] == {"before_send": 5, "after_send": 5, "after_ack": 5}
+        assert (extra["resumes_replay"], extra["resumes_snapshot"]) == (12, 3)
+        # The 10 dropped after sending or after the ack each send the same ballot once more;
+        # the 5 after the ack must be answered replayed, the 5 whose ack was lost are replayed
+        # when the ballot had reached the server before the cut (else counted then). Every
+        # answer to a ballot carries the receipt of its one count.
+        assert extra["sends"] == CLIENTS + 10
+        assert 5 <= extra["acks_replayed"] <= 10
+        assert extra["receipt_mismatches"] == 0
+        assert (extra["unacked_at_end"], extra["refused"]) == (0, {})
+
     def test_crash_vote() -> None:
         # kill -9 the server, then the embedded Redis, while ballots arrive; every acked
         # ballot is counted once, and its replay gives the same receipt.
