@@ -328,5 +328,20 @@ class ProcStats:
         self.cpu_s = self._cpu() - self._cpu0
 
 
+def gc_figures(base_url: str) -> dict[str, float]:
+    """The server's garbage-collection counters from /metrics: collections and seconds by
+    generation (a collection pauses every connection of the process)."""
+    with urllib.request.urlopen(f"{base_url}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith(("phonghop_gc_collections_total", "phonghop_gc_seconds_total")):
+            name, value = line.rsplit(" ", 1)
+            gen = name.split('"')[1]
+            kind = "collections" if "collections" in name else "seconds"
+            out[f"{kind}_gen{gen}"] = float(value)
+    return out
+
+
 def new_run_id() -> str:
     return secrets.token_hex(3)

@@ -34,7 +34,7 @@ from load_tests.connect import check_in, has_command
 from load_tests.crowd import Options, close_all, make_target, open_crowd, say, target_name
 from load_tests.report import Result, percentiles
 from load_tests.session import Session, Tally
-from load_tests.target import ProcStats, new_run_id
+from load_tests.target import ProcStats, gc_figures, new_run_id
 
 POLL = "burst1"
 # Where a dropped delegate's cut falls in its vote (assigned in turn, so each one occurs).
@@ -236,13 +236,21 @@ async def vote_burst(
         chair_tally.on_event = on_chair_event
         replays, snapshots = tally.replays, tally.snapshots
         stats = ProcStats(target.server_pids())
+        burst_stats = ProcStats(target.server_pids())
+        redis_stats = ProcStats([p for p in [target.redis_pid()] if p])
+        gc_before = [gc_figures(s.base_url) for s in target.servers]
         stats.start()
+        burst_stats.start()
+        redis_stats.start()
         started = time.perf_counter()
         await _ok(chair, "poll.open", {"poll": POLL})
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(all_casting.wait(), 120)
         await asyncio.gather(*pending, return_exceptions=True)
         burst = time.perf_counter() - started
+        burst_stats.stop()
+        redis_stats.stop()
+        gc_after = [gc_figures(s.base_url) for s in target.servers]
         await _ok(chair, "poll.close", {"poll": POLL})
         await _ok(chair, "poll.publish", {"poll": POLL})
         with contextlib.suppress(TimeoutError):
@@ -287,8 +295,16 @@ async def vote_burst(
             server_rss_mb=round(stats.rss_peak / 2**20, 1),
             server_cpu_us_per_delivery=round(stats.cpu_s * 1e6 / max(1, len(acked)), 1),
         )
+        gc_burst = {
+            key: round(sum(a.get(key, 0.0) - b.get(key, 0.0)
+                           for a, b in zip(gc_after, gc_before, strict=True)), 4)
+            for key in sorted({k for a in gc_after for k in a})
+        }  # fmt: skip
         result.extra.update(
             burst_s=round(burst, 2),
+            burst_server_cpu_s=round(burst_stats.cpu_s, 3),
+            burst_redis_cpu_s=round(redis_stats.cpu_s, 3),
+            burst_gc=gc_burst,
             ballots_stored=len(records),
             counted=len(set(voted)),
             refused=dict(refused),

@@ -91,7 +91,11 @@ async def build_runtime(settings: Settings) -> Runtime:
     store = Store(client)
     metrics = Metrics()
     hubs = Hubs(
-        store, metrics, max_replay=settings.max_replay, coalesce_interval=settings.coalesce_interval
+        store,
+        metrics,
+        max_replay=settings.max_replay,
+        coalesce_interval=settings.coalesce_interval,
+        tablet_interval=settings.tablet_interval,
     )
     services = Services(store, hubs, metrics)
     signer = await load_signer(client)
@@ -125,9 +129,11 @@ def create_app(settings: Settings) -> Starlette:
         # collect the oldest generation far less often.
         gc.freeze()
         gc.set_threshold(50_000, 50, 1000)
+        gc.callbacks.append(rt.metrics.on_gc)
         try:
             yield
         finally:
+            gc.callbacks.remove(rt.metrics.on_gc)
             await rt.hubs.stop()
             await rt.redis.aclose()
 

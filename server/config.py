@@ -21,8 +21,10 @@ class Settings:
     max_queue: int = 1024
     # Events a resuming client may be behind before it gets a snapshot instead of a replay.
     max_replay: int = 1000
-    # Coalesced counters (quorum, votes cast) go out at most this often, in seconds.
+    # Coalesced counters (quorum, votes cast) go out at most this often, in seconds, to the
+    # chair, secretaries and screens; to every other tablet at most every tablet interval.
     coalesce_interval: float = 0.25
+    tablet_interval: float = 2.0
     # Lifetime of join tokens, in seconds (a congress runs for days).
     token_ttl: int = 14 * 24 * 3600
     extra: dict[str, str] = field(default_factory=dict)
@@ -48,6 +50,7 @@ class Settings:
             ("max_queue", "PHONGHOP_MAX_QUEUE", int),
             ("max_replay", "PHONGHOP_MAX_REPLAY", int),
             ("coalesce_interval", "PHONGHOP_COALESCE_INTERVAL", float),
+            ("tablet_interval", "PHONGHOP_TABLET_INTERVAL", float),
             ("token_ttl", "PHONGHOP_TOKEN_TTL", int),
         ):
             if env.get(key):

@@ -37,6 +37,23 @@ class _Recent:
 
 LiveHook = Callable[["MeetingHub", LogEntry], None]
 
+# The chair's console, the secretaries' and the hall screen follow coalesced values closely.
+# Every other tablet gets them at most every tablet interval: sent to 5,000 delegates four
+# times a second, the vote count during a ballot burst cost the server more than the
+# ballots did.
+WATCHERS = frozenset({Role.CHAIR, Role.SECRETARY, Role.SCREEN})
+
+
+class _Lane:
+    """Coalesced values waiting to go out to one group of roles, and its timer."""
+
+    __slots__ = ("interval", "dirty", "ticker")
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self.dirty: set[tuple[str, frozenset[Role]]] = set()
+        self.ticker: asyncio.Task[None] | None = None
+
 
 class MeetingHub:
     def __init__(
@@ -47,6 +64,7 @@ class MeetingHub:
         *,
         max_replay: int,
         coalesce_interval: float,
+        tablet_interval: float | None = None,
         live_hooks: list[LiveHook] | None = None,
     ) -> None:
         self.meeting_id = meeting_id
@@ -60,10 +78,11 @@ class MeetingHub:
         self.connections: dict[Role, set[Connection]] = {role: set() for role in Role}
         self.lock = asyncio.Lock()
         self._recent: deque[_Recent] = deque(maxlen=max_replay)
+        # Latest value by (kind, audience); an audience lies within one lane.
         self._live: dict[tuple[str, frozenset[Role]], dict[str, Any]] = {}
-        self._dirty: set[tuple[str, frozenset[Role]]] = set()
+        self._watchers = _Lane(coalesce_interval)
+        self._tablets = _Lane(coalesce_interval if tablet_interval is None else tablet_interval)
         self._live_hooks = live_hooks if live_hooks is not None else []
-        self._ticker: asyncio.Task[None] | None = None
 
     # ---- loading and applying ----------------------------------------------------------
 
@@ -209,20 +228,20 @@ class MeetingHub:
     # ---- coalesced live values ---------------------------------------------------------
 
     def set_live(self, kind: str, roles: frozenset[Role], body: dict[str, Any]) -> None:
-        """Record the latest value for these roles; it goes out at most once per coalesce
-        interval. One kind may have a value per audience (staff every tick, delegates less
-        often); the role sets of one kind must not overlap."""
-        key = (kind, roles)
-        if self._live.get(key) == body:
-            return
-        self._live[key] = body
-        self._dirty.add(key)
-        if self._ticker is None or self._ticker.done():
-            self._ticker = asyncio.get_running_loop().create_task(self._flush_later())
+        """Record the latest value; it goes out at most once per coalesce interval to the
+        watchers among `roles`, and at most once per tablet interval to the others."""
+        for part, lane in ((roles & WATCHERS, self._watchers), (roles - WATCHERS, self._tablets)):
+            key = (kind, part)
+            if not part or self._live.get(key) == body:
+                continue
+            self._live[key] = body
+            lane.dirty.add(key)
+            if lane.ticker is None or lane.ticker.done():
+                lane.ticker = asyncio.get_running_loop().create_task(self._flush_later(lane))
 
-    async def _flush_later(self) -> None:
-        await asyncio.sleep(self.coalesce_interval)
-        dirty, self._dirty = self._dirty, set()
+    async def _flush_later(self, lane: _Lane) -> None:
+        await asyncio.sleep(lane.interval)
+        dirty, lane.dirty = lane.dirty, set()
         for key in dirty:
             kind, roles = key
             body = self._live[key]
@@ -235,8 +254,8 @@ class MeetingHub:
                         )
                     conn.send(frames[conn.codec])
             self.metrics.inc("phonghop_live_flushes_total")
-        if self._dirty:
-            self._ticker = asyncio.get_running_loop().create_task(self._flush_later())
+        if lane.dirty:
+            lane.ticker = asyncio.get_running_loop().create_task(self._flush_later(lane))
 
     def personal(self, participant_id: str, kind: str, body: dict[str, Any]) -> None:
         """A live message to one participant's connections in this process (not logged)."""

@@ -23,6 +23,7 @@ class Hubs:
         *,
         max_replay: int,
         coalesce_interval: float,
+        tablet_interval: float | None = None,
         live_hooks: Iterable[LiveHook] = (),
         check_interval: float = 2.0,
     ) -> None:
@@ -32,6 +33,7 @@ class Hubs:
         self._loading: dict[str, asyncio.Lock] = {}
         self._max_replay = max_replay
         self._coalesce = coalesce_interval
+        self._tablet_interval = tablet_interval
         # Features append to this list in their setup(); every hub shares it.
         self.live_hooks: list[LiveHook] = list(live_hooks)
         self._check_interval = check_interval
@@ -64,6 +66,7 @@ class Hubs:
                 self.metrics,
                 max_replay=self._max_replay,
                 coalesce_interval=self._coalesce,
+                tablet_interval=self._tablet_interval,
                 live_hooks=self.live_hooks,
             )
             # Subscribe before loading so nothing published in between is missed.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
+from typing import Any
 
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
@@ -13,11 +15,25 @@ class Metrics:
         self.gauges: dict[str, float] = defaultdict(float)
         self._hist_counts = [0] * (len(_BUCKETS) + 1)
         self._hist_sum = 0.0
+        self._gc_started = 0.0
         # Present from the start, so dashboards and alerts see 0 rather than no series.
         for name in ("phonghop_events_total", "phonghop_queue_drops_total",
                      "phonghop_protocol_errors_total", "phonghop_commands_rejected_total"):
             self.counters[name] = 0.0
         self.gauges["phonghop_connections"] = 0.0
+
+    def on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        """A gc.callbacks hook: a collection pauses every connection of the process, so its
+        count and time per generation are worth watching under load."""
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+            return
+        took = time.perf_counter() - self._gc_started
+        gen = info.get("generation", "?")
+        self.counters[f'phonghop_gc_collections_total{{generation="{gen}"}}'] += 1
+        self.counters[f'phonghop_gc_seconds_total{{generation="{gen}"}}'] += took
+        longest = "phonghop_gc_longest_pause_seconds"
+        self.gauges[longest] = max(self.gauges[longest], took)
 
     def inc(self, name: str, amount: float = 1.0) -> None:
         self.counters[name] += amount

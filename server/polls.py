@@ -68,11 +68,6 @@ log = logging.getLogger("phonghop.polls")
 # count, so every screen shows the same number (at most this much behind).
 PROGRESS_INTERVAL = 0.5
 LIVE_TO_STAFF = STAFF | {Role.SCREEN}
-# Tablets get the count every fourth round (2 s), and not at the opening: while a vote is
-# open every tablet is casting, and a count sent to 5,000 of them twice a second would
-# cost the server more than the ballots do. The chair, secretary and screen get each round.
-LIVE_TO_TABLETS = ALL_ROLES - LIVE_TO_STAFF
-TABLET_PROGRESS_ROUNDS = 4
 _CAS_ATTEMPTS = 20
 
 
@@ -397,10 +392,8 @@ class PollWatch:
         """While a poll is open, read its count from Redis and offer it as a live value;
         the hub sends it at most once per coalesce interval, and only when it changed."""
         redis = self.rt.redis
-        rounds = 0
         try:
             while True:
-                rounds += 1
                 assert hub.state is not None
                 open_polls = [p for p in polls.polls_of(hub.state).polls.values()
                               if p.status == PollStatus.OPEN]
@@ -414,9 +407,7 @@ class PollWatch:
                                      "closes_at": poll.closes_at})
                     if poll.definition.live_tally and not poll.definition.secret:
                         tallies.append(await self._partial(hub.meeting_id, poll))
-                hub.set_live("poll.progress", LIVE_TO_STAFF, {"polls": progress})
-                if not open_polls or rounds % TABLET_PROGRESS_ROUNDS == 0:
-                    hub.set_live("poll.progress", LIVE_TO_TABLETS, {"polls": progress})
+                hub.set_live("poll.progress", ALL_ROLES, {"polls": progress})
                 if tallies or hub.meeting_id in self.tallying:
                     self.tallying.add(hub.meeting_id)
                     hub.set_live("poll.tally", LIVE_TO_STAFF, {"polls": tallies})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from server.app import create_app
 from server.auth import Signer, TokenError
 from server.config import Settings
 from server.embedded_redis import EmbeddedRedis
+from server.metrics import Metrics
 
 pytestmark = pytest.mark.redis
 
@@ -37,6 +39,14 @@ def test_healthz_metrics_and_openapi(settings: Settings, admin_headers: dict[str
             "phonghop_fanout_seconds_bucket",
         ):
             assert name in metrics
+        gc.collect(2)
+        after = client.get("/metrics").text
+        assert 'phonghop_gc_collections_total{generation="2"}' in after
+        assert "phonghop_gc_longest_pause_seconds" in after
+    # The lifespan removes its collection hook when the app stops.
+    assert all(getattr(cb, "__self__", None) is None or not isinstance(cb.__self__, Metrics)
+               for cb in gc.callbacks)
+    with TestClient(create_app(settings)) as client:
         spec = client.get("/openapi.json").json()
         assert spec["openapi"].startswith("3.")
         app = client.app

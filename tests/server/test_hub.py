@@ -59,24 +59,27 @@ async def test_a_burst_of_updates_goes_out_once_with_the_latest_value() -> None:
     assert len(chair_frames) == 2
 
 
-async def test_one_kind_keeps_a_value_per_audience() -> None:
+async def test_tablets_get_coalesced_values_less_often_than_the_watchers() -> None:
     metrics = Metrics()
-    hub = MeetingHub("m1", None, metrics, max_replay=10, coalesce_interval=0.05)  # type: ignore[arg-type]
+    hub = MeetingHub("m1", None, metrics, max_replay=10, coalesce_interval=0.05,  # type: ignore[arg-type]
+                     tablet_interval=0.4)
     chair_frames: list[dict[str, object]] = []
+    screen_frames: list[dict[str, object]] = []
     delegate_frames: list[dict[str, object]] = []
     hub.connections[Role.CHAIR].add(collecting(Role.CHAIR, chair_frames, metrics))
+    hub.connections[Role.SCREEN].add(collecting(Role.SCREEN, screen_frames, metrics))
     hub.connections[Role.DELEGATE].add(collecting(Role.DELEGATE, delegate_frames, metrics))
-    staff, tablets = frozenset({Role.CHAIR}), frozenset({Role.DELEGATE})
-    hub.set_live("poll.progress", staff, {"voted": 10})
-    hub.set_live("poll.progress", tablets, {"voted": 3})
-    hub.set_live("poll.progress", staff, {"voted": 11})  # the tablets' value stays as it was
-    await asyncio.sleep(0.2)
-    assert [f["body"] for f in chair_frames] == [{"voted": 11}]
-    assert [f["body"] for f in delegate_frames] == [{"voted": 3}]
-    hub.set_live("poll.progress", staff, {"voted": 12})
-    await asyncio.sleep(0.2)
-    assert [f["body"] for f in chair_frames] == [{"voted": 11}, {"voted": 12}]
-    assert [f["body"] for f in delegate_frames] == [{"voted": 3}]
+    everyone = frozenset(Role)
+    hub.set_live("poll.progress", everyone, {"voted": 1})
+    await asyncio.sleep(0.15)
+    hub.set_live("poll.progress", everyone, {"voted": 2})
+    await asyncio.sleep(0.15)
+    assert [f["body"] for f in chair_frames] == [{"voted": 1}, {"voted": 2}]
+    assert screen_frames == chair_frames
+    assert delegate_frames == []  # not before the tablet interval
+    await asyncio.sleep(0.3)
+    assert [f["body"] for f in delegate_frames] == [{"voted": 2}]  # the latest, once
+    assert len(chair_frames) == 2
 
 
 async def test_a_full_queue_closes_the_connection_as_a_slow_consumer() -> None:
