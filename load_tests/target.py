@@ -328,13 +328,17 @@ class ProcStats:
         self.cpu_s = self._cpu() - self._cpu0
 
 
-def gc_figures(base_url: str) -> dict[str, float]:
-    """The server's garbage-collection counters from /metrics: collections and seconds by
-    generation (a collection pauses every connection of the process)."""
+def server_counters(base_url: str) -> dict[str, float]:
+    """Counters from the server's /metrics that explain a burst: garbage collections and
+    their seconds by generation (a collection pauses every connection of the process), and
+    the batched ballot writes (calls and writes)."""
     with urllib.request.urlopen(f"{base_url}/metrics", timeout=10) as response:
         text = response.read().decode()
     out: dict[str, float] = {}
     for line in text.splitlines():
+        if line.startswith(("phonghop_guard_batches_total", "phonghop_guard_batched_writes")):
+            name, value = line.rsplit(" ", 1)
+            out[name.removeprefix("phonghop_guard_").removesuffix("_total")] = float(value)
         if line.startswith(("phonghop_gc_collections_total", "phonghop_gc_seconds_total")):
             name, value = line.rsplit(" ", 1)
             gen = name.split('"')[1]

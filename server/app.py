@@ -134,6 +134,7 @@ def create_app(settings: Settings) -> Starlette:
             yield
         finally:
             gc.callbacks.remove(rt.metrics.on_gc)
+            rt.gc_defer.release()
             await rt.hubs.stop()
             await rt.redis.aclose()
 

@@ -1,9 +1,11 @@
-"""Coalescing a burst of guarded writes into one Redis call per event-loop turn.
+"""Coalescing a burst of guarded writes into few Redis calls: a group commit.
 
 When 5,000 tablets vote within a second, one script call per ballot costs more than the
-ballot: the client library's work and the round trip dominate. Writes submitted during one
-turn of the event loop go out together at the start of the next, as one call per meeting
-(``Store.guard_batch``); each write still succeeds or fails on its own guards, atomically.
+ballot: the client library's work and the round trip dominate (and Redis, often on the same
+core, is woken once per call). So a process keeps at most one call in flight per meeting:
+writes submitted while it runs wait and go out together, as one call (``Store.guard_batch``),
+when it returns. Batches grow with the load and a lone write goes out at once. Each write
+still succeeds or fails on its own guards, atomically.
 """
 
 from __future__ import annotations
@@ -11,37 +13,42 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from server.metrics import Metrics
 from server.store import AppendResult, Guard, Store
 
 MAX_BATCH = 500
 
+_Item = tuple[Sequence[Guard], asyncio.Future[AppendResult]]
+
 
 class GuardBatcher:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, metrics: Metrics | None = None) -> None:
         self.store = store
-        self._waiting: dict[str, list[tuple[Sequence[Guard], asyncio.Future[AppendResult]]]] = {}
-        self._scheduled = False
+        self.metrics = metrics
+        self._waiting: dict[str, list[_Item]] = {}
+        self._running: set[str] = set()
 
     async def submit(self, meeting_id: str, guards: Sequence[Guard]) -> AppendResult:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[AppendResult] = loop.create_future()
         self._waiting.setdefault(meeting_id, []).append((guards, future))
-        if not self._scheduled:
-            self._scheduled = True
-            loop.call_soon(self._flush)
+        if meeting_id not in self._running:
+            self._running.add(meeting_id)
+            loop.create_task(self._drain(meeting_id))
         return await future
 
-    def _flush(self) -> None:
-        self._scheduled = False
-        waiting, self._waiting = self._waiting, {}
-        loop = asyncio.get_running_loop()
-        for meeting_id, items in waiting.items():
-            for start in range(0, len(items), MAX_BATCH):
-                loop.create_task(self._run(meeting_id, items[start : start + MAX_BATCH]))
+    async def _drain(self, meeting_id: str) -> None:
+        try:
+            while items := self._waiting.pop(meeting_id, None):
+                for start in range(0, len(items), MAX_BATCH):
+                    await self._run(meeting_id, items[start : start + MAX_BATCH])
+        finally:
+            self._running.discard(meeting_id)
 
-    async def _run(
-        self, meeting_id: str, items: list[tuple[Sequence[Guard], asyncio.Future[AppendResult]]]
-    ) -> None:
+    async def _run(self, meeting_id: str, items: list[_Item]) -> None:
+        if self.metrics is not None:
+            self.metrics.inc("phonghop_guard_batches_total")
+            self.metrics.inc("phonghop_guard_batched_writes_total", len(items))
         try:
             results = await self.store.guard_batch(meeting_id, [guards for guards, _ in items])
         except Exception as exc:

@@ -268,7 +268,7 @@ def _already(ticket: polls.Ticket) -> str:
 def _batcher(s: Services) -> GuardBatcher:
     batcher = s.extra.get("guard_batcher")
     if not isinstance(batcher, GuardBatcher):
-        batcher = s.extra["guard_batcher"] = GuardBatcher(s.store)
+        batcher = s.extra["guard_batcher"] = GuardBatcher(s.store, s.metrics)
     return batcher
 
 

@@ -12,6 +12,7 @@ from server.auth import Signer
 from server.commands import CommandService, Services
 from server.config import Settings
 from server.connection import Connection
+from server.gc_defer import CollectionDeferral
 from server.hub import MeetingHub
 from server.hubs import Hubs
 from server.metrics import Metrics
@@ -33,3 +34,4 @@ class Runtime:
     on_connect: list[ConnectionHook] = field(default_factory=list)
     on_disconnect: list[ConnectionHook] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    gc_defer: CollectionDeferral = field(default_factory=CollectionDeferral)

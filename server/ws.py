@@ -173,7 +173,12 @@ async def websocket_endpoint(ws: WebSocket) -> None:
                 await conn.wait_closed()
                 break
             if isinstance(msg, Cmd):
-                conn.send(await _run_command(rt, meeting_id, actor, msg, codec))
+                rt.gc_defer.enter()
+                try:
+                    answer = await _run_command(rt, meeting_id, actor, msg, codec)
+                finally:
+                    rt.gc_defer.exit()
+                conn.send(answer)
             elif isinstance(msg, Ping):
                 conn.send(encode(Pong(id=msg.id, server_time=int(time.time() * 1000)), codec))
             else:

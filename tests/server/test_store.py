@@ -182,3 +182,44 @@ async def test_batcher_coalesces_one_loop_turn_into_one_call(store: Store) -> No
     assert sum(r.status == "ok" for r in results) == 150
     assert calls == [300]
     assert await store.redis.hlen(votes) == 150
+
+
+async def test_batcher_keeps_one_call_in_flight_and_sends_what_waited_together(
+    store: Store,
+) -> None:
+    from server.batching import GuardBatcher
+    from server.metrics import Metrics
+
+    calls: list[int] = []
+    gate = asyncio.Event()
+    real = store.guard_batch
+
+    async def slow(meeting_id: str, items: Any) -> Any:
+        calls.append(len(items))
+        await gate.wait()
+        return await real(meeting_id, items)
+
+    store.guard_batch = slow  # type: ignore[method-assign]
+    metrics = Metrics()
+    batcher = GuardBatcher(store, metrics)
+    votes = k("m1", "votes")
+
+    def vote(i: int) -> asyncio.Task[Any]:
+        guard = Guard("setnx", votes, f"P{i}", "yes")
+        return asyncio.get_running_loop().create_task(batcher.submit("m1", [guard]))
+
+    first = [vote(i) for i in range(3)]
+    await asyncio.sleep(0.05)
+    assert calls == [3]
+    waiting = [vote(i) for i in range(3, 8)]
+    await asyncio.sleep(0.05)
+    assert calls == [3]  # the first call is still in flight: these wait
+    gate.set()
+    results = await asyncio.gather(*first, *waiting)
+    assert calls == [3, 5]
+    assert all(r.status == "ok" for r in results)
+    assert await store.redis.hlen(votes) == 8
+    assert metrics.counters["phonghop_guard_batches_total"] == 2
+    assert metrics.counters["phonghop_guard_batched_writes_total"] == 8
+    lone = await batcher.submit("m1", [Guard("setnx", votes, "P0", "no")])
+    assert lone.status == "guard" and calls == [3, 5, 1]  # a lone write goes out at once
