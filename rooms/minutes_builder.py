@@ -40,6 +40,7 @@ from rooms.minutes_model import (
     LogSeal,
     MeetingInfo,
     Minutes,
+    NamedVote,
     OptionResult,
     Outcome,
     PollResult,
@@ -174,7 +175,7 @@ def build_minutes(
         return None if ms is None else _time(ms, tz)
 
     agenda_items, numbers = _agenda(state, run, when)
-    polls = tuple(_poll(p, numbers, language, when) for p in _counted_polls(state))
+    polls = tuple(_poll(state, p, numbers, language, when) for p in _counted_polls(state))
     return Minutes(
         meeting=_meeting(state, run, language, tz),
         attendance=_attendance(state, run, language, when),
@@ -431,11 +432,13 @@ def _dec(value: object) -> Decimal:
     return Decimal(str(value))
 
 
-def _poll(poll: Poll, numbers: Mapping[str, int], lang: Language, when: Any) -> PollResult:
+def _poll(
+    state: MeetingState, poll: Poll, numbers: Mapping[str, int], lang: Language, when: Any
+) -> PollResult:
     """A closed poll as the minutes print it: every figure is read from the ``poll.closed``
     event's result, never recounted, so the minutes say exactly what the hall was shown.
-    Nothing about who chose what is read: a secret poll's closing has no ballots, and a named
-    poll's ballots stay in the log."""
+    A named poll also lists who chose what, from the ballots its closing recorded; a secret
+    poll's closing has no ballots, and nothing per voter is read for it."""
     d = poll.definition
     closing = cast(Mapping[str, Any], poll.closing)
     result = closing["result"]
@@ -488,7 +491,37 @@ def _poll(poll: Poll, numbers: Mapping[str, int], lang: Language, when: Any) -> 
         opened_at=when(poll.opened_at),
         closed_at=when(poll.closed_at),
         receipts_digest=str(closing.get("receipts_digest", "")),
+        named_votes=() if d.secret else _named_votes(state, closing.get("ballots", ())),
     )
+
+
+def _named_votes(
+    state: MeetingState, ballots: Iterable[Mapping[str, Any]]
+) -> tuple[NamedVote, ...]:
+    """The ballots of a named poll (``poll.closed``'s ``ballots``: voter, canonical choice,
+    weight, ``by`` when a proxy cast it) as rows for the annex, in Vietnamese name order, the
+    code breaking ties between namesakes. One dict lookup per ballot, then one sort."""
+    votes: list[NamedVote] = []
+    for b in ballots:
+        voter = str(b["voter"])
+        p = state.participants.get(voter)
+        choice = b["choice"]
+        by = b.get("by")
+        votes.append(
+            NamedVote(
+                code=voter,
+                name=p.full_name if p else voter,
+                # A str is one key (yes, no, abstain, a single choice's option); a list is a
+                # multiple choice or the names kept on an election ballot, maybe empty.
+                choice=(str(choice),) if isinstance(choice, str) else tuple(map(str, choice)),
+                weight=_dec(b.get("weight", "1")),
+                delegation=p.delegation if p else "",
+                seat=p.seat if p else "",
+                cast_by=_name(state, str(by)) if by and by != voter else "",
+            )
+        )
+    votes.sort(key=lambda v: (name_sort_key(v.name), v.code))
+    return tuple(votes)
 
 
 def _capital(text: str) -> str:

@@ -30,7 +30,9 @@ strings with offset, ``null`` where absent); ``Minutes.from_dict()`` reads it ba
                     options: [{key, label, count, weight, pct_of_base, pct_of_entitled}],
                     outcome: {decision, elected: [option key], tied: [option key],
                               seats_unfilled, note},
-                    receipts_digest}]
+                    receipts_digest,
+                    named_votes: [{code, name, delegation, seat, choice: [option key],
+                                   weight, cast_by}]}]
     log           {event_count, final_hash, algorithm}
     signatures    {chair, secretary}
 
@@ -38,6 +40,12 @@ Known values (renderers translate them; other values are printed as given):
 agenda ``kind`` procedural | report | discussion | vote | election; poll ``method``
 yes_no_abstain | single | multiple | approval; ``base_name`` valid | cast | present |
 entitled; option ``key`` yes | no | abstain for yes/no/abstain polls.
+
+``named_votes`` is who chose what in a named (open) poll, sorted by name in Vietnamese order:
+``choice`` lists option keys (``["abstain"]`` an explicit abstention, ``[]`` a blank ballot),
+``weight`` the ballot's weight, ``cast_by`` the name of the proxy holder who cast it (``null``
+when the delegate voted in person). A secret poll's list is always empty: the model refuses
+anything else, so no export can print a secret choice next to a name.
 """
 
 from __future__ import annotations
@@ -67,6 +75,7 @@ __all__ = [
     "MeetingInfo",
     "Minutes",
     "MinutesStatus",
+    "NamedVote",
     "OptionResult",
     "Outcome",
     "PollResult",
@@ -293,6 +302,23 @@ class Outcome(_Normalised):
 
 
 @dataclass(frozen=True)
+class NamedVote(_Normalised):
+    """One ballot of a named poll, as the minutes' annex lists it."""
+
+    code: str  # the delegate's code (mã đại biểu), unique where names may repeat
+    name: str
+    choice: tuple[str, ...]  # option keys; ("abstain",) explicit abstention; () blank ballot
+    weight: Decimal = Decimal(1)
+    delegation: str = ""
+    seat: str = ""
+    cast_by: str = ""  # the proxy holder's name when not cast in person
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _non_negative(self, weight=self.weight)
+
+
+@dataclass(frozen=True)
 class PollResult(_Normalised):
     title: str
     method: str
@@ -311,9 +337,13 @@ class PollResult(_Normalised):
     opened_at: datetime | None = None
     closed_at: datetime | None = None
     receipts_digest: str = ""  # hex; lets a delegate check their receipt was counted
+    # Named polls only: who chose what, sorted by name (see the module docstring).
+    named_votes: tuple[NamedVote, ...] = ()
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if self.secret and self.named_votes:
+            raise ValueError(f"secret poll {self.title!r} cannot list who chose what")
         _non_negative(
             self,
             base_value=self.base_value,
@@ -331,6 +361,10 @@ class PollResult(_Normalised):
         unknown = (set(self.outcome.elected) | set(self.outcome.tied)) - set(keys)
         if unknown:
             raise ValueError(f"outcome names unknown options {sorted(unknown)}")
+        known = {*keys, "abstain"}
+        for vote in self.named_votes:  # one pass: a congress's annex has thousands of rows
+            if not known.issuperset(vote.choice):
+                raise ValueError(f"{vote.name!r} chose an unknown option in {self.title!r}")
 
     @property
     def weighted(self) -> bool:
@@ -616,6 +650,18 @@ def _poll_out(p: PollResult) -> JSON:
             "note": p.outcome.note,
         },
         "receipts_digest": p.receipts_digest,
+        "named_votes": [
+            {
+                "code": v.code,
+                "name": v.name,
+                "delegation": v.delegation,
+                "seat": v.seat,
+                "choice": list(v.choice),
+                "weight": _decimal_out(v.weight),
+                "cast_by": v.cast_by or None,
+            }
+            for v in p.named_votes
+        ],
     }
 
 
@@ -644,6 +690,9 @@ class _Reader:
         if not isinstance(value, str):
             raise self._fail(key, "a string")
         return value
+
+    def text_or_none(self, key: str) -> str | None:
+        return None if self._get(key) is None else self.text(key)
 
     def flag(self, key: str) -> bool:
         value = self._get(key)
@@ -707,6 +756,9 @@ class _Reader:
 
     def objs(self, key: str) -> list[_Reader]:
         return [_Reader(v, f"{self._path}.{key}[{i}]") for i, v in enumerate(self._list(key))]
+
+    def objs_or_empty(self, key: str) -> list[_Reader]:
+        return self.objs(key) if key in self._data else []
 
     def texts(self, key: str) -> tuple[str, ...]:
         values = self._list(key)
@@ -823,4 +875,17 @@ def _poll_in(d: _Reader) -> PollResult:
             note=o.text("note"),
         ),
         receipts_digest=d.text("receipts_digest"),
+        # Absent from files written before the annex existed: read as no list.
+        named_votes=tuple(
+            NamedVote(
+                code=v.text("code"),
+                name=v.text("name"),
+                delegation=v.text("delegation"),
+                seat=v.text("seat"),
+                choice=v.texts("choice"),
+                weight=v.decimal("weight"),
+                cast_by=v.text_or_none("cast_by") or "",
+            )
+            for v in d.objs_or_empty("named_votes")
+        ),
     )

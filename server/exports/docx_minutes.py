@@ -23,6 +23,7 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 from rooms.minutes_model import Minutes
 from server.exports.i18n import CATALOGUE
 from server.exports.layout import (
+    Annex,
     Block,
     Heading,
     Layout,
@@ -103,6 +104,8 @@ def render_docx(minutes: Minutes, lang: str | None = None) -> bytes:
         _block(doc, block)
     _signatures(doc, layout.signatures)
     _seal(doc, layout)
+    if layout.annex is not None:
+        _annex(doc, layout.annex)
 
     out = BytesIO()
     doc.save(out)
@@ -359,3 +362,27 @@ def _seal(doc: DocumentObject, layout: Layout) -> None:
     if layout.seal_hash:
         run.add_break(WD_BREAK.LINE)
         _runs(p, (Run(layout.seal_hash, mono=True),))
+
+
+# --- annex --------------------------------------------------------------------------------
+
+
+def _annex(doc: DocumentObject, annex: Annex) -> None:
+    """On a new page, as annexes to administrative documents are set: "PHỤ LỤC" and its
+    title centred in bold, the line that ties it to these minutes in italics, then tables."""
+    lines = (
+        (annex.title, True, False),
+        (annex.subtitle, True, False),
+        (annex.attached, False, True),
+    )
+    for index, (text, bold, italic) in enumerate(lines):
+        p = doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.page_break_before = index == 0
+        p.paragraph_format.space_after = Pt(12) if italic else Pt(0)
+        p.paragraph_format.keep_with_next = True
+        run = p.add_run(text)
+        run.bold, run.italic = bold or None, italic or None
+        run.font.size = Pt(TITLE_PT if bold else BODY_PT)
+    for block in annex.body:
+        _block(doc, block)

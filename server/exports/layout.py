@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, assert_never
 
-from rooms.minutes_model import AgendaItem, Minutes, PollResult
+from rooms.minutes_model import AgendaItem, Minutes, NamedVote, PollResult
 from rooms.vietnamese import name_sort_key, nfc
 from server.exports.i18n import (
     MOTTO,
@@ -77,6 +77,17 @@ class Signature:
 
 
 @dataclass(frozen=True)
+class Annex:
+    """What follows the signatures on its own page: "PHỤ LỤC", its title, the line that ties
+    it to the minutes, then blocks like the body's."""
+
+    title: str  # "PHỤ LỤC"
+    subtitle: str  # "KẾT QUẢ BIỂU QUYẾT CÔNG KHAI"
+    attached: str  # "(Kèm theo Biên bản số 01/BB-MTTQ)"
+    body: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
 class Layout:
     lang: Lang
     parent_organisation: str  # upper-case, may be empty
@@ -92,6 +103,7 @@ class Layout:
     signatures: tuple[Signature, Signature]  # left: secretary, right: chair
     seal_text: str
     seal_hash: str
+    annex: Annex | None = None  # named votes; None when no named poll has ballots to list
 
 
 def para(text: str, *, bold: bool = False, italic: bool = False, indent: int = 0) -> Paragraph:
@@ -157,6 +169,7 @@ def build_layout(minutes: Minutes, lang: str | None = None) -> Layout:
             algorithm=_algorithm_name(minutes.log.algorithm),
         ),
         seal_hash=minutes.log.final_hash.lower(),
+        annex=_annex(minutes, language),
     )
     return _nfc_layout(layout)
 
@@ -328,11 +341,11 @@ def _polls(polls: tuple[PollResult, ...], lang: Lang) -> list[Block]:
     blocks: list[Block] = []
     for number, poll in enumerate(polls, 1):
         blocks.append(Heading(f"{number}. {poll.title}", 2))
-        blocks.extend(_poll(poll, lang))
+        blocks.extend(_poll(poll, number, lang))
     return blocks
 
 
-def _poll(poll: PollResult, lang: Lang) -> list[Block]:
+def _poll(poll: PollResult, number: int, lang: Lang) -> list[Block]:
     form = t(lang, "form_secret" if poll.secret else "form_open")
     method = t_or(
         lang,
@@ -375,6 +388,8 @@ def _poll(poll: PollResult, lang: Lang) -> list[Block]:
                 )
             )
         )
+    if poll.named_votes and not poll.secret:
+        blocks.append(para(t(lang, "poll_annex_ref", n=number), italic=True))
     return blocks
 
 
@@ -439,6 +454,78 @@ def _outcome(poll: PollResult, lang: Lang) -> list[Block]:
     return blocks
 
 
+# --- annex: named votes -------------------------------------------------------------------
+
+
+def _annex(minutes: Minutes, lang: Lang) -> Annex | None:
+    """One table per named poll with ballots, numbered as in section III. A secret poll is
+    skipped here as well as refused by the model: never a name next to a secret choice."""
+    body: list[Block] = []
+    for number, poll in enumerate(minutes.polls, 1):
+        if poll.secret or not poll.named_votes:
+            continue
+        body.append(Heading(f"{number}. {poll.title}", 2))
+        count = fmt_number(len(poll.named_votes), lang)
+        body.append(para(t(lang, "annex_poll", n=number, count=count), italic=True))
+        body.append(_named_table(poll, lang))
+    if not body:
+        return None
+    m = minutes.meeting
+    attached = (
+        t(lang, "annex_attached_ref", ref=m.reference)
+        if m.reference
+        else t(lang, "annex_attached", title=m.title)
+    )
+    return Annex(t(lang, "annex_title"), t(lang, "annex_subtitle"), attached, tuple(body))
+
+
+def _choice_text(vote: NamedVote, labels: dict[str, str], blank: str, abstain: str) -> str:
+    if not vote.choice:
+        return blank
+    return "; ".join(labels.get(key, abstain if key == "abstain" else key) for key in vote.choice)
+
+
+def _named_table(poll: PollResult, lang: Lang) -> Table:
+    """Rows, not paragraphs: a national congress lists 5,000 delegates. Labels are worked
+    out once per poll, each row is a few lookups; columns nobody fills are left out."""
+    votes = poll.named_votes
+    labels = {o.key: option_label(poll.method, o.key, o.label, lang) for o in poll.options}
+    blank = t(lang, "choice_blank_approval" if poll.method == "approval" else "choice_blank")
+    abstain = t(lang, "option_abstain")
+    show_delegation = any(v.delegation for v in votes)
+    show_seat = any(v.seat for v in votes)
+    show_weight = any(v.weight != 1 for v in votes)
+    show_note = any(v.cast_by for v in votes)
+    columns = [
+        Column(t(lang, "col_no"), 0.85, "center"),
+        Column(t(lang, "col_code"), 1.1, "center"),
+        Column(t(lang, "col_name"), 3),
+    ]
+    if show_delegation:
+        columns.append(Column(t(lang, "col_delegation"), 2.4))
+    if show_seat:
+        columns.append(Column(t(lang, "col_seat"), 0.9, "center"))
+    columns.append(Column(t(lang, "col_choice"), 2.4))
+    if show_weight:
+        columns.append(Column(t(lang, "col_weight"), 1.1, "right"))
+    if show_note:
+        columns.append(Column(t(lang, "col_note"), 2.4))
+    rows: list[tuple[str, ...]] = []
+    for i, v in enumerate(votes, 1):
+        row = [str(i), v.code, v.name]
+        if show_delegation:
+            row.append(v.delegation)
+        if show_seat:
+            row.append(v.seat)
+        row.append(_choice_text(v, labels, blank, abstain))
+        if show_weight:
+            row.append(fmt_number(v.weight, lang))
+        if show_note:
+            row.append(t(lang, "cast_by", name=v.cast_by) if v.cast_by else "")
+        rows.append(tuple(row))
+    return Table(tuple(columns), tuple(rows))
+
+
 def _nfc_layout(layout: Layout) -> Layout:
     """Every string NFC: the model already is, but labels and joins are checked here too,
     since a decomposed "ế" prints as "e" plus floating marks in most PDF fonts."""
@@ -457,6 +544,7 @@ def _nfc_layout(layout: Layout) -> Layout:
                 assert_never(b)
 
     left, right = layout.signatures
+    annex = layout.annex
     return Layout(
         lang=layout.lang,
         parent_organisation=nfc(layout.parent_organisation),
@@ -475,4 +563,12 @@ def _nfc_layout(layout: Layout) -> Layout:
         ),
         seal_text=nfc(layout.seal_text),
         seal_hash=layout.seal_hash,
+        annex=None
+        if annex is None
+        else Annex(
+            nfc(annex.title),
+            nfc(annex.subtitle),
+            nfc(annex.attached),
+            tuple(block(b) for b in annex.body),
+        ),
     )

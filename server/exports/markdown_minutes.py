@@ -101,6 +101,12 @@ def render_layout(layout: Layout) -> str:
     parts.append("---")
     seal = escape(layout.seal_text)
     parts.append(f"{seal}  \n`{layout.seal_hash}`" if layout.seal_hash else seal)
+    if layout.annex is not None:
+        annex = layout.annex
+        parts.append("---")
+        parts.append(f"# {escape(annex.title)}: {escape(annex.subtitle)}")
+        parts.append(f"*{escape(annex.attached)}*")
+        parts.extend(_block(b) for b in annex.body)
     return "\n\n".join(parts) + "\n"
 
 

@@ -14,6 +14,7 @@ from rooms.minutes_model import Minutes
 from rooms.vietnamese import nfc
 from server.exports.i18n import Lang, t
 from server.exports.layout import (
+    Annex,
     Block,
     Heading,
     Layout,
@@ -127,6 +128,8 @@ def render_pdf(minutes: Minutes, lang: str | None = None) -> bytes:
         _block(pdf, block)
     _signatures(pdf, layout.signatures)
     _seal(pdf, layout)
+    if layout.annex is not None:
+        _annex(pdf, layout.annex)
     return bytes(pdf.output())
 
 
@@ -273,3 +276,14 @@ def _seal(pdf: _MinutesPDF, layout: Layout) -> None:
     pdf.text_block(layout.seal_text, size=SMALL_PT, italic=True, h=4)
     if layout.seal_hash:
         pdf.text_block(layout.seal_hash, size=SMALL_PT + 0.5, family=SANS, h=4.5)
+
+
+def _annex(pdf: _MinutesPDF, annex: Annex) -> None:
+    """A new page: "PHỤ LỤC" and its title centred, the line tying it to the minutes, tables."""
+    pdf.add_page()
+    pdf.text_block(annex.title, size=TITLE_PT, bold=True, align=Align.C, h=7)
+    pdf.text_block(annex.subtitle, size=TITLE_PT, bold=True, align=Align.C, h=7)
+    pdf.text_block(annex.attached, italic=True, align=Align.C)
+    pdf.ln(4)
+    for block in annex.body:
+        _block(pdf, block)

@@ -30,7 +30,7 @@ ROLES = {p["id"]: Role(p["role"]) for p in ROSTER}
 class Meeting:
     """Send commands as participants; every event is folded and chained as the store does."""
 
-    def __init__(self, **info: Any) -> None:
+    def __init__(self, roster: list[dict[str, Any]] | None = None, **info: Any) -> None:
         self.entries: list[Logged] = []
         self.state: MeetingState | None = None
         self.hash = GENESIS
@@ -44,7 +44,8 @@ class Meeting:
             **info,
         }
         self.append(Event("meeting.created", created, "@admin", T0 - 3_600_000))
-        self.append(Event("roster.imported", {"participants": ROSTER}, "@admin", T0 - 3_000_000))
+        people = ROSTER if roster is None else roster
+        self.append(Event("roster.imported", {"participants": people}, "@admin", T0 - 3_000_000))
 
     def append(self, event: Event) -> None:
         seq = len(self.entries) + 1

@@ -109,13 +109,82 @@ def test_poll_counts_equal_the_closed_polls_result() -> None:
     ]
 
 
-def test_minutes_hold_no_ballot_and_no_list_of_voters() -> None:
+def test_a_named_poll_lists_every_voter_and_choice_in_vietnamese_name_order() -> None:
+    vote = build_minutes(full_meeting().entries, final=True).polls[0]
+    assert not vote.secret
+    # Given names first (Ánh < Đào < Hùng < Loan < Quân), as Vietnamese lists are sorted.
+    assert [(v.code, v.name, v.choice, v.cast_by) for v in vote.named_votes] == [
+        ("D1", "Nguyễn Văn Ánh", ("yes",), ""),
+        ("D2", "Phạm Thị Đào", ("no",), ""),
+        ("S1", "Lê Văn Hùng", ("yes",), ""),
+        ("C1", "Trần Thị Loan", ("yes",), ""),
+        # D3 was absent; D1, holding the proxy, cast D3's ballot.
+        ("D3", "Đỗ Minh Quân", ("abstain",), "Nguyễn Văn Ánh"),
+    ]
+    assert [v.delegation for v in vote.named_votes][:2] == ["Hạ Long", "Cẩm Phả"]
+    assert {v.weight for v in vote.named_votes} == {Decimal(1)}
+    # As many rows as ballots counted, and the choices add up to the counts.
+    assert len(vote.named_votes) == vote.cast
+    for o in vote.options:
+        assert sum(v.choice == (o.key,) for v in vote.named_votes) == o.count
+
+
+def test_a_secret_poll_lists_nobody_and_no_ballot_reaches_the_minutes() -> None:
     m = full_meeting()
-    text = json.dumps(build_minutes(m.entries, final=True).to_dict(), ensure_ascii=False)
-    assert "ballots" not in text and '"voted"' not in text
-    # Delegate ids never appear: the minutes name people, and never next to a choice.
-    for pid in ("D1", "D2", "D3"):
-        assert f'"{pid}"' not in text
+    election = build_minutes(m.entries, final=True).polls[1]
+    assert election.secret and election.named_votes == ()
+    data = build_minutes(m.entries, final=True).to_dict()
+    text = json.dumps(data, ensure_ascii=False)
+    assert "ballots" not in text and '"voted"' not in text and 'receipts"' not in text
+    secret = json.dumps(data["polls"][1], ensure_ascii=False)
+    assert '"named_votes": []' in secret
+    for code, name in (("D1", "Nguyễn Văn Ánh"), ("D2", "Phạm Thị Đào"), ("D3", "Đỗ Minh Quân")):
+        assert f'"{code}"' not in secret and name not in secret
+
+
+def test_weights_and_multiple_choices_in_the_named_list() -> None:
+    roster = [
+        {"id": "C1", "full_name": "Trần Thị Loan", "role": "chair"},
+        {
+            "id": "B2",
+            "full_name": "Nguyễn Văn Bình",
+            "role": "delegate",
+            "weight": "2",
+            "seat": "A02",
+        },
+        {"id": "B1", "full_name": "Nguyễn Văn Bình", "role": "delegate", "seat": "A01"},
+        {"id": "E1", "full_name": "Đinh Thị Êm", "role": "delegate", "weight": "1.5"},
+    ]
+    m = Meeting(roster=roster)
+    for pid in ("C1", "B1", "B2", "E1"):
+        m.do("C1", "checkin.manual", {"participant": pid})
+    m.do("C1", "meeting.open")
+    m.do(
+        "C1",
+        "poll.create",
+        {
+            "id": "p",
+            "title": "Chọn nội dung ưu tiên",
+            "method": "multiple",
+            "min": 0,
+            "max": 2,
+            "options": [{"id": "a", "label": "Giáo dục"}, {"id": "b", "label": "Y tế"}],
+        },
+    )
+    m.do("C1", "poll.open", {"poll": "p"})
+    m.close_poll("p", {"B2": ["b", "a"], "B1": [], "E1": ["a"]}, minute=2)
+    poll = build_minutes(m.entries, final=False).polls[0]
+    # Namesakes stay apart by their code; the choice keeps the poll's option order.
+    assert [(v.code, v.choice, v.weight, v.seat) for v in poll.named_votes] == [
+        ("B1", (), Decimal(1), "A01"),
+        ("B2", ("a", "b"), Decimal(2), "A02"),
+        ("E1", ("a",), Decimal("1.5"), ""),
+    ]
+
+
+def test_draft_minutes_carry_the_named_list_of_a_closed_poll() -> None:
+    draft = build_minutes(full_meeting(close=False).entries, final=False)
+    assert draft.is_draft and len(draft.polls[0].named_votes) == 5
 
 
 def test_the_log_seal_is_the_last_events_hash() -> None:

@@ -26,6 +26,7 @@ from rooms.minutes_model import (
     LogSeal,
     MeetingInfo,
     Minutes,
+    NamedVote,
     OptionResult,
     Outcome,
     PollResult,
@@ -94,6 +95,10 @@ def yes_no() -> PollResult:
             option("abstain", "abstain", 3, 350),
         ),
         outcome=Outcome("passed"),
+        named_votes=(
+            NamedVote("D007", "Nguyễn Văn Ánh", ("yes",), Decimal("1.5"), "Đoàn Hạ Long", "A12"),
+            NamedVote("D031", "Lê Văn Đức", ("abstain",), cast_by="Nguyễn Văn Hùng"),
+        ),
     )
 
 
@@ -325,6 +330,59 @@ def test_from_dict_refuses_what_to_dict_never_writes(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         Minutes.from_dict(_broken(path, value))
+
+
+# --- named votes ------------------------------------------------------------------------
+
+
+def test_named_votes_are_written_with_a_stable_shape_and_read_back() -> None:
+    poll = json.loads(json.dumps(sample().to_dict()))["polls"][1]
+    assert poll["named_votes"] == [
+        {
+            "code": "D007",
+            "name": "Nguyễn Văn Ánh",
+            "delegation": "Đoàn Hạ Long",
+            "seat": "A12",
+            "choice": ["yes"],
+            "weight": "1.5",
+            "cast_by": None,
+        },
+        {
+            "code": "D031",
+            "name": "Lê Văn Đức",
+            "delegation": "",
+            "seat": "",
+            "choice": ["abstain"],
+            "weight": "1",
+            "cast_by": "Nguyễn Văn Hùng",
+        },
+    ]
+    assert Minutes.from_dict(sample().to_dict()).polls[1].named_votes == yes_no().named_votes
+
+
+def test_a_secret_poll_never_lists_who_chose_what() -> None:
+    assert json.loads(json.dumps(sample().to_dict()))["polls"][0]["named_votes"] == []
+    vote = NamedVote("D007", "Nguyễn Văn Ánh", ("c0",))
+    with pytest.raises(ValueError, match="secret"):
+        replace(election(), named_votes=(vote,))
+    data = json.loads(json.dumps(sample().to_dict()))
+    data["polls"][0]["named_votes"] = [data["polls"][1]["named_votes"][0]]
+    with pytest.raises(ValueError, match="secret"):
+        Minutes.from_dict(data)
+
+
+def test_a_named_vote_names_options_of_its_poll() -> None:
+    with pytest.raises(ValueError, match="unknown option"):
+        replace(yes_no(), named_votes=(NamedVote("D1", "A B", ("maybe",)),))
+    # A blank ballot (no option) is a valid vote.
+    assert replace(yes_no(), named_votes=(NamedVote("D1", "A B", ()),)).named_votes[0].choice == ()
+
+
+def test_minutes_written_before_named_votes_existed_still_read() -> None:
+    data = json.loads(json.dumps(sample().to_dict()))
+    for poll in data["polls"]:
+        del poll["named_votes"]
+    assert Minutes.from_dict(data).polls[1].named_votes == ()
 
 
 # --- rows for the tables ------------------------------------------------------------------
