@@ -27,6 +27,9 @@ MEETING: dict[str, Schema] = {
         "title_en": Field("str", required=False, max_len=500),
         "place": Field("str", required=False, max_len=500),
         "quorum": Field("str", required=False, max_len=200),
+        # {name: value}, only the settings to change; names and values are checked by
+        # rooms/settings.py (a bad one is refused with ``invalid``, not a protocol error).
+        "settings": Field("map", required=False),
     },
 }
 

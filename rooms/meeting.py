@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from rooms import settings as meeting_settings
 from rooms.lifecycle import EVENT_STATUS, transition
 from rooms.model import STAFF, Command, Event, MeetingInfo, Rejected, Role, nfc
 from rooms.state import MeetingState
@@ -25,6 +26,9 @@ def decide_create(meeting_id: str, cmd: Command, now: int) -> list[Event]:
     info = _info_from(cmd.body)
     if not info["title"].strip():
         raise Rejected("invalid", "a meeting needs a title")
+    body = cmd.body if hasattr(cmd.body, "get") else {}
+    # The event keeps the settings as given; evolve fills in the defaults.
+    info["settings"] = meeting_settings.check(_given(body))
     return [Event("meeting.created", {"id": meeting_id, **info}, cmd.actor.participant_id, now)]
 
 
@@ -37,18 +41,19 @@ def _info_from(body: dict[str, Any] | Any) -> dict[str, Any]:
                 raise Rejected("invalid", f"'{name}' must be a text of at most 500 characters")
             info[name] = nfc(value.strip())
     info.setdefault("title", "")
-    settings = body.get("settings", {}) if hasattr(body, "get") else {}
-    if not isinstance(settings, dict):
-        raise Rejected("invalid", "'settings' must be a map")
-    info["settings"] = settings
     return info
+
+
+def _given(body: Any) -> Any:
+    value = body.get("settings")
+    return {} if value is None else value
 
 
 def evolve_created(_state: MeetingState | None, event: Event) -> MeetingState:
     body = event.body
     info = MeetingInfo(
         **{k: body[k] for k in _INFO_FIELDS if k in body},
-        settings=dict(body.get("settings", {})),
+        settings=meeting_settings.effective(body.get("settings", {})),
     )
     return MeetingState(id=body["id"], info=info, created_at=event.at)
 
@@ -82,11 +87,15 @@ def evolve_lifecycle(state: MeetingState, event: Event) -> MeetingState:
 
 
 def decide_update(state: MeetingState, cmd: Command, now: int) -> list[Event]:
-    changes = {k: v for k, v in _info_from(cmd.body).items() if k != "settings" or v}
+    changes = _info_from(cmd.body)
     if changes.get("title") == "":
         changes.pop("title")
     current = state.info.to_dict()
     changes = {k: v for k, v in changes.items() if current.get(k) != v}
+    # Only the settings that change, each checked against rooms/settings.py's table and guards.
+    settings = meeting_settings.changes(state, _given(cmd.body))
+    if settings:
+        changes["settings"] = settings
     if not changes:
         return []
     return [Event("meeting.updated", changes, cmd.actor.participant_id, now)]

@@ -11,7 +11,7 @@ const FILES = [
   "js/pdfview.js", "js/offline.js",
   "js/views/common.js", "js/views/features.js", "js/views/questions.js", "js/views/proxies.js",
   "js/views/delegate.js", "js/views/chair.js", "js/views/secretary.js", "js/views/screen.js",
-  "js/views/kiosk.js",
+  "js/views/kiosk.js", "js/views/settings.js",
   "vendor/pdfjs/pdf.min.mjs", "vendor/pdfjs/pdf.worker.min.mjs",
 ];
 

@@ -10,6 +10,7 @@ import {
 } from "./common.js";
 import * as features from "./features.js";
 import { proxyList } from "./proxies.js";
+import { settingsPanel } from "./settings.js";
 
 export function mount(root, ctx) {
   const { client, model } = ctx;
@@ -25,6 +26,7 @@ export function mount(root, ctx) {
     proxies: h("div", { id: "chair-proxies" }),
     history: h("div", {}),
   };
+  const settings = settingsPanel(ctx);
   const layout = h("div", { class: "layout layout-console" },
     h("div", { class: "col col-main" },
       h("h1", { class: "view-title" }, t("chair.title")),
@@ -36,6 +38,7 @@ export function mount(root, ctx) {
       section(t("quorum.title"), "sec-quorum", slots.quorum),
       section(t("chair.speakers"), "sec-speakers", slots.speakers),
       section(t("proxy.title"), "sec-proxies", slots.proxies),
+      section(t("settings.title"), "sec-settings", settings.form),
       section(t("history.title"), "sec-history", slots.history)));
   root.appendChild(layout);
 
@@ -126,6 +129,7 @@ export function mount(root, ctx) {
     features.chairDocuments(slots.docs, ctx);
     fill(slots.proxies, proxyList(s, ctx));
     fill(slots.history, historyList(s));
+    settings.update(s);
   }
 
   const tick = setInterval(() => {

@@ -11,6 +11,7 @@ import {
 import * as features from "./features.js";
 import { questionModeration } from "./questions.js";
 import { proxyPanel } from "./proxies.js";
+import { settingsPanel } from "./settings.js";
 
 const TABS = ["overview", "roster", "checkin", "documents", "feedback", "questions", "downloads"];
 const PAGE = 200;
@@ -64,9 +65,11 @@ export function mount(root, ctx) {
   const overview = {
     summary: h("div", {}), quorum: h("div", {}), current: h("div", {}), history: h("div", {}),
   };
+  const settings = settingsPanel(ctx);
   panels.overview.append(h("div", { class: "grid-2" },
     section(t("secretary.meeting"), "sec-summary", overview.summary, overview.current),
     section(t("quorum.title"), "sec-sec-quorum", overview.quorum)),
+  section(t("settings.title"), "sec-settings", settings.form),
   section(t("history.title"), "sec-sec-history", overview.history));
 
   function renderOverview(s) {
@@ -82,6 +85,7 @@ export function mount(root, ctx) {
     fill(overview.current, currentItemBlock(s));
     fill(overview.quorum, quorumBlock(s));
     fill(overview.history, historyList(s, { limit: 20 }));
+    settings.update(s);
   }
 
   // ---- roster ----------------------------------------------------------------------------
