@@ -1,14 +1,32 @@
 """The OpenAPI 3.1 description of the HTTP API, served at /openapi.json.
 
-Kept by hand next to the routes; tests/server/test_openapi.py checks that every HTTP route
-is described here and every described path exists.
+Kept by hand next to the routes; tests/server/test_app.py checks that every HTTP route is
+described here and every described path exists.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from rooms.settings import SETTINGS
+
 _ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _settings_schema() -> dict[str, Any]:
+    """The meeting settings as rooms/settings.py checks them."""
+    kinds = {"bool": "boolean", "int": "integer", "text": "string"}
+    props: dict[str, Any] = {}
+    for spec in SETTINGS.values():
+        prop: dict[str, Any] = {"type": kinds[spec.kind], "default": spec.default}
+        if spec.choices:
+            prop["enum"] = list(spec.choices)
+        if spec.kind == "int":
+            prop.update(minimum=spec.min, maximum=spec.max)
+        if spec.kind == "text" and not spec.choices:
+            prop["maxLength"] = spec.max_len
+        props[spec.name] = prop
+    return {"type": "object", "properties": props, "additionalProperties": False}
 
 
 def _op(
@@ -161,7 +179,7 @@ SPEC: dict[str, Any] = {
                                     "quorum",
                                 )
                             }
-                            | {"settings": {"type": "object"}},
+                            | {"settings": _settings_schema()},
                         }
                     }
                 },
@@ -421,3 +439,4 @@ SPEC["paths"].update({
                    errors=(401, 403, 404, 422)),
     },
 })
+

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from protocol.errors import ErrorCode
 from rooms.model import Role
+from rooms.settings import SETTINGS
 from server.app import create_app
 from server.auth import Signer, TokenError
 from server.config import Settings
@@ -49,6 +50,10 @@ def test_healthz_metrics_and_openapi(settings: Settings, admin_headers: dict[str
     with TestClient(create_app(settings)) as client:
         spec = client.get("/openapi.json").json()
         assert spec["openapi"].startswith("3.")
+        create = spec["paths"]["/api/meetings"]["post"]["requestBody"]["content"]
+        settings = create["application/json"]["schema"]["properties"]["settings"]
+        assert set(settings["properties"]) == set(SETTINGS)
+        assert settings["properties"]["proxy_limit"]["maximum"] == SETTINGS["proxy_limit"].max
         app = client.app
         routes = {r.path for r in app.routes if isinstance(r, Route)}  # type: ignore[attr-defined]
         documented = set(spec["paths"])
