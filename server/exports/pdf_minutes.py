@@ -8,7 +8,6 @@ from typing import assert_never
 
 from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, XPos, YPos
-from fpdf.fonts import FontFace
 
 from rooms.minutes_model import Minutes
 from rooms.vietnamese import nfc
@@ -24,6 +23,7 @@ from server.exports.layout import (
     Table,
     build_layout,
 )
+from server.exports.pdf_table import draw_table
 
 FONTS = Path(__file__).resolve().parent.parent / "assets" / "fonts"
 SERIF, SANS = "DejaVuSerif", "DejaVuSans"
@@ -35,7 +35,6 @@ LEFT_COLUMN = 68  # mm, the organisation's side of the header
 # No italic face is shipped, so italics are drawn slanted (a shear of the upright face).
 SLANT_DEG = 12
 _RED = (192, 0, 0)
-_ALIGN = {"left": Align.L, "center": Align.C, "right": Align.R}
 
 
 class _MinutesPDF(FPDF):
@@ -226,24 +225,7 @@ def _table(pdf: _MinutesPDF, block: Table) -> None:
     # may break anywhere, its header row is repeated on the next page.
     estimate = 10 + 5 * len(block.rows)
     _keep_room(pdf, estimate if len(block.rows) <= 8 else 25)
-    pdf.set_font(SERIF, "", TABLE_PT)
-    with pdf.table(
-        align=Align.L,  # centred would be on the page, not between the unequal margins
-        col_widths=tuple(c.width for c in block.columns),
-        text_align=tuple(_ALIGN[c.align] for c in block.columns),
-        headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
-        line_height=4.6,
-        padding=(0.8, 1.2),
-        width=pdf.epw,
-        first_row_as_headings=True,
-    ) as table:
-        heading = table.row()
-        for column in block.columns:
-            heading.cell(column.title, align=Align.C)
-        for values in block.rows:
-            row = table.row()
-            for value in values:
-                row.cell(value)
+    draw_table(pdf, block, SERIF, TABLE_PT)
     pdf.ln(2.5)
 
 

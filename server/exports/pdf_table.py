@@ -1,0 +1,126 @@
+"""Tables of the PDF minutes, drawn with fpdf2's primitives (rect, text): the look of
+`FPDF.table()` as the minutes used it — every cell boxed, a bold header row on grey repeated
+at the top of each page, text wrapped at spaces, centred vertically, aligned per column —
+at a fraction of its cost. fpdf2 lays out each cell twice through `multi_cell` and combines
+styles per cell; the 5,000 voters of a congress's named vote took 7–8 s, they take well
+under a second here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from fpdf import FPDF
+
+from server.exports.layout import Table
+
+LINE_HEIGHT = 4.6  # mm per line of text in a cell
+PAD_V, PAD_H = 0.8, 1.2  # mm between a cell's border and its text
+HEADING_FILL = (235, 235, 235)
+
+Width = Callable[[str], float]
+
+
+def wrap(text: str, room: float, width: Width) -> list[str]:
+    """`text` in lines no wider than `room`, broken at spaces (the spaces at a break are
+    dropped) or, for a word wider than the cell, between letters; a newline always breaks.
+    fpdf2's `multi_cell` breaks the same way."""
+    lines: list[str] = []
+    for para in text.replace("\r", "").split("\n"):
+        if width(para) <= room:
+            lines.append(para)
+            continue
+        line = ""
+        for word in para.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if width(candidate) <= room:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            while len(word) > 1 and width(word) > room:
+                cut = 1
+                while cut < len(word) and width(word[: cut + 1]) <= room:
+                    cut += 1
+                lines.append(word[:cut])
+                word = word[cut:]
+            line = word
+        lines.append(line)
+    return lines
+
+
+class _Cells:
+    """Widths of strings in the current font, remembered: a named vote's choices, delegations
+    and notes repeat on thousands of rows."""
+
+    def __init__(self, pdf: FPDF) -> None:
+        self.pdf = pdf
+        self.cache: dict[tuple[str, str], float] = {}
+
+    def width(self, text: str) -> float:
+        key = (self.pdf.font_style, text)
+        found = self.cache.get(key)
+        if found is None:
+            found = self.cache[key] = self.pdf.get_string_width(text)
+        return found
+
+
+def draw_table(pdf: FPDF, block: Table, family: str, size: float) -> None:
+    """`block` across the page width from the current position, under a row of its column
+    titles, in `family` at `size` points (the titles bold)."""
+    total = sum(c.width for c in block.columns)
+    edges = [pdf.l_margin]
+    for column in block.columns:
+        edges.append(edges[-1] + pdf.epw * column.width / total)
+    x, widths = edges[:-1], [right - left for left, right in zip(edges, edges[1:], strict=False)]
+    cells = _Cells(pdf)
+
+    def layout(texts: Sequence[str]) -> tuple[float, list[list[str]]]:
+        """The row's height and each cell's lines, in the current font."""
+        lines = [
+            wrap(text, w - 2 * PAD_H, cells.width) if text else []
+            for text, w in zip(texts, widths, strict=True)
+        ]
+        tallest = max(map(len, lines), default=0)
+        return (tallest * LINE_HEIGHT + 2 * PAD_V if tallest else LINE_HEIGHT), lines
+
+    def draw(height: float, lines: list[list[str]], heading: bool) -> None:
+        top = pdf.get_y()
+        pdf.set_font(family, "B" if heading else "", size)
+        if heading:
+            with pdf.local_context(fill_color=HEADING_FILL):
+                for left, w in zip(x, widths, strict=True):
+                    pdf.rect(left, top, w, height, style="DF")
+        else:
+            for left, w in zip(x, widths, strict=True):
+                pdf.rect(left, top, w, height)
+        # Where fpdf2's cell puts the baseline: half a line down plus 0.3 of the font size.
+        baseline = 0.5 * LINE_HEIGHT + 0.3 * pdf.font_size
+        for left, w, cell, column in zip(x, widths, lines, block.columns, strict=True):
+            if not cell:
+                continue
+            align = "center" if heading else column.align
+            y = top + (height - len(cell) * LINE_HEIGHT) / 2 + baseline
+            room = w - 2 * PAD_H
+            for line in cell:
+                dx = 0.0
+                if align != "left":
+                    spare = room - cells.width(line)
+                    dx = spare / 2 if align == "center" else spare
+                pdf.text(left + PAD_H + dx, y, line)
+                y += LINE_HEIGHT
+        pdf.set_xy(pdf.l_margin, top + height)
+
+    pdf.set_font(family, "B", size)
+    head = layout([c.title for c in block.columns])
+    pdf.set_font(family, "", size)
+    body = [layout(row) for row in block.rows]
+    # Never the header alone at the foot of a page.
+    if pdf.will_page_break(head[0] + (body[0][0] if body else 0)):
+        pdf.add_page()
+    draw(*head, heading=True)
+    for height, lines in body:
+        if pdf.will_page_break(height):
+            pdf.add_page()
+            draw(*head, heading=True)
+        draw(height, lines, heading=False)
+    pdf.set_font(family, "", size)
