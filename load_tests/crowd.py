@@ -7,9 +7,9 @@ import asyncio
 import contextlib
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from load_tests.session import MARK, Session, Tally
 from load_tests.target import Meeting, ProcStats, Target
@@ -98,10 +98,23 @@ async def open_crowd(
                 **session_args,
             )
         )
+    await connect_all(opts, tally, sessions, bar)
+    return sessions
+
+
+class Connectable(Protocol):
+    async def connect(self) -> Any: ...
+
+
+async def connect_all(
+    opts: Options, tally: Tally, sessions: Sequence[Connectable], bar: Callable[[int, int], None]
+) -> None:
+    """Connect every session, ``--connect-concurrency`` at a time; a failed attempt (ports
+    or the listen queue short for a moment) is retried up to five times."""
     gate = asyncio.Semaphore(opts.connect_concurrency)
     done = 0
 
-    async def one(session: Session) -> None:
+    async def one(session: Connectable) -> None:
         nonlocal done
         async with gate:
             for attempt in range(5):
@@ -114,10 +127,9 @@ async def open_crowd(
                         raise
                     await asyncio.sleep(0.5 * (attempt + 1))
         done += 1
-        bar(done, count)
+        bar(done, len(sessions))
 
     await asyncio.gather(*(one(s) for s in sessions))
-    return sessions
 
 
 async def open_chair(tally: Tally, target: Target, meeting: Meeting) -> Session:

@@ -17,7 +17,7 @@ from typing import Any
 
 import msgpack
 
-from load_tests.crowd import Options, local_host, progress
+from load_tests.crowd import Options, connect_all, local_host, progress
 from load_tests.session import Tally
 from load_tests.target import ROOT, free_port, pin
 from load_tests.wsclient import OP_TEXT, WSClientProtocol, connect
@@ -206,26 +206,7 @@ class PlainServer:
             PlainSession(self.kind, tally, self.port, local_host(opts, i))
             for i in range(first, first + count)
         ]
-        gate = asyncio.Semaphore(opts.connect_concurrency)
-        bar = progress(opts, f"{label} {self.kind}")
-        done = 0
-
-        async def one(session: PlainSession) -> None:
-            nonlocal done
-            async with gate:
-                for attempt in range(5):
-                    try:
-                        await session.connect()
-                        break
-                    except (OSError, TimeoutError, ConnectionError):
-                        tally.connect_failures += 1
-                        if attempt == 4:
-                            raise
-                        await asyncio.sleep(0.5 * (attempt + 1))
-            done += 1
-            bar(done, count)
-
-        await asyncio.gather(*(one(s) for s in sessions))
+        await connect_all(opts, tally, sessions, progress(opts, f"{label} {self.kind}"))
         return sessions
 
 
