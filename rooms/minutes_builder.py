@@ -437,8 +437,9 @@ def _poll(
 ) -> PollResult:
     """A closed poll as the minutes print it: every figure is read from the ``poll.closed``
     event's result, never recounted, so the minutes say exactly what the hall was shown.
-    A named poll also lists who chose what, from the ballots its closing recorded; a secret
-    poll's closing has no ballots, and nothing per voter is read for it."""
+    A named poll also lists who chose what, from the ballots its closing recorded, and who of
+    its snapshot's voters did not vote; a secret poll's closing has no ballots, and nothing
+    per voter is read for it."""
     d = poll.definition
     closing = cast(Mapping[str, Any], poll.closing)
     result = closing["result"]
@@ -491,19 +492,26 @@ def _poll(
         opened_at=when(poll.opened_at),
         closed_at=when(poll.closed_at),
         receipts_digest=str(closing.get("receipts_digest", "")),
-        named_votes=() if d.secret else _named_votes(state, closing.get("ballots", ())),
+        named_votes=() if d.secret else _named_votes(state, poll, closing.get("ballots", ())),
     )
 
 
 def _named_votes(
-    state: MeetingState, ballots: Iterable[Mapping[str, Any]]
+    state: MeetingState, poll: Poll, ballots: Iterable[Mapping[str, Any]]
 ) -> tuple[NamedVote, ...]:
-    """The ballots of a named poll (``poll.closed``'s ``ballots``: voter, canonical choice,
-    weight, ``by`` when a proxy cast it) as rows for the annex, in Vietnamese name order, the
-    code breaking ties between namesakes. One dict lookup per ballot, then one sort."""
+    """The roll call of a named poll: every voter of the snapshot frozen at opening
+    (``poll.opened``'s ``voters`` and ``proxies``, the staff copy the log holds), with the
+    ballot ``poll.closed`` recorded for it (voter, canonical choice, weight, ``by`` when a
+    proxy cast it) or ``choice=None`` when none was cast. Vietnamese name order, the code
+    breaking ties between namesakes. One dict lookup per voter, then one sort."""
+    snap = poll.snapshot
+    voters: Mapping[str, str] = snap.voters if snap is not None else {}
+    proxies: Mapping[str, str] = snap.proxies if snap is not None else {}
     votes: list[NamedVote] = []
+    seen: set[str] = set()
     for b in ballots:
         voter = str(b["voter"])
+        seen.add(voter)
         p = state.participants.get(voter)
         choice = b["choice"]
         by = b.get("by")
@@ -520,6 +528,26 @@ def _named_votes(
                 cast_by=_name(state, str(by)) if by and by != voter else "",
             )
         )
+    # Those who could have voted and did not: with them the list accounts for every voter of
+    # the snapshot, so its length is section III's "eligible" and its ballots its "cast".
+    for voter, weight in voters.items():
+        if voter in seen:
+            continue
+        p = state.participants.get(voter)
+        holder = proxies.get(voter)
+        votes.append(
+            NamedVote(
+                code=voter,
+                name=p.full_name if p else voter,
+                choice=None,
+                weight=_dec(weight),
+                delegation=p.delegation if p else "",
+                seat=p.seat if p else "",
+                cast_by=_name(state, holder) if holder and holder != voter else "",
+            )
+        )
+    # One order for the whole roll call, voters and non-voters together: the annex is read by
+    # looking a delegate up by name, and a name must not move because of how they voted.
     votes.sort(key=lambda v: (name_sort_key(v.name), v.code))
     return tuple(votes)
 

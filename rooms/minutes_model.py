@@ -31,8 +31,8 @@ strings with offset, ``null`` where absent); ``Minutes.from_dict()`` reads it ba
                     outcome: {decision, elected: [option key], tied: [option key],
                               seats_unfilled, note},
                     receipts_digest,
-                    named_votes: [{code, name, delegation, seat, choice: [option key],
-                                   weight, cast_by}]}]
+                    named_votes: [{code, name, delegation, seat,
+                                   choice: [option key] | null, weight, cast_by}]}]
     log           {event_count, final_hash, algorithm}
     signatures    {chair, secretary}
 
@@ -41,11 +41,16 @@ agenda ``kind`` procedural | report | discussion | vote | election; poll ``metho
 yes_no_abstain | single | multiple | approval; ``base_name`` valid | cast | present |
 entitled; option ``key`` yes | no | abstain for yes/no/abstain polls.
 
-``named_votes`` is who chose what in a named (open) poll, sorted by name in Vietnamese order:
-``choice`` lists option keys (``["abstain"]`` an explicit abstention, ``[]`` a blank ballot),
-``weight`` the ballot's weight, ``cast_by`` the name of the proxy holder who cast it (``null``
-when the delegate voted in person). A secret poll's list is always empty: the model refuses
-anything else, so no export can print a secret choice next to a name.
+``named_votes`` is the roll call of a named (open) poll, sorted by name in Vietnamese order:
+every voter of the snapshot frozen at opening, whether or not a ballot was cast for them.
+``choice`` lists option keys (``["abstain"]`` an explicit abstention, ``[]`` a blank ballot)
+or is ``null`` for a voter who did not vote; ``weight`` is the ballot's weight (the voter's,
+when none was cast); ``cast_by`` the name of the proxy holder who cast it, or, when ``choice``
+is ``null``, who held the proxy and did not cast it (``null`` when the delegate was to vote in
+person). A list with a ``null`` choice is a full roll call: its length is the poll's
+``eligible`` and its ballots are ``cast`` (the model checks it); files written before
+non-voters were listed hold only ballots. A secret poll's list is always empty: the model
+refuses anything else, so no export can print a secret choice next to a name.
 """
 
 from __future__ import annotations
@@ -303,15 +308,17 @@ class Outcome(_Normalised):
 
 @dataclass(frozen=True)
 class NamedVote(_Normalised):
-    """One ballot of a named poll, as the minutes' annex lists it."""
+    """One voter of a named poll, as the minutes' annex lists it: their ballot, or none."""
 
     code: str  # the delegate's code (mã đại biểu), unique where names may repeat
     name: str
-    choice: tuple[str, ...]  # option keys; ("abstain",) explicit abstention; () blank ballot
+    # Option keys; ("abstain",) explicit abstention; () blank ballot; None did not vote.
+    choice: tuple[str, ...] | None
     weight: Decimal = Decimal(1)
     delegation: str = ""
     seat: str = ""
-    cast_by: str = ""  # the proxy holder's name when not cast in person
+    # The proxy holder's name: who cast it, or with choice None who was to and did not.
+    cast_by: str = ""
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -362,9 +369,23 @@ class PollResult(_Normalised):
         if unknown:
             raise ValueError(f"outcome names unknown options {sorted(unknown)}")
         known = {*keys, "abstain"}
+        voted = 0
         for vote in self.named_votes:  # one pass: a congress's annex has thousands of rows
+            if vote.choice is None:
+                continue
+            voted += 1
             if not known.issuperset(vote.choice):
                 raise ValueError(f"{vote.name!r} chose an unknown option in {self.title!r}")
+        # A roll call (one non-voter listed) accounts for every voter: the annex's totals are
+        # then section III's, never a second count that could disagree with it.
+        if voted != len(self.named_votes) and (
+            voted != self.cast or len(self.named_votes) != self.eligible
+        ):
+            raise ValueError(
+                f"the roll call of {self.title!r} lists {len(self.named_votes)} voters, "
+                f"{voted} with a ballot; the poll counts {self.eligible} eligible, "
+                f"{self.cast} cast"
+            )
 
     @property
     def weighted(self) -> bool:
@@ -656,7 +677,7 @@ def _poll_out(p: PollResult) -> JSON:
                 "name": v.name,
                 "delegation": v.delegation,
                 "seat": v.seat,
-                "choice": list(v.choice),
+                "choice": None if v.choice is None else list(v.choice),
                 "weight": _decimal_out(v.weight),
                 "cast_by": v.cast_by or None,
             }
@@ -759,6 +780,9 @@ class _Reader:
 
     def objs_or_empty(self, key: str) -> list[_Reader]:
         return self.objs(key) if key in self._data else []
+
+    def texts_or_none(self, key: str) -> tuple[str, ...] | None:
+        return None if self._get(key) is None else self.texts(key)
 
     def texts(self, key: str) -> tuple[str, ...]:
         values = self._list(key)
@@ -882,7 +906,7 @@ def _poll_in(d: _Reader) -> PollResult:
                 name=v.text("name"),
                 delegation=v.text("delegation"),
                 seat=v.text("seat"),
-                choice=v.texts("choice"),
+                choice=v.texts_or_none("choice"),
                 weight=v.decimal("weight"),
                 cast_by=v.text_or_none("cast_by") or "",
             )

@@ -126,11 +126,16 @@ CATALOGUE: Final[dict[Lang, dict[str, str]]] = {
         "annex_attached": "(Kèm theo Biên bản {title})",
         "annex_attached_ref": "(Kèm theo Biên bản số {ref})",
         "annex_poll": "Kết quả tổng hợp: xem mục III.{n}. Số phiếu: {count}.",
+        "annex_roll_call": "Kết quả tổng hợp: xem mục III.{n}. Số đại biểu có quyền biểu quyết: "
+        "{eligible}; số phiếu thu về: {cast}; không bỏ phiếu: {missing}.",
         "col_code": "Mã đại biểu",
         "col_seat": "Ghế",
         "col_choice": "Lựa chọn",
         "col_note": "Ghi chú",
         "cast_by": "do {name} bỏ phiếu thay",
+        # Not "Không biểu quyết": that is the abstain option, a ballot that was cast.
+        "choice_not_voted": "Không bỏ phiếu",
+        "proxy_not_cast": "{name} nhận ủy quyền nhưng không bỏ phiếu thay",
         "choice_blank": "Không chọn phương án nào",
         "choice_blank_approval": "Gạch tên tất cả",
         # closing and signatures
@@ -271,11 +276,15 @@ CATALOGUE: Final[dict[Lang, dict[str, str]]] = {
         "annex_attached": "(Attached to the minutes of {title})",
         "annex_attached_ref": "(Attached to minutes no. {ref})",
         "annex_poll": "Totals: see III.{n}. Ballots: {count}.",
+        "annex_roll_call": "Totals: see III.{n}. Eligible to vote: {eligible}; ballots cast: "
+        "{cast}; did not vote: {missing}.",
         "col_code": "Delegate code",
         "col_seat": "Seat",
         "col_choice": "Choice",
         "col_note": "Note",
         "cast_by": "cast by {name} as proxy",
+        "choice_not_voted": "Did not vote",
+        "proxy_not_cast": "proxy held by {name}, not cast",
         "choice_blank": "No option chosen",
         "choice_blank_approval": "All names struck out",
         "closing": "The meeting closed at {time} on {date}.",

@@ -458,15 +458,14 @@ def _outcome(poll: PollResult, lang: Lang) -> list[Block]:
 
 
 def _annex(minutes: Minutes, lang: Lang) -> Annex | None:
-    """One table per named poll with ballots, numbered as in section III. A secret poll is
+    """One table per named poll with a list, numbered as in section III. A secret poll is
     skipped here as well as refused by the model: never a name next to a secret choice."""
     body: list[Block] = []
     for number, poll in enumerate(minutes.polls, 1):
         if poll.secret or not poll.named_votes:
             continue
         body.append(Heading(f"{number}. {poll.title}", 2))
-        count = fmt_number(len(poll.named_votes), lang)
-        body.append(para(t(lang, "annex_poll", n=number, count=count), italic=True))
+        body.append(para(_annex_totals(poll, number, lang), italic=True))
         body.append(_named_table(poll, lang))
     if not body:
         return None
@@ -479,7 +478,29 @@ def _annex(minutes: Minutes, lang: Lang) -> Annex | None:
     return Annex(t(lang, "annex_title"), t(lang, "annex_subtitle"), attached, tuple(body))
 
 
-def _choice_text(vote: NamedVote, labels: dict[str, str], blank: str, abstain: str) -> str:
+def _annex_totals(poll: PollResult, number: int, lang: Lang) -> str:
+    """The line under a poll's heading. A full roll call (every eligible voter listed, as the
+    model checks against section III) gives section III's eligible and cast and the
+    difference; an older list of ballots only gives its count."""
+    votes = poll.named_votes
+    voted = sum(1 for v in votes if v.choice is not None)
+    if len(votes) != poll.eligible:
+        return t(lang, "annex_poll", n=number, count=fmt_number(voted, lang))
+    return t(
+        lang,
+        "annex_roll_call",
+        n=number,
+        eligible=fmt_number(poll.eligible, lang),
+        cast=fmt_number(voted, lang),
+        missing=fmt_number(poll.eligible - voted, lang),
+    )
+
+
+def _choice_text(
+    vote: NamedVote, labels: dict[str, str], blank: str, abstain: str, not_voted: str
+) -> str:
+    if vote.choice is None:
+        return not_voted
     if not vote.choice:
         return blank
     return "; ".join(labels.get(key, abstain if key == "abstain" else key) for key in vote.choice)
@@ -492,6 +513,7 @@ def _named_table(poll: PollResult, lang: Lang) -> Table:
     labels = {o.key: option_label(poll.method, o.key, o.label, lang) for o in poll.options}
     blank = t(lang, "choice_blank_approval" if poll.method == "approval" else "choice_blank")
     abstain = t(lang, "option_abstain")
+    not_voted = t(lang, "choice_not_voted")
     show_delegation = any(v.delegation for v in votes)
     show_seat = any(v.seat for v in votes)
     show_weight = any(v.weight != 1 for v in votes)
@@ -517,11 +539,16 @@ def _named_table(poll: PollResult, lang: Lang) -> Table:
             row.append(v.delegation)
         if show_seat:
             row.append(v.seat)
-        row.append(_choice_text(v, labels, blank, abstain))
+        row.append(_choice_text(v, labels, blank, abstain, not_voted))
         if show_weight:
             row.append(fmt_number(v.weight, lang))
         if show_note:
-            row.append(t(lang, "cast_by", name=v.cast_by) if v.cast_by else "")
+            if not v.cast_by:
+                row.append("")
+            elif v.choice is None:
+                row.append(t(lang, "proxy_not_cast", name=v.cast_by))
+            else:
+                row.append(t(lang, "cast_by", name=v.cast_by))
         rows.append(tuple(row))
     return Table(tuple(columns), tuple(rows))
 

@@ -216,3 +216,49 @@ def full_meeting(*, close: bool = True) -> Meeting:
     if close:
         m.do("C1", "meeting.close", minute=45)
     return m
+
+
+def partial_named_meeting() -> Meeting:
+    """A named vote that not every eligible delegate took part in: S1 (present) casts
+    nothing, and D1 casts their own ballot but not the one of D3, whose proxy they hold.
+    D4, checked in, abstains. A secret election follows in which S1 does not vote either."""
+    m = Meeting()
+    for pid in ("C1", "S1", "D1", "D2", "D4"):
+        m.do("S1", "checkin.manual", {"participant": pid}, minute=-10)
+    m.do("S1", "checkin.absent", {"participant": "D3", "reason": "Công tác"}, minute=-5)
+    m.do("S1", "proxy.grant", {"from": "D3", "to": "D1"}, minute=-4)
+    m.do("C1", "meeting.open", minute=0)
+    m.do(
+        "S1",
+        "poll.create",
+        {
+            "id": "p1",
+            "title": "Thông qua Nghị quyết Đại hội",
+            "method": "yes_no_abstain",
+            "rule": "more than 1/2 of valid ballots",
+        },
+        minute=1,
+    )
+    m.do("C1", "poll.open", {"poll": "p1"}, minute=2)
+    m.close_poll("p1", {"C1": "yes", "D1": "yes", "D2": "no", "D4": "abstain"}, minute=4)
+    m.do(
+        "S1",
+        "poll.create",
+        {
+            "id": "p2",
+            "title": "Bầu Trưởng ban",
+            "method": "approval",
+            "secret": True,
+            "seats": 1,
+            "rule": "more than 1/2 of valid ballots",
+            "candidates": [
+                {"id": "k1", "label": "Hoàng Văn Nam"},
+                {"id": "k2", "label": "Bùi Thị Hạnh"},
+            ],
+        },
+        minute=5,
+    )
+    m.do("C1", "poll.open", {"poll": "p2"}, minute=6)
+    m.close_poll("p2", {"C1": ["k1"], "D1": ["k2"], "D2": ["k1"], "D3": ["k1"]}, minute=8)
+    m.do("C1", "meeting.close", minute=10)
+    return m

@@ -14,7 +14,7 @@ from rooms.minutes_builder import (
     entries_from_export,
 )
 from rooms.minutes_model import Minutes, poll_result_rows
-from tests.rooms.minutes_fixtures import Meeting, full_meeting
+from tests.rooms.minutes_fixtures import Meeting, full_meeting, partial_named_meeting
 
 
 def test_meeting_details_and_times_are_in_the_meetings_timezone() -> None:
@@ -123,8 +123,8 @@ def test_a_named_poll_lists_every_voter_and_choice_in_vietnamese_name_order() ->
     ]
     assert [v.delegation for v in vote.named_votes][:2] == ["Hạ Long", "Cẩm Phả"]
     assert {v.weight for v in vote.named_votes} == {Decimal(1)}
-    # As many rows as ballots counted, and the choices add up to the counts.
-    assert len(vote.named_votes) == vote.cast
+    # Everyone eligible voted: as many rows as ballots, and the choices add up to the counts.
+    assert len(vote.named_votes) == vote.cast == vote.eligible
     for o in vote.options:
         assert sum(v.choice == (o.key,) for v in vote.named_votes) == o.count
 
@@ -179,7 +179,29 @@ def test_weights_and_multiple_choices_in_the_named_list() -> None:
         ("B1", (), Decimal(1), "A01"),
         ("B2", ("a", "b"), Decimal(2), "A02"),
         ("E1", ("a",), Decimal("1.5"), ""),
+        ("C1", None, Decimal(1), ""),  # the chair, present, did not vote
     ]
+
+
+def test_a_named_poll_lists_the_eligible_who_did_not_vote_in_name_order() -> None:
+    """S1, present, casts nothing; D1 casts their own ballot but not D3's, whose proxy they
+    hold. Every voter of the snapshot is listed, among the others by name."""
+    vote = build_minutes(partial_named_meeting().entries, final=True).polls[0]
+    assert [(v.code, v.name, v.choice, v.cast_by) for v in vote.named_votes] == [
+        ("D1", "Nguyễn Văn Ánh", ("yes",), ""),
+        ("D2", "Phạm Thị Đào", ("no",), ""),
+        ("D4", "Vũ Thị Ênh", ("abstain",), ""),
+        ("S1", "Lê Văn Hùng", None, ""),
+        ("C1", "Trần Thị Loan", ("yes",), ""),
+        ("D3", "Đỗ Minh Quân", None, "Nguyễn Văn Ánh"),
+    ]
+    # The list is the snapshot's voters; its ballots are section III's cast.
+    assert len(vote.named_votes) == vote.eligible == 6
+    assert sum(v.choice is not None for v in vote.named_votes) == vote.cast == 4
+    assert vote.named_votes[3].delegation == "Thư ký đoàn"
+    # The secret election of the same meeting, where S1 did not vote either, lists nobody.
+    election = build_minutes(partial_named_meeting().entries, final=True).polls[1]
+    assert election.secret and election.named_votes == ()
 
 
 def test_draft_minutes_carry_the_named_list_of_a_closed_poll() -> None:

@@ -378,6 +378,52 @@ def test_a_named_vote_names_options_of_its_poll() -> None:
     assert replace(yes_no(), named_votes=(NamedVote("D1", "A B", ()),)).named_votes[0].choice == ()
 
 
+def roll_call() -> PollResult:
+    """A small named poll in which everyone eligible is listed: 3 eligible, 2 ballots."""
+    return replace(
+        yes_no(),
+        base_name="valid",
+        base_value=2,
+        eligible=3,
+        cast=2,
+        valid=2,
+        invalid=0,
+        options=(option("yes", "yes", 1, 2), option("no", "no", 1, 2)),
+        named_votes=(
+            NamedVote("D007", "Nguyễn Văn Ánh", ("yes",)),
+            NamedVote("D031", "Lê Văn Đức", None, cast_by="Nguyễn Văn Ánh"),
+            NamedVote("D012", "Trần Thị Loan", ("no",)),
+        ),
+    )
+
+
+def test_a_voter_who_did_not_vote_is_written_with_a_null_choice_and_read_back() -> None:
+    minutes = sample(polls=(roll_call(),))
+    data = json.loads(json.dumps(minutes.to_dict()))
+    silent = data["polls"][0]["named_votes"][1]
+    # null, never []: [] is a blank ballot that was cast and counted.
+    assert silent["choice"] is None and silent["cast_by"] == "Nguyễn Văn Ánh"
+    assert [v["choice"] for v in data["polls"][0]["named_votes"]] == [["yes"], None, ["no"]]
+    assert Minutes.from_dict(data) == minutes
+
+
+def test_a_roll_call_must_agree_with_the_polls_counts() -> None:
+    """Once a non-voter is listed the list is every eligible voter, the ballots the cast."""
+    poll = roll_call()
+    extra = NamedVote("D099", "Vũ Thị Ênh", None)
+    with pytest.raises(ValueError, match="roll call"):
+        replace(poll, named_votes=(*poll.named_votes, extra))  # 4 listed, 3 eligible
+    with pytest.raises(ValueError, match="roll call"):
+        replace(poll, eligible=4, named_votes=(*poll.named_votes[:2], extra))  # 1 ballot, 2 cast
+    assert replace(poll, eligible=4, named_votes=(*poll.named_votes, extra)).eligible == 4
+    # A list of ballots only (written before non-voters were listed) is not checked so.
+    assert replace(poll, eligible=9, named_votes=poll.named_votes[::2]).eligible == 9
+    data = sample(polls=(poll,)).to_dict()
+    data["polls"][0]["eligible"] = 5
+    with pytest.raises(ValueError, match="roll call"):
+        Minutes.from_dict(data)
+
+
 def test_minutes_written_before_named_votes_existed_still_read() -> None:
     data = json.loads(json.dumps(sample().to_dict()))
     for poll in data["polls"]:

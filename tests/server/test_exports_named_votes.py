@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from rooms.minutes_builder import build_minutes
 from rooms.minutes_model import Minutes, NamedVote
 from server.exports import render_docx, render_json, render_markdown, render_pdf
-from tests.rooms.minutes_fixtures import Meeting, full_meeting
+from tests.rooms.minutes_fixtures import Meeting, full_meeting, partial_named_meeting
 
 # In Vietnamese order (by given name: Ánh, Đào, Hùng, Loan, Quân), written out by hand.
 EXPECTED = {
@@ -212,3 +212,113 @@ def test_an_unfinished_meeting_gives_a_draft_annex() -> None:
     assert "DỰ THẢO" in docx.Document(io.BytesIO(data)).sections[0].header.paragraphs[0].text
     assert "PHỤ LỤC" in _docx_paragraphs(data)
     assert "PHỤ LỤC" in _pdf_lines(render_pdf(draft))
+
+
+# --- the eligible who did not vote ---------------------------------------------------------
+
+# partial_named_meeting: S1 casts nothing; D1 votes but not for D3, whose proxy they hold.
+# Listed among the others by name; "Không bỏ phiếu", not "Không biểu quyết" (abstain, D4).
+ROLL_CALL = {
+    "vi": [
+        ("D1", "Nguyễn Văn Ánh", "Tán thành", ""),
+        ("D2", "Phạm Thị Đào", "Không tán thành", ""),
+        ("D4", "Vũ Thị Ênh", "Không biểu quyết", ""),
+        ("S1", "Lê Văn Hùng", "Không bỏ phiếu", ""),
+        ("C1", "Trần Thị Loan", "Tán thành", ""),
+        (
+            "D3",
+            "Đỗ Minh Quân",
+            "Không bỏ phiếu",
+            "Nguyễn Văn Ánh nhận ủy quyền nhưng không bỏ phiếu thay",
+        ),
+    ],
+    "en": [
+        ("D1", "Nguyễn Văn Ánh", "Yes", ""),
+        ("D2", "Phạm Thị Đào", "No", ""),
+        ("D4", "Vũ Thị Ênh", "Abstain", ""),
+        ("S1", "Lê Văn Hùng", "Did not vote", ""),
+        ("C1", "Trần Thị Loan", "Yes", ""),
+        ("D3", "Đỗ Minh Quân", "Did not vote", "proxy held by Nguyễn Văn Ánh, not cast"),
+    ],
+}
+# The line under the poll's heading in the annex, and section III's counts it must agree with.
+ROLL_CALL_TOTALS = {
+    "vi": (
+        "Kết quả tổng hợp: xem mục III.1. Số đại biểu có quyền biểu quyết: 6; "
+        "số phiếu thu về: 4; không bỏ phiếu: 2.",
+        "- Số đại biểu có quyền biểu quyết: 6; số phiếu thu về: 4; hợp lệ: 4; không hợp lệ: 0.",
+    ),
+    "en": (
+        "Totals: see III.1. Eligible to vote: 6; ballots cast: 4; did not vote: 2.",
+        "- Eligible to vote: 6; ballots cast: 4; valid: 4; invalid: 0.",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def partial() -> Minutes:
+    return build_minutes(partial_named_meeting().entries, final=True)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_docx_roll_call_lists_every_eligible_voter_the_non_voters_marked(
+    partial: Minutes, lang: str
+) -> None:
+    data = render_docx(partial, lang)
+    annex = [t for t in _docx_tables(data) if t[0][1] in ("Mã đại biểu", "Delegate code")]
+    assert len(annex) == 1  # the named vote; the secret election lists nobody
+    rows = annex[0]
+    assert [(r[1], r[2], r[4], r[5]) for r in rows[1:]] == ROLL_CALL[lang]
+    assert [r[0] for r in rows[1:]] == ["1", "2", "3", "4", "5", "6"]
+    paragraphs = _docx_paragraphs(data)
+    totals, section_iii = ROLL_CALL_TOTALS[lang]
+    assert section_iii in paragraphs[: paragraphs.index(ANNEX[lang][0])]
+    assert totals in paragraphs[paragraphs.index(ANNEX[lang][0]) :]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_pdf_roll_call_lists_every_eligible_voter_the_non_voters_marked(
+    partial: Minutes, lang: str
+) -> None:
+    lines = _pdf_lines(render_pdf(partial, lang))
+    start = lines.index(ANNEX[lang][0])
+    body = " ".join(" ".join(lines[:start]).split())
+    annex = " ".join(" ".join(lines[start:]).split())
+    totals, section_iii = ROLL_CALL_TOTALS[lang]
+    assert section_iii in body and totals in annex
+    rows = ROLL_CALL[lang]
+    starts = [annex.index(f"{i} {code} {name} ") for i, (code, name, _, _) in enumerate(rows, 1)]
+    assert starts == sorted(starts)
+    for (_code, _name, choice, note), begin, end in zip(
+        rows, starts, [*starts[1:], len(annex)], strict=True
+    ):
+        assert choice in annex[begin:end] and note in annex[begin:end], annex[begin:end]
+    assert not any(c in annex for c in CANDIDATES)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_markdown_roll_call_rows(partial: Minutes, lang: str) -> None:
+    text = render_markdown(partial, lang)
+    title, subtitle = ANNEX[lang]
+    annex = text[text.index(f"# {title}: {subtitle}") :]
+    rows = [line for line in annex.splitlines() if line.startswith("| ") and "---" not in line]
+    cells = [[c.strip() for c in r.strip("|").split("|")] for r in rows[1:]]
+    assert [(c[1], c[2], c[4], c[5]) for c in cells] == ROLL_CALL[lang]
+    assert f"*{ROLL_CALL_TOTALS[lang][0]}*" in annex
+
+
+def test_json_marks_who_did_not_vote_with_a_null_choice(partial: Minutes) -> None:
+    data = json.loads(render_json(partial))
+    named, secret = data["polls"]
+    assert [(v["code"], v["choice"], v["cast_by"]) for v in named["named_votes"]] == [
+        ("D1", ["yes"], None),
+        ("D2", ["no"], None),
+        ("D4", ["abstain"], None),
+        ("S1", None, None),
+        ("C1", ["yes"], None),
+        ("D3", None, "Nguyễn Văn Ánh"),
+    ]
+    assert len(named["named_votes"]) == named["eligible"]
+    assert sum(v["choice"] is not None for v in named["named_votes"]) == named["cast"]
+    assert secret["secret"] is True and secret["named_votes"] == []
+    assert Minutes.from_dict(data) == partial
