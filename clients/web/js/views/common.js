@@ -170,14 +170,16 @@ export function showError(err) {
  */
 export function itemTextForm(ctx, { name, label, send, rows, maxlength, kind, queued, sent, onAck }) {
   const text = h("textarea", { id: `${name}-text`, rows, maxlength });
+  const button = h("button", { type: "submit", class: "btn btn-primary", id: `${name}-send` }, send);
   const form = h("form", { class: `${name}-form` },
     h("label", { for: `${name}-text` }, label),
     text,
-    h("div", { class: "btn-row" }, h("button", { type: "submit", class: "btn btn-primary", id: `${name}-send` }, send)));
+    h("div", { class: "btn-row" }, button));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const value = text.value.trim();
-    if (!value) return;
+    // A disabled button means the server would refuse it now (the caller says why).
+    if (!value || button.disabled) return;
     const body = { text: value };
     const item = ctx.model.state?.agenda?.current;
     if (item) body.item = item;

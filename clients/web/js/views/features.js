@@ -5,7 +5,7 @@
 import { h, fill, toast, formatTime, formatClock, uuid } from "../dom.js";
 import { t, tv, getLang, formatNumber, compareNames } from "../i18n.js";
 import { reducer, liveReducer } from "../model.js";
-import { run, showError, errorText, bar, confirmDialog, remaining, personLine, itemNumber, itemTextForm } from "./common.js";
+import { run, showError, errorText, bar, confirmDialog, remaining, personLine, itemNumber, itemTextForm, currentItem } from "./common.js";
 import { Viewer, versionUrl, preload, latestReleased } from "../pdfview.js";
 import { api } from "../api.js";
 
@@ -414,14 +414,29 @@ reducer("feedback.marked", (s, b) => {
 });
 
 export function delegateFeedback(slot, ctx) {
-  if (slot.dataset.ready) return;
-  slot.dataset.ready = "1";
-  const form = itemTextForm(ctx, {
-    name: "feedback", label: t("feedback.label"), send: t("feedback.send"), rows: "4",
-    maxlength: "4000", kind: "feedback.submit", queued: t("feedback.queued"),
-    sent: t("feedback.sent"),
-  });
-  fill(slot, form);
+  let ui = slot._feedback;
+  if (!ui) {
+    const form = itemTextForm(ctx, {
+      name: "feedback", label: t("feedback.label"), send: t("feedback.send"), rows: "4",
+      maxlength: "4000", kind: "feedback.submit", queued: t("feedback.queued"),
+      sent: t("feedback.sent"),
+    });
+    const hint = h("p", { class: "notice", id: "feedback-hint", hidden: true }, t("feedback.no_current"));
+    form.insertBefore(hint, form.querySelector(".btn-row"));
+    ui = { form, hint, text: form.querySelector("textarea"), send: form.querySelector("button[type=submit]") };
+    slot._feedback = ui;
+    fill(slot, form);
+  }
+  // The server takes feedback without an item or a document only while an agenda item is
+  // current (rooms/feedback.py): say so before the delegate types, not after pressing send.
+  // Only the button is disabled, so what is typed stays and can be sent once an item is set.
+  const waiting = !currentItem(ctx.model.state);
+  ui.hint.hidden = !waiting;
+  ui.send.disabled = waiting;
+  for (const el of [ui.text, ui.send]) {
+    if (waiting) el.setAttribute("aria-describedby", "feedback-hint");
+    else el.removeAttribute("aria-describedby");
+  }
 }
 
 // ---- polls (rooms/polls.py, server/polls.py) ------------------------------------------------
