@@ -24,7 +24,12 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+# Assertions wait up to 10 s, not Playwright's 5: on a busy 2-core machine a server, Redis and
+# several Chromium pages share the cores, and a page can take seconds to catch up. A real
+# failure still fails, later.
+expect.set_options(timeout=10_000)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
