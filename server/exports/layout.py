@@ -518,20 +518,22 @@ def _named_table(poll: PollResult, lang: Lang) -> Table:
     show_seat = any(v.seat for v in votes)
     show_weight = any(v.weight != 1 for v in votes)
     show_note = any(v.cast_by for v in votes)
+    # Widths checked in LibreOffice: "STT", a 7-character delegate code (DB00220) and the
+    # longest choice ("Không biểu quyết") each fit on one line at 12 pt.
     columns = [
-        Column(t(lang, "col_no"), 0.85, "center"),
-        Column(t(lang, "col_code"), 1.1, "center"),
-        Column(t(lang, "col_name"), 3),
+        Column(t(lang, "col_no"), 1.0, "center"),
+        Column(t(lang, "col_code"), 1.9, "center"),
+        Column(t(lang, "col_name"), 2.7),
     ]
     if show_delegation:
-        columns.append(Column(t(lang, "col_delegation"), 2.4))
+        columns.append(Column(t(lang, "col_delegation"), 2.1))
     if show_seat:
-        columns.append(Column(t(lang, "col_seat"), 0.9, "center"))
-    columns.append(Column(t(lang, "col_choice"), 2.4))
+        columns.append(Column(t(lang, "col_seat"), 1.2, "center"))
+    columns.append(Column(t(lang, "col_choice"), 2.9))
     if show_weight:
         columns.append(Column(t(lang, "col_weight"), 1.1, "right"))
     if show_note:
-        columns.append(Column(t(lang, "col_note"), 2.4))
+        columns.append(Column(t(lang, "col_note"), 1.8))
     rows: list[tuple[str, ...]] = []
     for i, v in enumerate(votes, 1):
         row = [str(i), v.code, v.name]
