@@ -86,17 +86,56 @@ async def minutes(request: Request) -> Response:
 
 
 async def results(request: Request) -> Response:
-    """Every closed poll's result per option, one row each (the minutes' part III)."""
+    """Every closed poll's result per option, one row each (the minutes' part III); the XLSX
+    adds a sheet per named poll with its roll call (the minutes' annex), and
+    ``results.csv?named=POLL`` is that roll call alone. A secret poll has none: refused."""
+    from rooms.minutes_builder import _counted_polls, _fold
+    from rooms.polls import polls_of
+    from server.exports.tables import named_votes_csv, roll_call_sheet_name
+
     ext = request.path_params["ext"]
     if ext not in ("csv", "xlsx"):
         raise ApiError(404, "not_found", "results come as csv or xlsx")
     lang = _lang(request)
+    named = request.query_params.get("named")
+    if named is not None and ext != "csv":
+        raise ApiError(422, "bad_field", "named=POLL is for results.csv; the XLSX has a sheet "
+                       "for every named poll")
     meeting_id, entries = await _log(request)
 
-    def render() -> bytes:
-        rows = poll_result_rows(build_minutes(entries, final=False, lang=lang).polls)
-        return poll_results_csv(rows, lang) if ext == "csv" else poll_results_xlsx(rows, lang)
+    def roll_call(poll_id: str) -> bytes:
+        # The builder's own fold and choice of polls give minutes.polls' ids in its order:
+        # the minutes model carries no poll id.
+        state = _fold(entries).state
+        poll = polls_of(state).polls.get(poll_id)
+        if poll is None:
+            raise ApiError(404, "not_found", f"no poll {poll_id}")
+        if poll.definition.secret:
+            raise ApiError(403, "forbidden", f"poll {poll_id} is secret: its ballots are not "
+                           "linked to voters, so it has no roll call", reason="secret_poll")
+        ids = [p.id for p in _counted_polls(state)]
+        if poll_id not in ids:
+            raise ApiError(409, "invalid_state", f"poll {poll_id} has not closed",
+                           poll_status=poll.status.value)
+        polls = build_minutes(entries, final=False, lang=lang).polls
+        return named_votes_csv(polls[ids.index(poll_id)], lang)
 
+    def render() -> bytes:
+        polls = build_minutes(entries, final=False, lang=lang).polls
+        rows = poll_result_rows(polls)
+        if ext == "csv":
+            return poll_results_csv(rows, lang)
+        ids = [p.id for p in _counted_polls(_fold(entries).state)]
+        sheets = [
+            (roll_call_sheet_name(number, poll_id), poll)
+            for number, (poll_id, poll) in enumerate(zip(ids, polls, strict=True), 1)
+            if not poll.secret
+        ]
+        return poll_results_xlsx(rows, lang, sheets)
+
+    if named is not None:
+        data = await run_in_threadpool(roll_call, named)
+        return _file(data, ext, f"ket-qua-{meeting_id}-{named}")
     return _file(await run_in_threadpool(render), ext, f"ket-qua-{meeting_id}")
 
 

@@ -1,10 +1,12 @@
 """Attendance and poll results as spreadsheets: CSV (UTF-8 with a BOM, so that Excel reads
-Vietnamese correctly) and XLSX (bold frozen header, column widths, real numbers and times)."""
+Vietnamese correctly) and XLSX (bold frozen header, column widths, real numbers and times),
+with the roll call of each named poll (the minutes' annex) as its own sheet or CSV."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -13,10 +15,15 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
-from rooms.minutes_model import AttendanceRow, PollResultRow
+from rooms.minutes_model import AttendanceRow, PollResult, PollResultRow
 from rooms.vietnamese import nfc
 from server.exports.i18n import Lang, lang_of, option_label, t, t_or
+
+# The annex's wording of a choice, shared so that the spreadsheet and the minutes cannot say
+# a vote differently ("Không bỏ phiếu" is not "Không biểu quyết").
+from server.exports.layout import _choice_text
 
 Value = str | int | Decimal | datetime | None
 
@@ -46,6 +53,21 @@ POLL_COLUMNS = (
     "result",
 )
 _PERCENT_COLUMNS = frozenset({"pct_base", "pct_entitled"})
+# The roll call of a named poll: every column always, so that a secretary's formulas and
+# filters find them in the same place for every poll. Header labels are the attendance
+# table's and the annex's.
+NAMED_VOTE_COLUMNS = ("code", "full_name", "delegation", "seat", "choice", "weight", "note")
+_NAMED_VOTE_HEADERS = {
+    "code": "h_code",
+    "full_name": "h_full_name",
+    "delegation": "h_delegation",
+    "seat": "h_seat",
+    "choice": "col_choice",
+    "weight": "h_weight",
+    "note": "col_note",
+}
+# Excel refuses these in a sheet name, and a name starting or ending with an apostrophe.
+_SHEET_FORBIDDEN = re.compile(r"[\\/?*\[\]:]")
 
 # Spreadsheets run a cell that starts with one of these as a formula: a name or a reason
 # typed as "=HYPERLINK(…)" must stay text ("CSV injection").
@@ -81,6 +103,36 @@ def _poll_values(row: PollResultRow, lang: Lang) -> tuple[Value, ...]:
         row.pct_of_entitled,
         t_or(lang, f"result_{row.result}", row.result),
     )
+
+
+def _named_vote_values(poll: PollResult, lang: Lang) -> Iterable[tuple[Value, ...]]:
+    """The annex's rows (server/exports/layout.py ``_named_table``) with the weight a number.
+    A secret poll has no rows: the model refuses to hold any."""
+    labels = {o.key: option_label(poll.method, o.key, o.label, lang) for o in poll.options}
+    blank = t(lang, "choice_blank_approval" if poll.method == "approval" else "choice_blank")
+    abstain = t(lang, "option_abstain")
+    not_voted = t(lang, "choice_not_voted")
+    for v in poll.named_votes:
+        if not v.cast_by:
+            note = ""
+        elif v.choice is None:
+            note = t(lang, "proxy_not_cast", name=v.cast_by)
+        else:
+            note = t(lang, "cast_by", name=v.cast_by)
+        choice = _choice_text(v, labels, blank, abstain, not_voted)
+        yield (v.code, v.name, v.delegation, v.seat, choice, v.weight, note)
+
+
+def _named_vote_header(lang: Lang) -> list[str]:
+    return [t(lang, _NAMED_VOTE_HEADERS[c]) for c in NAMED_VOTE_COLUMNS]
+
+
+def roll_call_sheet_name(number: int, poll_id: str) -> str:
+    """The sheet of poll ``number`` (as in the minutes' section III) with id ``poll_id``:
+    "2 nq-01". The number leads, so two polls never share a sheet even when cut to Excel's
+    31 characters, and no name can clash with the totals sheet (which starts with a letter)."""
+    name = _SHEET_FORBIDDEN.sub("_", f"{number} {nfc(poll_id)}")[:31]
+    return name.rstrip("'") or str(number)
 
 
 # --- CSV ----------------------------------------------------------------------------------
@@ -122,20 +174,26 @@ def poll_results_csv(rows: Iterable[PollResultRow], lang: str = "vi") -> bytes:
     return _csv(header, (_poll_values(r, language) for r in rows))
 
 
+def named_votes_csv(poll: PollResult, lang: str = "vi") -> bytes:
+    """The roll call of one named poll as CSV bytes (UTF-8 with BOM), one voter per line, in
+    the annex's order and words."""
+    if poll.secret:
+        raise ValueError(f"secret poll {poll.title!r} has no roll call")
+    language = lang_of(lang)
+    return _csv(_named_vote_header(language), _named_vote_values(poll, language))
+
+
 # --- XLSX ---------------------------------------------------------------------------------
 
 
-def _xlsx(
+def _fill(
+    ws: Worksheet,
     sheet: str,
     columns: Sequence[str],
     header: Sequence[str],
     records: Iterable[Sequence[Value]],
-) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
+) -> None:
     ws.title = sheet[:31]  # Excel's limit
-    wb.properties.creator = "phonghop"
     widths = [len(h) for h in header]
     ws.append([nfc(h) for h in header])
     for cell in ws[1]:
@@ -164,6 +222,23 @@ def _xlsx(
         ws.column_dimensions[get_column_letter(col_index)].width = min(max(width + 2, 8), 60)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
+
+
+def _xlsx(
+    sheet: str,
+    columns: Sequence[str],
+    header: Sequence[str],
+    records: Iterable[Sequence[Value]],
+    more: Iterable[tuple[str, Sequence[str], Sequence[str], Iterable[Sequence[Value]]]] = (),
+) -> bytes:
+    """A workbook of one sheet, then one per entry of ``more`` (same arguments)."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    wb.properties.creator = "phonghop"
+    _fill(ws, sheet, columns, header, records)
+    for extra in more:
+        _fill(wb.create_sheet(), *extra)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -177,9 +252,25 @@ def attendance_xlsx(rows: Iterable[AttendanceRow], lang: str = "vi") -> bytes:
     return _xlsx(t(language, "sheet_attendance"), ATTENDANCE_COLUMNS, header, records)
 
 
-def poll_results_xlsx(rows: Iterable[PollResultRow], lang: str = "vi") -> bytes:
-    """Poll results as an XLSX workbook with one sheet."""
+def poll_results_xlsx(
+    rows: Iterable[PollResultRow],
+    lang: str = "vi",
+    named: Iterable[tuple[str, PollResult]] = (),
+) -> bytes:
+    """Poll results as an XLSX workbook: the totals sheet, then for each ``(sheet name,
+    poll)`` of ``named`` that poll's roll call. Secret polls are skipped, whoever passes
+    them: never a name next to a secret choice."""
     language = lang_of(lang)
     header = [t(language, f"h_{c}") for c in POLL_COLUMNS]
     records = (_poll_values(r, language) for r in rows)
-    return _xlsx(t(language, "sheet_polls"), POLL_COLUMNS, header, records)
+    roll_calls = [
+        (
+            name,
+            NAMED_VOTE_COLUMNS,
+            _named_vote_header(language),
+            _named_vote_values(poll, language),
+        )
+        for name, poll in named
+        if not poll.secret
+    ]
+    return _xlsx(t(language, "sheet_polls"), POLL_COLUMNS, header, records, roll_calls)
