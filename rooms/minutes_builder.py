@@ -492,6 +492,7 @@ def _poll(
         opened_at=when(poll.opened_at),
         closed_at=when(poll.closed_at),
         receipts_digest=str(closing.get("receipts_digest", "")),
+        poll_id=poll.id,
         named_votes=() if d.secret else _named_votes(state, poll, closing.get("ballots", ())),
     )
 

@@ -25,7 +25,7 @@ strings with offset, ``null`` where absent); ``Minutes.from_dict()`` reads it ba
                     feedback: {count, accepted, answered,
                                samples: [{text, author, upvotes}]} | null,
                     notes: [str]}]
-    polls         [{title, method, secret, rule_text, base_name, base_value, eligible,
+    polls         [{poll_id, title, method, secret, rule_text, base_name, base_value, eligible,
                     cast, valid, invalid, seats, agenda_number, opened_at, closed_at,
                     options: [{key, label, count, weight, pct_of_base, pct_of_entitled}],
                     outcome: {decision, elected: [option key], tied: [option key],
@@ -346,6 +346,7 @@ class PollResult(_Normalised):
     receipts_digest: str = ""  # hex; lets a delegate check their receipt was counted
     # Named polls only: who chose what, sorted by name (see the module docstring).
     named_votes: tuple[NamedVote, ...] = ()
+    poll_id: str = ""  # the poll's id in the log ("" in files written before it was kept)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -671,6 +672,7 @@ def _poll_out(p: PollResult) -> JSON:
             "note": p.outcome.note,
         },
         "receipts_digest": p.receipts_digest,
+        "poll_id": p.poll_id,
         "named_votes": [
             {
                 "code": v.code,
@@ -780,6 +782,10 @@ class _Reader:
 
     def objs_or_empty(self, key: str) -> list[_Reader]:
         return self.objs(key) if key in self._data else []
+
+    def text_or_empty(self, key: str) -> str:
+        """A field later versions added: absent from older files, read as ""."""
+        return self.text(key) if key in self._data else ""
 
     def texts_or_none(self, key: str) -> tuple[str, ...] | None:
         return None if self._get(key) is None else self.texts(key)
@@ -899,6 +905,7 @@ def _poll_in(d: _Reader) -> PollResult:
             note=o.text("note"),
         ),
         receipts_digest=d.text("receipts_digest"),
+        poll_id=d.text_or_empty("poll_id"),
         # Absent from files written before the annex existed: read as no list.
         named_votes=tuple(
             NamedVote(

@@ -89,7 +89,6 @@ async def results(request: Request) -> Response:
     """Every closed poll's result per option, one row each (the minutes' part III); the XLSX
     adds a sheet per named poll with its roll call (the minutes' annex), and
     ``results.csv?named=POLL`` is that roll call alone. A secret poll has none: refused."""
-    from rooms.minutes_builder import _counted_polls, _fold
     from rooms.polls import polls_of
     from server.exports.tables import named_votes_csv, roll_call_sheet_name
 
@@ -103,33 +102,30 @@ async def results(request: Request) -> Response:
                        "for every named poll")
     meeting_id, entries = await _log(request)
 
-    def roll_call(poll_id: str) -> bytes:
-        # The builder's own fold and choice of polls give minutes.polls' ids in its order:
-        # the minutes model carries no poll id.
-        state = _fold(entries).state
-        poll = polls_of(state).polls.get(poll_id)
+    if named is not None:
+        poll = polls_of((await meeting_state(request, meeting_id)).state).polls.get(named)
         if poll is None:
-            raise ApiError(404, "not_found", f"no poll {poll_id}")
+            raise ApiError(404, "not_found", f"no poll {named}")
         if poll.definition.secret:
-            raise ApiError(403, "forbidden", f"poll {poll_id} is secret: its ballots are not "
+            raise ApiError(403, "forbidden", f"poll {named} is secret: its ballots are not "
                            "linked to voters, so it has no roll call", reason="secret_poll")
-        ids = [p.id for p in _counted_polls(state)]
-        if poll_id not in ids:
-            raise ApiError(409, "invalid_state", f"poll {poll_id} has not closed",
-                           poll_status=poll.status.value)
-        polls = build_minutes(entries, final=False, lang=lang).polls
-        return named_votes_csv(polls[ids.index(poll_id)], lang)
+
+    def roll_call(poll_id: str) -> bytes:
+        for result in build_minutes(entries, final=False, lang=lang).polls:
+            if result.poll_id == poll_id:
+                return named_votes_csv(result, lang)
+        raise ApiError(409, "invalid_state", f"poll {poll_id} has not closed",
+                       poll_status=poll.status.value)
 
     def render() -> bytes:
         polls = build_minutes(entries, final=False, lang=lang).polls
         rows = poll_result_rows(polls)
         if ext == "csv":
             return poll_results_csv(rows, lang)
-        ids = [p.id for p in _counted_polls(_fold(entries).state)]
         sheets = [
-            (roll_call_sheet_name(number, poll_id), poll)
-            for number, (poll_id, poll) in enumerate(zip(ids, polls, strict=True), 1)
-            if not poll.secret
+            (roll_call_sheet_name(number, p.poll_id), p)
+            for number, p in enumerate(polls, 1)
+            if not p.secret
         ]
         return poll_results_xlsx(rows, lang, sheets)
 

@@ -506,6 +506,14 @@ def _choice_text(
     return "; ".join(labels.get(key, abstain if key == "abstain" else key) for key in vote.choice)
 
 
+def named_note(vote: NamedVote, lang: Lang) -> str:
+    """The annex's note on a ballot a proxy holder cast, or was to cast and did not."""
+    if not vote.cast_by:
+        return ""
+    key = "proxy_not_cast" if vote.choice is None else "cast_by"
+    return t(lang, key, name=vote.cast_by)
+
+
 def _named_table(poll: PollResult, lang: Lang) -> Table:
     """Rows, not paragraphs: a national congress lists 5,000 delegates. Labels are worked
     out once per poll, each row is a few lookups; columns nobody fills are left out."""
@@ -545,12 +553,7 @@ def _named_table(poll: PollResult, lang: Lang) -> Table:
         if show_weight:
             row.append(fmt_number(v.weight, lang))
         if show_note:
-            if not v.cast_by:
-                row.append("")
-            elif v.choice is None:
-                row.append(t(lang, "proxy_not_cast", name=v.cast_by))
-            else:
-                row.append(t(lang, "cast_by", name=v.cast_by))
+            row.append(named_note(v, lang))
         rows.append(tuple(row))
     return Table(tuple(columns), tuple(rows))
 

@@ -23,7 +23,7 @@ from server.exports.i18n import Lang, lang_of, option_label, t, t_or
 
 # The annex's wording of a choice, shared so that the spreadsheet and the minutes cannot say
 # a vote differently ("Không bỏ phiếu" is not "Không biểu quyết").
-from server.exports.layout import _choice_text
+from server.exports.layout import _choice_text, named_note
 
 Value = str | int | Decimal | datetime | None
 
@@ -113,14 +113,8 @@ def _named_vote_values(poll: PollResult, lang: Lang) -> Iterable[tuple[Value, ..
     abstain = t(lang, "option_abstain")
     not_voted = t(lang, "choice_not_voted")
     for v in poll.named_votes:
-        if not v.cast_by:
-            note = ""
-        elif v.choice is None:
-            note = t(lang, "proxy_not_cast", name=v.cast_by)
-        else:
-            note = t(lang, "cast_by", name=v.cast_by)
         choice = _choice_text(v, labels, blank, abstain, not_voted)
-        yield (v.code, v.name, v.delegation, v.seat, choice, v.weight, note)
+        yield (v.code, v.name, v.delegation, v.seat, choice, v.weight, named_note(v, lang))
 
 
 def _named_vote_header(lang: Lang) -> list[str]:

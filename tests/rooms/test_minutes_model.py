@@ -464,3 +464,17 @@ def test_imports_only_stdlib_and_rooms(module: str) -> None:
     foreign = {m for m in imported if m not in sys.stdlib_module_names and m != "rooms"}
     assert not foreign
     assert not imported & {"time", "uuid", "random", "asyncio"}
+
+
+def test_polls_carry_their_log_id_and_older_files_without_it_still_read() -> None:
+    from rooms.minutes_builder import build_minutes
+    from tests.rooms.minutes_fixtures import partial_named_meeting
+
+    built = build_minutes(partial_named_meeting().entries, final=True)
+    data = built.to_dict()
+    assert [p["poll_id"] for p in data["polls"]] == [p.poll_id for p in built.polls]
+    assert all(p.poll_id for p in built.polls)
+    assert Minutes.from_dict(data) == built
+    for poll in data["polls"]:
+        del poll["poll_id"]  # a file written before the field existed
+    assert [p.poll_id for p in Minutes.from_dict(data).polls] == [""] * len(built.polls)
