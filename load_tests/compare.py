@@ -93,13 +93,8 @@ async def plain_fanout(server: PlainServer, opts: Options) -> Result:
             reach=round(tally.delivered / expected, 6),
             latency_ms=percentiles(tally.latencies_ms),
             deliveries_per_s=round(tally.delivered / elapsed, 1),
-            server_cpu_s=round(stats.cpu_s, 3),
-            server_rss_mb=round(stats.rss_peak / 2**20, 1),
-            server_cpu_us_per_delivery=(
-                round(stats.cpu_s * 1e6 / tally.delivered, 2) if tally.delivered else 0.0
-            ),
             extra={"redis_cpu_s": round(redis_stats.cpu_s, 3), "closes": dict(tally.closes)},
-        )
+        ).with_server(stats.cpu_s, stats.rss_peak, tally.delivered)
     finally:
         await close_crowd(sessions)
 
@@ -139,10 +134,7 @@ async def plain_idle_memory(server: PlainServer, opts: Options) -> Result:
             reach=round(sum(1 for s in sessions if s.open) / n, 6),
             latency_ms=percentiles([s.connect_ms for s in sessions]),
             deliveries_per_s=round(n / connected, 1),
-            server_cpu_s=round(stats.cpu_s, 3),
-            server_rss_mb=round(after / 2**20, 1),
-            server_cpu_us_per_delivery=round(stats.cpu_s * 1e6 / n, 1),
-        )
+        ).with_server(stats.cpu_s, after, n)
         result.extra.update(
             rss_before_mb=round(before / 2**20, 2),
             rss_after_mb=round(after / 2**20, 2),
@@ -179,10 +171,7 @@ def storm_result(
         reach=round(connected / n, 6),
         latency_ms=percentiles(connect_ms),
         deliveries_per_s=round(connected / elapsed, 1),
-        server_cpu_s=round(stats.cpu_s, 3),
-        server_rss_mb=round(stats.rss_peak / 2**20, 1),
-        server_cpu_us_per_delivery=round(stats.cpu_s * 1e6 / max(1, connected), 1),
-    )
+    ).with_server(stats.cpu_s, stats.rss_peak, connected)
     result.extra.update(
         connections_per_s=round(connected / elapsed, 1),
         connect=what,

@@ -87,10 +87,7 @@ async def connect_storm(opts: Options) -> Result:
             reach=round(synced / n, 6),
             latency_ms=percentiles([(s.synced_at - s.connected_at) * 1000 for s in sessions]),
             deliveries_per_s=round(synced / connected, 1),
-            server_cpu_s=round(stats.cpu_s, 3),
-            server_rss_mb=round(stats.rss_peak / 2**20, 1),
-            server_cpu_us_per_delivery=round(stats.cpu_s * 1e6 / max(1, synced), 1),
-        )
+        ).with_server(stats.cpu_s, stats.rss_peak, synced)
         result.extra.update(
             connect_all_s=round(connected, 2),
             connections_per_s=round(synced / connected, 1),
@@ -138,10 +135,7 @@ async def idle_memory(opts: Options) -> Result:
             reach=round(sum(1 for s in sessions if s.open) / n, 6),
             latency_ms=percentiles([(s.synced_at - s.connected_at) * 1000 for s in sessions]),
             deliveries_per_s=round(n / connected, 1),
-            server_cpu_s=round(stats.cpu_s, 3),
-            server_rss_mb=round(after / 2**20, 1),
-            server_cpu_us_per_delivery=round(stats.cpu_s * 1e6 / n, 1),
-        )
+        ).with_server(stats.cpu_s, after, n)
         result.extra.update(
             rss_before_mb=round(before / 2**20, 2),
             rss_after_mb=round(after / 2**20, 2),

@@ -167,12 +167,7 @@ async def crash(opts: Options) -> Result:
             reach=round(tally.delivered / expected, 6) if expected else 0.0,
             latency_ms=percentiles(tally.latencies_ms),
             deliveries_per_s=round(tally.delivered / elapsed, 1),
-            server_cpu_s=round(cpu_before_crash + stats.cpu_s, 3),
-            server_rss_mb=round(stats.rss_peak / 2**20, 1),
-            server_cpu_us_per_delivery=round(
-                (cpu_before_crash + stats.cpu_s) * 1e6 / max(1, tally.delivered), 2
-            ),
-        )
+        ).with_server(cpu_before_crash + stats.cpu_s, stats.rss_peak, tally.delivered)
         result.extra.update(
             commands=steps,
             unacked_at_end=len(chair.outbox),

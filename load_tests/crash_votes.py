@@ -361,10 +361,7 @@ async def crash_vote(opts: Options) -> Result:
             reach=round(len(closed_seen) / n, 6),
             latency_ms=percentiles(acks_ms),
             deliveries_per_s=round(len(acked) / burst, 1),
-            server_cpu_s=round(cpu, 3),
-            server_rss_mb=round(rss_peak / 2**20, 1),
-            server_cpu_us_per_delivery=round(cpu * 1e6 / max(1, len(acked)), 1),
-        )
+        ).with_server(cpu, rss_peak, len(acked))
         result.extra.update(
             ballots=n,
             unacked_at_end=sum(1 for v in voters if not v.receipt and not v.refused),

@@ -115,12 +115,7 @@ async def fanout(
             reach=round(tally.delivered / expected, 6) if expected else 0.0,
             latency_ms=percentiles(tally.latencies_ms),
             deliveries_per_s=round(tally.delivered / elapsed, 1),
-            server_cpu_s=round(stats.cpu_s, 3),
-            server_rss_mb=round(stats.rss_peak / 2**20, 1),
-            server_cpu_us_per_delivery=(
-                round(stats.cpu_s * 1e6 / tally.delivered, 2) if tally.delivered else 0.0
-            ),
-        )
+        ).with_server(stats.cpu_s, stats.rss_peak, tally.delivered)
         result.extra.update(
             rate_hz=opts.rate,
             load_cpu_s=round(load_cpu, 2),

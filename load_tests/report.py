@@ -48,6 +48,14 @@ class Result:
     server_cpu_us_per_delivery: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def with_server(self, cpu_s: float, rss_bytes: int, per: int) -> Result:
+        """Set the three server figures: CPU seconds, RSS in MiB, and CPU µs per delivery
+        (per connection in connect-storm and idle-memory; 0 when there were none)."""
+        self.server_cpu_s = round(cpu_s, 3)
+        self.server_rss_mb = round(rss_bytes / 2**20, 1)
+        self.server_cpu_us_per_delivery = round(cpu_s * 1e6 / per, 2) if per else 0.0
+        return self
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         out = {name: data[name] for name in FIELDS}

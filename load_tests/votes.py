@@ -304,10 +304,7 @@ async def vote_burst(
             reach=round(len(results) / n, 6),
             latency_ms=percentiles(acks),
             deliveries_per_s=round(len(acked) / burst, 1),
-            server_cpu_s=round(stats.cpu_s, 3),
-            server_rss_mb=round(stats.rss_peak / 2**20, 1),
-            server_cpu_us_per_delivery=round(stats.cpu_s * 1e6 / max(1, len(acked)), 1),
-        )
+        ).with_server(stats.cpu_s, stats.rss_peak, len(acked))
         burst_counters = {
             key: round(sum(a.get(key, 0.0) - b.get(key, 0.0)
                            for a, b in zip(counters_after, counters_before, strict=True)), 4)

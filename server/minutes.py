@@ -23,6 +23,7 @@ from starlette.routing import Route
 from rooms.minutes_builder import MinutesError, build_minutes
 from rooms.minutes_model import poll_result_rows
 from rooms.model import STAFF
+from rooms.polls import polls_of
 from server.api import meeting_state, runtime
 from server.errors import ApiError
 from server.exports import (
@@ -32,6 +33,7 @@ from server.exports import (
     poll_results_xlsx,
     render_minutes,
 )
+from server.exports.tables import named_votes_csv, roll_call_sheet_name
 from server.http_auth import require_actor
 from server.store import LogEntry
 
@@ -89,9 +91,6 @@ async def results(request: Request) -> Response:
     """Every closed poll's result per option, one row each (the minutes' part III); the XLSX
     adds a sheet per named poll with its roll call (the minutes' annex), and
     ``results.csv?named=POLL`` is that roll call alone. A secret poll has none: refused."""
-    from rooms.polls import polls_of
-    from server.exports.tables import named_votes_csv, roll_call_sheet_name
-
     ext = request.path_params["ext"]
     if ext not in ("csv", "xlsx"):
         raise ApiError(404, "not_found", "results come as csv or xlsx")

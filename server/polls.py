@@ -149,20 +149,23 @@ async def plan_close(state: MeetingState, cmd: Command, now: int, s: Services) -
                 result={"poll": poll.id, **polls.public_result(events[0].body)})
 
 
-@planner("poll.publish")
-async def plan_publish(state: MeetingState, cmd: Command, now: int, s: Services) -> Plan:
-    events = polls.decide_publish(state, cmd, now)
+# Commands whose only Redis side is the poll's new status, set with their event.
+_STATUS_AFTER = {
+    "poll.publish": (polls.decide_publish, "published"),
+    "poll.cancel": (polls.decide_cancel, "cancelled"),
+}
+
+
+async def plan_status(state: MeetingState, cmd: Command, now: int, s: Services) -> Plan:
+    decide, status = _STATUS_AFTER[cmd.kind]
+    events = decide(state, cmd, now)
     poll_id = str(cmd.body["poll"])
-    return Plan(events, guards=[Guard("set", status_key(state.id), poll_id, "published")],
+    return Plan(events, guards=[Guard("set", status_key(state.id), poll_id, status)],
                 result={"poll": poll_id})
 
 
-@planner("poll.cancel")
-async def plan_cancel(state: MeetingState, cmd: Command, now: int, s: Services) -> Plan:
-    events = polls.decide_cancel(state, cmd, now)
-    poll_id = str(cmd.body["poll"])
-    return Plan(events, guards=[Guard("set", status_key(state.id), poll_id, "cancelled")],
-                result={"poll": poll_id})
+for _kind in _STATUS_AFTER:
+    planner(_kind)(plan_status)
 
 
 async def read_box(s: Services, meeting_id: str, poll: Poll) -> BallotBox:
