@@ -9,6 +9,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from server.auth import Signer
+from server.clock import Clock, SystemClock
 from server.commands import CommandService, Services
 from server.config import Settings
 from server.connection import Connection
@@ -35,3 +36,4 @@ class Runtime:
     on_disconnect: list[ConnectionHook] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     gc_defer: CollectionDeferral = field(default_factory=CollectionDeferral)
+    clock: Clock = field(default_factory=SystemClock)
