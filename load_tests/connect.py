@@ -19,21 +19,7 @@ def has_command(kind: str) -> bool:
     from protocol.commands import COMMANDS
     from rooms import aggregate
 
-    return kind in COMMANDS and kind in aggregate.DECIDERS or _planned(kind)
-
-
-def _planned(kind: str) -> bool:
-    from protocol.commands import COMMANDS
-
-    if kind not in COMMANDS:
-        return False
-    try:
-        from server import commands, features
-
-        features.modules()  # importing a feature module registers its planners
-        return kind in commands.PLANNERS
-    except Exception:
-        return False
+    return kind in COMMANDS and kind in aggregate.DECISIONS
 
 
 async def check_in(opts: Options, sessions: list[Session]) -> tuple[int, list[float]]:

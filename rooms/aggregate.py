@@ -10,21 +10,26 @@ from typing import Any
 from rooms import (
     agenda,
     attendance,
+    attendance_commands,
     documents,
     feedback,
+    floor_commands,
     meeting,
     memo,
     notes,
+    poll_commands,
     polls,
     proxies,
     questions,
     roster,
     speakers,
 )
+from rooms.decision import Context, Decision
 from rooms.model import ALL_ROLES, STAFF, Command, Event, Rejected, Role
 from rooms.state import MeetingState
 
 Decider = Callable[[MeetingState, Command, int], list[Event]]
+DecisionDecider = Callable[[MeetingState, Command, Context], Decision]
 Evolver = Callable[[MeetingState, Event], MeetingState]
 # A projector redacts an event's body for a role that sees it; it never hides the event.
 Projector = Callable[[Event, Role], Mapping[str, Any] | None]
@@ -54,6 +59,10 @@ AUDIENCES: dict[str, frozenset[Role]] = {
 PROJECTORS: dict[str, Projector] = {}
 SNAPSHOTS: list[SnapshotPart] = []
 
+# Commands whose decision is more than their events (guards on per-key state, reads, ids or
+# receipts from the context) are decided by these modules, over the features' rules.
+COMMAND_MODULES: tuple[ModuleType, ...] = (poll_commands, attendance_commands, floor_commands)
+
 for _feature in FEATURES:
     for _table, _name in (
         (DECIDERS, "DECIDERS"),
@@ -71,19 +80,37 @@ for _feature in FEATURES:
         SNAPSHOTS.append(_feature.SNAPSHOT)
 
 
-def decide_create(meeting_id: str, cmd: Command, now: int) -> list[Event]:
+
+def _events_only(decider: Decider) -> DecisionDecider:
+    def decide_events(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
+        return Decision(decider(state, cmd, ctx.now))
+
+    return decide_events
+
+
+# Every command kind's one decider: the features' event deciders, unless a command module
+# decides the kind with guards.
+DECISIONS: dict[str, DecisionDecider] = {k: _events_only(d) for k, d in DECIDERS.items()}
+for _module in COMMAND_MODULES:
+    DECISIONS.update(_module.DECISIONS)
+# Kinds that make retries safe themselves (a ballot by its ballot id): the shell skips the
+# lookup of the client command id.
+SELF_DEDUPED: frozenset[str] = poll_commands.SELF_DEDUPED
+
+
+def decide_create(meeting_id: str, cmd: Command, ctx: Context) -> Decision:
     if not cmd.actor.is_admin:
         raise Rejected("forbidden", "only the administrator creates meetings")
-    return meeting.decide_create(meeting_id, cmd, now)
+    return Decision(meeting.decide_create(meeting_id, cmd, ctx.now))
 
 
-def decide(state: MeetingState, cmd: Command, now: int) -> list[Event]:
-    """The events a command causes, or Rejected; the state is never changed here."""
-    decider = DECIDERS.get(cmd.kind)
+def decide(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
+    """What a command decides (rooms.decision), or Rejected; the state is never changed."""
+    decider = DECISIONS.get(cmd.kind)
     if decider is None:
         raise Rejected("unknown_kind", f"unknown command kind {cmd.kind!r}")
     authorize(state, cmd)
-    return decider(state, cmd, now)
+    return decider(state, cmd, ctx)
 
 
 def authorize(state: MeetingState, cmd: Command) -> None:

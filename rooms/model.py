@@ -70,11 +70,14 @@ class Event:
 class Rejected(Exception):
     """A well-formed command that is not allowed now; nothing changes."""
 
-    def __init__(self, code: str, message: str, **details: Any) -> None:
+    def __init__(self, code: str, message: str, *, stale: bool = False, **details: Any) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.details = details
+        # Decided on a state that may be behind the store (another process's event not yet
+        # folded here): the shell catches up and decides again before answering this.
+        self.stale = stale
 
 
 @dataclass(frozen=True)

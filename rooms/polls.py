@@ -4,13 +4,13 @@ who may cast which ballot, and the result, counted by `rooms.tally`.
 The lifecycle is a table (`TRANSITIONS`): draft → open → closed → published, and draft or
 open → cancelled. A repeated vote is a new poll; ballots are never rewritten after closing.
 
-Ballots are not log events (thousands arrive in a minute): the shell keeps them in per-poll
-Redis keys guarded atomically (`server/polls.py`). This module decides what the shell needs
-for that, purely: `check_ballot` (may this actor cast this choice in this poll, for whom,
+Ballots are not log events (thousands arrive in a minute): they live in per-poll Redis keys
+guarded atomically. `rooms/poll_commands.py` turns every poll command and ballot into a
+`rooms.decision.Decision` (which keys to guard, what to read at closing); this module holds
+the rules it uses: `check_ballot` (may this actor cast this choice in this poll, for whom,
 with what weight), the counter fields of a secret poll's ballot box (`counter_fields`,
-`counter_increments`) and, at closing, `decide_close`, which counts what the shell read from
-Redis into the ``poll.closed`` event. ``poll.close`` and ``ballot.cast`` therefore have no
-entry in `DECIDERS`; they are planned by the shell, which calls the functions below.
+`counter_increments`) and `decide_close`, which counts what was read from Redis into the
+``poll.closed`` event.
 
 Secret polls keep no ballot at all, only counters per (option, weight), created at opening in
 a fixed order; see `counter_fields` for why that, and not a list or a hash of anonymous
@@ -51,20 +51,28 @@ MAX_OPTIONS: Final = 200
 class PollStatus(StrEnum):
     DRAFT = "draft"
     OPEN = "open"
+    # Ballots are refused and the box is being counted. A step inside one ``poll.close``: it
+    # is held only in Redis's poll status (rooms/poll_commands.py), never in a folded state.
+    CLOSING = "closing"
     CLOSED = "closed"
     PUBLISHED = "published"
     CANCELLED = "cancelled"
 
 
-# (status, command kind) -> (event kind, next status). A missing pair is not allowed.
+# (status, command or step) -> (event kind, next status). A missing pair is not allowed.
+# ``poll.close`` takes two steps: stop the ballots (no event: the status in Redis changes,
+# atomically with nothing else), then ``poll.count`` what the box holds into ``poll.closed``.
 TRANSITIONS: Final[dict[tuple[PollStatus, str], tuple[str, PollStatus]]] = {
     (PollStatus.DRAFT, "poll.open"): ("poll.opened", PollStatus.OPEN),
-    (PollStatus.OPEN, "poll.close"): ("poll.closed", PollStatus.CLOSED),
+    (PollStatus.OPEN, "poll.close"): ("", PollStatus.CLOSING),
+    (PollStatus.CLOSING, "poll.count"): ("poll.closed", PollStatus.CLOSED),
     (PollStatus.CLOSED, "poll.publish"): ("poll.published", PollStatus.PUBLISHED),
     (PollStatus.DRAFT, "poll.cancel"): ("poll.cancelled", PollStatus.CANCELLED),
     (PollStatus.OPEN, "poll.cancel"): ("poll.cancelled", PollStatus.CANCELLED),
 }
-EVENT_STATUS: Final[dict[str, PollStatus]] = {ev: nxt for (ev, nxt) in TRANSITIONS.values()}
+EVENT_STATUS: Final[dict[str, PollStatus]] = {
+    ev: nxt for (ev, nxt) in TRANSITIONS.values() if ev
+}
 
 
 def transition(status: PollStatus, command_kind: str) -> tuple[str, PollStatus]:
@@ -531,8 +539,9 @@ def check_ballot(state: MeetingState, actor: Actor, body: Mapping[str, Any]) -> 
     """
     poll = get_poll(state, body.get("poll"))
     if poll.status != PollStatus.OPEN:
+        # A draft here may have been opened a moment ago by another process.
         raise Rejected("invalid_state", f"the poll is {poll.status.value}, not open",
-                       poll_status=poll.status.value)
+                       stale=poll.status == PollStatus.DRAFT, poll_status=poll.status.value)
     assert poll.snapshot is not None
     snap = poll.snapshot
     sender = actor.participant_id
@@ -673,7 +682,8 @@ def decide_close(
     state: MeetingState, cmd: Command, now: int, box: BallotBox
 ) -> list[Event]:
     poll = get_poll(state, cmd.body.get("poll"))
-    event_kind, _ = transition(poll.status, cmd.kind)
+    _, closing = transition(poll.status, cmd.kind)
+    event_kind, _ = transition(closing, "poll.count")
     assert poll.snapshot is not None
     snap, d = poll.snapshot, poll.definition
     ballots: list[tuple[NormalizedChoice, Decimal]]

@@ -16,9 +16,9 @@ from protocol.errors import ProtocolError
 from rooms.model import STAFF, Actor, Rejected
 from rooms.roster import RosterError, parse_roster_csv
 from server.auth import TokenError
-from server.commands import Outcome
 from server.errors import ApiError
 from server.http_auth import require_actor, require_admin
+from server.interpreter import Outcome
 from server.runtime import Runtime
 
 MAX_JSON_BODY = 1024 * 1024

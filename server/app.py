@@ -19,12 +19,14 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from rooms.decision import RateLimit
 from server import api, features, openapi
 from server.auth import ensure_admin_token, load_signer
-from server.commands import CommandService, Services
+from server.clock import SystemClock
 from server.config import Settings
 from server.errors import ApiError, api_error_handler
 from server.hubs import Hubs
+from server.interpreter import RATE_LIMIT, Interpreter
 from server.metrics import Metrics
 from server.runtime import Runtime
 from server.store import Store
@@ -86,10 +88,17 @@ async def bootstrap(settings: Settings) -> str | None:
         await client.aclose()
 
 
+def _floor_rate(settings: Settings) -> RateLimit:
+    """Feedback and questions per participant and window (settings.extra: tests narrow it)."""
+    return RateLimit(int(settings.extra.get("floor_rate_limit", RATE_LIMIT.limit)),
+                     int(settings.extra.get("floor_rate_window_ms", RATE_LIMIT.window_ms)))
+
+
 async def build_runtime(settings: Settings) -> Runtime:
     client = await open_redis(settings.redis_url)
     store = Store(client)
     metrics = Metrics()
+    clock = SystemClock()
     hubs = Hubs(
         store,
         metrics,
@@ -97,7 +106,6 @@ async def build_runtime(settings: Settings) -> Runtime:
         coalesce_interval=settings.coalesce_interval,
         tablet_interval=settings.tablet_interval,
     )
-    services = Services(store, hubs, metrics)
     signer = await load_signer(client)
     await ensure_admin_token(client, settings.admin_token, settings.data_dir)
     rt = Runtime(
@@ -107,10 +115,9 @@ async def build_runtime(settings: Settings) -> Runtime:
         hubs=hubs,
         metrics=metrics,
         signer=signer,
-        commands=CommandService(services),
-        services=services,
+        commands=Interpreter(store, hubs, metrics, signer, clock, _floor_rate(settings)),
+        clock=clock,
     )
-    services.extra["runtime"] = rt
     for module in features.modules():
         setup = getattr(module, "setup", None)
         if setup is not None:

@@ -1,15 +1,6 @@
-"""The server side of attendance: badge tokens and images, check-in planners guarded per
-delegate inside Redis, device check-in on connect, live quorum, the desk search, exports and
-the ``run.py badges`` command.
-
-Keys (besides the log, see server/store.py):
-
-``ph:{m}:att``  hash, participant id → that participant's attendance as the log has it
-    (``status|at|mode|device|other devices|proxy given to|proxies held``; no field for a
-    participant the log has nothing on). Every attendance and proxy command checks the fields
-    of the participants it touches (``setnx`` / ``eq``) and writes their new values in the
-    same atomic script that appends its events, so a check-in is recorded exactly once however
-    many kiosks and processes race, and check-ins never contend on the meeting's seq.
+"""The server side of attendance: badge tokens and images, device check-in on connect, live
+quorum, the desk search, exports and the ``run.py badges`` command. Check-ins and proxies are
+decisions (rooms/attendance_commands.py, where the ``ph:{m}:att`` guard is described).
 """
 
 from __future__ import annotations
@@ -20,7 +11,6 @@ import contextlib
 import sys
 import time
 import weakref
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -33,11 +23,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from protocol.codec import encode
-from protocol.errors import ErrorCode
 from protocol.messages import Live
 from rooms import aggregate
 from rooms.attendance import (
-    AttendanceState,
     Row,
     attendance,
     me,
@@ -47,18 +35,18 @@ from rooms.attendance import (
     search,
     setting,
 )
+from rooms.attendance_commands import touched
 from rooms.minutes_model import AttendanceRow
-from rooms.model import STAFF, Actor, Command, Event, Participant, Rejected, Role
+from rooms.model import STAFF, Actor, Participant, Role
 from rooms.state import MeetingState
 from server.api import meeting_state, runtime
-from server.auth import Signer, TokenError
-from server.commands import Plan, Services, planner
+from server.auth import Signer
 from server.connection import Connection
 from server.errors import ApiError
 from server.http_auth import require_actor
 from server.hub import MeetingHub
 from server.runtime import Runtime
-from server.store import Guard, LogEntry, k
+from server.store import LogEntry
 
 ATT = "att"
 QUORUM_ROLES = frozenset({Role.CHAIR, Role.SECRETARY, Role.SCREEN})
@@ -85,162 +73,7 @@ def local(state: MeetingState, ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, zone(state))
 
 
-def clock(state: MeetingState, ms: int, now: int) -> str:
-    """"07:41", or "07:41 20/11" when it was not today."""
-    when, today = local(state, ms), local(state, now)
-    text = f"{when:%H:%M}"
-    return text if when.date() == today.date() else f"{text} {when:%d/%m}"
-
-
-def _already(state: MeetingState, participant_id: str, at: int, now: int,
-             **details: Any) -> Rejected:
-    participant = state.participants.get(participant_id)
-    name = participant.full_name if participant else participant_id
-    hhmm = clock(state, at, now)
-    return Rejected(
-        "duplicate",
-        f"{name} đã điểm danh lúc {hhmm} / already checked in at {hhmm}",
-        **{"reason": "already_checked_in", "participant": participant_id, "full_name": name,
-           **details, "at": at, "time": hhmm},
-    )
-
-
-def _localised(state: MeetingState, rej: Rejected, now: int) -> Rejected:
-    if rej.details.get("reason") == "already_checked_in":
-        details = {k: v for k, v in rej.details.items()
-                   if k not in ("reason", "participant", "full_name", "at")}
-        return _already(state, rej.details["participant"], rej.details["at"], now, **details)
-    return rej
-
-
-# ---- the per-delegate guard ------------------------------------------------------------------
-
-
-def encode_record(att: AttendanceState, participant_id: str) -> str:
-    """What ``ph:{m}:att`` holds for a participant: everything a later decision about them
-    depends on, so that a planner deciding on a stale view fails its guard."""
-    record = att.record(participant_id)
-    grant = att.proxies.get(participant_id)
-    held = att.held.get(participant_id, ())
-    if record.status == "pending" and grant is None and not held:
-        return ""
-    return "|".join((record.status, str(record.at), record.mode, record.device,
-                     ",".join(record.others), grant.holder if grant else "", ",".join(held)))
-
-
-def decode_status(value: bytes | str) -> tuple[str, int]:
-    text = value.decode() if isinstance(value, bytes) else value
-    if not text:
-        return "pending", 0
-    status, at, *_ = text.split("|")
-    return status, int(at)
-
-
-def _touched(events: Iterable[Event]) -> list[str]:
-    out: list[str] = []
-    for event in events:
-        for name in ("participant", "from", "to"):
-            pid = event.body.get(name)
-            if isinstance(pid, str) and pid not in out:
-                out.append(pid)
-    return out
-
-
-async def _guarded(state: MeetingState, cmd: Command, now: int, s: Services,
-                   result: dict[str, Any] | None = None) -> Plan:
-    """Decide, then guard every touched participant's field in ``ph:{m}:att``.
-
-    The hub's state may lag a moment behind another process's check-in; reading the fields
-    first and catching up when they differ turns that lag into a correct answer ("already
-    checked in") instead of a failed guard. The guard still decides any remaining race.
-    """
-    key = k(state.id, ATT)
-    hub = await s.hubs.get(state.id)
-    for attempt in range(3):
-        try:
-            events = aggregate.decide(state, cmd, now)
-        except Rejected as rej:
-            raise _localised(state, rej, now) from None
-        if not events:
-            return Plan([], result=result or {})
-        pids = _touched(events)
-        before = attendance(state)
-        expected = [encode_record(before, pid) for pid in pids]
-        current = await s.store.redis.hmget(key, pids)
-        have = [bytes(v).decode() if v is not None else "" for v in current]
-        if have == expected or hub is None or attempt == 2:
-            break
-        await hub.catch_up()
-        assert hub.state is not None
-        state = hub.state
-    after = state
-    for event in events:
-        after = aggregate.evolve(after, event)
-    after_att = attendance(after)
-    guards: list[Guard] = []
-    for pid, old in zip(pids, expected, strict=True):
-        new = encode_record(after_att, pid)
-        if old == "":
-            guards.append(Guard("setnx", key, pid, new))
-        else:
-            guards.append(Guard("eq", key, pid, old))
-    for pid, old in zip(pids, expected, strict=True):
-        new = encode_record(after_att, pid)
-        if old != "":
-            guards.append(Guard("set", key, pid, new) if new else Guard("del", key, pid))
-
-    # The one being checked in (a giver who arrives also touches their proxy's holder).
-    subject = events[-1].body.get("participant")
-
-    def on_guard(index: int, found: bytes) -> Rejected:
-        pid = pids[index]
-        status, at = decode_status(found)
-        if status == "present" and cmd.kind in _CHECK_IN_KINDS and pid == subject:
-            return _already(state, pid, at, now)
-        return Rejected(ErrorCode.CONFLICT, "attendance changed at the same moment; please retry",
-                        participant=pid)
-
-    return Plan(events, guards=guards, optimistic=False, on_guard=on_guard,
-                result=_result(after, events, now) if result is None else result)
-
-
-def _result(state: MeetingState, events: list[Event], now: int) -> dict[str, Any]:
-    last = events[-1]
-    pid = last.body.get("participant") or last.body.get("from")
-    participant = state.participants.get(pid) if isinstance(pid, str) else None
-    out: dict[str, Any] = {"event": last.kind}
-    if participant is not None:
-        out |= {"participant": participant.id, "full_name": participant.full_name,
-                "delegation": participant.delegation, "seat": participant.seat,
-                "attendance": me(state, participant.id), "time": clock(state, now, now)}
-    if last.kind == "attendance.double_presence":
-        out["double_presence"] = True
-    return out
-
-
 # ---- badges and their tokens -----------------------------------------------------------------
-
-
-_BADGE_MESSAGES = {
-    ErrorCode.BAD_TOKEN: "Thẻ không hợp lệ / not a valid badge (unreadable, forged or not a badge)",
-    ErrorCode.TOKEN_EXPIRED: "Thẻ đã hết hạn / this badge has expired; print a new one",
-    ErrorCode.WRONG_MEETING: "Thẻ của cuộc họp khác / this badge is for another meeting",
-}
-
-
-def verify_badge(signer: Signer, state: MeetingState, token: str, now_ms: int) -> Participant:
-    """The participant a scanned badge names, or a rejection the kiosk can show as is."""
-    try:
-        claims = signer.verify(token, now_ms // 1000, state.id, purpose="b")
-    except TokenError as exc:
-        raise Rejected(exc.code, _BADGE_MESSAGES.get(exc.code, exc.message),
-                       reason="bad_badge", detail=exc.message) from None
-    participant = state.participants.get(claims.participant_id)
-    if participant is None:
-        raise Rejected(ErrorCode.NOT_FOUND, "Người này không còn trong danh sách / the badge's "
-                       "holder is no longer on the roster", reason="bad_badge",
-                       participant=claims.participant_id)
-    return participant
 
 
 def badge_expiry(state: MeetingState, ttl: int, now: int | None = None) -> int:
@@ -273,36 +106,6 @@ def badge_infos(signer: Signer, state: MeetingState, ttl: int,
     ]
 
 
-# ---- planners --------------------------------------------------------------------------------
-
-
-def _runtime(s: Services) -> Runtime:
-    rt = s.extra["runtime"]
-    assert isinstance(rt, Runtime)
-    return rt
-
-
-@planner("checkin.scan")
-async def plan_scan(state: MeetingState, cmd: Command, now: int, s: Services) -> Plan:
-    participant = verify_badge(_runtime(s).signer, state, cmd.body["token"], now)
-    # The token never goes into the log: the event names the participant.
-    resolved = Command(cmd.kind, {"participant": participant.id}, cmd.actor)
-    return await _guarded(state, resolved, now, s)
-
-
-@planner("checkin.out")
-async def plan_out(state: MeetingState, cmd: Command, now: int, s: Services) -> Plan:
-    body = dict(cmd.body)
-    if body.get("token"):
-        body = {"participant": verify_badge(_runtime(s).signer, state, body["token"], now).id,
-                "via": "badge"}
-    return await _guarded(state, Command(cmd.kind, body, cmd.actor), now, s)
-
-
-for _kind in ("checkin.self", "checkin.manual", "checkin.absent", "proxy.grant", "proxy.revoke"):
-    planner(_kind)(_guarded)
-
-
 # ---- live: quorum, personal state, device check-in on connect ---------------------------------
 
 
@@ -321,7 +124,7 @@ class AttendanceLive:
         kind = entry.event.kind
         mine = kind.startswith(("attendance.", "proxy."))
         if mine and hub.state is not None:
-            for pid in _touched([entry.event]):
+            for pid in touched([entry.event]):
                 self.send_me(hub, pid)
         if (mine or kind in _QUORUM_KINDS) and hub not in self.pending:
             self.pending.add(hub)

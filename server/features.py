@@ -1,8 +1,9 @@
-"""The server side of each feature: its HTTP routes, command planners and runtime hooks.
+"""The server side of each feature: its HTTP routes and runtime hooks.
 
-A feature module in ``server/`` may define ``ROUTES`` (Starlette routes), register planners
-with ``server.commands.planner`` at import time, and define ``setup(rt: Runtime)`` to add
-connection hooks or live hooks. Add a feature by listing its module name here.
+A feature module in ``server/`` may define ``ROUTES`` (Starlette routes) and
+``setup(rt: Runtime)`` to add connection hooks or live hooks. Commands are not here: every
+command is decided in ``rooms/`` and carried out by ``server/interpreter.py``. Add a feature
+by listing its module name here.
 """
 
 from __future__ import annotations

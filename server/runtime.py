@@ -10,12 +10,12 @@ import redis.asyncio as aioredis
 
 from server.auth import Signer
 from server.clock import Clock, SystemClock
-from server.commands import CommandService, Services
 from server.config import Settings
 from server.connection import Connection
 from server.gc_defer import CollectionDeferral
 from server.hub import MeetingHub
 from server.hubs import Hubs
+from server.interpreter import Interpreter
 from server.metrics import Metrics
 from server.store import Store
 
@@ -30,8 +30,7 @@ class Runtime:
     hubs: Hubs
     metrics: Metrics
     signer: Signer
-    commands: CommandService
-    services: Services
+    commands: Interpreter
     on_connect: list[ConnectionHook] = field(default_factory=list)
     on_disconnect: list[ConnectionHook] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)

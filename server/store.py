@@ -19,7 +19,10 @@ slot and every script touches one slot):
 ``ph:secret``    the HMAC key that signs join and badge tokens (set once, never rotated here)
 ``ph:admin``     sha256 of the admin bearer token
 
-Feature modules add keys under the same ``ph:{m}:`` prefix and list them where they write.
+Feature modules add keys under the same ``ph:{m}:`` prefix: the deciders in ``rooms/`` name
+them (relative to the prefix) in the guards and reads of their decisions, and list them in
+their module docstring; ``Store.append``, ``Store.guard_batch`` and ``Store.read`` add the
+prefix.
 """
 
 from __future__ import annotations
@@ -27,39 +30,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import msgpack
 import redis.asyncio as aioredis
 
 from protocol.canonical import canonical_bytes, digest
+from rooms.decision import Guard, Read, Sealed
 from rooms.model import Event, Role
 
 DEDUPE_TTL = 7 * 24 * 3600
+
+
+class Sealer(Protocol):
+    def seal(self, plaintext: bytes, *, context: bytes, size: int) -> bytes: ...
+
+    def open(self, sealed: bytes, *, context: bytes) -> bytes: ...
 MEETINGS = "ph:meetings"
 SECRET = "ph:secret"
 ADMIN = "ph:admin"
 
-GuardOp = Literal["setnx", "eq", "absent", "set", "del", "push", "incr", "sadd", "put"]
-
-
 def k(meeting_id: str, name: str) -> str:
     return f"ph:{{{meeting_id}}}:{name}"
-
-
-@dataclass(frozen=True)
-class Guard:
-    """One per-key condition or write, run atomically with the append.
-
-    ``setnx`` fails if ``field`` exists in hash ``key`` and otherwise writes ``value``;
-    ``eq`` fails unless the field equals ``value`` ("" = absent); ``absent`` fails if the key
-    exists; the rest only write (hash set/del/incr, list push, set add, plain string put).
-    """
-
-    op: GuardOp
-    key: str
-    field: str = ""
-    value: str | bytes | int = ""
 
 
 @dataclass(frozen=True)
@@ -95,8 +87,9 @@ class AppendResult:
 
 
 class Store:
-    def __init__(self, client: aioredis.Redis) -> None:
+    def __init__(self, client: aioredis.Redis, sealer: Sealer | None = None) -> None:
         self.redis = client
+        self.sealer = sealer
         source = resources.files("server").joinpath("lua/append.lua").read_text("utf-8")
         self._append = client.register_script(source)
 
@@ -125,12 +118,7 @@ class Store:
         for event, roles in events:
             data = canonical_bytes(event.to_dict())
             argv += [data, ",".join(sorted(r.value for r in roles)), digest(data)]
-        key_index: dict[str, int] = {}
-        for guard in guards:
-            if guard.key not in key_index:
-                keys.append(guard.key)
-                key_index[guard.key] = len(keys)
-            argv += [guard.op, key_index[guard.key], guard.field, guard.value]
+        self._add_guards(meeting_id, guards, keys, {}, argv)
         reply = await self._append(keys=keys, args=argv)
         status = reply[0].decode()
         if status == "ok":
@@ -152,11 +140,7 @@ class Store:
         argv: list[Any] = ["batch", len(items)]
         for guards in items:
             argv.append(len(guards))
-            for guard in guards:
-                if guard.key not in key_index:
-                    keys.append(guard.key)
-                    key_index[guard.key] = len(keys)
-                argv += [guard.op, key_index[guard.key], guard.field, guard.value]
+            self._add_guards(meeting_id, guards, keys, key_index, argv)
         replies = await self._append(keys=keys, args=argv)
         out: list[AppendResult] = []
         for reply in replies:
@@ -168,7 +152,61 @@ class Store:
                 )
         return out
 
+    def _add_guards(
+        self,
+        meeting_id: str,
+        guards: Iterable[Guard],
+        keys: list[str],
+        key_index: dict[str, int],
+        argv: list[Any],
+    ) -> None:
+        for guard in guards:
+            index = key_index.get(guard.key)
+            if index is None:
+                keys.append(k(meeting_id, guard.key))
+                index = key_index[guard.key] = len(keys)
+            value = guard.value
+            if isinstance(value, Sealed):
+                value = self._seal(value)
+            argv += [guard.op, index, guard.field, value]
+
+    def _seal(self, value: Sealed) -> bytes:
+        if self.sealer is None:
+            raise RuntimeError("a sealed value needs the store's sealer")
+        return self.sealer.seal(value.plain, context=value.context, size=value.size)
+
     # ---- reads -------------------------------------------------------------------------
+
+    async def read(self, meeting_id: str, reads: Sequence[Read]) -> list[Any]:
+        """A decision's reads, in one round trip; sealed values come back opened."""
+        pipe = self.redis.pipeline(transaction=False)
+        for r in reads:
+            key = k(meeting_id, r.key)
+            match r.op:
+                case "hget" | "sismember":
+                    getattr(pipe, r.op)(key, r.fields[0])
+                case "hmget":
+                    pipe.hmget(key, list(r.fields))
+                case _:
+                    getattr(pipe, r.op)(key)
+        replies = await pipe.execute()
+        return [self._opened(r, v) for r, v in zip(reads, replies, strict=True)]
+
+    def _opened(self, read: Read, value: Any) -> Any:
+        if read.op in ("hgetall",):
+            value = {_text(a): bytes(b) for a, b in value.items()}
+        elif read.op in ("hkeys", "smembers"):
+            value = [_text(a) for a in value]
+        if read.sealed is None or value is None:
+            return value
+        if self.sealer is None:
+            raise RuntimeError("a sealed read needs the store's sealer")
+        sealer, context = self.sealer, read.sealed
+        if read.op == "hgetall":
+            return {a: sealer.open(b, context=context) for a, b in value.items()}
+        if read.op in ("hvals", "hmget"):
+            return [None if b is None else sealer.open(b, context=context) for b in value]
+        return sealer.open(bytes(value), context=context)
 
     async def meta(self, meeting_id: str) -> dict[str, str]:
         raw = await self.redis.hgetall(k(meeting_id, "meta"))
@@ -198,3 +236,7 @@ class Store:
 
     async def exists(self, meeting_id: str) -> bool:
         return bool(await self.redis.hexists(k(meeting_id, "meta"), "epoch"))
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

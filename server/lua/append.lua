@@ -68,6 +68,9 @@ local function check_guards(g0, n)
       if have ~= value then return {"guard", tostring(i), have} end
     elseif op == "absent" then
       if redis.call("EXISTS", key) == 1 then return {"guard", tostring(i), "exists"} end
+    elseif op == "rate" then
+      local have = tonumber(redis.call("GET", key) or "0")
+      if have >= tonumber(value) then return {"guard", tostring(i), tostring(have)} end
     end
   end
   return nil
@@ -89,6 +92,9 @@ local function apply_guards(g0, n)
       redis.call("SADD", key, value)
     elseif op == "put" then
       redis.call("SET", key, value)
+    elseif op == "rate" then
+      -- the window starts with the first counted command and the count goes with it
+      if redis.call("INCR", key) == 1 then redis.call("PEXPIRE", key, field) end
     end
   end
 end

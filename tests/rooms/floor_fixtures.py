@@ -7,6 +7,7 @@ from typing import Any
 from rooms import aggregate
 from rooms.model import Actor, Command, Event, Role
 from rooms.state import MeetingState
+from tests.rooms import contexts
 
 T0 = 1_763_600_000_000  # 2025-11-20, ms
 
@@ -55,7 +56,7 @@ def when(
     now: int = T0 + 1000,
 ) -> list[Event]:
     actor = Actor(who, PEOPLE[who]) if who in PEOPLE else Actor.admin()
-    return aggregate.decide(state, Command(kind, body or {}, actor), now)
+    return contexts.decide(state, Command(kind, body or {}, actor), now)
 
 
 def then_apply(state: MeetingState, events: list[Event]) -> MeetingState:

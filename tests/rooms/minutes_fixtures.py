@@ -11,6 +11,7 @@ from rooms.ballots import validate_ballot
 from rooms.minutes_builder import Logged
 from rooms.model import Actor, Command, Event, Role
 from rooms.state import MeetingState
+from tests.rooms import contexts
 
 # 2025-11-20 08:00:00 in Hà Nội (UTC+7) is 01:00:00 UTC.
 T0 = 1_763_600_400_000
@@ -59,7 +60,7 @@ class Meeting:
         """``who`` sends ``kind`` at T0 + ``minute`` minutes."""
         assert self.state is not None
         actor = Actor(who, ROLES[who]) if who in ROLES else Actor.admin()
-        events = aggregate.decide(
+        events = contexts.decide(
             self.state, Command(kind, body or {}, actor), T0 + int(minute * 60_000)
         )
         for event in events:

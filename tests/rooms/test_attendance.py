@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 
 from rooms import aggregate
+from rooms import attendance as att
 from rooms.attendance import attendance, quorum, quorum_at, rows, search, snapshot_part
 from rooms.model import Actor, Command, Event, Rejected, Role
 from rooms.proxies import holders
 from rooms.state import MeetingState
+from tests.rooms import contexts
 
 T0 = 1_763_598_600_000  # 2025-11-20 07:30 in Hà Nội
 MIN = 60_000
@@ -51,7 +53,7 @@ def given(*events: Event, roster: Iterable[Mapping[str, Any]] = ROSTER,
 
 def when(state: MeetingState, kind: str, body: Mapping[str, Any], actor: Actor = SECRETARY,
          at: int = T0) -> list[Event]:
-    return aggregate.decide(state, Command(kind, dict(body), actor), at)
+    return list(aggregate.decide(state, Command(kind, dict(body), actor), contexts.at(at)).events)
 
 
 def rejected(state: MeetingState, kind: str, body: Mapping[str, Any],
@@ -79,7 +81,7 @@ def then_state(state: MeetingState, events: list[Event]) -> MeetingState:
 
 
 def test_a_scanned_badge_checks_the_delegate_in() -> None:
-    events = when(given(), "checkin.scan", {"participant": "D1"})
+    events = when(given(), "checkin.scan", {"token": "badge:D1"})
     assert [(e.kind, dict(e.body)) for e in events] == [
         ("attendance.checked_in", {"participant": "D1", "mode": "in_person", "via": "badge"})
     ]
@@ -88,12 +90,26 @@ def test_a_scanned_badge_checks_the_delegate_in() -> None:
 
 
 def test_a_scan_without_a_verified_participant_is_refused() -> None:
-    assert rejected(given(), "checkin.scan", {"token": "whatever"}).code == "invalid"
+    # The rule under the pipeline: a scan event needs the participant the shell read off
+    # the badge, never a raw token.
+    cmd = Command("checkin.scan", {"token": "whatever"}, Actor("S1", Role.SECRETARY))
+    with pytest.raises(Rejected) as info:
+        att.decide_scan(given(), cmd, T0)
+    assert info.value.code == "invalid"
+
+
+def test_an_unreadable_badge_is_refused_by_the_context() -> None:
+    assert rejected(given(), "checkin.scan", {"token": "whatever"}).code == "bad_token"
+
+
+def test_a_badge_of_someone_off_the_roster_is_not_found() -> None:
+    rej = rejected(given(), "checkin.scan", {"token": "badge:GONE"})
+    assert (rej.code, rej.details["reason"]) == ("not_found", "bad_badge")
 
 
 def test_a_rescan_changes_nothing_and_says_when() -> None:
     state = given(checked_in("D1", at=T0 + 11 * MIN))
-    rej = rejected(state, "checkin.scan", {"participant": "D1"})
+    rej = rejected(state, "checkin.scan", {"token": "badge:D1"})
     assert rej.code == "duplicate"
     assert rej.details["reason"] == "already_checked_in"
     assert rej.details["at"] == T0 + 11 * MIN
@@ -129,10 +145,10 @@ def test_device_check_in_can_be_switched_off() -> None:
 
 def test_only_staff_and_kiosks_scan_badges_and_only_staff_check_others_in() -> None:
     delegate, kiosk = Actor("D3", Role.DELEGATE), Actor("O1", Role.OBSERVER)
-    assert rejected(given(), "checkin.scan", {"participant": "D1"}, delegate).code == "forbidden"
+    assert rejected(given(), "checkin.scan", {"token": "badge:D1"}, delegate).code == "forbidden"
     assert rejected(given(), "checkin.manual", {"participant": "D1"}, delegate).code == "forbidden"
     assert rejected(given(), "checkin.manual", {"participant": "D1"}, kiosk).code == "forbidden"
-    assert when(given(), "checkin.scan", {"participant": "D1"}, kiosk)[0].actor == "O1"
+    assert when(given(), "checkin.scan", {"token": "badge:D1"}, kiosk)[0].actor == "O1"
 
 
 def test_a_screen_does_not_check_in_and_unknown_people_are_not_found() -> None:
@@ -335,7 +351,7 @@ def test_revoke_and_the_giver_arriving_end_the_proxy() -> None:
     assert revoke[0].body == {"from": "D3", "to": "D1", "reason": "revoked"}
     assert holders(then_state(state, revoke)) == {}
     # The giver arrives: their proxy lapses in the same decision as their check-in.
-    arrive = when(state, "checkin.scan", {"participant": "D3"}, at=T0 + 2 * MIN)
+    arrive = when(state, "checkin.scan", {"token": "badge:D3"}, at=T0 + 2 * MIN)
     assert [e.kind for e in arrive] == ["proxy.revoked", "attendance.checked_in"]
     assert arrive[0].body["reason"] == "arrived"
     after = then_state(state, arrive)

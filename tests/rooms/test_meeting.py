@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from rooms.aggregate import decide, decide_create, evolve, fold, project, snapshot
+from rooms.aggregate import evolve, fold, project, snapshot
 from rooms.lifecycle import TRANSITIONS, Status
 from rooms.model import Actor, Command, Event, Rejected, Role
+from tests.rooms.contexts import decide, decide_create
 
 T0 = 1_732_000_000_000
 ADMIN = Actor.admin()

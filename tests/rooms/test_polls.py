@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 
 from rooms import polls
-from rooms.aggregate import authorize, decide, decide_create, evolve, fold, project, snapshot
+from rooms.aggregate import authorize, evolve, fold, project, snapshot
 from rooms.ballots import PollSpec, validate_ballot
 from rooms.model import Actor, Command, Event, Rejected, Role
 from rooms.polls import TRANSITIONS, BallotBox, NamedBallot, PollStatus
 from rooms.state import MeetingState
 from rooms.tally import Total, tally
+from tests.rooms.contexts import decide, decide_create
 
 T0 = 1_732_000_000_000
 ADMIN = Actor.admin()
@@ -104,12 +105,26 @@ def ballot(events: list[Event], voter: str, choice: Any, poll: str = "p1",
 def test_the_table_allows_exactly_its_pairs(status: PollStatus, kind: str) -> None:
     if (status, kind) in TRANSITIONS:
         event, nxt = polls.transition(status, kind)
-        assert polls.EVENT_STATUS[event] == nxt
+        if event:
+            assert polls.EVENT_STATUS[event] == nxt
+        else:
+            # Stopping the ballots is a status in Redis only: no event leads to it.
+            assert (kind, nxt) == ("poll.close", PollStatus.CLOSING)
+            assert nxt not in polls.EVENT_STATUS.values()
     else:
         with pytest.raises(Rejected) as info:
             polls.transition(status, kind)
         assert info.value.code == "invalid_state"
         assert info.value.details == {"poll_status": status.value}
+
+
+def test_closing_is_a_step_between_open_and_closed() -> None:
+    assert polls.transition(PollStatus.OPEN, "poll.close") == ("", PollStatus.CLOSING)
+    assert polls.transition(PollStatus.CLOSING, "poll.count") == (
+        "poll.closed", PollStatus.CLOSED)
+    for status in set(PollStatus) - {PollStatus.CLOSING}:
+        with pytest.raises(Rejected):
+            polls.transition(status, "poll.count")
 
 
 def test_a_published_or_cancelled_poll_is_final() -> None:
@@ -208,7 +223,8 @@ def test_attendance_after_opening_changes_nothing_in_the_poll() -> None:
                                             "via": "manual"}, "S1", T0 + 300)
     state = fold([*events, later])
     assert "D5" not in polls.get_poll(state, "p1").snapshot.voters  # type: ignore[union-attr]
-    assert rejected([*events, later], "ballot.cast", who("D5")).code == "unknown_kind"
+    # A ballot is decided like any command (rooms/poll_commands.py); this one names no poll.
+    assert rejected([*events, later], "ballot.cast", who("D5")).code == "not_found"
     with pytest.raises(Rejected) as info:
         ballot([*events, later], "D5", "yes")
     assert info.value.details["reason"] == "not_eligible"

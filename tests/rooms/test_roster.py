@@ -7,9 +7,10 @@ from importlib import resources
 
 import pytest
 
-from rooms.aggregate import decide, fold
+from rooms.aggregate import fold
 from rooms.model import Actor, Command, Event, Rejected, Role
 from rooms.roster import RosterError, parse_roster_csv
+from tests.rooms.contexts import decide
 
 HEADER = "code,full_name,delegation,title,seat,weight,role\n"
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from rooms.aggregate import decide, decide_create, fold, snapshot
+from rooms.aggregate import fold, snapshot
 from rooms.model import Actor, Command, Event, Rejected, Role
 from rooms.settings import DEFAULTS, SETTINGS
+from tests.rooms.contexts import decide, decide_create
 
 T0 = 1_732_000_000_000
 ADMIN = Actor.admin()

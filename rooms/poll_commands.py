@@ -1,0 +1,257 @@
+"""The poll commands and the ballot as decisions: which Redis keys each one guards and what
+closing reads, so that ballots are counted exactly once however many processes race.
+
+Keys (relative to the meeting's ``ph:{m}:``; see server/store.py for the prefix):
+
+``polls``  hash, poll id → ``open`` | ``closing`` | ``closed`` | ``published`` |
+    ``cancelled``. Set by a guard in the same atomic append as the poll's ``poll.opened`` /
+    ``poll.closed`` / … event, so it never disagrees with the log; a ballot is accepted only
+    under an ``eq … open`` guard on it. ``closing`` (rooms.polls.PollStatus.CLOSING) is set
+    from ``open`` before the box is read for counting, so no ballot lands after the count.
+``poll:P:ballots``  hash (named polls), voter id → JSON ``{"c": choice, "w": weight,
+    "by": sender, "b": ballot id, "r": receipt hash, "old": [replaced ballot ids]}``.
+    Written with ``eq`` (the value read before, "" for none) + ``set``: a compare-and-set, so
+    one ballot per voter and a change (where allowed) never loses a concurrent write.
+``poll:P:voters``  hash (secret polls), voter id → ``"1"``: who voted, nothing else.
+    ``setnx``: one ballot per voter (and per proxy: the key is the represented delegate).
+``poll:P:receipts``  set (secret polls): the SHA-256 of each accepted receipt.
+``poll:P:box``  hash (secret polls): counters ``v|W``, ``b|W``, ``o|W|OPTION`` (see
+    ``rooms.polls.counter_fields``), all created at 0 by the opening append in sorted order
+    and only incremented after.
+
+A receipt is a keyed hash of (meeting, poll, voter, ballot id) made by the shell
+(``Context.receipt``): a retry with the same ballot id gets the same receipt, and anyone
+without the tablet's ballot id cannot connect a receipt to a delegate.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from rooms import polls
+from rooms.decision import Context, Decision, Guard, Read
+from rooms.model import Command, Event, Rejected
+from rooms.polls import BallotBox, NamedBallot, Poll, PollStatus, Ticket
+from rooms.state import MeetingState
+
+STATUS = "polls"
+EventDecider = Callable[[MeetingState, Command, int], list[Event]]
+DecisionDecider = Callable[[MeetingState, Command, Context], Decision]
+
+
+def poll_key(poll_id: str, name: str) -> str:
+    return f"poll:{poll_id}:{name}"
+
+
+# ---- the lifecycle ------------------------------------------------------------------------
+
+
+def decide_create(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
+    if not cmd.body.get("id"):
+        cmd = replace(cmd, body={**cmd.body, "id": ctx.new_id("p")})
+    events = polls.decide_create(state, cmd, ctx.now)
+    return Decision(events, result={"poll": cmd.body["id"]})
+
+
+def decide_open(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
+    events = polls.decide_open(state, cmd, ctx.now)
+    poll_id = str(cmd.body["poll"])
+    guards = [Guard("set", STATUS, poll_id, PollStatus.OPEN.value)]
+    poll = polls.get_poll(state, poll_id)
+    if poll.definition.secret:
+        # The box's fields, created now in sorted order (see rooms.polls.counter_fields).
+        opened = polls.evolve_opened(state, events[0])
+        box = poll_key(poll_id, "box")
+        guards += [Guard("set", box, f, 0)
+                   for f in polls.counter_fields(polls.get_poll(opened, poll_id))]
+    return Decision(events, guards, result={"poll": poll_id})
+
+
+def decide_close(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
+    """Two steps: stop the ballots (open → closing, in Redis), then count a box nothing can
+    change any more. A process that retries after a conflict finds "closing" and counts."""
+    poll = polls.get_poll(state, cmd.body.get("poll"))
+    _, closing = polls.transition(poll.status, cmd.kind)
+
+    def count(values: Sequence[Any]) -> Decision:
+        events = polls.decide_close(state, cmd, ctx.now, _box(poll, values))
+        return Decision(events, [Guard("set", STATUS, poll.id, PollStatus.CLOSED.value)],
+                        result={"poll": poll.id, **polls.public_result(events[0].body)})
+
+    counting = Decision(reads=_box_reads(poll), then=count)
+
+    def stopped_already(_index: int, found: bytes) -> Decision:
+        if found == closing.value.encode():
+            return counting
+        raise Rejected("invalid_state", f"the poll is already {found.decode()}")
+
+    return Decision(
+        guards=[Guard("eq", STATUS, poll.id, PollStatus.OPEN.value),
+                Guard("set", STATUS, poll.id, closing.value)],
+        optimistic=False, on_guard=stopped_already, reads=counting.reads, then=count,
+    )
+
+
+def _box_reads(poll: Poll) -> tuple[Read, ...]:
+    if poll.definition.secret:
+        return (Read("hgetall", poll_key(poll.id, "box")),
+                Read("hkeys", poll_key(poll.id, "voters")),
+                Read("smembers", poll_key(poll.id, "receipts")))
+    return (Read("hgetall", poll_key(poll.id, "ballots")),)
+
+
+def _box(poll: Poll, values: Sequence[Any]) -> BallotBox:
+    if poll.definition.secret:
+        counters, voters, receipts = values
+        return BallotBox(counters={a: int(b) for a, b in counters.items()},
+                         voted=frozenset(voters), receipts=frozenset(receipts))
+    named = []
+    for voter, value in values[0].items():
+        rec = json.loads(value)
+        named.append(NamedBallot(voter, rec["by"], rec["c"], rec["w"], rec["r"]))
+    return BallotBox(named=tuple(named))
+
+
+def _status_change(decide: EventDecider, status: PollStatus) -> DecisionDecider:
+    """Commands whose only Redis side is the poll's new status, set with their event."""
+
+    def decision(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
+        events = decide(state, cmd, ctx.now)
+        poll_id = str(cmd.body["poll"])
+        return Decision(events, [Guard("set", STATUS, poll_id, status.value)],
+                        result={"poll": poll_id})
+
+    return decision
+
+
+# ---- the ballot ---------------------------------------------------------------------------
+
+
+def decide_ballot(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
+    """Check the ballot against the frozen snapshot, then claim the voter's slot with one
+    atomic write (no event). A failed claim can still mean success: the same ballot, retried,
+    was counted already; ``on_guard`` looks."""
+    ticket = polls.check_ballot(state, cmd.actor, cmd.body)
+    ballot_id = str(cmd.body["ballot_id"])
+    receipt = ctx.receipt(ticket.poll.id, ticket.voter, ballot_id)
+    if ticket.poll.definition.secret:
+        return _secret(ticket, receipt)
+    return _named(ticket, ballot_id, receipt)
+
+
+def _accepted(ticket: Ticket, receipt: str, **more: Any) -> dict[str, Any]:
+    return {"poll": ticket.poll.id, "voter": ticket.voter, "receipt": receipt,
+            "receipt_hash": polls.receipt_hash(receipt), **more}
+
+
+def _closed(value: bytes) -> Rejected:
+    found = value.decode() or "unknown"
+    return Rejected("invalid_state", f"the poll is {found}, not open; nothing was counted",
+                    poll_status=found)
+
+
+def _already(ticket: Ticket) -> str:
+    whose = "your" if ticket.voter == ticket.by else f"{ticket.voter}'s"
+    return f"{whose} ballot in this poll was already cast; nothing more was counted"
+
+
+def _open(poll_id: str) -> Guard:
+    return Guard("eq", STATUS, poll_id, PollStatus.OPEN.value)
+
+
+def _secret(ticket: Ticket, receipt: str) -> Decision:
+    poll_id, voter = ticket.poll.id, ticket.voter
+    hashed = polls.receipt_hash(receipt)
+    receipts = poll_key(poll_id, "receipts")
+    box = poll_key(poll_id, "box")
+
+    def replayed(values: Sequence[Any]) -> Decision:
+        # Only the same ballot id gives the same receipt, so finding its hash means this is
+        # a retry of the ballot that was counted; nothing else is stored to tell.
+        if values[0]:
+            return Decision(result=_accepted(ticket, receipt, replayed=True))
+        raise Rejected("duplicate", _already(ticket), voter=voter)
+
+    def voted(index: int, found: bytes) -> Decision:
+        if index == 0:
+            raise _closed(found)
+        return Decision(reads=(Read("sismember", receipts, (hashed,)),), then=replayed)
+
+    return Decision(
+        guards=[
+            _open(poll_id),
+            Guard("setnx", poll_key(poll_id, "voters"), voter, "1"),
+            Guard("sadd", receipts, value=hashed),
+            *(Guard("incr", box, f, 1)
+              for f in polls.counter_increments(ticket.choice, ticket.weight)),
+        ],
+        result=_accepted(ticket, receipt), optimistic=False, batch=True, on_guard=voted,
+    )
+
+
+def _record(choice: Any, ticket: Ticket, ballot_id: str, receipt: str, old: list[str]) -> str:
+    record: dict[str, Any] = {"c": choice, "w": ticket.weight, "by": ticket.by,
+                              "b": ballot_id, "r": polls.receipt_hash(receipt)}
+    if old:
+        record["old"] = old
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _named(ticket: Ticket, ballot_id: str, receipt: str) -> Decision:
+    poll_id, voter = ticket.poll.id, ticket.voter
+    ballots = poll_key(poll_id, "ballots")
+    choice = ticket.choice.to_json()
+
+    def change(values: Sequence[Any]) -> Decision:
+        raw: bytes | None = values[0]
+        old: list[str] = []
+        if raw is not None:
+            rec = json.loads(raw)
+            if rec["b"] == ballot_id:
+                if rec["c"] != choice:
+                    raise Rejected("conflict", "this ballot id was already used with another "
+                                   "choice; a new choice needs a new ballot id")
+                return Decision(result=_accepted(ticket, receipt, replayed=True))
+            if ballot_id in rec.get("old", []):
+                raise Rejected("duplicate", "this ballot was replaced by a later one")
+            if not ticket.poll.definition.allow_change:
+                raise Rejected("duplicate", _already(ticket), voter=voter)
+            old = [*rec.get("old", []), rec["b"]]
+        replaced = {"replaced": old[-1]} if old else {}
+        return Decision(
+            guards=[_open(poll_id), Guard("eq", ballots, voter, raw or b""),
+                    Guard("set", ballots, voter, _record(choice, ticket, ballot_id, receipt, old))],
+            result=_accepted(ticket, receipt, **replaced), optimistic=False, on_guard=taken,
+        )
+
+    # Someone wrote this voter's ballot between our read and write: look again.
+    look = Decision(reads=(Read("hget", ballots, (voter,)),), then=change)
+
+    def taken(index: int, found: bytes) -> Decision:
+        if index == 0:
+            raise _closed(found)
+        return look
+
+    # Most ballots are a voter's first: claim the voter's slot outright, and read what is
+    # there only when it is taken (a retry, a change, or a second ballot).
+    return Decision(
+        guards=[_open(poll_id),
+                Guard("setnx", ballots, voter, _record(choice, ticket, ballot_id, receipt, []))],
+        result=_accepted(ticket, receipt), optimistic=False, batch=True, on_guard=taken,
+    )
+
+
+DECISIONS = {
+    "poll.create": decide_create,
+    "poll.open": decide_open,
+    "poll.close": decide_close,
+    "poll.publish": _status_change(polls.decide_publish, PollStatus.PUBLISHED),
+    "poll.cancel": _status_change(polls.decide_cancel, PollStatus.CANCELLED),
+    "ballot.cast": decide_ballot,
+}
+# A ballot is made idempotent by its ballot id (the receipt), not by the command id: the
+# shell skips the command-id lookup, one Redis round trip on the hottest path.
+SELF_DEDUPED = frozenset({"ballot.cast"})
