@@ -21,9 +21,11 @@ from starlette.staticfiles import StaticFiles
 
 from server import api, features, openapi
 from server.auth import ensure_admin_token, load_signer
+from server.clock import Clock, SystemClock
 from server.commands import CommandService, Services
 from server.config import Settings
 from server.errors import ApiError, api_error_handler
+from server.gc_defer import CollectionDeferral
 from server.hubs import Hubs
 from server.metrics import Metrics
 from server.runtime import Runtime
@@ -86,13 +88,17 @@ async def bootstrap(settings: Settings) -> str | None:
         await client.aclose()
 
 
-async def build_runtime(settings: Settings) -> Runtime:
+async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    """Everything the handlers share; `clock` is the one clock of the shell (the system's
+    unless a test passes its own)."""
+    clock = SystemClock() if clock is None else clock
     client = await open_redis(settings.redis_url)
     store = Store(client)
     metrics = Metrics()
     hubs = Hubs(
         store,
         metrics,
+        clock=clock,
         max_replay=settings.max_replay,
         coalesce_interval=settings.coalesce_interval,
         tablet_interval=settings.tablet_interval,
@@ -109,6 +115,8 @@ async def build_runtime(settings: Settings) -> Runtime:
         signer=signer,
         commands=CommandService(services),
         services=services,
+        clock=clock,
+        gc_defer=CollectionDeferral(clock),
     )
     services.extra["runtime"] = rt
     for module in features.modules():
@@ -118,10 +126,10 @@ async def build_runtime(settings: Settings) -> Runtime:
     return rt
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        rt = await build_runtime(settings)
+        rt = await build_runtime(settings, clock)
         app.state.runtime = rt
         await rt.hubs.start()
         # Thousands of long-lived connection objects make each full garbage collection walk
