@@ -6,8 +6,12 @@ import asyncio
 import time
 
 import pytest
+from starlette.testclient import TestClient
 
+from server.app import create_app
 from server.clock import Clock, ManualClock, SystemClock, settle
+from server.config import Settings
+from server.runtime import Runtime
 
 # mypy checks that both satisfy the protocol the shell takes.
 CLOCKS: tuple[Clock, Clock] = (ManualClock(), SystemClock())
@@ -90,3 +94,15 @@ async def test_the_system_clock_calls_later_on_the_running_loop() -> None:
     clock.call_later(0, fired.set)
     await asyncio.wait_for(fired.wait(), 5)
     assert abs(clock.now_ms() / 1000 - time.time()) < 5
+
+
+@pytest.mark.redis
+def test_the_app_runs_on_the_one_clock_it_is_given(settings: Settings) -> None:
+    clock = ManualClock()
+    with TestClient(create_app(settings, clock)) as client:
+        rt = client.app.state.runtime  # type: ignore[attr-defined]
+        assert isinstance(rt, Runtime)
+        assert rt.clock is clock
+        assert rt.hubs.clock is clock and rt.gc_defer.clock is clock
+        assert rt.hubs.bus._clock is clock  # noqa: SLF001 - the bus keeps it to itself
+        assert client.get("/healthz").status_code == 200
