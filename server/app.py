@@ -22,9 +22,10 @@ from starlette.staticfiles import StaticFiles
 from rooms.decision import RateLimit
 from server import api, features, openapi
 from server.auth import ensure_admin_token, load_signer
-from server.clock import SystemClock
+from server.clock import Clock, SystemClock
 from server.config import Settings
 from server.errors import ApiError, api_error_handler
+from server.gc_defer import CollectionDeferral
 from server.hubs import Hubs
 from server.interpreter import RATE_LIMIT, Interpreter
 from server.metrics import Metrics
@@ -94,14 +95,17 @@ def _floor_rate(settings: Settings) -> RateLimit:
                      int(settings.extra.get("floor_rate_window_ms", RATE_LIMIT.window_ms)))
 
 
-async def build_runtime(settings: Settings) -> Runtime:
+async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    """Everything the handlers share; `clock` is the one clock of the shell (the system's
+    unless a test passes its own)."""
+    clock = SystemClock() if clock is None else clock
     client = await open_redis(settings.redis_url)
     store = Store(client)
     metrics = Metrics()
-    clock = SystemClock()
     hubs = Hubs(
         store,
         metrics,
+        clock=clock,
         max_replay=settings.max_replay,
         coalesce_interval=settings.coalesce_interval,
         tablet_interval=settings.tablet_interval,
@@ -117,6 +121,7 @@ async def build_runtime(settings: Settings) -> Runtime:
         signer=signer,
         commands=Interpreter(store, hubs, metrics, signer, clock, _floor_rate(settings)),
         clock=clock,
+        gc_defer=CollectionDeferral(clock),
     )
     for module in features.modules():
         setup = getattr(module, "setup", None)
@@ -125,10 +130,10 @@ async def build_runtime(settings: Settings) -> Runtime:
     return rt
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        rt = await build_runtime(settings)
+        rt = await build_runtime(settings, clock)
         app.state.runtime = rt
         await rt.hubs.start()
         # Thousands of long-lived connection objects make each full garbage collection walk

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 import msgpack
 import redis.asyncio as aioredis
 
+from server.clock import Clock
 from server.store import LogEntry, k
 
 log = logging.getLogger("phonghop.bus")
@@ -25,9 +26,15 @@ Handler = Callable[[str, LogEntry], Awaitable[None]]
 
 class Bus:
     def __init__(
-        self, client: aioredis.Redis, handler: Handler, on_reconnect: Callable[[], Awaitable[None]]
+        self,
+        client: aioredis.Redis,
+        handler: Handler,
+        on_reconnect: Callable[[], Awaitable[None]],
+        *,
+        clock: Clock,
     ) -> None:
         self._client = client
+        self._clock = clock
         self._handler = handler
         self._on_reconnect = on_reconnect
         self._channels: set[str] = set()
@@ -81,7 +88,7 @@ class Bus:
                 with contextlib.suppress(Exception):
                     if self._pubsub is not None:
                         await self._pubsub.aclose()
-                await asyncio.sleep(0.5)
+                await self._clock.sleep(0.5)
 
     async def _dispatch(self, channel: bytes, data: bytes) -> None:
         name = channel.decode()

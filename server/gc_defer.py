@@ -12,31 +12,32 @@ after `MAX_DEFER` seconds at the latest (then not held back again for as long).
 
 from __future__ import annotations
 
-import asyncio
 import gc
+
+from server.clock import Clock, Timer
 
 BURST = 32
 MAX_DEFER = 2.0
 
 
 class CollectionDeferral:
-    def __init__(self, burst: int = BURST, max_defer: float = MAX_DEFER) -> None:
+    def __init__(self, clock: Clock, burst: int = BURST, max_defer: float = MAX_DEFER) -> None:
+        self.clock = clock
         self.burst = burst
         self.max_defer = max_defer
         self.inflight = 0
         self.holding = False
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: Timer | None = None
         self._not_before = 0.0
 
     def enter(self) -> None:
         self.inflight += 1
         if self.inflight > self.burst and not self.holding and gc.isenabled():
-            loop = asyncio.get_running_loop()
-            if loop.time() < self._not_before:
+            if self.clock.monotonic() < self._not_before:
                 return
             gc.disable()
             self.holding = True
-            self._timer = loop.call_later(self.max_defer, self._expire)
+            self._timer = self.clock.call_later(self.max_defer, self._expire)
 
     def exit(self) -> None:
         self.inflight -= 1
@@ -46,7 +47,7 @@ class CollectionDeferral:
     def _expire(self) -> None:
         self._timer = None
         self.release()
-        self._not_before = asyncio.get_running_loop().time() + self.max_defer
+        self._not_before = self.clock.monotonic() + self.max_defer
 
     def release(self) -> None:
         if self._timer is not None:

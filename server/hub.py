@@ -20,6 +20,7 @@ from protocol.messages import Live, Snapshot, Welcome
 from rooms import aggregate
 from rooms.model import Role
 from rooms.state import MeetingState
+from server.clock import Clock
 from server.connection import Connection, Frame
 from server.metrics import Metrics
 from server.store import LogEntry, Store
@@ -62,6 +63,7 @@ class MeetingHub:
         store: Store,
         metrics: Metrics,
         *,
+        clock: Clock,
         max_replay: int,
         coalesce_interval: float,
         tablet_interval: float | None = None,
@@ -70,6 +72,7 @@ class MeetingHub:
         self.meeting_id = meeting_id
         self.store = store
         self.metrics = metrics
+        self.clock = clock
         self.max_replay = max_replay
         self.coalesce_interval = coalesce_interval
         self.state: MeetingState | None = None
@@ -174,7 +177,7 @@ class MeetingHub:
                         epoch=self.epoch,
                         seq=self.seq,
                         resume=mode,
-                        server_time=int(time.time() * 1000),
+                        server_time=self.clock.now_ms(),
                     ),
                     conn.codec,
                 )
@@ -240,7 +243,7 @@ class MeetingHub:
                 lane.ticker = asyncio.get_running_loop().create_task(self._flush_later(lane))
 
     async def _flush_later(self, lane: _Lane) -> None:
-        await asyncio.sleep(lane.interval)
+        await self.clock.sleep(lane.interval)
         dirty, lane.dirty = lane.dirty, set()
         for key in dirty:
             kind, roles = key

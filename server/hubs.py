@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterable
 
 from server.bus import Bus
+from server.clock import Clock
 from server.hub import LiveHook, MeetingHub
 from server.metrics import Metrics
 from server.store import LogEntry, Store
@@ -21,6 +22,7 @@ class Hubs:
         store: Store,
         metrics: Metrics,
         *,
+        clock: Clock,
         max_replay: int,
         coalesce_interval: float,
         tablet_interval: float | None = None,
@@ -29,6 +31,7 @@ class Hubs:
     ) -> None:
         self.store = store
         self.metrics = metrics
+        self.clock = clock
         self._hubs: dict[str, MeetingHub] = {}
         self._loading: dict[str, asyncio.Lock] = {}
         self._max_replay = max_replay
@@ -37,7 +40,7 @@ class Hubs:
         # Features append to this list in their setup(); every hub shares it.
         self.live_hooks: list[LiveHook] = list(live_hooks)
         self._check_interval = check_interval
-        self.bus = Bus(store.redis, self._on_event, self._resync_all)
+        self.bus = Bus(store.redis, self._on_event, self._resync_all, clock=clock)
         self._checker: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -64,6 +67,7 @@ class Hubs:
                 meeting_id,
                 self.store,
                 self.metrics,
+                clock=self.clock,
                 max_replay=self._max_replay,
                 coalesce_interval=self._coalesce,
                 tablet_interval=self._tablet_interval,
@@ -87,7 +91,7 @@ class Hubs:
 
     async def _check_loop(self) -> None:
         while True:
-            await asyncio.sleep(self._check_interval)
+            await self.clock.sleep(self._check_interval)
             for hub in list(self._hubs.values()):
                 try:
                     seq = await self.store.redis.hget(f"ph:{{{hub.meeting_id}}}:meta", "seq")

@@ -9,7 +9,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from server.auth import Signer
-from server.clock import Clock, SystemClock
+from server.clock import Clock
 from server.config import Settings
 from server.connection import Connection
 from server.gc_defer import CollectionDeferral
@@ -31,8 +31,9 @@ class Runtime:
     metrics: Metrics
     signer: Signer
     commands: Interpreter
+    # The shell's one clock: the hubs, their bus and the collection deferral hold this object.
+    clock: Clock
+    gc_defer: CollectionDeferral
     on_connect: list[ConnectionHook] = field(default_factory=list)
     on_disconnect: list[ConnectionHook] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
-    gc_defer: CollectionDeferral = field(default_factory=CollectionDeferral)
-    clock: Clock = field(default_factory=SystemClock)

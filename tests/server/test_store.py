@@ -188,6 +188,7 @@ async def test_batcher_keeps_one_call_in_flight_and_sends_what_waited_together(
     store: Store,
 ) -> None:
     from server.batching import GuardBatcher
+    from server.clock import settle
     from server.metrics import Metrics
 
     calls: list[int] = []
@@ -209,10 +210,10 @@ async def test_batcher_keeps_one_call_in_flight_and_sends_what_waited_together(
         return asyncio.get_running_loop().create_task(batcher.submit("m1", [guard]))
 
     first = [vote(i) for i in range(3)]
-    await asyncio.sleep(0.05)
+    await settle()
     assert calls == [3]
     waiting = [vote(i) for i in range(3, 8)]
-    await asyncio.sleep(0.05)
+    await settle()
     assert calls == [3]  # the first call is still in flight: these wait
     gate.set()
     results = await asyncio.gather(*first, *waiting)
