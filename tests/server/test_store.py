@@ -13,6 +13,7 @@ import pytest
 import redis
 
 from protocol.canonical import GENESIS, canonical_bytes, digest, link
+from rooms.decision import Read
 from rooms.model import ALL_ROLES, STAFF, Event, Role
 from server.app import open_redis
 from server.store import Guard, Store, k
@@ -101,17 +102,17 @@ async def test_expected_seq_conflict_changes_nothing(store: Store) -> None:
 
 async def test_guards_are_checked_before_any_write(store: Store) -> None:
     att = k("m1", "att")
-    ok = await store.append("m1", [(ev("in"), STAFF)], guards=[Guard("setnx", att, "P1", "x")])
+    ok = await store.append("m1", [(ev("in"), STAFF)], guards=[Guard("setnx", "att", "P1", "x")])
     assert ok.status == "ok"
     again = await store.append(
         "m1",
         [(ev("in"), STAFF)],
-        guards=[Guard("set", att, "P2", "y"), Guard("setnx", att, "P1", "z")],
+        guards=[Guard("set", "att", "P2", "y"), Guard("setnx", "att", "P1", "z")],
     )
     assert (again.status, again.guard_index, again.guard_value) == ("guard", 1, b"x")
     assert await store.redis.hget(att, "P2") is None  # the earlier write did not happen
     assert len(await store.read_log("m1")) == 1
-    eq_fail = await store.append("m1", [], guards=[Guard("eq", att, "P1", "nope")])
+    eq_fail = await store.append("m1", [], guards=[Guard("eq", "att", "P1", "nope")])
     assert eq_fail.status == "guard"
 
 
@@ -128,7 +129,7 @@ async def test_all_keys_of_a_meeting_share_one_cluster_slot(store: Store) -> Non
         "m1",
         [(ev("a"), ALL_ROLES)],
         dedupe=(key, b"x"),
-        guards=[Guard("setnx", k("m1", "att"), "P1", "x")],
+        guards=[Guard("setnx", "att", "P1", "x")],
     )
     keys = [x.decode() async for x in store.redis.scan_iter("ph:{m1}:*")]
     assert len(keys) >= 4
@@ -151,10 +152,10 @@ async def test_large_event_is_cheap_for_the_chain(store: Store) -> None:
 async def test_guard_batch_applies_each_item_on_its_own_guards(store: Store) -> None:
     votes = k("m1", "votes")
     items = [
-        [Guard("setnx", votes, "P1", "yes")],
-        [Guard("setnx", votes, "P2", "no")],
-        [Guard("setnx", votes, "P1", "no")],  # P1 again: refused, nothing written
-        [Guard("eq", votes, "P9", "x"), Guard("set", votes, "P3", "yes")],  # guard fails first
+        [Guard("setnx", "votes", "P1", "yes")],
+        [Guard("setnx", "votes", "P2", "no")],
+        [Guard("setnx", "votes", "P1", "no")],  # P1 again: refused, nothing written
+        [Guard("eq", "votes", "P9", "x"), Guard("set", "votes", "P3", "yes")],  # guard fails first
     ]
     results = await store.guard_batch("m1", items)
     assert [r.status for r in results] == ["ok", "ok", "guard", "guard"]
@@ -177,7 +178,7 @@ async def test_batcher_coalesces_one_loop_turn_into_one_call(store: Store) -> No
     batcher = GuardBatcher(store)
     votes = k("m1", "votes")
     results = await asyncio.gather(
-        *(batcher.submit("m1", [Guard("setnx", votes, f"P{i % 150}", "yes")]) for i in range(300))
+        *(batcher.submit("m1", [Guard("setnx", "votes", f"P{i % 150}", "yes")]) for i in range(300))
     )
     assert sum(r.status == "ok" for r in results) == 150
     assert calls == [300]
@@ -206,7 +207,7 @@ async def test_batcher_keeps_one_call_in_flight_and_sends_what_waited_together(
     votes = k("m1", "votes")
 
     def vote(i: int) -> asyncio.Task[Any]:
-        guard = Guard("setnx", votes, f"P{i}", "yes")
+        guard = Guard("setnx", "votes", f"P{i}", "yes")
         return asyncio.get_running_loop().create_task(batcher.submit("m1", [guard]))
 
     first = [vote(i) for i in range(3)]
@@ -222,5 +223,36 @@ async def test_batcher_keeps_one_call_in_flight_and_sends_what_waited_together(
     assert await store.redis.hlen(votes) == 8
     assert metrics.counters["phonghop_guard_batches_total"] == 2
     assert metrics.counters["phonghop_guard_batched_writes_total"] == 8
-    lone = await batcher.submit("m1", [Guard("setnx", votes, "P0", "no")])
+    lone = await batcher.submit("m1", [Guard("setnx", "votes", "P0", "no")])
     assert lone.status == "guard" and calls == [3, 5, 1]  # a lone write goes out at once
+
+
+async def test_guard_keys_are_named_relative_to_their_meeting(store: Store) -> None:
+    await store.append("m1", [], guards=[Guard("set", "att", "P1", "x")])
+    assert await store.redis.hget(k("m1", "att"), "P1") == b"x"
+    assert await store.redis.exists("att") == 0
+
+
+async def test_a_rate_guard_counts_within_its_window_and_refuses_past_the_limit(
+    store: Store,
+) -> None:
+    rate = Guard("rate", "rate:feedback:D1", "60000", 2)
+    first = await store.append("m1", [], guards=[rate])
+    second = await store.append("m1", [], guards=[rate])
+    third = await store.append("m1", [], guards=[rate])
+    assert [first.status, second.status, third.status] == ["ok", "ok", "guard"]
+    assert (third.guard_index, third.guard_value) == (0, b"2")
+    key = k("m1", "rate:feedback:D1")
+    assert await store.redis.get(key) == b"2"  # the refused one counted nothing
+    assert 0 < await store.redis.pttl(key) <= 60000
+
+
+async def test_reads_come_back_in_order_in_one_round_trip(store: Store) -> None:
+    await store.append("m1", [], guards=[Guard("set", "h", "a", "1"), Guard("set", "h", "b", "2"),
+                                         Guard("sadd", "s", value="x")])
+    values = await store.read("m1", [Read("hget", "h", ("a",)), Read("hgetall", "h"),
+                                     Read("hkeys", "h"), Read("sismember", "s", ("x",)),
+                                     Read("hlen", "h"), Read("smembers", "s")])
+    assert values[0] == b"1" and values[1] == {"a": b"1", "b": b"2"}
+    assert sorted(values[2]) == ["a", "b"] and values[3] and values[4] == 2
+    assert values[5] == ["x"]
