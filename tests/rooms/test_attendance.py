@@ -9,9 +9,12 @@ from typing import Any
 import pytest
 
 from rooms import aggregate
-from rooms.attendance import attendance, quorum, quorum_at, rows, search, snapshot_part
+from rooms.attendance import rows, search, snapshot_part
+from rooms.attendance_state import attendance
 from rooms.model import Actor, Command, Event, Rejected, Role
 from rooms.proxies import holders
+from rooms.quorum import quorum
+from rooms.quorum_history import quorum_at
 from rooms.state import MeetingState
 
 T0 = 1_763_598_600_000  # 2025-11-20 07:30 in Hà Nội
