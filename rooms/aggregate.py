@@ -4,6 +4,7 @@ send which command and which audience sees which event."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
@@ -130,8 +131,6 @@ def authorize(state: MeetingState, cmd: Command) -> None:
 
 def evolve(state: MeetingState | None, event: Event, seq: int = 0) -> MeetingState:
     """Fold one event; ``seq`` is its log position (0 when folding outside the log)."""
-    from dataclasses import replace
-
     if event.kind == "meeting.created":
         new = meeting.evolve_created(state, event)
     else:

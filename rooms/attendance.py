@@ -1,11 +1,12 @@
 """Attendance: who is present and how they came in (badge, own device, by hand, online), who
-checked out or is absent and why, double presence, and the quorum those give.
+checked out or is absent and why, double presence; the quorum those give is rooms/quorum.py's,
+the slice they are kept in rooms/attendance_state.py's.
 
 Pure, like all of ``rooms``: times are passed in, badge tokens are verified by the shell before
 a ``checkin.scan`` reaches ``decide`` (the body then names the participant), and times of day
 in messages are formatted by the shell, which knows the meeting's timezone.
 
-Meeting settings read here (``MeetingInfo.settings``):
+Meeting settings read here (``settings_of(state)``; defaults in rooms/settings.py's table):
 
 ``device_checkin``  ``"tap"`` (default: a delegate's tablet checks in with ``checkin.self``),
                     ``"connect"`` (the server checks a delegate in when their tablet connects),
@@ -13,32 +14,26 @@ Meeting settings read here (``MeetingInfo.settings``):
 ``hybrid``          ``true`` allows online attendance (mode ``"online"``); default false
 ``proxy_limit``     proxies one delegate may hold, default 1 (see rooms/proxies.py)
 ``proxies_count_for_quorum``  whether proxies held by present delegates count towards the
-                    quorum; default false (a quorum is of people in the hall)
+                    quorum; default false (a quorum is of people in the hall; rooms/quorum.py)
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from rooms import memo
-from rooms.majority import Rule, RuleError, parse_rule, quorum_met
+from rooms.attendance_state import SLICE, AttendanceState, Record, attendance
 from rooms.model import STAFF, Command, Event, Participant, Rejected, Role
-from rooms.state import MeetingState, get_slice, with_slice
+from rooms.quorum import Quorum, quorum
+from rooms.settings import settings_of
+from rooms.state import MeetingState, with_slice
 from rooms.vietnamese import fold, name_sort_key
 
-SLICE = "attendance"
-
-Status = Literal["pending", "present", "out", "absent"]
-Mode = Literal["in_person", "online"]
 Via = Literal["badge", "device", "manual"]
 
-# Who counts towards a quorum: the members of the body. Observers and hall screens do not.
-VOTING_ROLES = frozenset({Role.CHAIR, Role.SECRETARY, Role.DELEGATE})
 # Who sees attendance events live: staff run the desk, the screen shows the hall's numbers.
 # Delegates learn their own state from acks, their snapshot and personal live messages: 5,000
 # check-ins pushed to 5,000 tablets would be 25 million frames for nothing.
@@ -46,69 +41,6 @@ WATCHERS = STAFF | {Role.SCREEN}
 
 DEVICE_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 MAX_REASON = 500
-
-
-@dataclass(frozen=True)
-class Record:
-    """One participant's attendance. ``pending`` (never checked in) is the default."""
-
-    status: Status = "pending"
-    at: int = 0  # when the current status began
-    first_in: int = 0  # the first check-in of the meeting; 0 if never
-    mode: Mode = "in_person"
-    via: str = ""
-    # The device the participant's tablet checked in from, and any other device that tried
-    # while they were present (double presence, flagged once per device).
-    device: str = ""
-    others: tuple[str, ...] = ()
-    reason: str = ""  # why absent
-
-    @property
-    def present(self) -> bool:
-        return self.status == "present"
-
-
-PENDING = Record()
-
-
-@dataclass(frozen=True)
-class Grant:
-    """A proxy (ủy quyền): ``giver`` is absent and ``holder`` votes for them."""
-
-    giver: str
-    holder: str
-    at: int
-    by: str
-    ended_at: int = 0
-    end_reason: str = ""  # "revoked" or "arrived" (the giver checked in)
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"from": self.giver, "to": self.holder, "at": self.at, "by": self.by}
-        if self.ended_at:
-            out |= {"ended_at": self.ended_at, "end_reason": self.end_reason}
-        return out
-
-
-@dataclass(frozen=True)
-class AttendanceState:
-    records: Mapping[str, Record] = field(default_factory=dict)
-    # Active proxies by giver, and the givers each holder holds for (kept in step by evolve).
-    proxies: Mapping[str, Grant] = field(default_factory=dict)
-    held: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # Proxies that ended, in order, for the minutes.
-    ended: tuple[Grant, ...] = ()
-
-    def record(self, participant_id: str) -> Record:
-        return self.records.get(participant_id, PENDING)
-
-
-def attendance(state: MeetingState) -> AttendanceState:
-    return get_slice(state, SLICE, AttendanceState())
-
-
-def setting(state: MeetingState, name: str, default: Any) -> Any:
-    value = state.info.settings.get(name, default)
-    return default if value is None else value
 
 
 # ---- decide --------------------------------------------------------------------------------
@@ -151,7 +83,7 @@ def decide_check_in(
     participant = _participant(state, participant_id)
     if participant.role == Role.SCREEN:
         raise Rejected("invalid", "a hall screen does not check in", reason="screen")
-    if mode == "online" and not setting(state, "hybrid", False):
+    if mode == "online" and not settings_of(state).hybrid:
         raise Rejected("invalid", "online attendance is not enabled for this meeting",
                        reason="online_disabled")
     if mode not in ("in_person", "online"):
@@ -203,7 +135,7 @@ def decide_scan(state: MeetingState, cmd: Command, now: int) -> list[Event]:
 def decide_self(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     if cmd.actor.is_admin:
         raise Rejected("forbidden", "the administrator is not a participant")
-    if setting(state, "device_checkin", "tap") == "off":
+    if settings_of(state).device_checkin == "off":
         raise Rejected("forbidden", "check-in from your own device is off for this meeting; "
                        "please check in at the desk", reason="device_checkin_off")
     return decide_check_in(state, cmd.actor.participant_id, cmd.actor.participant_id, "device",
@@ -276,127 +208,6 @@ def evolve_double(state: MeetingState, event: Event) -> MeetingState:
     pid = event.body["participant"]
     record = attendance(state).record(pid)
     return _update(state, pid, others=(*record.others, event.body["devices"][-1]))
-
-
-# ---- quorum --------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=64)
-def _rule(text: str) -> Rule:
-    return parse_rule(text)
-
-
-def _weight(participant: Participant) -> Decimal:
-    try:
-        return Decimal(participant.weight)
-    except InvalidOperation:  # the roster refuses such weights; an old log keeps counting
-        return Decimal(1)
-
-
-@dataclass(frozen=True)
-class Quorum:
-    """Presence against the meeting's quorum rule at one moment."""
-
-    rule: str
-    entitled: int
-    present: int
-    in_person: int
-    online: int
-    # Proxies held by present delegates for absent ones; counted only if the meeting says so.
-    proxies: int
-    counts_proxies: bool
-    entitled_weight: Decimal
-    present_weight: Decimal
-    weighted: bool
-    met: bool | None  # None when the rule cannot be read
-    needed: int | None  # the smallest count that meets the rule (unweighted rules)
-    error: str = ""
-    at: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "rule": self.rule, "entitled": self.entitled, "present": self.present,
-            "in_person": self.in_person, "online": self.online, "proxies": self.proxies,
-            "counts_proxies": self.counts_proxies, "weighted": self.weighted,
-            "met": self.met, "needed": self.needed, "at": self.at,
-        }
-        if self.weighted:
-            out["entitled_weight"] = str(self.entitled_weight)
-            out["present_weight"] = str(self.present_weight)
-        if self.error:
-            out["error"] = self.error
-        return out
-
-    def counts(self) -> dict[str, Any]:
-        """What a delegate's tablet shows: numbers only."""
-        return {"present": self.present, "entitled": self.entitled, "met": self.met}
-
-
-def quorum(state: MeetingState, at: int = 0) -> Quorum:
-    """The quorum now (or as of the state given): delegates on the roster who are present,
-    by count and weight, against ``state.info.quorum``."""
-    att = attendance(state)
-    counts_proxies = bool(setting(state, "proxies_count_for_quorum", False))
-    entitled = present = in_person = online = proxies = 0
-    entitled_w = present_w = Decimal(0)
-    weighted = False
-    for pid, participant in state.participants.items():
-        if participant.role not in VOTING_ROLES:
-            continue
-        weight = _weight(participant)
-        weighted = weighted or weight != 1
-        entitled += 1
-        entitled_w += weight
-        record = att.records.get(pid)
-        if record is not None and record.present:
-            present += 1
-            present_w += weight
-            if record.mode == "online":
-                online += 1
-            else:
-                in_person += 1
-            continue
-        grant = att.proxies.get(pid)
-        if grant is not None and att.record(grant.holder).present:
-            proxies += 1
-            if counts_proxies:
-                present_w += weight
-    measured = present + (proxies if counts_proxies else 0)
-    met: bool | None = None
-    needed: int | None = None
-    error = ""
-    try:
-        rule = _rule(state.info.quorum)
-        if weighted:
-            met = quorum_met(rule, present_w, entitled_w)
-        else:
-            met = quorum_met(rule, measured, entitled)
-            needed = rule.min_count(entitled)
-    except RuleError as exc:
-        error = exc.message
-    return Quorum(
-        rule=state.info.quorum, entitled=entitled, present=present, in_person=in_person,
-        online=online, proxies=proxies, counts_proxies=counts_proxies, entitled_weight=entitled_w,
-        present_weight=present_w, weighted=weighted, met=met, needed=needed, error=error, at=at,
-    )
-
-
-def quorum_at(events: Iterable[Event], at: int) -> Quorum:
-    """The quorum as it stood at time ``at`` (ms), rebuilt by folding the log up to it.
-
-    A pure function of the log: the minutes and any later audit get the same answer as the
-    hall screen showed then.
-    """
-    from rooms import aggregate  # the aggregate lists this module among its features
-
-    prefix = []
-    for event in events:
-        if event.at > at:
-            break
-        prefix.append(event)
-    if not prefix:
-        raise ValueError("the meeting did not exist yet at that time")
-    return quorum(aggregate.fold(prefix), at)
 
 
 # ---- views ---------------------------------------------------------------------------------

@@ -16,14 +16,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rooms import attendance as att
 from rooms import proxies
-from rooms.attendance import AttendanceState, attendance, me
+from rooms.attendance import me
+from rooms.attendance_state import AttendanceState, attendance
 from rooms.decision import Context, Decision, Guard
 from rooms.model import Command, Event, Rejected
 from rooms.state import MeetingState
+from rooms.timezone import zone as meeting_zone
 
 ATT = "att"
 EventDecider = Callable[[MeetingState, Command, int], list[Event]]
@@ -33,16 +34,9 @@ _CHECK_IN_KINDS = frozenset({"checkin.scan", "checkin.self", "checkin.manual"})
 # ---- time of day, in the meeting's timezone --------------------------------------------------
 
 
-def _zone(state: MeetingState) -> ZoneInfo:
-    try:
-        return ZoneInfo(state.info.timezone or "Asia/Ho_Chi_Minh")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def clock(state: MeetingState, ms: int, now: int) -> str:
     """"07:41", or "07:41 20/11" when it was not today."""
-    zone = _zone(state)
+    zone = meeting_zone(state)
     when = datetime.fromtimestamp(ms / 1000, zone)
     today = datetime.fromtimestamp(now / 1000, zone)
     text = f"{when:%H:%M}"

@@ -8,6 +8,7 @@ from typing import Any
 from rooms import settings as meeting_settings
 from rooms.lifecycle import EVENT_STATUS, transition
 from rooms.model import STAFF, Command, Event, MeetingInfo, Rejected, Role, nfc
+from rooms.quorum import quorum
 from rooms.state import MeetingState
 
 _INFO_FIELDS = (
@@ -68,10 +69,8 @@ def decide_lifecycle(state: MeetingState, cmd: Command, now: int) -> list[Event]
 def _require_quorum(state: MeetingState) -> None:
     """A congress sits only when its quorum is present: with the meeting setting
     ``require_quorum_to_open`` the chair cannot open (or resume) it before that."""
-    if not state.info.settings.get("require_quorum_to_open"):
+    if not meeting_settings.settings_of(state).require_quorum_to_open:
         return
-    from rooms.attendance import quorum  # attendance builds on this module's state
-
     q = quorum(state)
     if q.met is not True:
         raise Rejected(

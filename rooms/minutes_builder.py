@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final, Protocol, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rooms import aggregate
 from rooms.agenda import AgendaItem as PlanItem
 from rooms.agenda import agenda_of, walk
-from rooms.attendance import VOTING_ROLES, attendance, quorum
+from rooms.attendance_state import attendance
 from rooms.documents import documents_of
 from rooms.feedback import feedback_of, summarize
 from rooms.lifecycle import Status
@@ -49,14 +48,16 @@ from rooms.minutes_model import (
     Signatures,
     Speaker,
 )
-from rooms.model import Event, Participant, Role
+from rooms.model import VOTING_ROLES, Event, Participant, Role
 from rooms.notes import by_item as notes_by_item
 from rooms.polls import Poll, PollStatus, polls_of
+from rooms.quorum import quorum
+from rooms.settings import settings_of
 from rooms.speakers import speeches_by_item
 from rooms.state import MeetingState
+from rooms.timezone import zone
 from rooms.vietnamese import name_sort_key
 
-DEFAULT_TZ: Final = "Asia/Ho_Chi_Minh"
 # How many feedback points per item the minutes quote; the rest are counted.
 FEEDBACK_SAMPLES: Final = 3
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -169,7 +170,7 @@ def build_minutes(
     if final and state.status != Status.CLOSED:
         raise MinutesError(f"final minutes need a closed meeting; it is {state.status.value}")
     language: Language = "en" if lang == "en" else "vi"
-    tz = _zone(state.info.timezone)
+    tz = zone(state)
 
     def when(ms: int | None) -> datetime | None:
         return None if ms is None else _time(ms, tz)
@@ -192,25 +193,12 @@ def build_minutes(
 # ---- meeting -------------------------------------------------------------------------------
 
 
-def _zone(name: str) -> tzinfo:
-    try:
-        return ZoneInfo(name or DEFAULT_TZ)
-    except (ZoneInfoNotFoundError, ValueError):
-        # A meeting created with a zone this machine does not know still gets its minutes.
-        return ZoneInfo(DEFAULT_TZ)
-
-
 def _time(ms: int, tz: tzinfo) -> datetime:
     return (_EPOCH + timedelta(milliseconds=ms)).astimezone(tz)
 
 
-def _setting(state: MeetingState, name: str) -> str:
-    value = state.info.settings.get(name)
-    return value if isinstance(value, str) else ""
-
-
 def _meeting(state: MeetingState, run: _Run, lang: Language, tz: tzinfo) -> MeetingInfo:
-    info = state.info
+    info, settings = state.info, settings_of(state)
     started = run.opened_at if run.opened_at is not None else state.created_at
     return MeetingInfo(
         title=info.title_en if lang == "en" and info.title_en else info.title,
@@ -218,9 +206,9 @@ def _meeting(state: MeetingState, run: _Run, lang: Language, tz: tzinfo) -> Meet
         place=info.place,
         started_at=_time(started, tz),
         ended_at=_time(run.closed_at, tz) if run.closed_at is not None else None,
-        parent_organisation=_setting(state, "parent_organisation"),
-        reference=_setting(state, "reference"),
-        city=_setting(state, "city"),
+        parent_organisation=settings.parent_organisation,
+        reference=settings.reference,
+        city=settings.city,
     )
 
 

@@ -18,6 +18,9 @@ class Role(StrEnum):
 
 
 STAFF = frozenset({Role.CHAIR, Role.SECRETARY})
+# The members of the body: who counts towards a quorum, votes, and gives or holds a proxy.
+# Observers and hall screens do not.
+VOTING_ROLES = frozenset({Role.CHAIR, Role.SECRETARY, Role.DELEGATE})
 ALL_ROLES = frozenset(Role)
 
 # The HTTP admin (bearer token) acts outside the roster; it may do what staff may do.

@@ -28,7 +28,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any, Final
 
-from rooms.attendance import VOTING_ROLES, attendance, setting
+from rooms.attendance_state import attendance
 from rooms.ballots import (
     ABSTAIN,
     BallotError,
@@ -39,7 +39,8 @@ from rooms.ballots import (
 )
 from rooms.lifecycle import Status
 from rooms.majority import Rule, RuleError, parse_rule, quorum_met
-from rooms.model import STAFF, Actor, Command, Event, Rejected, Role, nfc
+from rooms.model import STAFF, VOTING_ROLES, Actor, Command, Event, Rejected, Role, nfc
+from rooms.settings import settings_of
 from rooms.state import MeetingState, get_slice, with_slice
 from rooms.tally import Result, TallyError, Total, tally, to_decimal
 
@@ -231,7 +232,7 @@ class Presence:
 
 
 def presence(state: MeetingState) -> Presence:
-    """Read through `rooms.attendance`, so the poll rules do not depend on how it stores it.
+    """Read through `rooms.attendance_state`, so the poll rules do not depend on how it stores it.
 
     ``require_check_in`` (meeting setting, default true) is this module's: without it every
     entitled delegate may vote and counts as present. ``proxies_count_for_quorum`` is
@@ -241,8 +242,8 @@ def presence(state: MeetingState) -> Presence:
     return Presence(
         checked_in=frozenset(pid for pid, r in att.records.items() if r.present),
         proxies={giver: grant.holder for giver, grant in att.proxies.items()},
-        check_in_required=bool(setting(state, "require_check_in", True)),
-        proxies_count_as_present=bool(setting(state, "proxies_count_for_quorum", False)),
+        check_in_required=settings_of(state).require_check_in,
+        proxies_count_as_present=settings_of(state).proxies_count_for_quorum,
     )
 
 

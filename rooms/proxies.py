@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from rooms.attendance import SLICE, VOTING_ROLES, Grant, attendance, setting
-from rooms.model import STAFF, Command, Event, Participant, Rejected
+from rooms.attendance_state import SLICE, Grant, attendance
+from rooms.model import STAFF, VOTING_ROLES, Command, Event, Participant, Rejected
+from rooms.settings import settings_of
 from rooms.state import MeetingState, with_slice
 
 
@@ -59,7 +60,7 @@ def decide_grant(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     if holder_id in att.proxies:
         raise Rejected("invalid", f"{holder.full_name} gave their own vote away and cannot hold "
                        "another's (one level only)", reason="proxy_chain", participant=holder_id)
-    limit = int(setting(state, "proxy_limit", 1))
+    limit = settings_of(state).proxy_limit
     if len(att.held.get(holder_id, ())) >= limit:
         raise Rejected("invalid", f"{holder.full_name} already holds {limit} "
                        f"prox{'y' if limit == 1 else 'ies'}, the most this meeting allows",

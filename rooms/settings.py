@@ -7,15 +7,20 @@ A setting that may not change in some state says so with a guard: a function of 
 the new value that raises ``Rejected("invalid_state", ...)``. Polls freeze what they read from
 settings (``require_check_in``, ``proxies_count_for_quorum``) in their snapshot when they open,
 so changing those while a poll is open leaves that poll as it was.
+
+The rules read the settings one way: ``settings_of(state)``, a typed ``MeetingSettings`` built
+from the table, with the table's defaults. The plain map stays what travels (events,
+snapshots, the HTTP API).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_type_hints
 
-from rooms.attendance import attendance
+from rooms import memo
+from rooms.attendance_state import attendance
 from rooms.model import Rejected, nfc
 from rooms.state import MeetingState
 
@@ -80,8 +85,8 @@ _SETTINGS = (
             guard=_while_running("device_checkin")),
     Setting("hybrid", "bool", False, guard=_hybrid),
     Setting("proxy_limit", "int", 1, min=0, max=100, guard=_proxy_limit),
-    # Read live by the quorum (recomputed after every meeting.updated) and frozen by a poll
-    # when it opens.
+    # Read live by the quorum (rooms/quorum.py; recomputed after every meeting.updated) and
+    # frozen by a poll when it opens.
     Setting("proxies_count_for_quorum", "bool", False,
             guard=_while_running("proxies_count_for_quorum")),
     # Read by rooms/polls.py only when a poll opens (its snapshot).
@@ -159,3 +164,68 @@ def effective(settings: Mapping[str, Any]) -> dict[str, Any]:
     """Every setting, defaults filled in. Names not in the table (from a log written before
     settings were checked) are kept as they are."""
     return {**DEFAULTS, **settings}
+
+
+# ---- the settings as the rules read them ---------------------------------------------------
+
+DeviceCheckin = Literal["tap", "connect", "off"]
+
+
+@dataclass(frozen=True)
+class MeetingSettings:
+    """Every setting of one meeting, typed, defaults from the table above (one field per row,
+    same name; checked when this module loads). Read it with ``settings_of(state)``."""
+
+    device_checkin: DeviceCheckin
+    hybrid: bool
+    proxy_limit: int
+    proxies_count_for_quorum: bool
+    require_check_in: bool
+    require_quorum_to_open: bool
+    parent_organisation: str
+    reference: str
+    city: str
+
+    @staticmethod
+    def of(settings: Mapping[str, Any]) -> MeetingSettings:
+        """The typed settings of a ``MeetingInfo.settings`` map; a setting missing from it
+        takes the table's default."""
+        return MeetingSettings(**{s.name: _read(s, settings.get(s.name)) for s in _SETTINGS})
+
+
+def _read(spec: Setting, value: Any) -> Any:
+    """``value`` as the rules read it. The table checked every value a meeting was given, but
+    a log written before that may hold anything: what cannot be read as the setting's kind
+    reads as its default rather than stopping the meeting."""
+    if value is None:
+        return spec.default
+    if spec.kind == "bool":
+        return bool(value)
+    if spec.kind == "int":
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return spec.default
+    if not isinstance(value, str) or (spec.choices and value not in spec.choices):
+        return spec.default
+    return value
+
+
+def _field_type(spec: Setting) -> Any:
+    """The type a ``MeetingSettings`` field has for a row of the table."""
+    if spec.choices:
+        return Literal[spec.choices]
+    return {"bool": bool, "int": int, "text": str}[spec.kind]
+
+
+# The dataclass repeats the table's names and kinds so that mypy knows them; this makes sure
+# the two never disagree (a row added to the table without its field fails at import).
+if get_type_hints(MeetingSettings) != {s.name: _field_type(s) for s in _SETTINGS}:
+    raise RuntimeError("MeetingSettings must have one field per row of the settings table, "
+                       "of the row's kind (a Literal of its choices for a text with choices)")
+
+
+@memo.by_state
+def settings_of(state: MeetingState) -> MeetingSettings:
+    """The meeting's settings as the rules read them (memoised: a state never changes)."""
+    return MeetingSettings.of(state.info.settings)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -25,20 +25,16 @@ from starlette.routing import Route
 from protocol.codec import encode
 from protocol.messages import Live
 from rooms import aggregate
-from rooms.attendance import (
-    Row,
-    attendance,
-    me,
-    quorum,
-    quorum_at,
-    rows,
-    search,
-    setting,
-)
+from rooms.attendance import Row, me, rows, search
 from rooms.attendance_commands import touched
+from rooms.attendance_state import attendance
 from rooms.minutes_model import AttendanceRow
 from rooms.model import STAFF, Actor, Participant, Role
+from rooms.quorum import quorum
+from rooms.quorum_history import quorum_at
+from rooms.settings import settings_of
 from rooms.state import MeetingState
+from rooms.timezone import zone as meeting_zone
 from server.api import meeting_state, runtime
 from server.auth import Signer
 from server.connection import Connection
@@ -63,10 +59,8 @@ _CHECK_IN_KINDS = frozenset({"checkin.scan", "checkin.self", "checkin.manual"})
 
 
 def zone(state: MeetingState) -> ZoneInfo:
-    try:
-        return ZoneInfo(state.info.timezone or "Asia/Ho_Chi_Minh")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    # One rule with the minutes: an unknown zone is the product's home zone (rooms/timezone.py).
+    return meeting_zone(state)
 
 
 def local(state: MeetingState, ms: int) -> datetime:
@@ -156,7 +150,7 @@ class AttendanceLive:
         state = hub.state
         if state is None:
             return
-        if conn.role == Role.DELEGATE and setting(state, "device_checkin", "tap") == "connect":
+        if conn.role == Role.DELEGATE and settings_of(state).device_checkin == "connect":
             await self.rt.commands.execute(hub.meeting_id, Actor(conn.participant_id, conn.role),
                                            "checkin.self", {})
         self.send_me(hub, conn.participant_id)

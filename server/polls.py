@@ -20,8 +20,7 @@ from starlette.routing import Route
 from protocol.codec import Codec, encode
 from protocol.messages import Live
 from rooms import poll_commands, polls
-from rooms.attendance import VOTING_ROLES
-from rooms.model import ALL_ROLES, STAFF, Actor, Rejected, Role
+from rooms.model import ALL_ROLES, STAFF, VOTING_ROLES, Actor, Rejected, Role
 from rooms.polls import Poll, PollStatus
 from rooms.state import MeetingState
 from server.api import meeting_state

@@ -10,9 +10,12 @@ import pytest
 
 from rooms import aggregate
 from rooms import attendance as att
-from rooms.attendance import attendance, quorum, quorum_at, rows, search, snapshot_part
+from rooms.attendance import rows, search, snapshot_part
+from rooms.attendance_state import attendance
 from rooms.model import Actor, Command, Event, Rejected, Role
 from rooms.proxies import holders
+from rooms.quorum import quorum
+from rooms.quorum_history import quorum_at
 from rooms.state import MeetingState
 from tests.rooms import contexts
 

@@ -10,7 +10,7 @@ import pytest
 
 from rooms.aggregate import fold, snapshot
 from rooms.model import Actor, Command, Event, Rejected, Role
-from rooms.settings import DEFAULTS, SETTINGS
+from rooms.settings import DEFAULTS, SETTINGS, MeetingSettings, settings_of
 from tests.rooms.contexts import decide, decide_create
 
 T0 = 1_732_000_000_000
@@ -261,3 +261,33 @@ def test_a_log_from_before_settings_were_checked_still_folds() -> None:
     created = Event("meeting.created", {"id": "m1", "title": "Cũ",
                                         "settings": {"legacy": 1, "hybrid": True}}, "@admin", T0)
     assert fold([created]).info.settings == {**DEFAULTS, "legacy": 1, "hybrid": True}
+
+
+# ---- the typed settings the rules read ---------------------------------------------------
+
+
+def test_the_rules_read_every_setting_typed_with_the_tables_default() -> None:
+    state = fold(given())
+    assert settings_of(state) == MeetingSettings(**DEFAULTS)
+    assert settings_of(state) is settings_of(state)  # memoised by state
+
+
+@pytest.mark.parametrize("name", sorted(CHANGED))
+def test_the_typed_settings_follow_meeting_update(name: str) -> None:
+    events = given()
+    then(events, "meeting.update", update({name: CHANGED[name]}))
+    typed = settings_of(fold(events))
+    assert getattr(typed, name) == CHANGED[name]
+    assert typed == MeetingSettings(**{**DEFAULTS, name: CHANGED[name]})
+
+
+def test_a_value_from_before_settings_were_checked_reads_as_the_rules_always_read_it() -> None:
+    # What the call sites did before the typed read: truthiness for a switch, int() for a
+    # number, anything but "off"/"connect" behaving as "tap", and "" for a text that is not.
+    typed = MeetingSettings.of({
+        "hybrid": 1, "require_check_in": 0, "proxy_limit": "3", "device_checkin": "sometimes",
+        "city": 7, "reference": None, "legacy": "kept in the map, not read",
+    })
+    assert (typed.hybrid, typed.require_check_in, typed.proxy_limit) == (True, False, 3)
+    assert (typed.device_checkin, typed.city, typed.reference) == ("tap", "", "")
+    assert MeetingSettings.of({"proxy_limit": "two"}).proxy_limit == DEFAULTS["proxy_limit"]
