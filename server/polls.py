@@ -1,5 +1,6 @@
-"""The server side of polls: planners that keep Redis and the log in step, ballots counted
-exactly once across processes, receipts, the closing timer, live progress, HTTP reads.
+"""The commands of polls: planners that keep Redis and the log in step, ballots counted
+exactly once across processes, and their receipts. The closing timer and live progress are
+in server/poll_live.py, the HTTP reads in server/poll_http.py.
 
 Keys (besides the log, see server/store.py), all under the meeting's hash tag:
 
@@ -29,45 +30,22 @@ twice); anyone without the tablet's ballot id cannot connect a receipt to a dele
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
 import json
-import logging
 import secrets
-import time
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
-
-from protocol.codec import Codec, encode
-from protocol.messages import Live
 from rooms import polls
-from rooms.attendance import VOTING_ROLES
-from rooms.model import ALL_ROLES, STAFF, Actor, Command, Rejected, Role
+from rooms.model import Command, Rejected
 from rooms.polls import BallotBox, NamedBallot, Poll, PollStatus
 from rooms.state import MeetingState
-from server.api import meeting_state
 from server.batching import GuardBatcher
 from server.commands import Plan, Services, planner
-from server.connection import Connection, Frame
-from server.errors import ApiError
-from server.http_auth import require_actor
-from server.hub import MeetingHub
-from server.runtime import Runtime
-from server.store import Guard, LogEntry, k
+from server.store import Guard, k
 
-log = logging.getLogger("phonghop.polls")
-
-# How often an open poll's voted count is read from Redis; every process reads the same
-# count, so every screen shows the same number (at most this much behind).
-PROGRESS_INTERVAL = 0.5
-LIVE_TO_STAFF = STAFF | {Role.SCREEN}
 _CAS_ATTEMPTS = 20
 
 
@@ -332,219 +310,3 @@ async def _cast_named(
             raise _closed(done.guard_value)
         # Someone wrote this voter's ballot between our read and write: look again.
     raise Rejected("unavailable", "too much contention on this ballot; retry")
-
-
-# ---- live: progress, partial tallies, eligibility, the closing timer ---------------------
-
-
-class PollWatch:
-    """Per process: the progress reader and closing timers of each meeting's open polls."""
-
-    def __init__(self, rt: Runtime) -> None:
-        self.rt = rt
-        self.readers: dict[str, asyncio.Task[None]] = {}
-        self.timers: dict[tuple[str, str], asyncio.Task[None]] = {}
-        self.tallying: set[str] = set()  # meetings whose staff were shown a partial tally
-
-    def on_entry(self, hub: MeetingHub, entry: LogEntry) -> None:
-        kind = entry.event.kind
-        if not kind.startswith("poll."):
-            return
-        state = hub.state
-        assert state is not None
-        poll = polls.polls_of(state).polls.get(str(entry.event.body.get("poll")))
-        if poll is None:
-            return
-        key = (hub.meeting_id, poll.id)
-        if poll.status == PollStatus.OPEN:
-            if poll.closes_at is not None and key not in self.timers:
-                self.timers[key] = asyncio.get_running_loop().create_task(
-                    self._close_at(hub.meeting_id, poll.id, poll.closes_at))
-            if hub.meeting_id not in self.readers or self.readers[hub.meeting_id].done():
-                self.readers[hub.meeting_id] = asyncio.get_running_loop().create_task(
-                    self._read_progress(hub))
-            if kind == "poll.opened" and hub.connection_count:
-                self._tell_eligibility(hub, poll)
-        else:
-            timer = self.timers.pop(key, None)
-            if timer is not None and asyncio.current_task() is not timer:
-                timer.cancel()
-            # The reader notices on its next round; until then the count stays visible.
-
-    async def _close_at(self, meeting_id: str, poll_id: str, closes_at: int) -> None:
-        """Send poll.close at the deadline. Every process that has the meeting loaded does
-        this; the first one closes it and the others are refused (already closed): a no-op."""
-        try:
-            await asyncio.sleep(max(0.0, closes_at / 1000 - time.time()))
-            for _ in range(5):
-                outcome = await self.rt.commands.execute(
-                    meeting_id, Actor.admin(), "poll.close", {"poll": poll_id, "reason": "timer"})
-                if outcome.ok or outcome.code in ("invalid_state", "not_found"):
-                    return
-                log.warning("timer close of %s/%s: %s", meeting_id, poll_id, outcome.message)
-                await asyncio.sleep(1.0)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("timer close of %s/%s failed", meeting_id, poll_id)
-        finally:
-            if self.timers.get((meeting_id, poll_id)) is asyncio.current_task():
-                del self.timers[(meeting_id, poll_id)]
-
-    async def _read_progress(self, hub: MeetingHub) -> None:
-        """While a poll is open, read its count from Redis and offer it as a live value;
-        the hub sends it at most once per coalesce interval, and only when it changed."""
-        redis = self.rt.redis
-        try:
-            while True:
-                assert hub.state is not None
-                open_polls = [p for p in polls.polls_of(hub.state).polls.values()
-                              if p.status == PollStatus.OPEN]
-                progress, tallies = [], []
-                for poll in open_polls:
-                    assert poll.snapshot is not None
-                    name = "voters" if poll.definition.secret else "ballots"
-                    voted = int(await redis.hlen(poll_key(hub.meeting_id, poll.id, name)))
-                    progress.append({"poll": poll.id, "voted": voted,
-                                     "eligible": len(poll.snapshot.voters),
-                                     "closes_at": poll.closes_at})
-                    if poll.definition.live_tally and not poll.definition.secret:
-                        tallies.append(await self._partial(hub.meeting_id, poll))
-                hub.set_live("poll.progress", ALL_ROLES, {"polls": progress})
-                if tallies or hub.meeting_id in self.tallying:
-                    self.tallying.add(hub.meeting_id)
-                    hub.set_live("poll.tally", LIVE_TO_STAFF, {"polls": tallies})
-                if not open_polls:
-                    return
-                await asyncio.sleep(PROGRESS_INTERVAL)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("poll progress of %s stopped", hub.meeting_id)
-
-    async def _partial(self, meeting_id: str, poll: Poll) -> dict[str, Any]:
-        counts = dict.fromkeys(poll.definition.spec.choosable, 0)
-        blank = 0
-        for raw in await self.rt.redis.hvals(poll_key(meeting_id, poll.id, "ballots")):
-            choice = json.loads(raw)["c"]
-            chosen = [] if choice == "abstain" else [choice] if isinstance(choice, str) else choice
-            blank += not chosen
-            for option in chosen:
-                counts[option] = counts.get(option, 0) + 1
-        return {"poll": poll.id, "options": counts, "blank": blank}
-
-    def _tell_eligibility(self, hub: MeetingHub, poll: Poll) -> None:
-        """A voter's tablet assumes it casts its own ballot only (docs/protocol.md); the
-        tablets for which that is not so (no ballot, or proxies held) are told, each in a
-        personal live message, since the opening event does not list the voters."""
-        frames: dict[tuple[tuple[str, ...], Codec], Frame] = {}
-        for role in VOTING_ROLES:
-            for conn in list(hub.connections[role]):
-                frame = _eligibility(poll, conn, frames)
-                if frame is not None:
-                    conn.send(frame)
-
-    async def on_connect(self, hub: MeetingHub, conn: Connection) -> None:
-        """A tablet that resumes by replay gets the opening event again but not the live
-        message that followed it."""
-        if conn.role not in VOTING_ROLES or hub.state is None:
-            return
-        for poll in polls.polls_of(hub.state).polls.values():
-            if poll.status == PollStatus.OPEN:
-                frame = _eligibility(poll, conn, {})
-                if frame is not None:
-                    conn.send(frame)
-
-
-def _eligibility(
-    poll: Poll, conn: Connection, frames: dict[tuple[tuple[str, ...], Codec], Frame]
-) -> Frame | None:
-    assert poll.snapshot is not None
-    mine = tuple(poll.snapshot.cast_by(conn.participant_id))
-    if mine == (conn.participant_id,):
-        return None
-    if (mine, conn.codec) not in frames:
-        body = {"poll": poll.id, "may_cast_for": list(mine)}
-        frames[(mine, conn.codec)] = encode(Live("poll.eligibility", body), conn.codec)
-    return frames[(mine, conn.codec)]
-
-
-def setup(rt: Runtime) -> None:
-    watch = PollWatch(rt)
-    rt.extra["poll_watch"] = watch
-    rt.hubs.live_hooks.append(watch.on_entry)
-    rt.on_connect.append(watch.on_connect)
-
-
-# ---- HTTP ---------------------------------------------------------------------------------
-
-
-async def _viewer(request: Request) -> tuple[Actor, Role | None, MeetingState]:
-    meeting_id = request.path_params["meeting_id"]
-    actor = await require_actor(request, meeting_id)
-    hub = await meeting_state(request, meeting_id)
-    state: MeetingState = hub.state
-    return actor, actor.role, state
-
-
-async def list_polls(request: Request) -> JSONResponse:
-    actor, role, state = await _viewer(request)
-    return JSONResponse({"polls": [polls.poll_view(p, role, actor.participant_id)
-                                   for p in polls.polls_of(state).polls.values()]})
-
-
-def _poll(state: MeetingState, poll_id: str) -> Poll:
-    try:
-        return polls.get_poll(state, poll_id)
-    except Rejected as rej:
-        raise ApiError(404, rej.code, rej.message) from None
-
-
-def _record_visible(poll: Poll, role: Role | None) -> Mapping[str, Any] | None:
-    """The closing record (receipts, who voted, named ballots) once published; staff at once."""
-    if poll.closing is None:
-        return None
-    if role is None or role in STAFF or poll.status == PollStatus.PUBLISHED:
-        return poll.closing
-    return None
-
-
-async def get_poll(request: Request) -> JSONResponse:
-    actor, role, state = await _viewer(request)
-    poll = _poll(state, request.path_params["poll_id"])
-    out = polls.poll_view(poll, role, actor.participant_id)
-    if poll.snapshot is not None and (role is None or role in STAFF):
-        out["snapshot"] = poll.snapshot.to_dict()
-    record = _record_visible(poll, role)
-    if record is not None:
-        out["result"] = record["result"]
-        out["outcome"] = record["outcome"]
-        out["counts"] = record["counts"]
-        out["voted"] = record["voted"]
-        out["receipts"] = record["receipts"]
-        out["receipts_digest"] = record["receipts_digest"]
-        if "ballots" in record:
-            out["ballots"] = record["ballots"]
-    return JSONResponse(out)
-
-
-async def check_receipt(request: Request) -> JSONResponse:
-    """Was this receipt counted? Takes the receipt or its SHA-256; answers once published."""
-    _actor, role, state = await _viewer(request)
-    poll = _poll(state, request.path_params["poll_id"])
-    record = _record_visible(poll, role)
-    if record is None:
-        raise ApiError(409, "invalid_state", "the result of this poll is not published yet")
-    given = request.path_params["receipt"].strip().lower()
-    hashed = given if len(given) == 64 else polls.receipt_hash(given)
-    return JSONResponse({"poll": poll.id, "receipt_hash": hashed,
-                         "counted": hashed in set(record["receipts"]),
-                         "receipts_digest": record["receipts_digest"]})
-
-
-ROUTES = [
-    Route("/api/meetings/{meeting_id}/polls", list_polls, methods=["GET"]),
-    Route("/api/meetings/{meeting_id}/polls/{poll_id}", get_poll, methods=["GET"]),
-    Route("/api/meetings/{meeting_id}/polls/{poll_id}/receipts/{receipt}", check_receipt,
-          methods=["GET"]),
-]
