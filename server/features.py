@@ -2,7 +2,9 @@
 
 A feature module in ``server/`` may define ``ROUTES`` (Starlette routes), register planners
 with ``server.commands.planner`` at import time, and define ``setup(rt: Runtime)`` to add
-connection hooks or live hooks. Add a feature by listing its module name here.
+connection hooks or live hooks. A feature keeps these apart by concern: its planners in
+``server/<feature>.py``, its live hooks in ``<feature>_live.py``, its routes in
+``<feature>_http.py``. Add a feature by listing its modules here; ``setup`` runs in this order.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from types import ModuleType
 
 from starlette.routing import BaseRoute
 
-FEATURE_MODULES: tuple[str, ...] = ("server.floor", "server.documents")
-FEATURE_MODULES += ("server.attendance",)
-FEATURE_MODULES += ("server.polls",)
-FEATURE_MODULES += ("server.minutes",)
+FEATURE_MODULES: tuple[str, ...] = ("server.floor", "server.floor_live", "server.floor_http")
+FEATURE_MODULES += ("server.documents",)
+FEATURE_MODULES += ("server.attendance", "server.attendance_live", "server.attendance_http")
+FEATURE_MODULES += ("server.polls", "server.poll_live", "server.poll_http")
+FEATURE_MODULES += ("server.minutes_http",)
 
 
 def modules() -> list[ModuleType]:
