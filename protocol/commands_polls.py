@@ -1,7 +1,7 @@
 """Poll and ballot commands: define, open, close, publish and cancel a poll; cast a ballot.
 
 Bodies are checked here for shape only; whether a poll definition makes sense, who may vote
-and whether a ballot is allowed now is decided in ``rooms.polls`` and ``server.polls``.
+and whether a ballot is allowed now is decided in ``rooms.polls`` and ``rooms.poll_commands``.
 docs/protocol.md, section "Polls and elections", describes each kind.
 """
 

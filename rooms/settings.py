@@ -79,8 +79,8 @@ def _proxy_limit(state: MeetingState, value: Any) -> None:
 
 
 _SETTINGS = (
-    # Read by rooms/attendance.py (checkin.self) and server/attendance.py (on connect); takes
-    # effect at the next check-in or connection, nothing already recorded depends on it.
+    # Read by rooms/attendance.py (checkin.self) and server/attendance_live.py (on connect);
+    # takes effect at the next check-in or connection, nothing already recorded depends on it.
     Setting("device_checkin", "text", "tap", choices=("tap", "connect", "off"),
             guard=_while_running("device_checkin")),
     Setting("hybrid", "bool", False, guard=_hybrid),

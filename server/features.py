@@ -1,9 +1,10 @@
 """The server side of each feature: its HTTP routes and runtime hooks.
 
 A feature module in ``server/`` may define ``ROUTES`` (Starlette routes) and
-``setup(rt: Runtime)`` to add connection hooks or live hooks. Commands are not here: every
+``setup(rt: Runtime)`` to add connection hooks or live hooks, kept apart by concern: live
+hooks in ``<feature>_live.py``, routes in ``<feature>_http.py``. Commands are not here: every
 command is decided in ``rooms/`` and carried out by ``server/interpreter.py``. Add a feature
-by listing its module name here.
+by listing its modules here; ``setup`` runs in this order.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from types import ModuleType
 
 from starlette.routing import BaseRoute
 
-FEATURE_MODULES: tuple[str, ...] = ("server.floor", "server.documents")
-FEATURE_MODULES += ("server.attendance",)
-FEATURE_MODULES += ("server.polls",)
-FEATURE_MODULES += ("server.minutes",)
+FEATURE_MODULES: tuple[str, ...] = ("server.floor_live", "server.floor_http")
+FEATURE_MODULES += ("server.documents",)
+FEATURE_MODULES += ("server.attendance_live", "server.attendance_http")
+FEATURE_MODULES += ("server.poll_live", "server.poll_http")
+FEATURE_MODULES += ("server.minutes_http",)
 
 
 def modules() -> list[ModuleType]:

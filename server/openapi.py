@@ -309,7 +309,7 @@ SPEC: dict[str, Any] = {
 }
 
 _POLL_ID = {"name": "poll_id", "in": "path", "required": True, "schema": {"type": "string"}}
-# Polls and elections (server/polls.py; docs/api.md, "Polls and elections").
+# Polls and elections (server/poll_http.py; docs/api.md, "Polls and elections").
 SPEC["paths"].update({
     "/api/meetings/{meeting_id}/polls": {
         "parameters": [_MEETING_ID],
@@ -332,7 +332,7 @@ SPEC["paths"].update({
     },
 })
 
-# Minutes and result tables (server/minutes.py; docs/api.md, "Minutes and exports").
+# Minutes and result tables (server/minutes_http.py; docs/api.md, "Minutes and exports").
 _FILE_PARAMS = [_MEETING_ID, {"name": "lang", "in": "query", "required": False, "schema": {"type": "string", "enum": ["vi", "en"]}}]  # noqa: E501
 SPEC["paths"].update({
     "/api/meetings/{meeting_id}/minutes.{fmt}": {
@@ -345,7 +345,7 @@ SPEC["paths"].update({
     },
 })
 
-# Agenda, documents, speakers, feedback (server/floor.py, server/documents.py; docs/api.md).
+# Agenda, documents, speakers, feedback (server/floor_http.py, server/documents.py; docs/api.md).
 _DOC_ID = {"name": "document_id", "in": "path", "required": True, "schema": {"type": "string"}}
 _UPLOAD_PARAMS = [{"name": n, "in": "query", "required": n == "filename", "schema": {"type": "string"}} for n in ("filename", "title", "item", "draft")]  # noqa: E501
 _FILE_OK = {"description": "the file; Range, If-Range and If-None-Match honoured", "headers": {"ETag": {"schema": {"type": "string"}}}, "content": {"application/pdf": {}, "image/*": {}}}  # noqa: E501
@@ -377,7 +377,7 @@ SPEC["paths"].update({
     },
 })
 
-# Attendance: badges, check-in desk, quorum, exports (server/attendance.py; docs/api.md,
+# Attendance: badges, check-in desk, quorum, exports (server/attendance_http.py; docs/api.md,
 # "Attendance").
 _PARTICIPANT_ID = {"name": "participant_id", "in": "path", "required": True,
                    "schema": {"type": "string"}}

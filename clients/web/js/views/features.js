@@ -64,7 +64,7 @@ reducer("proxy.revoked", (s, b) => {
   a.proxies = (a.proxies || []).filter((p) => p.from !== b.from);
 });
 
-// Personal live message from server/attendance.py: this participant's own record.
+// Personal live message from server/attendance_live.py: this participant's own record.
 liveReducer("me", (s, body) => {
   if (body?.attendance) att(s).me = body.attendance;
 });
@@ -439,7 +439,7 @@ export function delegateFeedback(slot, ctx) {
   }
 }
 
-// ---- polls (rooms/polls.py, server/polls.py) ------------------------------------------------
+// ---- polls (rooms/polls.py, server/polls.py, server/poll_live.py) ---------------------------
 
 function pollList(s) {
   s.polls ||= [];

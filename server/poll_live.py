@@ -1,32 +1,20 @@
-"""The server side of polls: live progress of open polls, partial tallies, eligibility
-messages, the closing timer, and the HTTP reads of polls, results and receipts. The poll
-commands and ballots themselves are decisions (rooms/poll_commands.py, where their Redis keys
-are listed), carried out by server/interpreter.py like every command.
-"""
+"""Polls as they travel live, per process: the closing timer of a poll with a deadline, the
+voted count and partial tallies read from Redis while a poll is open, and each tablet told
+whose ballots it may cast."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-import time
-from collections.abc import Mapping
 from typing import Any
-
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from protocol.codec import Codec, encode
 from protocol.messages import Live
 from rooms import poll_commands, polls
-from rooms.model import ALL_ROLES, STAFF, VOTING_ROLES, Actor, Rejected, Role
+from rooms.model import ALL_ROLES, STAFF, VOTING_ROLES, Actor, Role
 from rooms.polls import Poll, PollStatus
-from rooms.state import MeetingState
-from server.api import meeting_state
 from server.connection import Connection, Frame
-from server.errors import ApiError
-from server.http_auth import require_actor
 from server.hub import MeetingHub
 from server.runtime import Runtime
 from server.store import LogEntry, k
@@ -37,14 +25,9 @@ log = logging.getLogger("phonghop.polls")
 # count, so every screen shows the same number (at most this much behind).
 PROGRESS_INTERVAL = 0.5
 LIVE_TO_STAFF = STAFF | {Role.SCREEN}
-_CAS_ATTEMPTS = 20
-
 
 def poll_key(meeting_id: str, poll_id: str, name: str) -> str:
     return k(meeting_id, poll_commands.poll_key(poll_id, name))
-
-
-# ---- live: progress, partial tallies, eligibility, the closing timer ---------------------
 
 
 class PollWatch:
@@ -85,7 +68,9 @@ class PollWatch:
         """Send poll.close at the deadline. Every process that has the meeting loaded does
         this; the first one closes it and the others are refused (already closed): a no-op."""
         try:
-            await asyncio.sleep(max(0.0, closes_at / 1000 - time.time()))
+            # The deadline is wall-clock time: wait for it on the runtime's clock.
+            clock = self.rt.clock
+            await clock.sleep(max(0.0, (closes_at - clock.now_ms()) / 1000))
             for _ in range(5):
                 outcome = await self.rt.commands.execute(
                     meeting_id, Actor.admin(), "poll.close", {"poll": poll_id, "reason": "timer"})
@@ -184,77 +169,3 @@ def setup(rt: Runtime) -> None:
     rt.extra["poll_watch"] = watch
     rt.hubs.live_hooks.append(watch.on_entry)
     rt.on_connect.append(watch.on_connect)
-
-
-# ---- HTTP ---------------------------------------------------------------------------------
-
-
-async def _viewer(request: Request) -> tuple[Actor, Role | None, MeetingState]:
-    meeting_id = request.path_params["meeting_id"]
-    actor = await require_actor(request, meeting_id)
-    hub = await meeting_state(request, meeting_id)
-    state: MeetingState = hub.state
-    return actor, actor.role, state
-
-
-async def list_polls(request: Request) -> JSONResponse:
-    actor, role, state = await _viewer(request)
-    return JSONResponse({"polls": [polls.poll_view(p, role, actor.participant_id)
-                                   for p in polls.polls_of(state).polls.values()]})
-
-
-def _poll(state: MeetingState, poll_id: str) -> Poll:
-    try:
-        return polls.get_poll(state, poll_id)
-    except Rejected as rej:
-        raise ApiError(404, rej.code, rej.message) from None
-
-
-def _record_visible(poll: Poll, role: Role | None) -> Mapping[str, Any] | None:
-    """The closing record (receipts, who voted, named ballots) once published; staff at once."""
-    if poll.closing is None:
-        return None
-    if role is None or role in STAFF or poll.status == PollStatus.PUBLISHED:
-        return poll.closing
-    return None
-
-
-async def get_poll(request: Request) -> JSONResponse:
-    actor, role, state = await _viewer(request)
-    poll = _poll(state, request.path_params["poll_id"])
-    out = polls.poll_view(poll, role, actor.participant_id)
-    if poll.snapshot is not None and (role is None or role in STAFF):
-        out["snapshot"] = poll.snapshot.to_dict()
-    record = _record_visible(poll, role)
-    if record is not None:
-        out["result"] = record["result"]
-        out["outcome"] = record["outcome"]
-        out["counts"] = record["counts"]
-        out["voted"] = record["voted"]
-        out["receipts"] = record["receipts"]
-        out["receipts_digest"] = record["receipts_digest"]
-        if "ballots" in record:
-            out["ballots"] = record["ballots"]
-    return JSONResponse(out)
-
-
-async def check_receipt(request: Request) -> JSONResponse:
-    """Was this receipt counted? Takes the receipt or its SHA-256; answers once published."""
-    _actor, role, state = await _viewer(request)
-    poll = _poll(state, request.path_params["poll_id"])
-    record = _record_visible(poll, role)
-    if record is None:
-        raise ApiError(409, "invalid_state", "the result of this poll is not published yet")
-    given = request.path_params["receipt"].strip().lower()
-    hashed = given if len(given) == 64 else polls.receipt_hash(given)
-    return JSONResponse({"poll": poll.id, "receipt_hash": hashed,
-                         "counted": hashed in set(record["receipts"]),
-                         "receipts_digest": record["receipts_digest"]})
-
-
-ROUTES = [
-    Route("/api/meetings/{meeting_id}/polls", list_polls, methods=["GET"]),
-    Route("/api/meetings/{meeting_id}/polls/{poll_id}", get_poll, methods=["GET"]),
-    Route("/api/meetings/{meeting_id}/polls/{poll_id}/receipts/{receipt}", check_receipt,
-          methods=["GET"]),
-]

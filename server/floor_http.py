@@ -1,7 +1,5 @@
-"""The server side of the meeting floor: agenda import over HTTP, the feedback summary and
-the coalesced vote counts of questions. Feedback, questions and upvotes are decisions
-(rooms/floor_commands.py, where their Redis keys are listed).
-"""
+"""The HTTP side of the meeting floor, for staff: agenda import (TOML or JSON) and the
+feedback summary per agenda item."""
 
 from __future__ import annotations
 
@@ -12,42 +10,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from rooms import agenda, feedback, questions
-from rooms.model import ALL_ROLES, STAFF
+from rooms import agenda, feedback
+from rooms.model import STAFF
 from server.api import meeting_state, outcome_response, read_body, runtime
 from server.errors import ApiError
 from server.http_auth import require_actor
-from server.hub import MeetingHub
-from server.runtime import Runtime
-from server.store import LogEntry
 
-# Per participant: at most RATE_LIMIT feedback items (and, separately, questions) per window.
-RATE_LIMIT = 10
-RATE_WINDOW_MS = 60_000
 MAX_AGENDA_BODY = 1024 * 1024
 # A JSON plan starts with an object or a list of objects; a TOML plan with a [table].
 _JSON_START = re.compile(r"\s*(\{|\[\s*[{\]])")
-
-# ---- live vote counts -------------------------------------------------------------------------
-
-_VOTE_KINDS = frozenset({"question.voted", "question.approved", "question.hidden"})
-
-
-def _vote_counts(hub: MeetingHub, entry: LogEntry) -> None:
-    """Every vote is an event for staff; everyone else sees the counts of the questions on
-    screen at most once per coalesce interval, not 5,000 events a minute."""
-    if entry.event.kind not in _VOTE_KINDS or hub.state is None:
-        return
-    shown = questions.questions_of(hub.state).questions.values()
-    votes = {q.id: q.votes for q in shown if q.status == questions.APPROVED}
-    hub.set_live("questions.votes", ALL_ROLES, {"votes": votes})
-
-
-def setup(rt: Runtime) -> None:
-    rt.hubs.live_hooks.append(_vote_counts)
-
-
-# ---- HTTP -------------------------------------------------------------------------------------
 
 
 async def import_agenda(request: Request) -> JSONResponse:

@@ -1,4 +1,5 @@
-"""HTTP exports of the minutes and of the result and attendance tables, built from the log.
+"""HTTP exports of the minutes and of the result tables, built from the log (the same
+minutes from the command line: server/cli/minutes.py).
 
 The minutes are a draft while the meeting runs and final once it has closed; both are built
 afresh from the whole log on every request (never cached, never hand-kept), off the event
@@ -8,11 +9,6 @@ No Redis keys of its own: it reads the log (server/store.py).
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import json
-import sys
-from pathlib import Path
 from typing import Final
 
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +19,7 @@ from starlette.routing import Route
 from rooms.minutes_builder import MinutesError, build_minutes
 from rooms.minutes_model import poll_result_rows
 from rooms.model import STAFF
-from rooms.polls import polls_of
+from rooms.polls import Poll, polls_of
 from server.api import meeting_state, runtime
 from server.errors import ApiError
 from server.exports import (
@@ -108,13 +104,8 @@ async def results(request: Request) -> Response:
         if poll.definition.secret:
             raise ApiError(403, "forbidden", f"poll {named} is secret: its ballots are not "
                            "linked to voters, so it has no roll call", reason="secret_poll")
-
-    def roll_call(poll_id: str) -> bytes:
-        for result in build_minutes(entries, final=False, lang=lang).polls:
-            if result.poll_id == poll_id:
-                return named_votes_csv(result, lang)
-        raise ApiError(409, "invalid_state", f"poll {poll_id} has not closed",
-                       poll_status=poll.status.value)
+        data = await run_in_threadpool(_roll_call, entries, poll, lang)
+        return _file(data, ext, f"ket-qua-{meeting_id}-{named}")
 
     def render() -> bytes:
         polls = build_minutes(entries, final=False, lang=lang).polls
@@ -128,83 +119,21 @@ async def results(request: Request) -> Response:
         ]
         return poll_results_xlsx(rows, lang, sheets)
 
-    if named is not None:
-        data = await run_in_threadpool(roll_call, named)
-        return _file(data, ext, f"ket-qua-{meeting_id}-{named}")
     return _file(await run_in_threadpool(render), ext, f"ket-qua-{meeting_id}")
 
 
-# The attendance table (CSV/XLSX) is served by server/attendance.py.
+def _roll_call(entries: list[LogEntry], poll: Poll, lang: str) -> bytes:
+    """One named poll's roll call as CSV (the poll's sheet of the XLSX, alone)."""
+    for result in build_minutes(entries, final=False, lang=lang).polls:
+        if result.poll_id == poll.id:
+            return named_votes_csv(result, lang)
+    raise ApiError(409, "invalid_state", f"poll {poll.id} has not closed",
+                   poll_status=poll.status.value)
+
+
+# The attendance table (CSV/XLSX) is served by server/attendance_http.py.
 ROUTES = [
     Route("/api/meetings/{meeting_id}/minutes.{fmt}", minutes, methods=["GET"]),
     Route("/api/meetings/{meeting_id}/results.{ext}", results, methods=["GET"]),
 ]
 
-
-# ---- python run.py minutes MEETING_ID --format docx --out FILE; python run.py verify LOG ----
-
-
-async def _read_log(redis_url: str, meeting_id: str) -> list[LogEntry]:
-    from server.app import open_redis
-    from server.store import Store
-
-    client = await open_redis(redis_url)
-    try:
-        return await Store(client).read_log(meeting_id)
-    finally:
-        await client.aclose()
-
-
-def minutes_command(args: argparse.Namespace) -> int:
-    """``run.py minutes``: reads the log from REDIS_URL, from the embedded Redis of a server
-    running on ``--data-dir``, or from one started here for the job."""
-    data_dir = Path(args.data_dir).absolute()
-    from server.embedded_redis import redis_for_tool
-
-    with redis_for_tool(data_dir) as url:
-        entries = asyncio.run(_read_log(url, args.meeting_id))
-    if not entries:
-        print(
-            f"Không có cuộc họp {args.meeting_id} / no meeting {args.meeting_id}", file=sys.stderr
-        )
-        return 2
-    closed = any(e.event.kind == "meeting.closed" for e in entries)
-    built = build_minutes(entries, final=closed, lang=args.lang)
-    data = render_minutes(built, args.format, args.lang)
-    out = Path(args.out)
-    out.write_bytes(data)
-    status = "chính thức / final" if closed else "dự thảo / draft"
-    print(
-        f"Biên bản {status} → {out} ({len(data)} bytes); final hash {built.log.final_hash}",
-        file=sys.stderr,
-    )
-    return 0
-
-
-def verify_command(args: argparse.Namespace) -> int:
-    """``run.py verify LOG.json``: 0 and the final hash when every link holds, else 1 and the
-    first event that does not fit (2 when the file cannot be read)."""
-    from rooms.log_verify import verify_export
-
-    try:
-        export = json.loads(Path(args.log).read_bytes())
-    except (OSError, ValueError) as exc:
-        print(f"Không đọc được / cannot read {args.log}: {exc}", file=sys.stderr)
-        return 2
-    if not isinstance(export, dict):
-        print(f"{args.log}: not a log export (expected a JSON object)", file=sys.stderr)
-        return 2
-    verdict = verify_export(export, args.expect)
-    if verdict.failure is not None:
-        print(
-            f"KHÔNG KHỚP / TAMPERED: {verdict.failure.describe()} "
-            f"({verdict.event_count} event(s) before it verify)",
-            file=sys.stderr,
-        )
-        return 1
-    if verdict.problem:
-        print(f"KHÔNG KHỚP / TAMPERED: {verdict.problem}", file=sys.stderr)
-        return 1
-    print(f"OK: {verdict.event_count} events, chain intact / chuỗi băm toàn vẹn", file=sys.stderr)
-    print(verdict.final_hash)
-    return 0
