@@ -8,7 +8,10 @@ import {
   statusBadge, currentItemBlock, quorumBlock, historyList, section, run, confirmDialog,
   timerBlock, itemNumber, meetingTitle,
 } from "./common.js";
-import * as features from "./features.js";
+import "./reducers.js";
+import { chairSpeakers } from "./speakers.js";
+import { chairDocuments } from "./documents.js";
+import { chairPolls } from "./polls.js";
 import { proxyList } from "./proxies.js";
 import { settingsPanel } from "./settings.js";
 
@@ -124,9 +127,9 @@ export function mount(root, ctx) {
     renderLifecycle(s);
     renderAgenda(s);
     fill(slots.quorum, quorumBlock(s));
-    features.chairPolls(slots.polls, ctx);
-    features.chairSpeakers(slots.speakers, ctx);
-    features.chairDocuments(slots.docs, ctx);
+    chairPolls(slots.polls, ctx);
+    chairSpeakers(slots.speakers, ctx);
+    chairDocuments(slots.docs, ctx);
     fill(slots.proxies, proxyList(s, ctx));
     fill(slots.history, historyList(s));
     settings.update(s);

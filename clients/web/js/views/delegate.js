@@ -4,7 +4,12 @@
 import { h, fill } from "../dom.js";
 import { t, tv } from "../i18n.js";
 import { statusBadge, currentItemBlock, historyList, section, meetingTitle, timerBlock } from "./common.js";
-import * as features from "./features.js";
+import "./reducers.js";
+import { delegateCheckin } from "./attendance.js";
+import { floorBlock, delegateSpeak } from "./speakers.js";
+import { delegateDocuments } from "./documentreader.js";
+import { delegateFeedback } from "./feedback.js";
+import { delegatePoll } from "./ballot.js";
 import { delegateQuestions } from "./questions.js";
 
 export function mount(root, ctx) {
@@ -54,20 +59,20 @@ export function mount(root, ctx) {
     const s = model.state;
     if (!s) return;
     renderMe(s);
-    features.delegateCheckin(slots.checkin, ctx2);
+    delegateCheckin(slots.checkin, ctx2);
     fill(slots.current, currentItemBlock(s));
     renderTimers(s);
-    features.delegatePoll?.(slots.poll, ctx2);
-    features.delegateDocuments?.(slots.docs, ctx2);
-    features.delegateSpeak(slots.speak, ctx2);
-    features.delegateFeedback(slots.feedback, ctx2);
+    delegatePoll(slots.poll, ctx2);
+    delegateDocuments(slots.docs, ctx2);
+    delegateSpeak(slots.speak, ctx2);
+    delegateFeedback(slots.feedback, ctx2);
     delegateQuestions(slots.questions, ctx2);
     fill(slots.history, historyList(s));
   }
 
   function renderTimers(s) {
     fill(slots.timer, timerBlock(s.agenda?.timer, client.now(), t("agenda.timer")));
-    fill(slots.floor, s.speakers?.floor ? features.floorBlock(s, client.now()) : null);
+    fill(slots.floor, s.speakers?.floor ? floorBlock(s, client.now()) : null);
   }
 
   const tick = setInterval(() => {

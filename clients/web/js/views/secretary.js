@@ -8,7 +8,11 @@ import {
   statusBadge, currentItemBlock, quorumBlock, historyList, section, run, showError, meetingTitle,
   errorText,
 } from "./common.js";
-import * as features from "./features.js";
+import "./reducers.js";
+import { attendanceSummary, deskRow } from "./attendance.js";
+import { scanForm } from "./badgescan.js";
+import { chairDocuments, documentUpload } from "./documents.js";
+import { feedbackModeration } from "./feedback.js";
 import { questionModeration } from "./questions.js";
 import { proxyPanel } from "./proxies.js";
 import { settingsPanel } from "./settings.js";
@@ -215,7 +219,7 @@ export function mount(root, ctx) {
   const deskSearch = h("input", { type: "search", id: "desk-search", autocomplete: "off", placeholder: t("desk.search_ph") });
   deskSearch.addEventListener("input", () => { deskQuery = deskSearch.value; renderDesk(model.state); });
   const deskResults = h("div", { id: "desk-results" });
-  const deskScan = features.scanForm(ctx, "desk");
+  const deskScan = scanForm(ctx, "desk");
   const proxySlot = h("div", { id: "secretary-proxies" });
   panels.checkin.append(
     section(t("desk.scan_title"), "sec-desk-scan", deskScan.form, deskScan.result),
@@ -227,11 +231,11 @@ export function mount(root, ctx) {
   function renderDesk(s) {
     if (!s) return;
     if (!deskQuery.trim()) {
-      fill(deskResults, h("p", { class: "muted" }, t("desk.type_to_search")), features.attendanceSummary(ctx));
+      fill(deskResults, h("p", { class: "muted" }, t("desk.type_to_search")), attendanceSummary(ctx));
       return;
     }
     const rows = sortedParticipants(s, deskQuery).filter((p) => p.role !== "screen").slice(0, 30);
-    fill(deskResults, rows.length ? h("ul", { class: "desk-list" }, rows.map((p) => features.deskRow(p, ctx))) :
+    fill(deskResults, rows.length ? h("ul", { class: "desk-list" }, rows.map((p) => deskRow(p, ctx))) :
       h("p", { class: "muted" }, t("desk.no_match")));
   }
 
@@ -239,7 +243,7 @@ export function mount(root, ctx) {
 
   const docsSlot = h("div", { id: "secretary-docs" });
   panels.documents.append(
-    section(t("documents.upload_title"), "sec-doc-upload", features.documentUpload(ctx)),
+    section(t("documents.upload_title"), "sec-doc-upload", documentUpload(ctx)),
     section(t("documents.title"), "sec-doc-list", docsSlot));
 
   const feedbackSlot = h("div", { id: "feedback-moderation" });
@@ -280,8 +284,8 @@ export function mount(root, ctx) {
     if (tab === "roster") { renderRosterTable(s); loadLinks(); }
     if (tab === "checkin") { renderDesk(s); proxyPanel(proxySlot, ctx); }
     if (tab === "questions") questionModeration(questionSlot, ctx);
-    if (tab === "feedback") features.feedbackModeration(feedbackSlot, ctx);
-    if (tab === "documents") features.chairDocuments(docsSlot, ctx);
+    if (tab === "feedback") feedbackModeration(feedbackSlot, ctx);
+    if (tab === "documents") chairDocuments(docsSlot, ctx);
   }
 
   renderTabs();

@@ -9,7 +9,10 @@ import { t } from "../i18n.js";
 import { api } from "../api.js";
 import { parseToken } from "../client.js";
 import { errorText, section } from "./common.js";
-import { extractToken } from "./features.js";
+import { extractToken } from "./badgescan.js";
+// The view this sign-in leads to folds events from its first snapshot on; its reducers are
+// registered here already, so those that arrive while its code loads are not missed.
+import "./reducers.js";
 import { qrCamera } from "./qrcamera.js";
 
 /** Codes the sign-in screen explains in its own words (the rest: common errorText). */
