@@ -28,19 +28,7 @@ export function mount(root, ctx) {
     history: h("div", {}),
   };
   const ctx2 = { ...ctx, refresh: () => update() };
-  root.appendChild(h("div", { class: "layout layout-tablet" },
-    h("h1", { class: "sr-only" }, t("delegate.title")),
-    h("div", { class: "col col-main" },
-      h("section", { class: "card card-hero", "aria-label": t("delegate.meeting") }, slots.me),
-      section(t("attendance.title"), "sec-checkin", slots.checkin),
-      section(t("chair.agenda"), "sec-current", slots.current, slots.timer, slots.floor),
-      section(t("polls.title"), "sec-poll", slots.poll),
-      section(t("documents.title"), "sec-docs", slots.docs)),
-    h("div", { class: "col col-side" },
-      section(t("speakers.title"), "sec-speak", slots.speak),
-      section(t("questions.title"), "sec-questions", slots.questions),
-      section(t("feedback.title"), "sec-feedback", slots.feedback),
-      section(t("history.title"), "sec-history", slots.history))));
+  root.appendChild(tabletLayout(slots));
 
   function renderMe(s) {
     const me = s.me || client.participant || {};
@@ -80,4 +68,20 @@ export function mount(root, ctx) {
     if (s?.agenda?.timer || s?.speakers?.floor) renderTimers(s);
   }, 1000);
   return { update, destroy: () => clearInterval(tick) };
+}
+
+function tabletLayout(slots) {
+  return h("div", { class: "layout layout-tablet" },
+    h("h1", { class: "sr-only" }, t("delegate.title")),
+    h("div", { class: "col col-main" },
+      h("section", { class: "card card-hero", "aria-label": t("delegate.meeting") }, slots.me),
+      section(t("attendance.title"), "sec-checkin", slots.checkin),
+      section(t("chair.agenda"), "sec-current", slots.current, slots.timer, slots.floor),
+      section(t("polls.title"), "sec-poll", slots.poll),
+      section(t("documents.title"), "sec-docs", slots.docs)),
+    h("div", { class: "col col-side" },
+      section(t("speakers.title"), "sec-speak", slots.speak),
+      section(t("questions.title"), "sec-questions", slots.questions),
+      section(t("feedback.title"), "sec-feedback", slots.feedback),
+      section(t("history.title"), "sec-history", slots.history)));
 }
