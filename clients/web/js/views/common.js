@@ -142,6 +142,13 @@ export function personLine(p) {
   return [p.full_name, p.delegation].filter(Boolean).join(" — ");
 }
 
+/** A participant's name where this view knows it (staff have the roster), else what the
+ * event carried (speaker events name the speaker, rooms/speakers.py), else the id. */
+export function nameOf(s, pid, fallback) {
+  if (s?.me?.id === pid) return s.me.full_name;
+  return s?.participants?.[pid]?.full_name || fallback || pid;
+}
+
 export { fill };
 
 /** Send a command; show its error (or success message) as a toast. Resolves to the ack or null. */

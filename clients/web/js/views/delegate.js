@@ -4,7 +4,12 @@
 import { h, fill } from "../dom.js";
 import { t, tv } from "../i18n.js";
 import { statusBadge, currentItemBlock, historyList, section, meetingTitle, timerBlock } from "./common.js";
-import * as features from "./features.js";
+import "./reducers.js";
+import { delegateCheckin } from "./attendance.js";
+import { floorBlock, delegateSpeak } from "./speakers.js";
+import { delegateDocuments } from "./documentreader.js";
+import { delegateFeedback } from "./feedback.js";
+import { delegatePoll } from "./ballot.js";
 import { delegateQuestions } from "./questions.js";
 
 export function mount(root, ctx) {
@@ -23,19 +28,7 @@ export function mount(root, ctx) {
     history: h("div", {}),
   };
   const ctx2 = { ...ctx, refresh: () => update() };
-  root.appendChild(h("div", { class: "layout layout-tablet" },
-    h("h1", { class: "sr-only" }, t("delegate.title")),
-    h("div", { class: "col col-main" },
-      h("section", { class: "card card-hero", "aria-label": t("delegate.meeting") }, slots.me),
-      section(t("attendance.title"), "sec-checkin", slots.checkin),
-      section(t("chair.agenda"), "sec-current", slots.current, slots.timer, slots.floor),
-      section(t("polls.title"), "sec-poll", slots.poll),
-      section(t("documents.title"), "sec-docs", slots.docs)),
-    h("div", { class: "col col-side" },
-      section(t("speakers.title"), "sec-speak", slots.speak),
-      section(t("questions.title"), "sec-questions", slots.questions),
-      section(t("feedback.title"), "sec-feedback", slots.feedback),
-      section(t("history.title"), "sec-history", slots.history))));
+  root.appendChild(tabletLayout(slots));
 
   function renderMe(s) {
     const me = s.me || client.participant || {};
@@ -54,20 +47,20 @@ export function mount(root, ctx) {
     const s = model.state;
     if (!s) return;
     renderMe(s);
-    features.delegateCheckin(slots.checkin, ctx2);
+    delegateCheckin(slots.checkin, ctx2);
     fill(slots.current, currentItemBlock(s));
     renderTimers(s);
-    features.delegatePoll?.(slots.poll, ctx2);
-    features.delegateDocuments?.(slots.docs, ctx2);
-    features.delegateSpeak(slots.speak, ctx2);
-    features.delegateFeedback(slots.feedback, ctx2);
+    delegatePoll(slots.poll, ctx2);
+    delegateDocuments(slots.docs, ctx2);
+    delegateSpeak(slots.speak, ctx2);
+    delegateFeedback(slots.feedback, ctx2);
     delegateQuestions(slots.questions, ctx2);
     fill(slots.history, historyList(s));
   }
 
   function renderTimers(s) {
     fill(slots.timer, timerBlock(s.agenda?.timer, client.now(), t("agenda.timer")));
-    fill(slots.floor, s.speakers?.floor ? features.floorBlock(s, client.now()) : null);
+    fill(slots.floor, s.speakers?.floor ? floorBlock(s, client.now()) : null);
   }
 
   const tick = setInterval(() => {
@@ -75,4 +68,20 @@ export function mount(root, ctx) {
     if (s?.agenda?.timer || s?.speakers?.floor) renderTimers(s);
   }, 1000);
   return { update, destroy: () => clearInterval(tick) };
+}
+
+function tabletLayout(slots) {
+  return h("div", { class: "layout layout-tablet" },
+    h("h1", { class: "sr-only" }, t("delegate.title")),
+    h("div", { class: "col col-main" },
+      h("section", { class: "card card-hero", "aria-label": t("delegate.meeting") }, slots.me),
+      section(t("attendance.title"), "sec-checkin", slots.checkin),
+      section(t("chair.agenda"), "sec-current", slots.current, slots.timer, slots.floor),
+      section(t("polls.title"), "sec-poll", slots.poll),
+      section(t("documents.title"), "sec-docs", slots.docs)),
+    h("div", { class: "col col-side" },
+      section(t("speakers.title"), "sec-speak", slots.speak),
+      section(t("questions.title"), "sec-questions", slots.questions),
+      section(t("feedback.title"), "sec-feedback", slots.feedback),
+      section(t("history.title"), "sec-history", slots.history)));
 }

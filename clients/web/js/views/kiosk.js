@@ -6,11 +6,12 @@
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { section } from "./common.js";
-import * as features from "./features.js";
+import "./reducers.js";
+import { scanForm } from "./badgescan.js";
 import { qrCamera } from "./qrcamera.js";
 
 export function mount(root, ctx) {
-  const scan = features.scanForm(ctx, "kiosk", flash);
+  const scan = scanForm(ctx, "kiosk", flash);
   const camera = qrCamera({ onCode: (text) => scan.submit(text), focusTarget: () => scan.input });
   root.appendChild(h("div", { class: "layout kiosk" },
     h("h1", { class: "view-title" }, t("kiosk.title")),

@@ -52,11 +52,7 @@ export function qrCamera({ onCode, focusTarget, fallback = "kiosk.camera_fallbac
   let raf = 0;
   let last = { code: "", at: 0 };
 
-  function state(name, ...lines) {
-    status.dataset.state = name;
-    status.className = `camera-status camera-${name}`;
-    fill(status, ...lines);
-  }
+  const state = (name, ...lines) => showState(status, name, ...lines);
 
   async function start() {
     try {
@@ -69,19 +65,11 @@ export function qrCamera({ onCode, focusTarget, fallback = "kiosk.camera_fallbac
       button.textContent = t("kiosk.camera_stop");
       const loop = () => {
         if (!stream) return;
-        if (video.readyState >= 2 && video.videoWidth) {
-          const w = Math.min(640, video.videoWidth);
-          const hgt = Math.round((video.videoHeight / video.videoWidth) * w);
-          canvas.width = w;
-          canvas.height = hgt;
-          const g = canvas.getContext("2d", { willReadFrequently: true });
-          g.drawImage(video, 0, 0, w, hgt);
-          const found = decode(g.getImageData(0, 0, w, hgt).data, w, hgt, { inversionAttempts: "dontInvert" });
-          const now = Date.now();
-          if (found?.data && (found.data !== last.code || now - last.at > SAME_CODE_PAUSE)) {
-            last = { code: found.data, at: now };
-            onCode(found.data);
-          }
+        const text = decodeFrame(video, canvas, decode);
+        const now = Date.now();
+        if (text && (text !== last.code || now - last.at > SAME_CODE_PAUSE)) {
+          last = { code: text, at: now };
+          onCode(text);
         }
         raf = requestAnimationFrame(loop);
       };
@@ -109,4 +97,23 @@ export function qrCamera({ onCode, focusTarget, fallback = "kiosk.camera_fallbac
   }
 
   return { video, status, button, start, stop, running: () => !!stream };
+}
+
+function showState(status, name, ...lines) {
+  status.dataset.state = name;
+  status.className = `camera-status camera-${name}`;
+  fill(status, ...lines);
+}
+
+/** The text of a QR code in the video's current frame (read at most 640 px wide), or null. */
+function decodeFrame(video, canvas, decode) {
+  if (video.readyState < 2 || !video.videoWidth) return null;
+  const w = Math.min(640, video.videoWidth);
+  const hgt = Math.round((video.videoHeight / video.videoWidth) * w);
+  canvas.width = w;
+  canvas.height = hgt;
+  const g = canvas.getContext("2d", { willReadFrequently: true });
+  g.drawImage(video, 0, 0, w, hgt);
+  const found = decode(g.getImageData(0, 0, w, hgt).data, w, hgt, { inversionAttempts: "dontInvert" });
+  return found?.data || null;
 }

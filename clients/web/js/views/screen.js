@@ -4,7 +4,9 @@
 import { h, fill } from "../dom.js";
 import { t } from "../i18n.js";
 import { statusBadge, currentItemBlock, quorumBlock, meetingTitle, timerBlock } from "./common.js";
-import * as features from "./features.js";
+import "./reducers.js";
+import { floorBlock } from "./speakers.js";
+import { screenPoll } from "./polls.js";
 import { screenQuestions } from "./questions.js";
 
 export function mount(root, ctx) {
@@ -34,7 +36,7 @@ export function mount(root, ctx) {
       h("div", { class: "screen-status", id: "screen-status" }, statusBadge(s.status, true)));
     fill(slots.current, currentItemBlock(s, { big: true }));
     fill(slots.quorum, quorumBlock(s, { big: true }));
-    features.screenPoll?.(slots.poll, ctx);
+    screenPoll(slots.poll, ctx);
     screenQuestions(slots.questions, ctx);
     tick();
   }
@@ -42,7 +44,7 @@ export function mount(root, ctx) {
   function tick() {
     const s = model.state;
     if (!s) return;
-    fill(slots.floor, features.floorBlock(s, client.now(), { big: true }),
+    fill(slots.floor, floorBlock(s, client.now(), { big: true }),
       timerBlock(s.agenda?.timer, client.now(), t("agenda.timer")));
     slots.clock.textContent = new Date(client.now()).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" });
   }

@@ -8,23 +8,22 @@ import {
   statusBadge, currentItemBlock, quorumBlock, historyList, section, run, showError, meetingTitle,
   errorText,
 } from "./common.js";
-import * as features from "./features.js";
+import "./reducers.js";
+import { attendanceSummary, deskRow } from "./attendance.js";
+import { scanForm } from "./badgescan.js";
+import { chairDocuments, documentUpload } from "./documents.js";
+import { feedbackModeration } from "./feedback.js";
 import { questionModeration } from "./questions.js";
 import { proxyPanel } from "./proxies.js";
 import { settingsPanel } from "./settings.js";
 
 const TABS = ["overview", "roster", "checkin", "documents", "feedback", "questions", "downloads"];
 const PAGE = 200;
+const TAB_KEY = "phonghop.secretary.tab";
 
 export function mount(root, ctx) {
-  const { client, model, token, meeting } = ctx;
-  let tab = sessionStorage.getItem("phonghop.secretary.tab") || "overview";
+  let tab = sessionStorage.getItem(TAB_KEY) || "overview";
   if (!TABS.includes(tab)) tab = "overview";
-  let links = {}; // participant id -> join_url
-  let linksFor = -1;
-  let query = "";
-  let deskQuery = "";
-
   const tablist = h("div", { class: "tabs", role: "tablist", "aria-label": t("secretary.title") });
   const panels = {};
   for (const name of TABS) {
@@ -35,44 +34,80 @@ export function mount(root, ctx) {
     tablist, ...Object.values(panels)));
 
   function renderTabs() {
-    fill(tablist, TABS.map((name) => h("button", {
-      type: "button", role: "tab", id: `tab-${name}`, class: "tab",
-      "aria-selected": String(name === tab), "aria-controls": `panel-${name}`,
-      tabindex: name === tab ? "0" : "-1",
-      onclick: () => select(name),
-      onkeydown: (e) => {
-        const i = TABS.indexOf(tab);
-        if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
-          e.preventDefault();
-          const next = TABS[(i + (e.key === "ArrowRight" ? 1 : TABS.length - 1)) % TABS.length];
-          select(next);
-          document.getElementById(`tab-${next}`)?.focus();
-        }
-      },
-    }, t(`secretary.tab.${name}`))));
+    fill(tablist, TABS.map((name) => tabButton(name, tab, select)));
     for (const name of TABS) panels[name].hidden = name !== tab;
   }
 
   function select(name) {
     tab = name;
-    try { sessionStorage.setItem("phonghop.secretary.tab", name); } catch { /* ignore */ }
+    try { sessionStorage.setItem(TAB_KEY, name); } catch { /* ignore */ }
     renderTabs();
     update();
   }
 
-  // ---- overview ------------------------------------------------------------------------
+  const renderers = {
+    overview: overviewTab(panels.overview, ctx),
+    roster: rosterTab(panels.roster, ctx),
+    checkin: deskTab(panels.checkin, ctx),
+    documents: slotTab(panels.documents, ctx, "secretary-docs", chairDocuments,
+      (slot) => [section(t("documents.upload_title"), "sec-doc-upload", documentUpload(ctx)),
+        section(t("documents.title"), "sec-doc-list", slot)]),
+    feedback: slotTab(panels.feedback, ctx, "feedback-moderation", feedbackModeration,
+      (slot) => [section(t("feedback.moderation"), "sec-feedback", slot)]),
+    questions: slotTab(panels.questions, ctx, "question-desk", questionModeration,
+      (slot) => [section(t("questions.moderation"), "sec-questions", h("p", { class: "hint" }, t("questions.moderation_hint")), slot)]),
+  };
+  panels.downloads.append(downloadsSection(ctx));
 
+  function update() {
+    const s = ctx.model.state;
+    if (!s) return;
+    renderers[tab]?.(s);
+  }
+
+  renderTabs();
+  return { update };
+}
+
+function tabButton(name, selected, select) {
+  return h("button", {
+    type: "button", role: "tab", id: `tab-${name}`, class: "tab",
+    "aria-selected": String(name === selected), "aria-controls": `panel-${name}`,
+    tabindex: name === selected ? "0" : "-1",
+    onclick: () => select(name),
+    onkeydown: (e) => {
+      const i = TABS.indexOf(selected);
+      if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
+        e.preventDefault();
+        const next = TABS[(i + (e.key === "ArrowRight" ? 1 : TABS.length - 1)) % TABS.length];
+        select(next);
+        document.getElementById(`tab-${next}`)?.focus();
+      }
+    },
+  }, t(`secretary.tab.${name}`));
+}
+
+/** A tab whose one slot a feature panel renders into: fn(slot, ctx) on each update. */
+function slotTab(panel, ctx, id, render, sections) {
+  const slot = h("div", { id });
+  panel.append(...sections(slot));
+  return () => render(slot, ctx);
+}
+
+// ---- overview ------------------------------------------------------------------------------
+
+function overviewTab(panel, ctx) {
   const overview = {
     summary: h("div", {}), quorum: h("div", {}), current: h("div", {}), history: h("div", {}),
   };
   const settings = settingsPanel(ctx);
-  panels.overview.append(h("div", { class: "grid-2" },
+  panel.append(h("div", { class: "grid-2" },
     section(t("secretary.meeting"), "sec-summary", overview.summary, overview.current),
     section(t("quorum.title"), "sec-sec-quorum", overview.quorum)),
   section(t("settings.title"), "sec-settings", settings.form),
   section(t("history.title"), "sec-sec-history", overview.history));
 
-  function renderOverview(s) {
+  return (s) => {
     const c = s.counts || {};
     fill(overview.summary,
       h("div", { class: "meeting-name" }, meetingTitle(s)),
@@ -86,62 +121,33 @@ export function mount(root, ctx) {
     fill(overview.quorum, quorumBlock(s));
     fill(overview.history, historyList(s, { limit: 20 }));
     settings.update(s);
-  }
+  };
+}
 
-  // ---- roster ----------------------------------------------------------------------------
+function stat(label, value, id) {
+  return h("div", { class: "stat", id }, h("dt", {}, label), h("dd", {}, formatNumber(value)));
+}
 
-  const fileInput = h("input", { type: "file", id: "roster-file", accept: ".csv,text/csv" });
-  const importErrors = h("div", { id: "roster-errors", "aria-live": "polite" });
-  const importForm = h("form", { class: "form-row", id: "roster-form" },
-    h("div", { class: "field" },
-      h("label", { for: "roster-file" }, t("roster.file")),
-      fileInput,
-      h("p", { class: "hint" }, t("roster.hint"))),
-    h("button", { type: "submit", class: "btn btn-primary", id: "roster-import" }, t("roster.import")));
-  importForm.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    const file = fileInput.files?.[0];
-    if (!file) {
-      toast(t("roster.choose"), "error");
-      return;
-    }
-    fill(importErrors);
-    try {
-      const res = await api(`/api/meetings/${encodeURIComponent(meeting)}/roster`, {
-        token, method: "POST", body: file, type: "text/csv; charset=utf-8",
-      });
-      toast(t("roster.imported", { n: res.imported }), "ok");
-      fill(importErrors, h("p", { class: "notice notice-ok", id: "roster-result" }, t("roster.imported", { n: res.imported })));
-      fileInput.value = "";
-      linksFor = -1;
-    } catch (err) {
-      const rows = err.details?.rows || [];
-      fill(importErrors,
-        h("p", { class: "notice notice-error", role: "alert" }, errorText(err)),
-        rows.length ? h("table", { class: "table" },
-          h("caption", {}, t("roster.bad_rows")),
-          h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("roster.row")), h("th", { scope: "col" }, t("roster.problem")))),
-          h("tbody", {}, rows.slice(0, 100).map((r) => h("tr", {}, h("td", {}, r.row), h("td", {}, r.message))))) : null);
-    }
-  });
+// ---- roster --------------------------------------------------------------------------------
 
+function rosterTab(panel, ctx) {
+  const { client, model, token, meeting } = ctx;
+  let links = {}; // participant id -> join_url
+  let linksFor = -1;
+  let query = "";
   const search = h("input", { type: "search", id: "roster-search", autocomplete: "off", placeholder: t("roster.search_ph") });
-  search.addEventListener("input", () => { query = search.value; renderRosterTable(model.state); });
-  const rosterTable = h("div", { id: "roster-table" });
+  search.addEventListener("input", () => { query = search.value; renderTable(model.state); });
+  const table = h("div", { id: "roster-table" });
   const extraForm = h("div", { class: "btn-row" },
     h("button", { type: "button", class: "btn", id: "add-screen", onclick: () => addDevice("screen") }, t("roster.add_screen")),
-    h("button", { type: "button", class: "btn", id: "open-kiosk", onclick: () => window.open(kioskUrl(), "_blank", "noopener") }, t("roster.open_kiosk")),
+    h("button", { type: "button", class: "btn", id: "open-kiosk", onclick: () => window.open(kioskUrl(token), "_blank", "noopener") }, t("roster.open_kiosk")),
     h("button", { type: "button", class: "btn", id: "refresh-links", onclick: () => { linksFor = -1; loadLinks(true); } }, t("roster.refresh_links")));
-
-  panels.roster.append(
-    section(t("roster.import_title"), "sec-import", importForm, importErrors),
+  const importer = rosterImport(ctx, () => { linksFor = -1; });
+  panel.append(
+    section(t("roster.import_title"), "sec-import", importer.form, importer.errors),
     section(t("roster.participants"), "sec-participants",
       h("div", { class: "field" }, h("label", { for: "roster-search" }, t("roster.search")), search),
-      extraForm, rosterTable));
-
-  function kioskUrl() {
-    return `${location.pathname}?t=${encodeURIComponent(token)}&view=kiosk`;
-  }
+      extraForm, table));
 
   async function addDevice(role) {
     const existing = Object.values(model.state?.participants || {}).filter((p) => p.role === role).length;
@@ -157,67 +163,118 @@ export function mount(root, ctx) {
     try {
       const res = await api(`/api/meetings/${encodeURIComponent(meeting)}/participants`, { token });
       links = Object.fromEntries(res.participants.map((p) => [p.id, p.join_url]));
-      renderRosterTable(model.state);
+      renderTable(model.state);
     } catch (err) {
       linksFor = -1;
       showError(err);
     }
   }
 
-  function sortedParticipants(s, q) {
-    const all = Object.values(s.participants || {});
-    const f = fold(q);
-    const hits = f ? all.filter((p) => fold(`${p.full_name} ${p.delegation} ${p.id} ${p.seat}`).includes(f)) : all;
-    return hits.sort((a, b) => compareNames(a.full_name, b.full_name));
+  function renderTable(s) {
+    if (s) fill(table, ...participantsTable(s, query, links));
   }
 
-  function renderRosterTable(s) {
-    if (!s) return;
-    const rows = sortedParticipants(s, query);
-    const total = Object.keys(s.participants || {}).length;
-    const shown = rows.slice(0, PAGE);
-    fill(rosterTable,
-      h("p", { class: "muted", id: "roster-count" }, t("roster.count", { shown: formatNumber(shown.length), n: formatNumber(rows.length), total: formatNumber(total) })),
-      h("div", { class: "table-wrap" }, h("table", { class: "table", id: "participants" },
-        h("caption", { class: "sr-only" }, t("roster.participants")),
-        h("thead", {}, h("tr", {},
-          ["roster.code", "roster.name", "roster.delegation", "roster.seat", "roster.role", "roster.link"].map((k) => h("th", { scope: "col" }, t(k))))),
-        h("tbody", {}, shown.map((p) => participantRow(p))))));
-  }
+  return (s) => { renderTable(s); loadLinks(); };
+}
 
-  function participantRow(p) {
-    const url = links[p.id];
-    return h("tr", { "data-id": p.id, "data-role": p.role },
-      h("td", { class: "mono" }, p.id),
-      h("td", {}, p.full_name, p.title ? h("div", { class: "muted small" }, p.title) : null),
-      h("td", {}, p.delegation),
-      h("td", {}, p.seat),
-      h("td", {}, tv("role", p.role)),
-      h("td", { class: "nowrap" }, url ? [
-        h("a", { href: url, class: "join-link", target: "_blank", rel: "noopener", "data-id": p.id, "aria-label": t("roster.open_link_for", { name: p.full_name }) }, t("roster.open_link")),
-        " ",
-        h("button", { type: "button", class: "btn btn-sm", "aria-label": t("roster.copy_for", { name: p.full_name }),
-          onclick: () => copy(url) }, t("roster.copy")),
-      ] : h("span", { class: "muted" }, "…")));
-  }
+function kioskUrl(token) {
+  return `${location.pathname}?t=${encodeURIComponent(token)}&view=kiosk`;
+}
 
-  async function copy(text) {
-    try {
-      await navigator.clipboard.writeText(text);
-      toast(t("roster.copied"), "ok");
-    } catch {
-      window.prompt(t("roster.copy"), text);
+/** The roster CSV upload form; the server's row-by-row complaints are shown under it. */
+function rosterImport(ctx, onImported) {
+  const fileInput = h("input", { type: "file", id: "roster-file", accept: ".csv,text/csv" });
+  const errors = h("div", { id: "roster-errors", "aria-live": "polite" });
+  const form = h("form", { class: "form-row", id: "roster-form" },
+    h("div", { class: "field" },
+      h("label", { for: "roster-file" }, t("roster.file")),
+      fileInput,
+      h("p", { class: "hint" }, t("roster.hint"))),
+    h("button", { type: "submit", class: "btn btn-primary", id: "roster-import" }, t("roster.import")));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const file = fileInput.files?.[0];
+    if (!file) {
+      toast(t("roster.choose"), "error");
+      return;
     }
+    fill(errors);
+    try {
+      const res = await api(`/api/meetings/${encodeURIComponent(ctx.meeting)}/roster`, {
+        token: ctx.token, method: "POST", body: file, type: "text/csv; charset=utf-8",
+      });
+      toast(t("roster.imported", { n: res.imported }), "ok");
+      fill(errors, h("p", { class: "notice notice-ok", id: "roster-result" }, t("roster.imported", { n: res.imported })));
+      fileInput.value = "";
+      onImported();
+    } catch (err) {
+      const rows = err.details?.rows || [];
+      fill(errors,
+        h("p", { class: "notice notice-error", role: "alert" }, errorText(err)),
+        rows.length ? h("table", { class: "table" },
+          h("caption", {}, t("roster.bad_rows")),
+          h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("roster.row")), h("th", { scope: "col" }, t("roster.problem")))),
+          h("tbody", {}, rows.slice(0, 100).map((r) => h("tr", {}, h("td", {}, r.row), h("td", {}, r.message))))) : null);
+    }
+  });
+  return { form, errors };
+}
+
+function sortedParticipants(s, q) {
+  const all = Object.values(s.participants || {});
+  const f = fold(q);
+  const hits = f ? all.filter((p) => fold(`${p.full_name} ${p.delegation} ${p.id} ${p.seat}`).includes(f)) : all;
+  return hits.sort((a, b) => compareNames(a.full_name, b.full_name));
+}
+
+function participantsTable(s, query, links) {
+  const rows = sortedParticipants(s, query);
+  const total = Object.keys(s.participants || {}).length;
+  const shown = rows.slice(0, PAGE);
+  return [
+    h("p", { class: "muted", id: "roster-count" }, t("roster.count", { shown: formatNumber(shown.length), n: formatNumber(rows.length), total: formatNumber(total) })),
+    h("div", { class: "table-wrap" }, h("table", { class: "table", id: "participants" },
+      h("caption", { class: "sr-only" }, t("roster.participants")),
+      h("thead", {}, h("tr", {},
+        ["roster.code", "roster.name", "roster.delegation", "roster.seat", "roster.role", "roster.link"].map((k) => h("th", { scope: "col" }, t(k))))),
+      h("tbody", {}, shown.map((p) => participantRow(p, links[p.id]))))),
+  ];
+}
+
+function participantRow(p, url) {
+  return h("tr", { "data-id": p.id, "data-role": p.role },
+    h("td", { class: "mono" }, p.id),
+    h("td", {}, p.full_name, p.title ? h("div", { class: "muted small" }, p.title) : null),
+    h("td", {}, p.delegation),
+    h("td", {}, p.seat),
+    h("td", {}, tv("role", p.role)),
+    h("td", { class: "nowrap" }, url ? [
+      h("a", { href: url, class: "join-link", target: "_blank", rel: "noopener", "data-id": p.id, "aria-label": t("roster.open_link_for", { name: p.full_name }) }, t("roster.open_link")),
+      " ",
+      h("button", { type: "button", class: "btn btn-sm", "aria-label": t("roster.copy_for", { name: p.full_name }),
+        onclick: () => copy(url) }, t("roster.copy")),
+    ] : h("span", { class: "muted" }, "…")));
+}
+
+async function copy(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    toast(t("roster.copied"), "ok");
+  } catch {
+    window.prompt(t("roster.copy"), text);
   }
+}
 
-  // ---- check-in desk ---------------------------------------------------------------------
+// ---- check-in desk -------------------------------------------------------------------------
 
+function deskTab(panel, ctx) {
+  let deskQuery = "";
   const deskSearch = h("input", { type: "search", id: "desk-search", autocomplete: "off", placeholder: t("desk.search_ph") });
-  deskSearch.addEventListener("input", () => { deskQuery = deskSearch.value; renderDesk(model.state); });
+  deskSearch.addEventListener("input", () => { deskQuery = deskSearch.value; renderDesk(ctx.model.state); });
   const deskResults = h("div", { id: "desk-results" });
-  const deskScan = features.scanForm(ctx, "desk");
+  const deskScan = scanForm(ctx, "desk");
   const proxySlot = h("div", { id: "secretary-proxies" });
-  panels.checkin.append(
+  panel.append(
     section(t("desk.scan_title"), "sec-desk-scan", deskScan.form, deskScan.result),
     section(t("desk.title"), "sec-desk",
       h("div", { class: "field" }, h("label", { for: "desk-search" }, t("desk.search")), deskSearch),
@@ -227,35 +284,29 @@ export function mount(root, ctx) {
   function renderDesk(s) {
     if (!s) return;
     if (!deskQuery.trim()) {
-      fill(deskResults, h("p", { class: "muted" }, t("desk.type_to_search")), features.attendanceSummary(ctx));
+      fill(deskResults, h("p", { class: "muted" }, t("desk.type_to_search")), attendanceSummary(ctx));
       return;
     }
     const rows = sortedParticipants(s, deskQuery).filter((p) => p.role !== "screen").slice(0, 30);
-    fill(deskResults, rows.length ? h("ul", { class: "desk-list" }, rows.map((p) => features.deskRow(p, ctx))) :
+    fill(deskResults, rows.length ? h("ul", { class: "desk-list" }, rows.map((p) => deskRow(p, ctx))) :
       h("p", { class: "muted" }, t("desk.no_match")));
   }
 
-  // ---- feedback, downloads ------------------------------------------------------------
+  return (s) => { renderDesk(s); proxyPanel(proxySlot, ctx); };
+}
 
-  const docsSlot = h("div", { id: "secretary-docs" });
-  panels.documents.append(
-    section(t("documents.upload_title"), "sec-doc-upload", features.documentUpload(ctx)),
-    section(t("documents.title"), "sec-doc-list", docsSlot));
+// ---- downloads -----------------------------------------------------------------------------
 
-  const feedbackSlot = h("div", { id: "feedback-moderation" });
-  panels.feedback.append(section(t("feedback.moderation"), "sec-feedback", feedbackSlot));
+const DOWNLOADS = [
+  ["minutes.docx", "downloads.minutes_docx"], ["minutes.pdf", "downloads.minutes_pdf"],
+  ["minutes.md", "downloads.minutes_md"], ["minutes.json", "downloads.minutes_json"],
+  ["attendance.csv", "downloads.attendance_csv"], ["attendance.xlsx", "downloads.attendance_xlsx"],
+  ["results.csv", "downloads.results_csv"], ["results.xlsx", "downloads.results_xlsx"],
+  ["badges.pdf", "downloads.badges_pdf"], ["log.json", "downloads.log_json"],
+];
 
-  const questionSlot = h("div", { id: "question-desk" });
-  panels.questions.append(section(t("questions.moderation"), "sec-questions", h("p", { class: "hint" }, t("questions.moderation_hint")), questionSlot));
-
-  const DOWNLOADS = [
-    ["minutes.docx", "downloads.minutes_docx"], ["minutes.pdf", "downloads.minutes_pdf"],
-    ["minutes.md", "downloads.minutes_md"], ["minutes.json", "downloads.minutes_json"],
-    ["attendance.csv", "downloads.attendance_csv"], ["attendance.xlsx", "downloads.attendance_xlsx"],
-    ["results.csv", "downloads.results_csv"], ["results.xlsx", "downloads.results_xlsx"],
-    ["badges.pdf", "downloads.badges_pdf"], ["log.json", "downloads.log_json"],
-  ];
-  panels.downloads.append(section(t("downloads.title"), "sec-downloads",
+function downloadsSection({ meeting, token }) {
+  return section(t("downloads.title"), "sec-downloads",
     h("p", { class: "muted" }, t("downloads.intro")),
     h("ul", { class: "download-list" }, DOWNLOADS.map(([file, key]) => h("li", {},
       h("button", { type: "button", class: "btn", "data-file": file, id: `dl-${file.replace(".", "-")}`,
@@ -269,25 +320,5 @@ export function mount(root, ctx) {
           } finally {
             btn.disabled = false;
           }
-        } }, t(key)))))));
-
-  // ---- update --------------------------------------------------------------------------
-
-  function update() {
-    const s = model.state;
-    if (!s) return;
-    if (tab === "overview") renderOverview(s);
-    if (tab === "roster") { renderRosterTable(s); loadLinks(); }
-    if (tab === "checkin") { renderDesk(s); proxyPanel(proxySlot, ctx); }
-    if (tab === "questions") questionModeration(questionSlot, ctx);
-    if (tab === "feedback") features.feedbackModeration(feedbackSlot, ctx);
-    if (tab === "documents") features.chairDocuments(docsSlot, ctx);
-  }
-
-  renderTabs();
-  return { update };
-}
-
-function stat(label, value, id) {
-  return h("div", { class: "stat", id }, h("dt", {}, label), h("dd", {}, formatNumber(value)));
+        } }, t(key))))));
 }

@@ -25,28 +25,7 @@ export function settingsPanel(ctx) {
   const controls = {};
   let dirty = false; // edits not yet saved are not overwritten by live updates
 
-  const rows = FIELDS.map((f) => {
-    const id = `setting-${f.name}`;
-    const hint = h("p", { class: "hint", id: `${id}-hint` }, t(`settings.${f.name}.hint`));
-    let input;
-    if (f.kind === "bool") {
-      input = h("input", { type: "checkbox", id, name: f.name, "aria-describedby": `${id}-hint` });
-      controls[f.name] = input;
-      return h("div", { class: "field check" },
-        h("label", { for: id }, input, " ", t(`settings.${f.name}`)), hint);
-    }
-    if (f.kind === "choice") {
-      input = h("select", { id, name: f.name, class: "field-input", "aria-describedby": `${id}-hint` },
-        f.choices.map((c) => h("option", { value: c }, t(`settings.${f.name}.${c}`))));
-    } else if (f.kind === "int") {
-      input = h("input", { type: "number", id, name: f.name, min: String(f.min), max: String(f.max), step: "1", "aria-describedby": `${id}-hint` });
-    } else {
-      input = h("input", { type: "text", id, name: f.name, maxlength: "500", "aria-describedby": `${id}-hint` });
-    }
-    controls[f.name] = input;
-    return h("div", { class: "field" }, h("label", { for: id }, t(`settings.${f.name}`)), input, hint);
-  });
-
+  const rows = FIELDS.map((f) => settingRow(f, controls));
   const save = h("button", { type: "submit", class: "btn btn-primary", id: "settings-save" }, t("settings.save"));
   const reset = h("button", { type: "button", class: "btn", id: "settings-reset",
     onclick: () => { dirty = false; update(ctx.model.state); } }, t("settings.reset"));
@@ -57,20 +36,12 @@ export function settingsPanel(ctx) {
   form.addEventListener("input", () => { dirty = true; });
   form.addEventListener("change", () => { dirty = true; });
 
-  function value(f) {
-    const el = controls[f.name];
-    if (f.kind === "bool") return el.checked;
-    if (f.kind === "int") return el.value.trim() === "" ? NaN : Number(el.value);
-    if (f.kind === "text") return el.value.trim();
-    return el.value;
-  }
-
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const current = ctx.model.state?.info?.settings || {};
     const changed = {};
     for (const f of FIELDS) {
-      const v = value(f);
+      const v = fieldValue(f, controls[f.name]);
       if (v !== current[f.name]) changed[f.name] = v;
     }
     if (!Object.keys(changed).length) {
@@ -93,17 +64,52 @@ export function settingsPanel(ctx) {
 
   function update(s) {
     if (!s || dirty) return;
-    const settings = s.info?.settings || {};
-    const closed = s.status === "closed";
-    for (const f of FIELDS) {
-      const el = controls[f.name];
-      const v = settings[f.name];
-      if (f.kind === "bool") el.checked = !!v;
-      else el.value = v == null ? "" : String(v);
-      // A closed meeting keeps the rules it ran under; what the minutes print may still change.
-      el.disabled = closed && !f.minutes;
-    }
+    showSettings(controls, s);
   }
 
   return { form, update };
+}
+
+/** One setting's label, control and hint; the control goes into ``controls`` by name. */
+function settingRow(f, controls) {
+  const id = `setting-${f.name}`;
+  const hint = h("p", { class: "hint", id: `${id}-hint` }, t(`settings.${f.name}.hint`));
+  let input;
+  if (f.kind === "bool") {
+    input = h("input", { type: "checkbox", id, name: f.name, "aria-describedby": `${id}-hint` });
+    controls[f.name] = input;
+    return h("div", { class: "field check" },
+      h("label", { for: id }, input, " ", t(`settings.${f.name}`)), hint);
+  }
+  if (f.kind === "choice") {
+    input = h("select", { id, name: f.name, class: "field-input", "aria-describedby": `${id}-hint` },
+      f.choices.map((c) => h("option", { value: c }, t(`settings.${f.name}.${c}`))));
+  } else if (f.kind === "int") {
+    input = h("input", { type: "number", id, name: f.name, min: String(f.min), max: String(f.max), step: "1", "aria-describedby": `${id}-hint` });
+  } else {
+    input = h("input", { type: "text", id, name: f.name, maxlength: "500", "aria-describedby": `${id}-hint` });
+  }
+  controls[f.name] = input;
+  return h("div", { class: "field" }, h("label", { for: id }, t(`settings.${f.name}`)), input, hint);
+}
+
+function fieldValue(f, el) {
+  if (f.kind === "bool") return el.checked;
+  if (f.kind === "int") return el.value.trim() === "" ? NaN : Number(el.value);
+  if (f.kind === "text") return el.value.trim();
+  return el.value;
+}
+
+/** The meeting's settings into the form. */
+function showSettings(controls, s) {
+  const settings = s.info?.settings || {};
+  const closed = s.status === "closed";
+  for (const f of FIELDS) {
+    const el = controls[f.name];
+    const v = settings[f.name];
+    if (f.kind === "bool") el.checked = !!v;
+    else el.value = v == null ? "" : String(v);
+    // A closed meeting keeps the rules it ran under; what the minutes print may still change.
+    el.disabled = closed && !f.minutes;
+  }
 }

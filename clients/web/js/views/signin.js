@@ -9,7 +9,10 @@ import { t } from "../i18n.js";
 import { api } from "../api.js";
 import { parseToken } from "../client.js";
 import { errorText, section } from "./common.js";
-import { extractToken } from "./features.js";
+import { extractToken } from "./badgescan.js";
+// The view this sign-in leads to folds events from its first snapshot on; its reducers are
+// registered here already, so those that arrive while its code loads are not missed.
+import "./reducers.js";
 import { qrCamera } from "./qrcamera.js";
 
 /** Codes the sign-in screen explains in its own words (the rest: common errorText). */
@@ -20,17 +23,9 @@ const REASONS = ["bad_token", "token_expired", "forbidden", "bad_field", "networ
  * @param {{onToken: (joinToken: string, participant?: object) => void}} ctx
  */
 export function mount(root, ctx) {
-  const input = h("input", {
-    id: "badge-input", type: "text", class: "scan-input", autocomplete: "off", spellcheck: "false",
-    autocapitalize: "off", enterkeyhint: "go", "aria-describedby": "badge-hint",
-  });
-  const submitButton = h("button", { type: "submit", class: "btn btn-primary btn-lg", id: "badge-submit" }, t("signin.go"));
-  const result = h("div", { class: "scan-result", id: "badge-result", role: "alert", "aria-live": "assertive" });
-  const form = h("form", { class: "scan-form", id: "badge-form" },
-    h("label", { for: "badge-input" }, t("signin.label")),
-    h("div", { class: "form-row" }, input, submitButton),
-    h("p", { class: "muted small", id: "badge-hint" }, t("signin.hint")));
-  const camera = qrCamera({ onCode: (text) => submit(text), focusTarget: () => input, fallback: "signin.camera_fallback" });
+  const { form, input, result } = badgeForm();
+  const camera = qrCamera({ onCode: (text) => attempt.submit(text), focusTarget: () => input, fallback: "signin.camera_fallback" });
+  const attempt = signinAttempt({ form, input, result, camera }, ctx.onToken);
 
   root.appendChild(h("div", { class: "layout signin", id: "signin" },
     h("div", { class: "signin-head" },
@@ -40,8 +35,43 @@ export function mount(root, ctx) {
       section(t("signin.scan_title"), "sec-signin-scan", form, result),
       section(t("kiosk.camera"), "sec-signin-camera", camera.video, camera.status, camera.button))));
 
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const value = input.value;
+    input.value = "";
+    attempt.submit(value);
+    input.focus();
+  });
+
+  // A handheld scanner types wherever the focus is: keep it on the field.
+  const refocus = (e) => {
+    if (attempt.done() || e.target.closest?.("button, select, a, input, textarea, video")) return;
+    input.focus();
+  };
+  document.addEventListener("click", refocus);
+  setTimeout(() => input.focus(), 50);
+
+  // A tablet that already allowed the camera starts it at once; otherwise the button asks.
+  navigator.permissions?.query({ name: "camera" })
+    .then((p) => { if (p.state === "granted" && !attempt.done() && !camera.running()) camera.start(); })
+    .catch(() => { /* no Permissions API for the camera: the button is there */ });
+
+  return {
+    update() {},
+    destroy() {
+      attempt.finish();
+      camera.stop();
+      document.removeEventListener("click", refocus);
+      delete document.body.dataset.flash;
+    },
+  };
+}
+
+/** What was scanned or typed, to a join token: one at a time, and none after the first success. */
+function signinAttempt({ form, input, result, camera }, onToken) {
   let busy = false;
   let done = false;
+  let flashTimer = 0;
 
   async function submit(raw) {
     const text = String(raw || "").trim();
@@ -70,60 +100,52 @@ export function mount(root, ctx) {
   function succeed(token, participant) {
     done = true;
     camera.stop();
-    fill(result,
-      h("div", { class: "scan-outcome scan-ok", "data-outcome": "ok" },
-        h("div", { class: "scan-icon", "aria-hidden": "true" }, "✓"),
-        h("div", { class: "scan-title" }, t("signin.ok")),
-        participant?.full_name ? h("div", { class: "scan-name" }, participant.full_name) : null));
-    ctx.onToken(token, participant);
+    fill(result, okOutcome(participant));
+    onToken(token, participant);
   }
 
   function refuse(err) {
-    const code = err?.code || "internal";
-    const reason = REASONS.includes(code) ? t(`signin.reason_${code}`) : errorText(err);
-    const serverSaid = err?.status && err?.message && code !== "network" ? err.message : "";
-    fill(result,
-      h("div", { class: "scan-outcome scan-fail signin-refused", "data-outcome": "fail", "data-code": code, id: "badge-refused" },
-        h("div", { class: "scan-icon", "aria-hidden": "true" }, "✕"),
-        h("div", { class: "scan-title" }, t("signin.refused")),
-        h("div", { class: "signin-reason" }, reason),
-        serverSaid ? h("div", { class: "scan-sub signin-server" }, t("signin.server_said", { message: serverSaid })) : null,
-        h("div", { class: "scan-sub" }, t("signin.try_again"))));
+    fill(result, refusedOutcome(err));
     document.body.dataset.flash = "fail";
-    clearTimeout(refuse.timer);
-    refuse.timer = setTimeout(() => { delete document.body.dataset.flash; }, 2500);
+    clearTimeout(flashTimer);
+    flashTimer = setTimeout(() => { delete document.body.dataset.flash; }, 2500);
     if (navigator.vibrate) navigator.vibrate([60, 60, 60]);
     input.focus();
   }
 
-  form.addEventListener("submit", (e) => {
-    e.preventDefault();
-    const value = input.value;
-    input.value = "";
-    submit(value);
-    input.focus();
+  return { submit, done: () => done, finish: () => { done = true; } };
+}
+
+/** The field a scanner types into (or a person pastes into), its button and the result box. */
+function badgeForm() {
+  const input = h("input", {
+    id: "badge-input", type: "text", class: "scan-input", autocomplete: "off", spellcheck: "false",
+    autocapitalize: "off", enterkeyhint: "go", "aria-describedby": "badge-hint",
   });
+  const submitButton = h("button", { type: "submit", class: "btn btn-primary btn-lg", id: "badge-submit" }, t("signin.go"));
+  const result = h("div", { class: "scan-result", id: "badge-result", role: "alert", "aria-live": "assertive" });
+  const form = h("form", { class: "scan-form", id: "badge-form" },
+    h("label", { for: "badge-input" }, t("signin.label")),
+    h("div", { class: "form-row" }, input, submitButton),
+    h("p", { class: "muted small", id: "badge-hint" }, t("signin.hint")));
+  return { form, input, result };
+}
 
-  // A handheld scanner types wherever the focus is: keep it on the field.
-  const refocus = (e) => {
-    if (done || e.target.closest?.("button, select, a, input, textarea, video")) return;
-    input.focus();
-  };
-  document.addEventListener("click", refocus);
-  setTimeout(() => input.focus(), 50);
+function okOutcome(participant) {
+  return h("div", { class: "scan-outcome scan-ok", "data-outcome": "ok" },
+    h("div", { class: "scan-icon", "aria-hidden": "true" }, "✓"),
+    h("div", { class: "scan-title" }, t("signin.ok")),
+    participant?.full_name ? h("div", { class: "scan-name" }, participant.full_name) : null);
+}
 
-  // A tablet that already allowed the camera starts it at once; otherwise the button asks.
-  navigator.permissions?.query({ name: "camera" })
-    .then((p) => { if (p.state === "granted" && !done && !camera.running()) camera.start(); })
-    .catch(() => { /* no Permissions API for the camera: the button is there */ });
-
-  return {
-    update() {},
-    destroy() {
-      done = true;
-      camera.stop();
-      document.removeEventListener("click", refocus);
-      delete document.body.dataset.flash;
-    },
-  };
+function refusedOutcome(err) {
+  const code = err?.code || "internal";
+  const reason = REASONS.includes(code) ? t(`signin.reason_${code}`) : errorText(err);
+  const serverSaid = err?.status && err?.message && code !== "network" ? err.message : "";
+  return h("div", { class: "scan-outcome scan-fail signin-refused", "data-outcome": "fail", "data-code": code, id: "badge-refused" },
+    h("div", { class: "scan-icon", "aria-hidden": "true" }, "✕"),
+    h("div", { class: "scan-title" }, t("signin.refused")),
+    h("div", { class: "signin-reason" }, reason),
+    serverSaid ? h("div", { class: "scan-sub signin-server" }, t("signin.server_said", { message: serverSaid })) : null,
+    h("div", { class: "scan-sub" }, t("signin.try_again")));
 }
