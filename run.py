@@ -95,8 +95,15 @@ def websocket_impl() -> Any:
 
 
 def serve(args: argparse.Namespace) -> int:
+    from server.logging_redaction import install_redaction
+    from server.private_files import private_dir, tighten
 
     data_dir = Path(args.data_dir).absolute()
+    # Everything the server writes (keys, admin token, documents, exports, Redis's files) is
+    # for this user only; files an older version left readable are tightened once here.
+    os.umask(0o077)
+    tighten(private_dir(data_dir))
+    install_redaction()
     with shutdown_on_signals(), contextlib.ExitStack() as stack:
         external = os.environ.get("REDIS_URL")
         if external:
@@ -108,7 +115,7 @@ def serve(args: argparse.Namespace) -> int:
             embedded = EmbeddedRedis(data_dir)
             stack.callback(embedded.stop)
             redis_url = embedded.start()
-            redis_note = f"embedded valkey-server {redis_url} (data: {embedded.redis_dir})"
+            redis_note = f"embedded valkey-server {redact(redis_url)} (data: {embedded.redis_dir})"
 
         settings = Settings.from_env(
             redis_url=redis_url,
@@ -147,6 +154,7 @@ def run_uvicorn(settings: Settings, redis_note: str) -> None:
     import uvicorn
 
     from server.app import create_app
+    from server.logging_redaction import log_config
 
     config = uvicorn.Config(
         create_app(settings),
@@ -156,6 +164,8 @@ def run_uvicorn(settings: Settings, redis_note: str) -> None:
         ws_per_message_deflate=False,
         lifespan="on",
         log_level="info",
+        # Every handler redacts tokens: the access log would otherwise print each join link.
+        log_config=log_config(),
     )
     print(banner(settings.base_url, redis_note), flush=True)
     uvicorn.Server(config).run()
@@ -194,12 +204,18 @@ def add_badges(subparsers: Subparsers) -> None:
     parser.add_argument("meeting_id", metavar="MEETING_ID")
     parser.add_argument("--out", default="badges.pdf", help="PDF to write (default: badges.pdf)")
     parser.add_argument("--data-dir", default=os.environ.get("PHONGHOP_DATA_DIR", "./var"),
-                        help="embedded Redis data when REDIS_URL is not set")
+                        help="the server's data directory: its key file (keys/server.key, "
+                        "unless PHONGHOP_KEY_FILE is set) and, without REDIS_URL, its Redis")
     parser.set_defaults(handler=badges)
 
 
 def badges(args: argparse.Namespace) -> int:
     from server.attendance import badges_command
+    from server.keys import KEY_FILE_ENV, default_key_file
+
+    # A badge is signed with the server's key: the key file of --data-dir, unless the
+    # environment names one (it is read where the signer is loaded, server.auth.load_signer).
+    os.environ[KEY_FILE_ENV] = str(default_key_file(Path(args.data_dir)))
 
     return badges_command(args)
 
@@ -272,8 +288,13 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, DEFAULT_COMMAND)
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
+    from server.keys import KeyFileError
+
     try:
         return handler(args)
+    except KeyFileError as exc:
+        print(f"Lỗi khóa máy chủ / server key: {exc}", file=sys.stderr, flush=True)
+        return 2
     except Shutdown as stop:
         print(f"Đã dừng ({stop.signame}). / Stopped ({stop.signame}).", file=sys.stderr, flush=True)
         return 0

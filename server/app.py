@@ -20,11 +20,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from server import api, features, openapi
-from server.auth import ensure_admin_token, load_signer
+from server.auth import ensure_admin_token, signer_for
 from server.commands import CommandService, Services
 from server.config import Settings
 from server.errors import ApiError, api_error_handler
 from server.hubs import Hubs
+from server.keys import load_keys
 from server.metrics import Metrics
 from server.runtime import Runtime
 from server.store import Store
@@ -78,9 +79,12 @@ class BoundedCluster(RedisCluster):
 
 
 async def bootstrap(settings: Settings) -> str | None:
-    """One-time setup before serving: the admin token (returned when newly generated)."""
+    """One-time setup before serving: the server key file (created, or ``ph:secret`` moved
+    into it, or a wrong one refused before anything is served) and the admin token
+    (returned when newly generated)."""
     client = await open_redis(settings.redis_url)
     try:
+        await load_keys(client, settings.key_path)
         return await ensure_admin_token(client, settings.admin_token, settings.data_dir)
     finally:
         await client.aclose()
@@ -98,7 +102,7 @@ async def build_runtime(settings: Settings) -> Runtime:
         tablet_interval=settings.tablet_interval,
     )
     services = Services(store, hubs, metrics)
-    signer = await load_signer(client)
+    keys = await load_keys(client, settings.key_path)
     await ensure_admin_token(client, settings.admin_token, settings.data_dir)
     rt = Runtime(
         settings=settings,
@@ -106,7 +110,8 @@ async def build_runtime(settings: Settings) -> Runtime:
         store=store,
         hubs=hubs,
         metrics=metrics,
-        signer=signer,
+        signer=signer_for(keys),
+        keys=keys,
         commands=CommandService(services),
         services=services,
     )

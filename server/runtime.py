@@ -16,6 +16,7 @@ from server.connection import Connection
 from server.gc_defer import CollectionDeferral
 from server.hub import MeetingHub
 from server.hubs import Hubs
+from server.keys import ServerKeys
 from server.metrics import Metrics
 from server.store import Store
 
@@ -30,6 +31,8 @@ class Runtime:
     hubs: Hubs
     metrics: Metrics
     signer: Signer
+    # The server key (outside Redis): ``keys.derive(purpose)`` for receipts, sealing, ...
+    keys: ServerKeys
     commands: CommandService
     services: Services
     on_connect: list[ConnectionHook] = field(default_factory=list)

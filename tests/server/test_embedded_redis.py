@@ -11,12 +11,18 @@ import textwrap
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psutil
 import pytest
 import redis
 
-from server.embedded_redis import EmbeddedRedis, EmbeddedRedisError, server_binary
+from server.embedded_redis import (
+    EmbeddedRedis,
+    EmbeddedRedisError,
+    configured_url,
+    server_binary,
+)
 
 pytestmark = pytest.mark.redis
 
@@ -59,7 +65,9 @@ def data_dir(tmp_path: Path) -> Iterator[Path]:
 
 def test_start_answers_ping_with_durable_loopback_config(data_dir: Path) -> None:
     with EmbeddedRedis(data_dir) as server:
-        assert server.url.startswith("redis://127.0.0.1:")
+        url = urlsplit(server.url)
+        assert (url.scheme, url.hostname) == ("redis", "127.0.0.1")
+        assert url.password == (data_dir / "redis" / "valkey.password").read_text()
         with client(server.url) as r:
             assert r.ping() is True
             config = r.config_get("*")
@@ -100,7 +108,8 @@ def test_a_fixed_port_is_used(data_dir: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with EmbeddedRedis(data_dir, port=port) as server:
-        assert server.url == f"redis://127.0.0.1:{port}/0"
+        url = urlsplit(server.url)
+        assert (url.hostname, url.port, url.path) == ("127.0.0.1", port, "/0")
         with client(server.url) as r:
             assert r.ping() is True
 
@@ -121,7 +130,9 @@ def test_stale_server_on_the_data_dir_is_replaced(
         start_new_session=True,
     )
     try:
-        stale_url = f"redis://127.0.0.1:{config_port(setup.config_path)}/0"
+        stale_url = configured_url(data_dir)
+        assert stale_url is not None
+        assert urlsplit(stale_url).port == config_port(setup.config_path)
         assert wait_for(lambda: (data_dir / "redis" / "valkey.pid").exists())
         with client(stale_url) as r:
             r.set("written-before-crash", "1")
