@@ -222,3 +222,61 @@ def test_start_failure_reports_the_valkey_log(data_dir: Path) -> None:
     # The failed start released the data dir.
     with EmbeddedRedis(data_dir) as again, client(again.url) as r:
         assert r.ping() is True
+
+
+def raw_command(port: int, command: bytes) -> bytes:
+    """A client that knows no password, speaking plain RESP."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(command)
+        return sock.recv(256)
+
+
+def test_a_client_without_the_password_is_refused(data_dir: Path) -> None:
+    with EmbeddedRedis(data_dir) as server:
+        port = urlsplit(server.url).port
+        assert port is not None
+        for command in (b"PING\r\n", b"GET ph:admin\r\n", b"CONFIG GET requirepass\r\n"):
+            assert raw_command(port, command).startswith(b"-NOAUTH"), command
+        assert raw_command(port, b"AUTH wrong-password\r\n").startswith(b"-WRONGPASS")
+        with client(server.url) as r:
+            assert r.ping() is True
+            assert r.config_get("bind")["bind"] == "127.0.0.1"
+        # The password survives a restart, so URLs handed to the tools stay valid.
+        first_url = server.url
+    with EmbeddedRedis(data_dir) as again:
+        assert urlsplit(again.url).password == urlsplit(first_url).password
+
+
+def test_every_directory_is_0700_and_every_file_0600_after_writes(data_dir: Path) -> None:
+    with EmbeddedRedis(data_dir) as server, client(server.url) as r:
+        for i in range(100):
+            r.set(f"k{i}", "v" * 100)
+        r.save()  # an RDB file too, as a backup or a replica's sync would make
+        r.bgrewriteaof()  # a new base and incremental AOF files
+        assert wait_for(lambda: r.info("persistence")["aof_rewrite_in_progress"] == 0)
+        r.set("after-rewrite", "1")
+    redis_dir = data_dir / "redis"
+    seen = {p.relative_to(data_dir).as_posix() for p in data_dir.rglob("*")}
+    assert {"redis/appendonlydir", "redis/valkey.conf", "redis/valkey.password",
+            "redis/valkey.log", "redis/dump.rdb"} <= seen, seen
+    assert any(name.endswith(".incr.aof") for name in seen), seen
+    assert stat_mode(data_dir) == 0o700
+    for path in [redis_dir, *redis_dir.rglob("*")]:
+        expected = 0o700 if path.is_dir() else 0o600
+        assert stat_mode(path) == expected, (path, oct(stat_mode(path)))
+
+
+def test_files_an_older_version_left_readable_are_tightened(data_dir: Path) -> None:
+    with EmbeddedRedis(data_dir) as server, client(server.url) as r:
+        r.set("k", "v")
+    loose = [data_dir, data_dir / "redis", data_dir / "redis" / "appendonlydir"]
+    for path in [*loose, *(data_dir / "redis" / "appendonlydir").iterdir()]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    with EmbeddedRedis(data_dir) as server, client(server.url) as r:
+        assert r.get("k") == b"v"
+    for path in [*loose, *(data_dir / "redis").rglob("*")]:
+        assert stat_mode(path) == (0o700 if path.is_dir() else 0o600), path
+
+
+def stat_mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
