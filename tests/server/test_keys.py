@@ -15,6 +15,7 @@ import redis.asyncio as aioredis
 
 from protocol.errors import ErrorCode
 from rooms.model import Role
+from server.app import open_redis
 from server.auth import Signer, TokenError, load_signer, signer_for
 from server.keys import (
     BALLOT_RECEIPTS,
@@ -35,9 +36,11 @@ NOW = 1_900_000_000
 
 @pytest.fixture
 async def aclient(redis_url: str, redis_db: redis.Redis) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis.from_url(redis_url)
+    client = await open_redis(redis_url)  # a cluster client when the suite runs on one
     yield client
     await client.aclose()
+    # Leave no key id of these throwaway key files for a later test's servers to trip on.
+    redis_db.delete("ph:key-id")
 
 
 def mode(path: Path) -> int:
