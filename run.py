@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 
 from server.cli import Subparsers, badges, minutes, serve, verify
+from server.keys import KeyFileError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -44,7 +45,11 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, DEFAULT_COMMAND)
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
-    return handler(args)
+    try:
+        return handler(args)
+    except KeyFileError as exc:
+        print(f"Lỗi khóa máy chủ / server key: {exc}", file=sys.stderr, flush=True)
+        return 2
 
 
 if __name__ == "__main__":

@@ -204,6 +204,8 @@ class Target:
             REDIS_URL=self.redis_url,
             PHONGHOP_ADMIN_TOKEN=self.admin_token,
             PYTHONUNBUFFERED="1",
+            # Every node of one Redis signs with the same key (server/keys.py).
+            PHONGHOP_KEY_FILE=str(self.work_dir / "server.key"),
         )
         env.update(self.env)
         with open(log_path, "ab") as log:

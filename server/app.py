@@ -21,15 +21,17 @@ from starlette.staticfiles import StaticFiles
 
 from rooms.decision import RateLimit
 from server import api, features, openapi
-from server.auth import ensure_admin_token, load_signer
+from server.auth import ensure_admin_token, signer_for
 from server.clock import Clock, SystemClock
 from server.config import Settings
 from server.errors import ApiError, api_error_handler
 from server.gc_defer import CollectionDeferral
 from server.hubs import Hubs
 from server.interpreter import RATE_LIMIT, Interpreter
+from server.keys import BALLOT_SEALING, load_keys
 from server.metrics import Metrics
 from server.runtime import Runtime
+from server.sealing import Sealer
 from server.store import Store
 from server.ws import LiveSocketMiddleware
 
@@ -81,9 +83,12 @@ class BoundedCluster(RedisCluster):
 
 
 async def bootstrap(settings: Settings) -> str | None:
-    """One-time setup before serving: the admin token (returned when newly generated)."""
+    """One-time setup before serving: the server key file (created, or ``ph:secret`` moved
+    into it, or a wrong one refused before anything is served) and the admin token
+    (returned when newly generated)."""
     client = await open_redis(settings.redis_url)
     try:
+        await load_keys(client, settings.key_path)
         return await ensure_admin_token(client, settings.admin_token, settings.data_dir)
     finally:
         await client.aclose()
@@ -110,7 +115,9 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         coalesce_interval=settings.coalesce_interval,
         tablet_interval=settings.tablet_interval,
     )
-    signer = await load_signer(client)
+    keys = await load_keys(client, settings.key_path)
+    store.sealer = Sealer(keys.derive(BALLOT_SEALING))
+    signer = signer_for(keys)
     await ensure_admin_token(client, settings.admin_token, settings.data_dir)
     rt = Runtime(
         settings=settings,
@@ -119,7 +126,8 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         hubs=hubs,
         metrics=metrics,
         signer=signer,
-        commands=Interpreter(store, hubs, metrics, signer, clock, _floor_rate(settings)),
+        keys=keys,
+        commands=Interpreter(store, hubs, metrics, signer, keys, clock, _floor_rate(settings)),
         clock=clock,
         gc_defer=CollectionDeferral(clock),
     )

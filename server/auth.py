@@ -4,7 +4,8 @@ A participant token is ``MEETING~PARTICIPANT~PR~EXPIRY~SIG`` (about 60 ASCII cha
 enough for a QR code): ``P`` is the purpose (``j`` join link, ``b`` badge check-in), ``R`` the
 first letter of the role when issued, ``EXPIRY`` seconds since the epoch in base 36, and ``SIG``
 the first 22 characters of the URL-safe base64 HMAC-SHA256 of everything before it, keyed with
-the secret in ``ph:secret``. A token names its meeting, so one of meeting A fails on B.
+the token-signing key derived from the server key file (server/keys.py; never kept in Redis).
+A token names its meeting, so one of meeting A fails on B.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +22,9 @@ import redis.asyncio as aioredis
 
 from protocol.errors import ErrorCode
 from rooms.model import Role
-from server.store import ADMIN, SECRET
+from server.keys import TOKEN_SIGNING, ServerKeys, default_key_file, load_keys
+from server.private_files import replace_private
+from server.store import ADMIN
 
 SEP = "~"
 _ROLE_LETTER = {
@@ -50,16 +54,32 @@ class TokenClaims:
 
 
 class Signer:
-    def __init__(self, key: bytes) -> None:
+    """Issues and checks tokens with ``key``; ``legacy_key`` (a key moved out of Redis) still
+    verifies, never signs, until ``legacy_until`` (Unix seconds)."""
+
+    def __init__(
+        self, key: bytes, *, legacy_key: bytes | None = None, legacy_until: int = 0
+    ) -> None:
         self._key = key
+        self._legacy_key = legacy_key
+        self._legacy_until = legacy_until
 
     def derive(self, label: bytes) -> bytes:
-        """A key of its own for another use, so that no other MAC can double as a token's."""
+        """A key of its own for another use, so that no other MAC can double as a token's.
+        New uses take ``ServerKeys.derive`` (``Runtime.keys``) instead."""
         return hmac.new(self._key, label, hashlib.sha256).digest()
 
     def _sig(self, payload: str) -> str:
-        mac = hmac.new(self._key, payload.encode("utf-8"), hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(mac).decode("ascii")[:22]
+        return _mac(self._key, payload)
+
+    def _signed(self, payload: str, sig: str, now: int) -> bool:
+        if hmac.compare_digest(self._sig(payload), sig):
+            return True
+        return (
+            self._legacy_key is not None
+            and now < self._legacy_until
+            and hmac.compare_digest(_mac(self._legacy_key, payload), sig)
+        )
 
     def issue(
         self, meeting_id: str, participant_id: str, role: Role, expires: int, purpose: str = "j"
@@ -76,7 +96,7 @@ class Signer:
         if len(parts) != 5 or len(parts[2]) != 2:
             raise TokenError(ErrorCode.BAD_TOKEN, "malformed token")
         payload = SEP.join(parts[:4])
-        if not hmac.compare_digest(self._sig(payload), parts[4]):
+        if not self._signed(payload, parts[4], now):
             raise TokenError(ErrorCode.BAD_TOKEN, "token signature does not match")
         mid, pid, kind, exp = parts[:4]
         role = _LETTER_ROLE.get(kind[1])
@@ -95,6 +115,11 @@ class Signer:
         return TokenClaims(mid, pid, kind[0], role, expires)
 
 
+def _mac(key: bytes, payload: str) -> str:
+    mac = hmac.new(key, payload.encode("utf-8"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode("ascii")[:22]
+
+
 def _b36(value: int) -> str:
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     out = ""
@@ -105,12 +130,16 @@ def _b36(value: int) -> str:
             return out
 
 
-async def load_signer(client: aioredis.Redis) -> Signer:
-    """The cluster-wide signing key: the first process to start creates it, all share it."""
-    await client.set(SECRET, secrets.token_bytes(32), nx=True)
-    key = await client.get(SECRET)
-    assert key is not None
-    return Signer(bytes(key))
+def signer_for(keys: ServerKeys) -> Signer:
+    return Signer(keys.derive(TOKEN_SIGNING), legacy_key=keys.legacy_token_key,
+                  legacy_until=keys.legacy_until)
+
+
+async def load_signer(client: aioredis.Redis, key_file: Path | None = None) -> Signer:
+    """The token signer of the server key in ``key_file`` (default: ``default_key_file()``),
+    shared by every process of one Redis; created on the first start (see server/keys.py)."""
+    keys = await load_keys(client, key_file or default_key_file(), int(time.time()))
+    return signer_for(keys)
 
 
 def hash_admin(token: str) -> str:
@@ -133,11 +162,13 @@ async def ensure_admin_token(
 
 def _save_token(path: Path, token: str) -> None:
     # Once, at first start: the operator can read it again from here after the banner scrolls.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(token + "\n", encoding="ascii")
-    path.chmod(0o600)
+    # 0600 from its first byte, in a 0700 data directory.
+    replace_private(path, (token + "\n").encode("ascii"))
 
 
 async def check_admin(client: aioredis.Redis, presented: str) -> bool:
     stored = await client.get(ADMIN)
-    return stored is not None and hmac.compare_digest(bytes(stored).decode(), hash_admin(presented))
+    if stored is None:
+        return False
+    text = stored.decode() if isinstance(stored, bytes) else stored
+    return hmac.compare_digest(text, hash_admin(presented))

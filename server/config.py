@@ -27,6 +27,9 @@ class Settings:
     tablet_interval: float = 2.0
     # Lifetime of join tokens, in seconds (a congress runs for days).
     token_ttl: int = 14 * 24 * 3600
+    # The server key file (token signing, ballot keys); every process of one Redis needs the
+    # same one. None: DATA_DIR/keys/server.key.
+    key_file: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -34,6 +37,10 @@ class Settings:
         if self.public_url:
             return self.public_url.rstrip("/")
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def key_path(self) -> Path:
+        return (self.key_file or self.data_dir / "keys" / "server.key").absolute()
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -45,6 +52,7 @@ class Settings:
             "port": int(env.get("PORT", "8000")),
             "public_url": env.get("PHONGHOP_PUBLIC_URL") or None,
             "admin_token": env.get("PHONGHOP_ADMIN_TOKEN") or None,
+            "key_file": Path(env["PHONGHOP_KEY_FILE"]) if env.get("PHONGHOP_KEY_FILE") else None,
         }
         for name, key, kind in (
             ("max_queue", "PHONGHOP_MAX_QUEUE", int),

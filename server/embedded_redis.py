@@ -6,7 +6,12 @@ package, the process is started, watched and stopped here.
 
 Layout under `data_dir/redis/`: `valkey.conf` (written on every start), `valkey.pid`,
 `valkey.log`, `valkey-console.log` (what the binary printed before its log was open),
-`appendonlydir/` (the AOF, the durable copy of the data) and `embedded.lock`.
+`appendonlydir/` (the AOF, the durable copy of the data), `embedded.lock` and
+`valkey.password` (the `requirepass`, made once; the tools read it to reach this server).
+
+Locked down: the server listens on 127.0.0.1 only and refuses every client without the
+password; `data_dir` and `redis/` are 0700 and every file in them 0600 (the child runs with
+umask 077, so the AOF, RDB and logs valkey creates are created so).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import ctypes
 import fcntl
 import importlib.util
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -28,7 +34,16 @@ from typing import IO
 
 import psutil
 
-__all__ = ["EmbeddedRedis", "EmbeddedRedisError", "server_binary", "find_servers"]
+from server.private_files import create_once, private_dir, replace_private, tighten
+
+__all__ = [
+    "EmbeddedRedis",
+    "EmbeddedRedisError",
+    "configured_url",
+    "find_servers",
+    "running_url",
+    "server_binary",
+]
 
 SERVER_NAMES = frozenset({"valkey-server", "redis-server"})
 APPENDFSYNC_POLICIES = frozenset({"always", "everysec", "no"})
@@ -105,30 +120,47 @@ def _quote(value: str) -> str:
     return f'"{escaped}"'
 
 
-def _die_with_parent() -> Callable[[], None] | None:
-    """A preexec_fn asking Linux to SIGTERM the child when its parent dies, if available."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        prctl = libc.prctl
-    except (OSError, AttributeError):
-        return None
+def _child_setup() -> Callable[[], None]:
+    """The child's preexec_fn: umask 077, so that every file valkey creates (AOF, RDB, logs)
+    is 0600 from the start; and on Linux, SIGTERM when its parent dies."""
+    prctl = None
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
     parent = os.getpid()
 
     def preexec() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-        # The parent may have died between fork and prctl; then nobody would signal us.
-        if os.getppid() != parent:
-            os._exit(1)
+        os.umask(0o077)
+        if prctl is not None:
+            prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+            # The parent may have died between fork and prctl; then nobody would signal us.
+            if os.getppid() != parent:
+                os._exit(1)
 
     return preexec
 
 
-def _ping(port: int, timeout: float = 1.0) -> bytes:
+def _ping(port: int, password: str, timeout: float = 1.0) -> bytes:
+    """The server's answer to PING after AUTH (its error, e.g. -LOADING, if not PONG)."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        sock.sendall(b"PING\r\n")
-        return sock.recv(256)
+        sock.sendall(f"AUTH {password}\r\nPING\r\n".encode("ascii"))
+        reply = b""
+        while reply.count(b"\r\n") < 2:
+            chunk = sock.recv(256)
+            if not chunk:
+                break
+            reply += chunk
+        auth, _, ping = reply.partition(b"\r\n")
+        return ping if auth.startswith(b"+OK") else auth
+
+
+def _password_file(data_dir: Path) -> Path:
+    return Path(data_dir) / "redis" / "valkey.password"
+
+
+def _url(port: int, password: str) -> str:
+    # The password is hex: nothing in it needs quoting in a URL or in valkey.conf.
+    return f"redis://:{password}@127.0.0.1:{port}/0"
 
 
 class EmbeddedRedis:
@@ -145,7 +177,10 @@ class EmbeddedRedis:
         appendfsync: str = "always",
         start_timeout: float = 30.0,
         extra_config: dict[str, str] | None = None,
+        password: str | None = None,
     ) -> None:
+        """``password``: the ``requirepass`` to use (the nodes of a cluster share one);
+        default: the one in ``valkey.password``, made on the first start."""
         if appendfsync not in APPENDFSYNC_POLICIES:
             raise ValueError(f"appendfsync must be one of {sorted(APPENDFSYNC_POLICIES)}")
         self.data_dir = Path(data_dir).absolute()
@@ -155,6 +190,9 @@ class EmbeddedRedis:
         self.log_path = self.redis_dir / "valkey.log"
         self.console_path = self.redis_dir / "valkey-console.log"
         self.lock_path = self.redis_dir / "embedded.lock"
+        self.password_path = _password_file(self.data_dir)
+        self._given_password = password
+        self.password = ""
         self.requested_port = port
         self.port: int | None = None
         self.appendfsync = appendfsync
@@ -168,7 +206,7 @@ class EmbeddedRedis:
     def url(self) -> str:
         if self.port is None:
             raise EmbeddedRedisError("the embedded server is not started")
-        return f"redis://127.0.0.1:{self.port}/0"
+        return _url(self.port, self.password)
 
     @property
     def pid(self) -> int | None:
@@ -178,7 +216,11 @@ class EmbeddedRedis:
         """Start the server (ending any orphan left on this data dir) and return its URL."""
         if self.process is not None:
             raise EmbeddedRedisError("the embedded server is already started")
-        self.redis_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.data_dir)
+        private_dir(self.redis_dir)
+        # Files an older version left readable by everyone (the AOF above all).
+        tighten(self.redis_dir)
+        self.password = self._load_password()
         self._acquire_lock()
         try:
             self._end_orphans()
@@ -238,10 +280,18 @@ class EmbeddedRedis:
 
     # --- internals -----------------------------------------------------------------------
 
+    def _load_password(self) -> str:
+        if self._given_password is not None:
+            replace_private(self.password_path, self._given_password.encode("ascii"))
+            return self._given_password
+        made = secrets.token_hex(32).encode("ascii")
+        return create_once(self.password_path, made)[0].decode("ascii").strip()
+
     def _acquire_lock(self) -> None:
         # The lock belongs to the owning Python process; Python fds are not inherited, so
         # an orphaned valkey-server does not keep it, and a live owner is never undercut.
-        lock = open(self.lock_path, "a+")  # held until stop()
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        lock = os.fdopen(fd, "r+")  # held until stop()
         try:
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -284,6 +334,9 @@ class EmbeddedRedis:
             "bind": "127.0.0.1",
             "port": str(port),
             "protected-mode": "yes",
+            "requirepass": self.password,
+            # Replicas of a cluster node (none here by default) authenticate with the same.
+            "masterauth": self.password,
             "daemonize": "no",
             "dir": _quote(str(self.redis_dir)),
             "pidfile": _quote(str(self.pid_path)),
@@ -298,14 +351,14 @@ class EmbeddedRedis:
         text = "# Written by phonghop on every start; edits are overwritten.\n" + "".join(
             f"{key} {value}\n" for key, value in config.items()
         )
-        tmp = self.config_path.with_suffix(".conf.tmp")
-        tmp.write_text(text)
-        tmp.replace(self.config_path)
+        # It holds the password: 0600 from its first byte.
+        replace_private(self.config_path, text.encode("utf-8"))
 
     def _launch(self, port: int) -> None:
         self._write_config(port)
         if self._console is None:
-            self._console = open(self.console_path, "ab")  # closed in stop()
+            fd = os.open(self.console_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            self._console = os.fdopen(fd, "ab")  # closed in stop()
         self._console.write(f"--- starting on port {port} at {time.ctime()} ---\n".encode())
         self._console.flush()
         self.process = subprocess.Popen(
@@ -317,7 +370,7 @@ class EmbeddedRedis:
             # Its own session: a Ctrl-C in the terminal reaches run.py only, which stops
             # the web server first and this server last.
             start_new_session=True,
-            preexec_fn=_die_with_parent(),
+            preexec_fn=_child_setup(),
         )
         self.port = port
         try:
@@ -341,7 +394,7 @@ class EmbeddedRedis:
                     + self.log_tail()
                 )
             try:
-                reply = _ping(port)
+                reply = _ping(port, self.password)
                 if reply.startswith(b"+PONG"):
                     return
                 # -LOADING while the AOF is replayed: keep waiting.
@@ -383,6 +436,8 @@ class EmbeddedCluster:
     ``data_dir/nodeN``; ``start()`` returns the URL of the first node."""
 
     def __init__(self, data_dir: Path, masters: int = 3, appendfsync: str = "everysec") -> None:
+        # One password for every node: a cluster client uses the same one on each.
+        self.password = secrets.token_hex(32)
         self.nodes = [
             EmbeddedRedis(
                 Path(data_dir) / f"node{i}",
@@ -390,6 +445,7 @@ class EmbeddedCluster:
                 appendfsync=appendfsync,
                 extra_config={"cluster-enabled": "yes", "cluster-config-file": "nodes.conf",
                               "cluster-node-timeout": "5000"},
+                password=self.password,
             )
             for i in range(masters)
         ]
@@ -400,16 +456,18 @@ class EmbeddedCluster:
                 node.start()
             addresses = [f"127.0.0.1:{node.port}" for node in self.nodes]
             cli = server_binary().parent / "valkey-cli"
+            # The password by environment: on the command line every user would see it in ps.
+            env = {**os.environ, "REDISCLI_AUTH": self.password}
             subprocess.run(
                 [str(cli), "--cluster", "create", *addresses, "--cluster-replicas", "0",
                  "--cluster-yes"],
-                check=True, capture_output=True, timeout=timeout,
+                check=True, capture_output=True, timeout=timeout, env=env,
             )
             deadline = time.monotonic() + timeout
             while True:
                 info = subprocess.run(
                     [str(cli), "-p", str(self.nodes[0].port), "cluster", "info"],
-                    check=True, capture_output=True, timeout=5,
+                    check=True, capture_output=True, timeout=5, env=env,
                 ).stdout
                 if b"cluster_state:ok" in info:
                     break
@@ -427,17 +485,27 @@ class EmbeddedCluster:
                 node.stop()
 
 
-def running_url(data_dir: Path) -> str | None:
-    """The URL of an embedded valkey already serving ``data_dir`` (a running ``serve``)."""
-    redis_dir = Path(data_dir) / "redis"
-    conf = redis_dir / "valkey.conf"
-    if not conf.is_file() or not find_servers(redis_dir):
+def configured_url(data_dir: Path) -> str | None:
+    """The URL (with its password) of the embedded valkey of ``data_dir`` as last configured,
+    whether or not it runs; None if none was ever started there."""
+    conf = Path(data_dir) / "redis" / "valkey.conf"
+    try:
+        lines = conf.read_text().splitlines()
+        password = _password_file(data_dir).read_text().strip()
+    except FileNotFoundError:
         return None
-    for line in conf.read_text().splitlines():
+    for line in lines:
         key, _, value = line.partition(" ")
         if key == "port":
-            return f"redis://127.0.0.1:{value.strip()}/0"
+            return _url(int(value), password)
     return None
+
+
+def running_url(data_dir: Path) -> str | None:
+    """The URL of an embedded valkey already serving ``data_dir`` (a running ``serve``)."""
+    if not find_servers(Path(data_dir) / "redis"):
+        return None
+    return configured_url(data_dir)
 
 
 @contextlib.contextmanager

@@ -35,6 +35,7 @@ from server.batching import GuardBatcher
 from server.clock import Clock
 from server.hub import MeetingHub
 from server.hubs import Hubs
+from server.keys import BALLOT_RECEIPTS, ServerKeys
 from server.metrics import Metrics
 from server.store import MEETINGS, AppendResult, Store, k
 
@@ -89,6 +90,7 @@ class Interpreter:
         hubs: Hubs,
         metrics: Metrics,
         signer: Signer,
+        keys: ServerKeys,
         clock: Clock,
         rate: RateLimit = RATE_LIMIT,
     ) -> None:
@@ -100,7 +102,7 @@ class Interpreter:
         self.rate = rate
         self.batcher = GuardBatcher(store, metrics)
         # Derived once: a burst of first ballots must not each derive it.
-        self._receipt_key = signer.derive(b"phonghop ballot receipts v1")
+        self._receipt_key = keys.derive(BALLOT_RECEIPTS)
 
     # ---- the context a decider may use -------------------------------------------------
 

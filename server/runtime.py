@@ -16,6 +16,7 @@ from server.gc_defer import CollectionDeferral
 from server.hub import MeetingHub
 from server.hubs import Hubs
 from server.interpreter import Interpreter
+from server.keys import ServerKeys
 from server.metrics import Metrics
 from server.store import Store
 
@@ -30,6 +31,8 @@ class Runtime:
     hubs: Hubs
     metrics: Metrics
     signer: Signer
+    # The server key (outside Redis): ``keys.derive(purpose)`` for receipts, sealing, ...
+    keys: ServerKeys
     commands: Interpreter
     # The shell's one clock: the hubs, their bus and the collection deferral hold this object.
     clock: Clock

@@ -16,7 +16,10 @@ slot and every script touches one slot):
     client command id is acked again and not applied twice (expires after ``DEDUPE_TTL``)
 ``ph:{m}:bus``   pub/sub channel: every appended event, msgpack ``[seq, e, h, v, p]``
 ``ph:meetings``  sorted set of meeting ids by creation time (the one key outside any meeting)
-``ph:secret``    the HMAC key that signs join and badge tokens (set once, never rotated here)
+``ph:secret``    only in data of older versions: the token key, moved at start into the key
+    file outside Redis and deleted (see server/keys.py)
+``ph:key-id``    the public id of the server key in use, so a process with another key file
+    refuses to start (server/keys.py)
 ``ph:admin``     sha256 of the admin bearer token
 
 Feature modules add keys under the same ``ph:{m}:`` prefix: the deciders in ``rooms/`` name
@@ -48,6 +51,7 @@ class Sealer(Protocol):
     def open(self, sealed: bytes, *, context: bytes) -> bytes: ...
 MEETINGS = "ph:meetings"
 SECRET = "ph:secret"
+KEY_ID = "ph:key-id"
 ADMIN = "ph:admin"
 
 def k(meeting_id: str, name: str) -> str:

@@ -8,6 +8,9 @@ Fixtures:
   from an empty store (tests run serially; never point REDIS_URL at data you want to keep).
 - `settings`: `Settings` for an in-process app (`TestClient(create_app(settings))`) on a
   clean `redis_db`, with `data_dir=tmp_path` and the admin token below.
+- `server_key_file` (session): the one key file (server/keys.py) that `settings` and every
+  `start_server` process use, as processes serving one Redis must; `server_signer()` gives
+  the token signer of it, to issue tokens as the servers do.
 - `admin_headers`: `{"Authorization": "Bearer test-admin-token"}`.
 - `start_server`: a factory that runs `python run.py serve` as a real subprocess on a free
   port against `redis_url` and returns a `ServerProcess` once `GET /healthz` answers 200.
@@ -35,8 +38,10 @@ import psutil
 import pytest
 import redis
 
+from server.auth import Signer, signer_for
 from server.config import Settings
 from server.embedded_redis import EmbeddedCluster, EmbeddedRedis
+from server.keys import read_key_file
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_PY = ROOT / "run.py"
@@ -92,9 +97,22 @@ def admin_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
+@pytest.fixture(scope="session")
+def server_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("server-keys") / "server.key"
+
+
+def server_signer(key_file: Path) -> Signer:
+    """The signer of the servers that use ``key_file`` (one of them must have started)."""
+    return signer_for(read_key_file(key_file))
+
+
 @pytest.fixture
-def settings(redis_url: str, redis_db: redis.Redis, tmp_path: Path) -> Settings:
-    return Settings(redis_url=redis_url, data_dir=tmp_path, admin_token=ADMIN_TOKEN)
+def settings(
+    redis_url: str, redis_db: redis.Redis, tmp_path: Path, server_key_file: Path
+) -> Settings:
+    return Settings(redis_url=redis_url, data_dir=tmp_path, admin_token=ADMIN_TOKEN,
+                    key_file=server_key_file)
 
 
 class ServerProcess:
@@ -168,9 +186,12 @@ class StartServer(Protocol):
 
 @pytest.fixture
 def start_server(
-    redis_url: str, tmp_path_factory: pytest.TempPathFactory
+    redis_url: str, tmp_path_factory: pytest.TempPathFactory, server_key_file: Path
 ) -> Iterator[StartServer]:
     """Start `run.py serve`; `embedded_redis=True` unsets REDIS_URL so it runs its own.
+
+    Every process gets `PHONGHOP_KEY_FILE=server_key_file` (pass it as None in `env` for the
+    default, `DATA_DIR/keys/server.key`).
 
     `env` entries override the environment; a None value removes the variable.
     """
@@ -188,7 +209,8 @@ def start_server(
         port = free_port()
         child_env = dict(os.environ)
         child_env.update(
-            REDIS_URL=redis_url, PHONGHOP_ADMIN_TOKEN=ADMIN_TOKEN, PYTHONUNBUFFERED="1"
+            REDIS_URL=redis_url, PHONGHOP_ADMIN_TOKEN=ADMIN_TOKEN, PYTHONUNBUFFERED="1",
+            PHONGHOP_KEY_FILE=str(server_key_file),
         )
         if embedded_redis:
             del child_env["REDIS_URL"]

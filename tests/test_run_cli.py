@@ -13,6 +13,7 @@ import psutil
 import pytest
 import redis
 
+from server.embedded_redis import configured_url
 from tests.conftest import RUN_PY, StartServer
 
 pytestmark = pytest.mark.multiprocess
@@ -21,12 +22,10 @@ ValkeyProcesses = Callable[[Path], list[psutil.Process]]
 
 
 def embedded_redis_url(data_dir: Path) -> str:
-    """URL of the embedded server of a running run.py, from the config it wrote."""
-    for line in (data_dir / "redis" / "valkey.conf").read_text().splitlines():
-        key, _, value = line.partition(" ")
-        if key == "port":
-            return f"redis://127.0.0.1:{value}/0"
-    raise AssertionError("no port in valkey.conf")
+    """URL of the embedded server of a running run.py, from the config and password it wrote."""
+    url = configured_url(data_dir)
+    assert url is not None, "no valkey.conf or valkey.password"
+    return url
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:

@@ -22,7 +22,8 @@ def add_parser(subparsers: Subparsers) -> None:
     parser.add_argument("meeting_id", metavar="MEETING_ID")
     parser.add_argument("--out", default="badges.pdf", help="PDF to write (default: badges.pdf)")
     parser.add_argument("--data-dir", default=os.environ.get("PHONGHOP_DATA_DIR", "./var"),
-                        help="embedded Redis data when REDIS_URL is not set")
+                        help="the server's data directory: its key file (keys/server.key, "
+                        "unless PHONGHOP_KEY_FILE is set) and, without REDIS_URL, its Redis")
     parser.set_defaults(handler=run)
 
 
@@ -52,9 +53,13 @@ def run(args: argparse.Namespace) -> int:
     from server.clock import SystemClock
     from server.config import Settings
     from server.embedded_redis import redis_for_tool
+    from server.keys import KEY_FILE_ENV, default_key_file
     from server.progress import ProgressBar
 
     data_dir = Path(args.data_dir).absolute()
+    # A badge is signed with the server's key: the key file of --data-dir, unless the
+    # environment names one (it is read where the signer is loaded, server.auth.load_signer).
+    os.environ.setdefault(KEY_FILE_ENV, str(default_key_file(data_dir)))
     ttl = Settings.from_env().token_ttl
     now_s = SystemClock().now_ms() // 1000
     with redis_for_tool(data_dir) as url:

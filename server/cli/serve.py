@@ -126,7 +126,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def serve(args: argparse.Namespace) -> None:
+    from server.logging_redaction import install_redaction
+    from server.private_files import private_dir, tighten
+
     data_dir = Path(args.data_dir).absolute()
+    # Everything the server writes (keys, admin token, documents, exports, Redis's files) is
+    # for this user only; files an older version left readable are tightened once here.
+    os.umask(0o077)
+    tighten(private_dir(data_dir))
+    install_redaction()
     with shutdown_on_signals(), contextlib.ExitStack() as stack:
         external = os.environ.get("REDIS_URL")
         if external:
@@ -138,7 +146,7 @@ def serve(args: argparse.Namespace) -> None:
             embedded = EmbeddedRedis(data_dir)
             stack.callback(embedded.stop)
             redis_url = embedded.start()
-            redis_note = f"embedded valkey-server {redis_url} (data: {embedded.redis_dir})"
+            redis_note = f"embedded valkey-server {redact(redis_url)} (data: {embedded.redis_dir})"
 
         settings = Settings.from_env(
             redis_url=redis_url,
@@ -176,6 +184,7 @@ def run_uvicorn(settings: Settings, redis_note: str) -> None:
     import uvicorn
 
     from server.app import create_app
+    from server.logging_redaction import log_config
 
     config = uvicorn.Config(
         create_app(settings),
@@ -185,6 +194,8 @@ def run_uvicorn(settings: Settings, redis_note: str) -> None:
         ws_per_message_deflate=False,
         lifespan="on",
         log_level="info",
+        # Every handler redacts tokens: the access log would otherwise print each join link.
+        log_config=log_config(),
     )
     print(banner(settings.base_url, redis_note), flush=True)
     uvicorn.Server(config).run()

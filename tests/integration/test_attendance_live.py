@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,8 +15,7 @@ import pytest
 import redis
 
 from rooms.model import Role
-from server.auth import Signer
-from server.store import SECRET
+from tests.conftest import server_signer
 from tests.support import Client, make_meeting, token_of
 
 pytestmark = [pytest.mark.redis, pytest.mark.multiprocess]
@@ -30,9 +30,9 @@ def roster(delegates: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def badge(redis_db: redis.Redis, meeting: str, pid: str) -> str:
-    # The same signer the servers use, on the key they share in Redis.
-    signer = Signer(bytes(redis_db.get(SECRET)))  # type: ignore[arg-type]
+def badge(key_file: Path, meeting: str, pid: str) -> str:
+    # The same signer the servers use, on the key file they share.
+    signer = server_signer(key_file)
     return signer.issue(meeting, pid, Role.DELEGATE, int(time.time()) + 3600, purpose="b")
 
 
@@ -41,7 +41,8 @@ def quorum_lives(client: Client) -> list[dict[str, Any]]:
 
 
 async def test_quorum_transitions_are_pushed_to_the_hall_screen(
-    start_server: Any, redis_db: redis.Redis, admin_headers: dict[str, str]
+    start_server: Any, redis_db: redis.Redis, admin_headers: dict[str, str],
+    server_key_file: Path,
 ) -> None:
     a, b = start_server(), start_server()
     meeting, people = make_meeting(a.base_url, admin_headers, roster(4))
@@ -55,14 +56,14 @@ async def test_quorum_transitions_are_pushed_to_the_hall_screen(
     assert (first["entitled"], first["needed"], first["met"]) == (5, 3, False)
 
     for pid in ("D0001", "D0002"):
-        ack = await desk.command("checkin.scan", {"token": badge(redis_db, meeting, pid)})
+        ack = await desk.command("checkin.scan", {"token": badge(server_key_file, meeting, pid)})
         assert ack["type"] == "ack", ack
     await screen.wait_for(lambda: quorum_lives(screen)[-1]["present"] == 2)
     assert quorum_lives(screen)[-1]["met"] is False
     await desk.command("checkin.manual", {"participant": "D0003"})
     await screen.wait_for(lambda: quorum_lives(screen)[-1]["met"] is True)
     assert quorum_lives(screen)[-1]["present"] == 3
-    await desk.command("checkin.out", {"token": badge(redis_db, meeting, "D0001")})
+    await desk.command("checkin.out", {"token": badge(server_key_file, meeting, "D0001")})
     await screen.wait_for(lambda: quorum_lives(screen)[-1]["met"] is False)
 
     # The screen saw each check-in event, without absence reasons or device ids.
@@ -76,7 +77,8 @@ async def test_quorum_transitions_are_pushed_to_the_hall_screen(
 
 
 async def test_1000_concurrent_check_ins_on_two_processes_are_counted_exactly_once(
-    start_server: Any, redis_db: redis.Redis, admin_headers: dict[str, str]
+    start_server: Any, redis_db: redis.Redis, admin_headers: dict[str, str],
+    server_key_file: Path,
 ) -> None:
     n = 1000
     a, b = start_server(), start_server()
@@ -88,7 +90,7 @@ async def test_1000_concurrent_check_ins_on_two_processes_are_counted_exactly_on
 
     # Every delegate's badge is scanned twice at the same moment, at a kiosk on each process.
     ids = [f"D{i:04d}" for i in range(1, n + 1)]
-    tokens = {pid: badge(redis_db, meeting, pid) for pid in ids}
+    tokens = {pid: badge(server_key_file, meeting, pid) for pid in ids}
     rng = random.Random(7)
     on_a, on_b = kiosks[:12], kiosks[12:]
     jobs = [(rng.choice(on_a), pid) for pid in ids] + [(rng.choice(on_b), pid) for pid in ids]

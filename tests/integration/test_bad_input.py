@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,7 +15,7 @@ import redis
 import websockets
 
 from rooms.model import Role
-from server.auth import Signer
+from tests.conftest import server_signer
 from tests.support import Client, make_meeting, token_of
 
 pytestmark = [pytest.mark.redis, pytest.mark.multiprocess]
@@ -80,14 +81,14 @@ async def test_bad_first_frames_close_with_a_code(
 
 
 async def test_tokens_forged_expired_or_of_another_meeting(
-    hall: Any, admin_headers: dict[str, str]
+    hall: Any, admin_headers: dict[str, str], server_key_file: Path
 ) -> None:
     server, meeting, people, db = hall
     other, other_people = make_meeting(server.base_url, admin_headers, title="Hội nghị khác")
     delegate = first(people, "delegate")
     good = token_of(delegate)
     forged = good[:-3] + ("AAA" if not good.endswith("AAA") else "BBB")
-    signer = Signer(db.get("ph:secret"))
+    signer = server_signer(server_key_file)
     expired = signer.issue(meeting, delegate["id"], Role.DELEGATE, int(time.time()) - 60)
     not_on_roster = signer.issue(meeting, "GHOST", Role.DELEGATE, int(time.time()) + 3600)
     cases = [

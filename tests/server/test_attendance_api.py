@@ -26,9 +26,8 @@ from starlette.testclient import TestClient
 
 from rooms.model import Role
 from server.app import create_app
-from server.auth import Signer
 from server.config import Settings
-from server.store import SECRET
+from tests.conftest import server_signer
 
 pytestmark = pytest.mark.redis
 
@@ -172,11 +171,12 @@ def test_the_badge_sheet_pdf_decodes_to_every_participants_token(
 
 
 def test_bad_badges_get_a_clear_message_and_nothing_is_recorded(
-    client: TestClient, admin_headers: dict[str, str], redis_db: redis.Redis
+    client: TestClient, admin_headers: dict[str, str], redis_db: redis.Redis,
+    settings: Settings,
 ) -> None:
     desk = Desk(client, admin_headers)
     other = Desk(client, admin_headers)
-    signer = Signer(bytes(redis_db.get(SECRET)))  # type: ignore[arg-type]
+    signer = server_signer(settings.key_path)
     good = signer.issue(desk.id, "D1", Role.DELEGATE, int(time.time()) + 3600, purpose="b")
     forged = good[:-3] + ("AAA" if not good.endswith("AAA") else "BBB")
     expired = signer.issue(desk.id, "D1", Role.DELEGATE, int(time.time()) - 60, purpose="b")

@@ -22,8 +22,11 @@ from tests.server.test_attendance_api import Desk
 pytestmark = pytest.mark.redis
 
 
-def run_badges(redis_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def run_badges(redis_url: str, *args: str, key_file: Path | None = None
+               ) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "REDIS_URL": redis_url}
+    if key_file is not None:
+        env["PHONGHOP_KEY_FILE"] = str(key_file)  # the server's, as an operator would give it
     return subprocess.run([sys.executable, str(RUN_PY), "badges", *args], capture_output=True,
                           text=True, timeout=120, env=env)
 
@@ -35,7 +38,7 @@ def test_run_py_badges_prints_a_sheet_the_kiosk_accepts(
     with TestClient(create_app(settings)) as client:
         desk = Desk(client, admin_headers)
         out = tmp_path / "badges.pdf"
-        done = run_badges(redis_url, desk.id, "--out", str(out))
+        done = run_badges(redis_url, desk.id, "--out", str(out), key_file=settings.key_path)
         assert done.returncode == 0, done.stderr
         # Not a terminal: one line per tenth and the last, never a pile of carriage returns.
         lines = [line for line in done.stderr.splitlines() if "[" in line]

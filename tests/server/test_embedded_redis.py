@@ -11,12 +11,18 @@ import textwrap
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psutil
 import pytest
 import redis
 
-from server.embedded_redis import EmbeddedRedis, EmbeddedRedisError, server_binary
+from server.embedded_redis import (
+    EmbeddedRedis,
+    EmbeddedRedisError,
+    configured_url,
+    server_binary,
+)
 
 pytestmark = pytest.mark.redis
 
@@ -59,7 +65,9 @@ def data_dir(tmp_path: Path) -> Iterator[Path]:
 
 def test_start_answers_ping_with_durable_loopback_config(data_dir: Path) -> None:
     with EmbeddedRedis(data_dir) as server:
-        assert server.url.startswith("redis://127.0.0.1:")
+        url = urlsplit(server.url)
+        assert (url.scheme, url.hostname) == ("redis", "127.0.0.1")
+        assert url.password == (data_dir / "redis" / "valkey.password").read_text()
         with client(server.url) as r:
             assert r.ping() is True
             config = r.config_get("*")
@@ -100,7 +108,8 @@ def test_a_fixed_port_is_used(data_dir: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with EmbeddedRedis(data_dir, port=port) as server:
-        assert server.url == f"redis://127.0.0.1:{port}/0"
+        url = urlsplit(server.url)
+        assert (url.hostname, url.port, url.path) == ("127.0.0.1", port, "/0")
         with client(server.url) as r:
             assert r.ping() is True
 
@@ -121,7 +130,9 @@ def test_stale_server_on_the_data_dir_is_replaced(
         start_new_session=True,
     )
     try:
-        stale_url = f"redis://127.0.0.1:{config_port(setup.config_path)}/0"
+        stale_url = configured_url(data_dir)
+        assert stale_url is not None
+        assert urlsplit(stale_url).port == config_port(setup.config_path)
         assert wait_for(lambda: (data_dir / "redis" / "valkey.pid").exists())
         with client(stale_url) as r:
             r.set("written-before-crash", "1")
@@ -211,3 +222,61 @@ def test_start_failure_reports_the_valkey_log(data_dir: Path) -> None:
     # The failed start released the data dir.
     with EmbeddedRedis(data_dir) as again, client(again.url) as r:
         assert r.ping() is True
+
+
+def raw_command(port: int, command: bytes) -> bytes:
+    """A client that knows no password, speaking plain RESP."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(command)
+        return sock.recv(256)
+
+
+def test_a_client_without_the_password_is_refused(data_dir: Path) -> None:
+    with EmbeddedRedis(data_dir) as server:
+        port = urlsplit(server.url).port
+        assert port is not None
+        for command in (b"PING\r\n", b"GET ph:admin\r\n", b"CONFIG GET requirepass\r\n"):
+            assert raw_command(port, command).startswith(b"-NOAUTH"), command
+        assert raw_command(port, b"AUTH wrong-password\r\n").startswith(b"-WRONGPASS")
+        with client(server.url) as r:
+            assert r.ping() is True
+            assert r.config_get("bind")["bind"] == "127.0.0.1"
+        # The password survives a restart, so URLs handed to the tools stay valid.
+        first_url = server.url
+    with EmbeddedRedis(data_dir) as again:
+        assert urlsplit(again.url).password == urlsplit(first_url).password
+
+
+def test_every_directory_is_0700_and_every_file_0600_after_writes(data_dir: Path) -> None:
+    with EmbeddedRedis(data_dir) as server, client(server.url) as r:
+        for i in range(100):
+            r.set(f"k{i}", "v" * 100)
+        r.save()  # an RDB file too, as a backup or a replica's sync would make
+        r.bgrewriteaof()  # a new base and incremental AOF files
+        assert wait_for(lambda: r.info("persistence")["aof_rewrite_in_progress"] == 0)
+        r.set("after-rewrite", "1")
+    redis_dir = data_dir / "redis"
+    seen = {p.relative_to(data_dir).as_posix() for p in data_dir.rglob("*")}
+    assert {"redis/appendonlydir", "redis/valkey.conf", "redis/valkey.password",
+            "redis/valkey.log", "redis/dump.rdb"} <= seen, seen
+    assert any(name.endswith(".incr.aof") for name in seen), seen
+    assert stat_mode(data_dir) == 0o700
+    for path in [redis_dir, *redis_dir.rglob("*")]:
+        expected = 0o700 if path.is_dir() else 0o600
+        assert stat_mode(path) == expected, (path, oct(stat_mode(path)))
+
+
+def test_files_an_older_version_left_readable_are_tightened(data_dir: Path) -> None:
+    with EmbeddedRedis(data_dir) as server, client(server.url) as r:
+        r.set("k", "v")
+    loose = [data_dir, data_dir / "redis", data_dir / "redis" / "appendonlydir"]
+    for path in [*loose, *(data_dir / "redis" / "appendonlydir").iterdir()]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    with EmbeddedRedis(data_dir) as server, client(server.url) as r:
+        assert r.get("k") == b"v"
+    for path in [*loose, *(data_dir / "redis").rglob("*")]:
+        assert stat_mode(path) == (0o700 if path.is_dir() else 0o600), path
+
+
+def stat_mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777

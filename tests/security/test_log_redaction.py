@@ -1,0 +1,69 @@
+"""No credential in the server's output (#14 item 5): the real run.py, its real access log."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import httpx
+import pytest
+import redis
+
+from server.logging_redaction import MARKER, RedactTokens, redact
+from tests.conftest import ADMIN_TOKEN, StartServer
+from tests.support import make_meeting, token_of
+
+pytestmark = [pytest.mark.redis, pytest.mark.multiprocess]
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_join_links_and_admin_tokens_never_reach_the_log(
+    start_server: StartServer, redis_db: redis.Redis, admin_headers: dict[str, str]
+) -> None:
+    server = start_server()
+    meeting, people = make_meeting(server.base_url, admin_headers)
+    tokens = [token_of(p) for p in people.values()][:3]
+    with httpx.Client(base_url=server.base_url, timeout=10) as http:
+        for token in tokens:
+            assert http.get(f"/j/{token}").status_code == 302
+            assert http.get(f"/app/?t={token}").status_code == 200
+            http.get(f"/api/meetings/{meeting}?token={token}")
+        http.get(f"/api/meetings/{meeting}/participants?x=1&token={ADMIN_TOKEN}")
+        http.get(f"/app/index.html?lang=vi&t={tokens[0]}#x")
+    # The access log line is written after the response: wait for the last request's.
+    assert wait_until(lambda: "/app/index.html?lang=vi" in server.output()), server.output()
+    output = server.output()
+    for token in tokens:
+        assert token not in output
+        assert token.rsplit("~", 1)[1] not in output  # not even the signature alone
+    assert ADMIN_TOKEN not in output
+    assert f'"GET /j/{MARKER} HTTP/1.1" 302' in output
+    assert f'"GET /app/?t={MARKER} HTTP/1.1" 200' in output
+    assert f"/api/meetings/{meeting}/participants?x=1&token={MARKER} " in output
+    assert f"/app/index.html?lang=vi&t={MARKER}" in output
+
+
+def test_a_token_in_any_log_record_is_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    token = "mabc123456~D0001~jd~t0abcd~AbCdEfGhIjKlMnOpQrStUv"
+    logger = logging.getLogger("phonghop.test_redaction")
+    logger.addFilter(RedactTokens())
+    try:
+        raise ValueError(f"bad badge {token}")
+    except ValueError:
+        with caplog.at_level(logging.WARNING, logger="phonghop.test_redaction"):
+            logger.exception("scan of %s failed", token)
+    assert token not in caplog.text and MARKER in caplog.text
+    assert "scan of [redacted] failed" in caplog.text
+    # Words that only look alike stay.
+    for harmless in ("/join/abc", "?tab=1", "?lt=2", "a~b~c"):
+        assert redact(harmless) == harmless
+    assert redact(token.replace("~", "%7E")) == MARKER
