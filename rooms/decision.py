@@ -23,7 +23,9 @@ from typing import Any, Literal
 
 from rooms.model import Event
 
-GuardOp = Literal["setnx", "eq", "absent", "set", "del", "push", "incr", "sadd", "put", "rate"]
+GuardOp = Literal[
+    "setnx", "eq", "absent", "set", "del", "push", "incr", "sadd", "put", "rate", "drop"
+]
 ReadOp = Literal["hget", "hmget", "hgetall", "hkeys", "hvals", "hlen", "smembers", "sismember"]
 
 
@@ -47,7 +49,7 @@ class Guard:
     ``eq`` fails unless the field equals ``value`` ("" = absent); ``absent`` fails if the key
     exists; ``rate`` fails when string counter ``key`` has reached ``value`` and otherwise
     increments it, starting a window of ``field`` milliseconds on the first; the rest only
-    write (hash set/del/incr, list push, set add, plain string put).
+    write (hash set/del/incr, list push, set add, plain string put, ``drop`` the whole key).
     """
 
     op: GuardOp

@@ -14,10 +14,16 @@ Keys (relative to the meeting's ``ph:{m}:``; see server/store.py for the prefix)
     one ballot per voter and a change (where allowed) never loses a concurrent write.
 ``poll:P:voters``  hash (secret polls), voter id → ``"1"``: who voted, nothing else.
     ``setnx``: one ballot per voter (and per proxy: the key is the represented delegate).
-``poll:P:receipts``  set (secret polls): the SHA-256 of each accepted receipt.
-``poll:P:box``  hash (secret polls): counters ``v|W``, ``b|W``, ``o|W|OPTION`` (see
-    ``rooms.polls.counter_fields``), all created at 0 by the opening append in sorted order
-    and only incremented after.
+``poll:P:sealed``  hash (secret polls), voter id → the voter's ballot **sealed**: AES-GCM
+    under a key that never enters Redis (server/sealing.py, the server key file), bound to
+    this meeting and poll, every value of the poll padded to one length
+    (``sealed_size``). Redis, its AOF and RDB, a replica or ``MONITOR`` see who voted and a
+    ciphertext, never the choice, so neither content nor order links a voter to a choice.
+    Written by ``setnx`` with the ``voters`` claim; read (opened by the shell) to answer a
+    retry and to count; deleted in the same atomic write as ``poll.closed``.
+``poll:P:receipts``, ``poll:P:box``  (secret polls opened before ballots were sealed) the
+    receipt hashes and the counters ``v|W``, ``b|W``, ``o|W|OPTION``
+    (``rooms.polls.counter_fields``); counted at closing with the sealed ballots.
 
 A receipt is a keyed hash of (meeting, poll, voter, ballot id) made by the shell
 (``Context.receipt``): a retry with the same ballot id gets the same receipt, and anyone
@@ -32,7 +38,7 @@ from dataclasses import replace
 from typing import Any
 
 from rooms import polls
-from rooms.decision import Context, Decision, Guard, Read
+from rooms.decision import Context, Decision, Guard, Read, Sealed
 from rooms.model import Command, Event, Rejected
 from rooms.polls import BallotBox, NamedBallot, Poll, PollStatus, Ticket
 from rooms.state import MeetingState
@@ -60,13 +66,6 @@ def decide_open(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
     events = polls.decide_open(state, cmd, ctx.now)
     poll_id = str(cmd.body["poll"])
     guards = [Guard("set", STATUS, poll_id, PollStatus.OPEN.value)]
-    poll = polls.get_poll(state, poll_id)
-    if poll.definition.secret:
-        # The box's fields, created now in sorted order (see rooms.polls.counter_fields).
-        opened = polls.evolve_opened(state, events[0])
-        box = poll_key(poll_id, "box")
-        guards += [Guard("set", box, f, 0)
-                   for f in polls.counter_fields(polls.get_poll(opened, poll_id))]
     return Decision(events, guards, result={"poll": poll_id})
 
 
@@ -78,10 +77,14 @@ def decide_close(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
 
     def count(values: Sequence[Any]) -> Decision:
         events = polls.decide_close(state, cmd, ctx.now, _box(poll, values))
-        return Decision(events, [Guard("set", STATUS, poll.id, PollStatus.CLOSED.value)],
+        guards = [Guard("set", STATUS, poll.id, PollStatus.CLOSED.value)]
+        if poll.definition.secret:
+            # Counted: the sealed ballots go, so no later leak of the key can open them.
+            guards.append(Guard("drop", poll_key(poll.id, "sealed")))
+        return Decision(events, guards,
                         result={"poll": poll.id, **polls.public_result(events[0].body)})
 
-    counting = Decision(reads=_box_reads(poll), then=count)
+    counting = Decision(reads=_box_reads(state, poll), then=count)
 
     def stopped_already(_index: int, found: bytes) -> Decision:
         if found == closing.value.encode():
@@ -95,18 +98,20 @@ def decide_close(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
     )
 
 
-def _box_reads(poll: Poll) -> tuple[Read, ...]:
+def _box_reads(state: MeetingState, poll: Poll) -> tuple[Read, ...]:
     if poll.definition.secret:
-        return (Read("hgetall", poll_key(poll.id, "box")),
+        return (Read("hgetall", poll_key(poll.id, "sealed"), sealed=seal_context(state, poll)),
                 Read("hkeys", poll_key(poll.id, "voters")),
+                Read("hgetall", poll_key(poll.id, "box")),
                 Read("smembers", poll_key(poll.id, "receipts")))
     return (Read("hgetall", poll_key(poll.id, "ballots")),)
 
 
 def _box(poll: Poll, values: Sequence[Any]) -> BallotBox:
     if poll.definition.secret:
-        counters, voters, receipts = values
-        return BallotBox(counters={a: int(b) for a, b in counters.items()},
+        sealed, voters, counters, receipts = values
+        return BallotBox(sealed={voter: json.loads(plain) for voter, plain in sealed.items()},
+                         counters={a: int(b) for a, b in counters.items()},
                          voted=frozenset(voters), receipts=frozenset(receipts))
     named = []
     for voter, value in values[0].items():
@@ -138,7 +143,7 @@ def decide_ballot(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
     ballot_id = str(cmd.body["ballot_id"])
     receipt = ctx.receipt(ticket.poll.id, ticket.voter, ballot_id)
     if ticket.poll.definition.secret:
-        return _secret(ticket, receipt)
+        return _secret(ticket, receipt, seal_context(state, ticket.poll))
     return _named(ticket, ballot_id, receipt)
 
 
@@ -162,31 +167,57 @@ def _open(poll_id: str) -> Guard:
     return Guard("eq", STATUS, poll_id, PollStatus.OPEN.value)
 
 
-def _secret(ticket: Ticket, receipt: str) -> Decision:
+def seal_context(state: MeetingState, poll: Poll) -> bytes:
+    """What a sealed ballot is bound to: opened anywhere else, it fails."""
+    return f"phonghop ballot|{state.id}|{poll.id}".encode()
+
+
+def _sealed_record(choice: Any, weight: str, receipt_hash: str) -> bytes:
+    return json.dumps({"c": choice, "r": receipt_hash, "w": weight}, ensure_ascii=False,
+                      separators=(",", ":"), sort_keys=True).encode()
+
+
+def sealed_size(poll: Poll) -> int:
+    """One padded length for every sealed ballot of the poll: the longest record it can hold
+    (every option chosen, the longest weight), so a ciphertext's length tells nothing."""
+    assert poll.snapshot is not None
+    longest = max((poll.snapshot.voters.values()), key=len, default="1")
+    everything = list(poll.definition.spec.choosable)
+    return max(len(_sealed_record(c, longest, "0" * 64)) for c in (everything, "abstain"))
+
+
+def _secret(ticket: Ticket, receipt: str, context: bytes) -> Decision:
     poll_id, voter = ticket.poll.id, ticket.voter
     hashed = polls.receipt_hash(receipt)
-    receipts = poll_key(poll_id, "receipts")
-    box = poll_key(poll_id, "box")
+    choice = ticket.choice.to_json()
+    plain = _sealed_record(choice, ticket.weight, hashed)
 
     def replayed(values: Sequence[Any]) -> Decision:
-        # Only the same ballot id gives the same receipt, so finding its hash means this is
-        # a retry of the ballot that was counted; nothing else is stored to tell.
-        if values[0]:
+        # Only the same ballot id gives the same receipt: finding it means a retry of the
+        # ballot that was counted; the same receipt with another choice is a conflict.
+        mine, legacy = values
+        if mine is not None and json.loads(mine)["r"] == hashed:
+            if json.loads(mine)["c"] != choice:
+                raise Rejected("conflict", "this ballot id was already used with another "
+                               "choice; a new choice needs a new ballot id")
+            return Decision(result=_accepted(ticket, receipt, replayed=True))
+        if mine is None and legacy:
             return Decision(result=_accepted(ticket, receipt, replayed=True))
         raise Rejected("duplicate", _already(ticket), voter=voter)
 
     def voted(index: int, found: bytes) -> Decision:
         if index == 0:
             raise _closed(found)
-        return Decision(reads=(Read("sismember", receipts, (hashed,)),), then=replayed)
+        return Decision(reads=(Read("hget", poll_key(poll_id, "sealed"), (voter,), context),
+                               Read("sismember", poll_key(poll_id, "receipts"), (hashed,))),
+                        then=replayed)
 
     return Decision(
         guards=[
             _open(poll_id),
             Guard("setnx", poll_key(poll_id, "voters"), voter, "1"),
-            Guard("sadd", receipts, value=hashed),
-            *(Guard("incr", box, f, 1)
-              for f in polls.counter_increments(ticket.choice, ticket.weight)),
+            Guard("setnx", poll_key(poll_id, "sealed"), voter,
+                  Sealed(plain, context, sealed_size(ticket.poll))),
         ],
         result=_accepted(ticket, receipt), optimistic=False, batch=True, on_guard=voted,
     )

@@ -12,9 +12,9 @@ with what weight), the counter fields of a secret poll's ballot box (`counter_fi
 `counter_increments`) and `decide_close`, which counts what was read from Redis into the
 ``poll.closed`` event.
 
-Secret polls keep no ballot at all, only counters per (option, weight), created at opening in
-a fixed order; see `counter_fields` for why that, and not a list or a hash of anonymous
-ballots, is what keeps a delegate's choice unlinkable to them.
+A secret poll's ballots are sealed (encrypted under a key kept outside Redis) before they are
+stored, and deleted once counted; see rooms/poll_commands.py. Polls opened before that kept
+counters per (option, weight) instead (`counter_fields`); closing still counts those.
 """
 
 from __future__ import annotations
@@ -579,7 +579,8 @@ def _why_not(state: MeetingState, snap: Snapshot, pid: str) -> str:
     return "not entitled"
 
 
-# Secret polls: the ballot box is a hash of counters, one field per (kind, weight[, option]):
+# Secret polls opened before ballots were sealed (still counted at closing): the ballot box
+# is a hash of counters, one field per (kind, weight[, option]):
 #
 #   "v|W"      ballots of weight W (all of them valid; see rooms.tally)
 #   "b|W"      blank ballots of weight W (abstentions, empty selections)
@@ -674,6 +675,10 @@ class BallotBox:
     """What the shell read from Redis at closing, after new ballots were already refused."""
 
     named: tuple[NamedBallot, ...] = ()
+    # Secret polls: the opened sealed ballots (voter → JSON choice, weight, receipt hash; see
+    # rooms/poll_commands.py), and the counters and receipts of a poll opened before ballots
+    # were sealed (empty for any other).
+    sealed: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     counters: Mapping[str, int] = field(default_factory=dict)
     voted: frozenset[str] = frozenset()
     receipts: frozenset[str] = frozenset()
@@ -692,12 +697,11 @@ def decide_close(
     if cmd.body.get("reason"):
         body["reason"] = nfc(str(cmd.body["reason"]))
     if d.secret:
-        try:
-            ballots = ballots_from_counters(d.spec, box.counters)
-        except TallyError as exc:
-            raise Rejected("internal", f"the ballot box is inconsistent: {exc.message}") from None
+        ballots, receipts = _secret_ballots(poll, box)
         voted = sorted(box.voted)
-        receipts = sorted(box.receipts)
+        if len(ballots) != len(voted):
+            raise Rejected("internal", f"the ballot box holds {len(ballots)} ballots for "
+                           f"{len(voted)} voters")
     else:
         ballots, rows = [], []
         for b in sorted(box.named, key=lambda b: b.voter):
@@ -734,6 +738,29 @@ def decide_close(
     body["receipts"] = receipts
     body["receipts_digest"] = receipts_digest(receipts)
     return [Event(event_kind, body, cmd.actor.participant_id, now)]
+
+
+def _secret_ballots(
+    poll: Poll, box: BallotBox
+) -> tuple[list[tuple[NormalizedChoice, Decimal]], list[str]]:
+    """Every ballot of a secret poll, in no order that says whose it is, and the receipts."""
+    assert poll.snapshot is not None
+    d = poll.definition
+    try:
+        ballots = ballots_from_counters(d.spec, box.counters)
+    except TallyError as exc:
+        raise Rejected("internal", f"the ballot box is inconsistent: {exc.message}") from None
+    receipts = set(box.receipts)
+    for voter, record in box.sealed.items():
+        if poll.snapshot.voters.get(voter) != record["w"]:
+            raise Rejected("internal", "a sealed ballot does not match the poll's snapshot")
+        try:
+            choice = validate_ballot(d.spec, record["c"])
+        except BallotError as exc:
+            raise Rejected("internal", f"a sealed ballot: {exc.message}") from None
+        ballots.append((choice, Decimal(record["w"])))
+        receipts.add(str(record["r"]))
+    return ballots, sorted(receipts)
 
 
 def outcome(result: Result) -> dict[str, Any]:

@@ -92,6 +92,8 @@ local function apply_guards(g0, n)
       redis.call("SADD", key, value)
     elseif op == "put" then
       redis.call("SET", key, value)
+    elseif op == "drop" then
+      redis.call("DEL", key)
     elseif op == "rate" then
       -- the window starts with the first counted command and the count goes with it
       if redis.call("INCR", key) == 1 then redis.call("PEXPIRE", key, field) end
