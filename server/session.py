@@ -205,6 +205,10 @@ class Session:
         if step is None:
             raise SessionError(f"{type(event).__name__} is not expected in state {self.state.name}")
         handler, target = step
+        if handler is None:
+            # A command or ping when live: the message is itself the action, and the state
+            # stays. The hot path, so nothing more is done or made.
+            return event  # type: ignore[return-value]
         action = handler(self, event)
         if isinstance(action, _ENDINGS):
             target = State.CLOSING
@@ -275,10 +279,6 @@ def _nothing(_s: Session, _event: object) -> Action:
     return None
 
 
-def _pass_on(_s: Session, msg: Cmd | Ping) -> Action:
-    return msg
-
-
 def _hello_twice(s: Session, _hello: Hello) -> Action:
     # Well-framed but out of place: answered, and the connection stays.
     return encode(Error(code=ErrorCode.MALFORMED, message="hello sent twice"), s.codec)
@@ -298,8 +298,9 @@ def _revoked(s: Session, _event: Revoked) -> Action:
 
 
 Handler = Callable[[Session, Any], Action]
-# state -> input type -> (handler, next state unless the action ends the session)
-_TABLE: dict[State, dict[type, tuple[Handler, State]]] = {
+# state -> input type -> (handler, next state unless the action ends the session); no handler:
+# the input is passed on as the action.
+_TABLE: dict[State, dict[type, tuple[Handler | None, State]]] = {
     State.AWAITING_HELLO: {
         Hello: (_verify, State.AUTHENTICATING),
         Cmd: (_not_hello, State.CLOSING),
@@ -324,8 +325,8 @@ _TABLE: dict[State, dict[type, tuple[Handler, State]]] = {
         Disconnected: (_nothing, State.CLOSED),
     },
     State.LIVE: {
-        Cmd: (_pass_on, State.LIVE),
-        Ping: (_pass_on, State.LIVE),
+        Cmd: (None, State.LIVE),
+        Ping: (None, State.LIVE),
         Hello: (_hello_twice, State.LIVE),
         ProtocolError: (_protocol_error, State.CLOSING),
         RoleChanged: (_role_changed, State.LIVE),
