@@ -1,13 +1,17 @@
-"""The WebSocket endpoint ``/ws/{meeting_id}``: hello and authentication, resume, then a loop
-of commands answered with ack or error. Malformed frames close the connection with a code;
-rejected commands get an error and the connection stays."""
+"""The WebSocket endpoint ``/ws/{meeting_id}``: the I/O side of a connection.
+
+The lifecycle (hello, authentication, resume or snapshot, live, close) is the sans-I/O state
+table in server/session.py. This module moves frames between the socket and the session and
+carries out the session's actions: verify a token, look the participant up in the hub,
+attach, run a command, answer a ping, send an error, close. Malformed frames close the
+connection with a code; rejected commands get an error and the connection stays."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import time
+from collections.abc import Awaitable, Callable
 
 from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -15,13 +19,32 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from protocol.codec import Codec, decode_client, encode
 from protocol.commands import validate_command
-from protocol.errors import CloseCode, ErrorCode, ProtocolError
+from protocol.errors import ErrorCode, ProtocolError
 from protocol.messages import Ack, Cmd, Error, Hello, Ping, Pong
 from protocol.version import SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, SUBPROTOCOLS
 from rooms.model import Actor
 from server.auth import TokenError
 from server.connection import Connection, Frame
+from server.hub import MeetingHub
 from server.runtime import Runtime
+from server.session import (
+    ATTACH_FAILED,
+    ATTACHED,
+    DISCONNECTED,
+    HELLO_TIMED_OUT,
+    STORE_UNAVAILABLE,
+    Action,
+    Attach,
+    Close,
+    FindParticipant,
+    Input,
+    Refuse,
+    RosterLookup,
+    Session,
+    TokenRefused,
+    TokenVerified,
+    VerifyToken,
+)
 from server.ws_transport import DirectSink
 
 log = logging.getLogger("phonghop.ws")
@@ -69,122 +92,36 @@ async def websocket_endpoint(ws: WebSocket) -> None:
     # Without a subprotocol, the readable JSON codec is the default.
     codec: Codec = "msgpack" if subprotocol == SUBPROTOCOL_MSGPACK else "json"
     assert subprotocol in (None, SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK)
-
-    async def send_now(frame: Frame) -> None:
-        if isinstance(frame, bytes):
-            await ws.send_bytes(frame)
-        else:
-            await ws.send_text(frame)
-
-    async def close(code: int, reason: str) -> None:
-        if ws.application_state != WebSocketState.DISCONNECTED:
-            await ws.close(code, reason[:120])
-
+    session = Session(codec)
+    sock = _Socket(ws)
+    opened = await _open(ws, rt, session, meeting_id, sock.close)
+    if opened is None:
+        session.handle(DISCONNECTED)
+        return
+    hub, attach = opened
+    conn = _connection(ws, rt, hub, attach, sock, codec)
+    actor = Actor(attach.participant.id, attach.participant.role)
+    # The live loop stays in this coroutine, not a helper: an idle tablet's task then waits
+    # through as few coroutine frames as before, and a frame costs no extra coroutine.
     try:
-        hello = await asyncio.wait_for(_receive(ws, codec), HELLO_TIMEOUT)
-    except TimeoutError:
-        await close(CloseCode.HELLO_TIMEOUT, "no hello")
-        return
-    except ProtocolError as exc:
-        await _fail(ws, codec, exc.code, exc.message, exc.close_code)
-        return
-    except WebSocketDisconnect:
-        return
-    if not isinstance(hello, Hello):
-        await _fail(
-            ws,
-            codec,
-            ErrorCode.UNAUTHENTICATED,
-            "the first message must be hello",
-            CloseCode.UNAUTHENTICATED,
-        )
-        return
-    try:
-        claims = rt.signer.verify(hello.token, int(time.time()), meeting_id)
-    except TokenError as exc:
-        await _fail(ws, codec, exc.code, exc.message, CloseCode.UNAUTHENTICATED)
-        return
-    try:
-        hub = await rt.hubs.get(meeting_id)
-    except RedisError:
-        await _fail(
-            ws,
-            codec,
-            ErrorCode.UNAVAILABLE,
-            "the store is unreachable; retry shortly",
-            CloseCode.TRY_AGAIN_LATER,
-        )
-        return
-    participant = hub.state.participants.get(claims.participant_id) if hub and hub.state else None
-    if hub is None or participant is None or participant.role != claims.role:
-        await _fail(
-            ws,
-            codec,
-            ErrorCode.FORBIDDEN,
-            "this participant is not on the roster",
-            CloseCode.FORBIDDEN,
-        )
-        return
-
-    conn = Connection(
-        send_now,
-        close,
-        codec=codec,
-        role=participant.role,
-        participant_id=participant.id,
-        max_queue=rt.settings.max_queue,
-        metrics=rt.metrics,
-        direct=DirectSink.of(ws.scope.get(RAW_SEND)),
-    )
-    conn.on_abort = hub.detach
-    conn.reader = asyncio.current_task()
-    conn.start()
-    if conn.direct is not None:
-        conn.direct.proto.shed_handshake()
-    position = (hello.resume.epoch, hello.resume.seq) if hello.resume else None
-    actor = Actor(participant.id, participant.role)
-    try:
-        try:
-            await hub.attach(conn, participant.to_dict(), position)
-        except RedisError:
-            # The store went away mid-resume: tell the tablet to come back, do not just drop it.
-            hub.detach(conn)
-            conn.send(
-                encode(
-                    Error(
-                        code=ErrorCode.UNAVAILABLE,
-                        message="the store is unreachable; retry shortly",
-                    ),
-                    codec,
-                )
-            )
-            conn.close_after_flush(CloseCode.TRY_AGAIN_LATER, "store unavailable")
-            await conn.wait_closed()
-            return
-        for hook in rt.on_connect:
-            await hook(hub, conn)
-        while not conn.closed:
-            try:
-                msg = await _receive(ws, codec)
-            except ProtocolError as exc:
-                conn.send(encode(Error(code=exc.code, message=exc.message), codec))
-                rt.metrics.inc("phonghop_protocol_errors_total")
-                conn.close_after_flush(exc.close_code, exc.message)
-                await conn.wait_closed()
-                break
-            if isinstance(msg, Cmd):
-                rt.gc_defer.enter()
+        if await _attach(rt, session, hub, conn, attach):
+            while not conn.closed:
                 try:
-                    answer = await _run_command(rt, meeting_id, actor, msg, codec)
-                finally:
-                    rt.gc_defer.exit()
-                conn.send(answer)
-            elif isinstance(msg, Ping):
-                conn.send(encode(Pong(id=msg.id, server_time=int(time.time() * 1000)), codec))
-            else:
-                conn.send(
-                    encode(Error(code=ErrorCode.MALFORMED, message="hello sent twice"), codec)
-                )
+                    msg: Input = await _receive(ws, codec)
+                except ProtocolError as exc:
+                    rt.metrics.inc("phonghop_protocol_errors_total")
+                    msg = exc
+                action = session.handle(msg)
+                if isinstance(action, Cmd):
+                    rt.gc_defer.enter()
+                    try:
+                        answer = await _run_command(rt, meeting_id, actor, action, codec)
+                    finally:
+                        rt.gc_defer.exit()
+                    conn.send(answer)
+                elif _answer(rt, conn, action):
+                    await conn.wait_closed()
+                    break
     except WebSocketDisconnect:
         pass
     except asyncio.CancelledError:
@@ -195,11 +132,152 @@ async def websocket_endpoint(ws: WebSocket) -> None:
             raise
         task.uncancel()
     finally:
+        session.handle(DISCONNECTED)
+        await _finish(rt, hub, conn)
+
+
+class _Socket:
+    """The ASGI way to one client's socket: what the connection's writer uses under servers
+    other than uvicorn's sans-I/O protocol, and how the socket is closed."""
+
+    __slots__ = ("ws",)
+
+    def __init__(self, ws: WebSocket) -> None:
+        self.ws = ws
+
+    async def send(self, frame: Frame) -> None:
+        if isinstance(frame, bytes):
+            await self.ws.send_bytes(frame)
+        else:
+            await self.ws.send_text(frame)
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.ws.application_state != WebSocketState.DISCONNECTED:
+            await self.ws.close(code, reason[:120])
+
+
+def _connection(
+    ws: WebSocket, rt: Runtime, hub: MeetingHub, attach: Attach, sock: _Socket, codec: Codec
+) -> Connection:
+    conn = Connection(
+        sock.send,
+        sock.close,
+        codec=codec,
+        role=attach.participant.role,
+        participant_id=attach.participant.id,
+        max_queue=rt.settings.max_queue,
+        metrics=rt.metrics,
+        direct=DirectSink.of(ws.scope.get(RAW_SEND)),
+    )
+    conn.on_abort = hub.detach
+    conn.reader = asyncio.current_task()
+    conn.start()
+    if conn.direct is not None:
+        conn.direct.proto.shed_handshake()
+    return conn
+
+
+async def _open(
+    ws: WebSocket,
+    rt: Runtime,
+    session: Session,
+    meeting_id: str,
+    close: Callable[[int, str], Awaitable[None]],
+) -> tuple[MeetingHub, Attach] | None:
+    """Hello, token and roster: the hub and what to attach to it, or None once the session
+    was refused or the client left."""
+    action = await _first_frame(ws, session)
+    hub: MeetingHub | None = None
+    while True:
+        match action:
+            case VerifyToken(token):
+                action = _verify_token(rt, session, token, meeting_id)
+            case FindParticipant(participant_id):
+                hub, action = await _find_participant(rt, session, meeting_id, participant_id)
+            case Attach() if hub is not None:
+                return hub, action
+            case Refuse():
+                await _fail(ws, action)
+                return None
+            case Close(code, reason):
+                await close(code, reason)
+                return None
+            case None:
+                return None
+            case _:
+                raise AssertionError(f"{action!r} before the session is live")
+
+
+async def _first_frame(ws: WebSocket, session: Session) -> Action:
+    try:
+        hello = await asyncio.wait_for(_receive(ws, session.codec), HELLO_TIMEOUT)
+    except TimeoutError:
+        return session.handle(HELLO_TIMED_OUT)
+    except ProtocolError as exc:
+        return session.handle(exc)
+    except WebSocketDisconnect:
+        return None
+    return session.handle(hello)
+
+
+def _verify_token(rt: Runtime, session: Session, token: str, meeting_id: str) -> Action:
+    try:
+        claims = rt.signer.verify(token, rt.clock.now_ms() // 1000, meeting_id)
+    except TokenError as exc:
+        return session.handle(TokenRefused(exc))
+    return session.handle(TokenVerified(claims))
+
+
+async def _find_participant(
+    rt: Runtime, session: Session, meeting_id: str, participant_id: str
+) -> tuple[MeetingHub | None, Action]:
+    try:
+        hub = await rt.hubs.get(meeting_id)
+    except RedisError:
+        return None, session.handle(STORE_UNAVAILABLE)
+    participant = hub.state.participants.get(participant_id) if hub and hub.state else None
+    return hub, session.handle(RosterLookup(participant))
+
+
+async def _attach(
+    rt: Runtime, session: Session, hub: MeetingHub, conn: Connection, attach: Attach
+) -> bool:
+    """Welcome, replay or snapshot, then the connect hooks; False when the store failed and
+    the connection is closing instead."""
+    try:
+        await hub.attach(conn, attach.participant.to_dict(), attach.position)
+    except RedisError:
+        # The store went away mid-resume: tell the tablet to come back, do not just drop it.
         hub.detach(conn)
-        for hook in rt.on_disconnect:
-            with contextlib.suppress(Exception):
-                await hook(hub, conn)
-        await conn.stop()
+        _answer(rt, conn, session.handle(ATTACH_FAILED))
+        await conn.wait_closed()
+        return False
+    for hook in rt.on_connect:
+        await hook(hub, conn)
+    session.handle(ATTACHED)
+    return True
+
+
+def _answer(rt: Runtime, conn: Connection, action: Action) -> bool:
+    """Carry out a live action other than a command; True when it closes the connection."""
+    if isinstance(action, Ping):
+        conn.send(encode(Pong(id=action.id, server_time=rt.clock.now_ms()), conn.codec))
+        return False
+    if isinstance(action, Refuse):
+        conn.send(action.frame)
+        conn.close_after_flush(action.code, action.reason)
+        return True
+    assert isinstance(action, bytes | str), action
+    conn.send(action)
+    return False
+
+
+async def _finish(rt: Runtime, hub: MeetingHub, conn: Connection) -> None:
+    hub.detach(conn)
+    for hook in rt.on_disconnect:
+        with contextlib.suppress(Exception):
+            await hook(hub, conn)
+    await conn.stop()
 
 
 async def _run_command(rt: Runtime, meeting_id: str, actor: Actor, msg: Cmd, codec: Codec) -> Frame:
@@ -233,11 +311,11 @@ async def _receive(ws: WebSocket, codec: Codec) -> Hello | Cmd | Ping:
     return decode_client(frame, codec)
 
 
-async def _fail(ws: WebSocket, codec: Codec, code: str, message: str, close_code: int) -> None:
-    frame = encode(Error(code=code, message=message), codec)
+async def _fail(ws: WebSocket, refusal: Refuse) -> None:
+    """A refusal before the connection is live: straight to the socket, then close."""
     with contextlib.suppress(Exception):
-        if isinstance(frame, bytes):
-            await ws.send_bytes(frame)
+        if isinstance(refusal.frame, bytes):
+            await ws.send_bytes(refusal.frame)
         else:
-            await ws.send_text(frame)
-        await ws.close(close_code, message[:120])
+            await ws.send_text(refusal.frame)
+        await ws.close(refusal.code, refusal.reason[:120])
