@@ -40,7 +40,8 @@ import redis
 
 from server.auth import Signer, signer_for
 from server.config import Settings
-from server.embedded_redis import EmbeddedCluster, EmbeddedRedis
+from server.embedded_cluster import EmbeddedCluster
+from server.embedded_redis import EmbeddedRedis
 from server.keys import read_key_file
 
 ROOT = Path(__file__).resolve().parent.parent

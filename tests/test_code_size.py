@@ -40,7 +40,6 @@ KNOWN_PY_OVERSIZE = frozenset(
         "server/exports/layout.py:_attendance",
         "server/exports/layout.py:_item",
         "server/exports/layout.py:build_layout",
-        "server/ws.py:websocket_endpoint",
     }
 )
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 import redis
 
-from server.embedded_redis import EmbeddedCluster
+from server.embedded_cluster import EmbeddedCluster
 from tests.support import Client, make_meeting, token_of
 
 pytestmark = [pytest.mark.redis, pytest.mark.multiprocess]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from rooms import aggregate
-from rooms.decision import Decision, Guard, Read
+from rooms.decision import Decision, Guard, Read, Sealed
 from rooms.model import Actor, Command, Event, Rejected
 from rooms.polls import PollStatus
 from tests.rooms import contexts
@@ -105,17 +105,60 @@ def test_a_ballot_on_a_poll_still_draft_here_is_a_stale_rejection() -> None:
 # ---- a secret ballot --------------------------------------------------------------------
 
 
-def test_a_secret_ballot_records_who_voted_apart_from_what() -> None:
+def test_a_secret_ballot_records_who_voted_and_seals_what() -> None:
     d = cast(opened(ELECTION), "D1", ["o1"], poll="e1")
-    ops = [(g.op, g.key) for g in d.guards]
-    assert ops[:3] == [("eq", "polls"), ("setnx", "poll:e1:voters"), ("sadd", "poll:e1:receipts")]
+    assert [(g.op, g.key, g.field) for g in d.guards] == [
+        ("eq", "polls", "e1"), ("setnx", "poll:e1:voters", "D1"), ("setnx", "poll:e1:sealed", "D1")]
     assert d.guards[1].value == "1"
-    assert all(g.key == "poll:e1:box" and g.op == "incr" for g in d.guards[3:])
+    sealed = d.guards[2].value
+    assert isinstance(sealed, Sealed)  # the shell encrypts it before it reaches Redis
+    assert sealed.context == b"phonghop ballot|m1|e1"
+    assert json.loads(sealed.plain) == {"c": ["o1"], "w": "1", "r": d.result["receipt_hash"]}
+
+
+def test_every_sealed_ballot_of_a_poll_has_one_padded_size() -> None:
+    events = opened(ELECTION)
+    sizes = set()
+    for voter, choice in (("D1", ["o1"]), ("D2", ["o1", "o2"]), ("D3", "abstain"), ("D1", [])):
+        sealed = cast(events, voter, choice, poll="e1").guards[2].value
+        assert isinstance(sealed, Sealed) and len(sealed.plain) <= sealed.size
+        sizes.add(sealed.size)
+    assert len(sizes) == 1
+
+
+def test_a_secret_retry_is_told_apart_by_its_receipt() -> None:
+    d = cast(opened(ELECTION), "D1", ["o1"], poll="e1")
     assert d.on_guard is not None
-    retry = d.on_guard(1, b"1")
-    assert retry.reads[0].op == "sismember" and retry.then is not None
-    assert retry.then([True]).result["replayed"] is True
-    assert refused(retry.then, [False]).code == "duplicate"
+    look = d.on_guard(1, b"1")
+    assert [r.op for r in look.reads] == ["hget", "sismember"]
+    assert look.reads[0].sealed == b"phonghop ballot|m1|e1" and look.then is not None
+    mine = json.dumps({"c": ["o1"], "w": "1", "r": d.result["receipt_hash"]}).encode()
+    other_choice = json.dumps({"c": ["o2"], "w": "1", "r": d.result["receipt_hash"]}).encode()
+    someone = json.dumps({"c": ["o1"], "w": "1", "r": "0" * 64}).encode()
+    assert look.then([mine, False]).result["replayed"] is True
+    assert refused(look.then, [other_choice, False]).code == "conflict"
+    assert refused(look.then, [someone, False]).code == "duplicate"
+    # A poll opened before ballots were sealed: its receipts set answers.
+    assert look.then([None, True]).result["replayed"] is True
+    assert refused(look.then, [None, False]).code == "duplicate"
+
+
+def test_a_secret_poll_is_counted_from_its_opened_seals_and_they_are_dropped() -> None:
+    events = opened(ELECTION)
+    d = decide(events, "poll.close", CHAIR, {"poll": "e1"})
+    assert [r.key for r in d.reads] == [
+        "poll:e1:sealed", "poll:e1:voters", "poll:e1:box", "poll:e1:receipts"]
+    assert d.then is not None
+    sealed = {"D1": json.dumps({"c": ["o1"], "w": "1", "r": "a" * 64}).encode(),
+              "D2": json.dumps({"c": ["o1", "o2"], "w": "1", "r": "b" * 64}).encode()}
+    count = d.then([sealed, ["D1", "D2"], {}, []])
+    [closed] = count.events
+    assert closed.body["voted"] == ["D1", "D2"]
+    assert closed.body["receipts"] == ["a" * 64, "b" * 64]
+    assert "ballots" not in closed.body  # a secret poll lists nobody's choice
+    assert Guard("drop", "poll:e1:sealed") in count.guards
+    # More seals than voters (or fewer) is never counted.
+    assert refused(d.then, [sealed, ["D1"], {}, []]).code == "internal"
 
 
 # ---- closing: two steps -----------------------------------------------------------------
