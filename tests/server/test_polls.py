@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,8 @@ from starlette.testclient import TestClient
 from rooms.polls import receipt_hash
 from server.app import create_app
 from server.config import Settings
+from server.keys import BALLOT_SEALING, read_key_file
+from server.sealing import Sealer
 
 pytestmark = pytest.mark.redis
 
@@ -201,7 +204,7 @@ def test_a_changed_vote_overwrites_where_allowed_and_old_retries_do_not_undo_it(
 
 
 def test_a_secret_election_counts_without_storing_choices_by_voter(
-    meeting: Meeting, redis_db: redis.Redis
+    meeting: Meeting, redis_db: redis.Redis, server_key_file: Path
 ) -> None:
     m = meeting
     m.start(("C1", "S1", "D1", "D2", "D3", "D4"))
@@ -221,6 +224,9 @@ def test_a_secret_election_counts_without_storing_choices_by_voter(
                                                    "ballot_id": f"s-{who}"})["receipt"]
     again = m.ok("D1", "ballot.cast", {"poll": "e1", "choice": ["o2", "o3"], "ballot_id": "s-D1"})
     assert again["receipt"] == receipts["D1"] and again["replayed"]
+    # The same ballot id with another choice: the tablet must not show "cast" for it.
+    status, err = vote(m, "D1", ["o1"], "s-D1", poll="e1")
+    assert (status, err["error"]["code"]) == (409, "conflict")
     status, err = vote(m, "D1", ["o1"], "s-D1-again", poll="e1")
     assert (status, err["error"]["code"]) == (409, "duplicate")
     status, err = vote(m, "D2", ["o1", "o2", "o3"], "too-many", poll="e1")
@@ -228,10 +234,18 @@ def test_a_secret_election_counts_without_storing_choices_by_voter(
 
     prefix = f"ph:{{{m.id}}}:poll:e1:"
     assert redis_db.hgetall(prefix + "voters") == {p.encode(): b"1" for p in choices}
-    box = {k.decode(): int(v) for k, v in redis_db.hgetall(prefix + "box").items()}
-    # D2 weighs 2: its blank ballot is counted under weight 2.
-    assert box == {"v|1": 5, "b|1": 1, "o|1|o1": 3, "o|1|o2": 2, "o|1|o3": 2,
-                   "v|2": 1, "b|2": 1, "o|2|o1": 0, "o|2|o2": 0, "o|2|o3": 0}
+    assert not redis_db.exists(prefix + "box") and not redis_db.exists(prefix + "receipts")
+    sealed = redis_db.hgetall(prefix + "sealed")
+    assert set(sealed) == {p.encode() for p in choices}
+    assert len({len(v) for v in sealed.values()}) == 1  # one length, whatever the choice
+    for value in sealed.values():
+        assert not any(word in value for word in (b"o1", b"o2", b"o3", b"abstain", b'"c"'))
+    # Only the key outside Redis opens them, and each is the voter's ballot.
+    sealer = Sealer(read_key_file(server_key_file).derive(BALLOT_SEALING))
+    context = f"phonghop ballot|{m.id}|e1".encode()
+    opened = {v.decode(): json.loads(sealer.open(c, context=context)) for v, c in sealed.items()}
+    assert {v: rec["c"] for v, rec in opened.items()} == choices
+    assert opened["D2"]["w"] == "2"  # D2 weighs 2: its blank ballot is counted under weight 2
 
     closed = m.ok("C1", "poll.close", {"poll": "e1"})
     # 6 valid ballots, weight 7; An 3 (of 7 weight: not more than half) — nobody elected.
@@ -240,6 +254,7 @@ def test_a_secret_election_counts_without_storing_choices_by_voter(
     [event] = [e for e in m.log() if e["kind"] == "poll.closed"]
     assert "ballots" not in event["body"]
     assert event["body"]["voted"] == sorted(choices)
+    assert not redis_db.exists(prefix + "sealed")  # counted, then gone
     m.ok("C1", "poll.publish", {"poll": "e1"})
     _, seen = m.get("D3", "/polls/e1")
     assert sorted(receipt_hash(r) for r in receipts.values()) == seen["receipts"]
