@@ -1,0 +1,165 @@
+"""A secret election as a reader of Redis's files or its MONITOR stream sees it: run.py with
+its embedded Redis, ballots cast over HTTP, then the append-only file read back byte by byte
+and the commands MONITOR printed. Who voted is visible; what anyone chose is not, by content
+(the stored ballot is a ciphertext of one length) or by order."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from server.embedded_redis import configured_url
+from tests.conftest import StartServer
+
+pytestmark = [pytest.mark.redis, pytest.mark.multiprocess]
+
+OWN_KEY_FILE: dict[str, str | None] = {"PHONGHOP_KEY_FILE": None}
+OPTIONS = [f"o{n}" for n in range(1, 13)]
+VOTERS = [f"V{n:02}" for n in range(1, 25)]
+
+
+def roster() -> bytes:
+    rows = ["code,full_name,role", "C1,Chủ tọa,chair", "S1,Thư ký,secretary"]
+    rows += [f"{v},Đại biểu {v},delegate" for v in VOTERS]
+    return ("\n".join(rows) + "\n").encode()
+
+
+def command(http: httpx.Client, meeting: str, token: str, kind: str,
+            body: dict[str, Any]) -> dict[str, Any]:
+    resp = http.post(f"/api/meetings/{meeting}/commands", json={"kind": kind, "body": body},
+                     headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 200, resp.text
+    result: dict[str, Any] = resp.json()
+    return result
+
+
+def distinct_choices() -> dict[str, list[str]]:
+    rng, seen, out = random.Random(7), set(), {}
+    for v in VOTERS:
+        while True:
+            pick = tuple(sorted(rng.sample(OPTIONS, rng.randint(3, 9)), key=OPTIONS.index))
+            if pick not in seen:
+                seen.add(pick)
+                out[v] = list(pick)
+                break
+    return out
+
+
+class Monitor:
+    """Every command the Redis executes, as MONITOR prints it, while the block runs."""
+
+    def __init__(self, url: str) -> None:
+        self.client = redis.Redis.from_url(url)
+        self.lines: list[str] = []
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        with self.client.monitor() as m:
+            self._ready.set()
+            for event in m.listen():
+                self.lines.append(str(event["command"]))
+                if "phonghop-monitor-stop" in str(event["command"]):
+                    return
+
+    def __enter__(self) -> Monitor:
+        self._thread.start()
+        assert self._ready.wait(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.client.echo("phonghop-monitor-stop")
+        self._thread.join(10)
+        self.client.close()
+
+
+def aof_bytes(data_dir: Path) -> bytes:
+    files = sorted((data_dir / "redis").rglob("*.aof"))
+    assert files, "no append-only file was written"
+    return b"".join(f.read_bytes() for f in files)
+
+
+def forms(choice: list[str]) -> list[bytes]:
+    """The ways a choice could be written down."""
+    return [s.encode() for s in (json.dumps(choice), json.dumps(choice, separators=(",", ":")),
+                                 ",".join(choice), "|".join(choice), " ".join(choice))]
+
+
+@pytest.fixture
+def election(start_server: StartServer, tmp_path: Path,
+             admin_headers: dict[str, str]) -> Iterator[tuple[Any, str, dict[str, str]]]:
+    server = start_server(data_dir=tmp_path, embedded_redis=True, env=OWN_KEY_FILE)
+    with httpx.Client(base_url=server.base_url, headers=admin_headers, timeout=30) as http:
+        resp = http.post("/api/meetings", json={"title": "Đại hội",
+                                                "settings": {"require_check_in": False}})
+        meeting = resp.json()["id"]
+        assert http.post(f"/api/meetings/{meeting}/roster", content=roster()).status_code == 200
+        people = http.get(f"/api/meetings/{meeting}/participants").json()["participants"]
+        tokens = {p["id"]: p["join_url"].rsplit("/j/", 1)[1] for p in people}
+        command(http, meeting, tokens["C1"], "meeting.open", {})
+        command(http, meeting, tokens["C1"], "poll.create", {
+            "id": "e1", "title": "Bầu Ban Thường trực", "method": "approval", "secret": True,
+            "candidates": [f"Ứng viên {o}" for o in OPTIONS], "seats": 9})
+        command(http, meeting, tokens["C1"], "poll.open", {"poll": "e1"})
+    yield server, meeting, tokens
+
+
+def test_the_aof_and_monitor_show_who_voted_but_never_what(
+    election: tuple[Any, str, dict[str, str]], tmp_path: Path
+) -> None:
+    server, meeting, tokens = election
+    choices = distinct_choices()
+    url = configured_url(tmp_path)
+    assert url is not None
+    with Monitor(url) as monitor, httpx.Client(base_url=server.base_url, timeout=30) as http:
+        for voter in VOTERS:  # one at a time: the order of arrival is exactly VOTERS
+            command(http, meeting, tokens[voter], "ballot.cast",
+                    {"poll": "e1", "choice": choices[voter], "ballot_id": uuid.uuid4().hex})
+    with redis.Redis.from_url(url) as r:
+        sealed = r.hgetall(f"ph:{{{meeting}}}:poll:e1:sealed")
+    aof = aof_bytes(tmp_path)
+    watched = "\n".join(monitor.lines).encode()
+    assert len(sealed) == len(VOTERS)
+
+    for where, content in (("AOF", aof), ("MONITOR", watched)):
+        for voter in VOTERS:
+            assert voter.encode() in content, f"{where} should show that {voter} voted"
+            for form in forms(choices[voter]):
+                assert form not in content, f"{where} holds {voter}'s choice"
+        # Nothing that counts an option per ballot either (the old counter layout).
+        assert b"o|1|" not in content and b"HINCRBY" not in content.upper()
+
+    # Every stored ballot is a ciphertext of the same length, so even the size of what was
+    # written next to a voter's name says nothing about their choice.
+    assert len({len(v) for v in sealed.values()}) == 1
+    in_aof = re.findall(rb"poll:e1:sealed\r\n\$\d+\r\nV\d\d\r\n\$(\d+)\r\n", aof)
+    assert len(in_aof) == len(VOTERS) and len(set(in_aof)) == 1
+
+
+def test_counting_drops_the_sealed_ballots(
+    election: tuple[Any, str, dict[str, str]], tmp_path: Path
+) -> None:
+    server, meeting, tokens = election
+    choices = distinct_choices()
+    with httpx.Client(base_url=server.base_url, timeout=30) as http:
+        for voter in VOTERS[:6]:
+            command(http, meeting, tokens[voter], "ballot.cast",
+                    {"poll": "e1", "choice": choices[voter], "ballot_id": uuid.uuid4().hex})
+        closed = command(http, meeting, tokens["C1"], "poll.close", {"poll": "e1"})
+    counts = {row["option"]: row["count"] for row in closed["result"]["result"]["options"]}
+    assert counts == {o: sum(o in choices[v] for v in VOTERS[:6]) for o in OPTIONS}
+    url = configured_url(tmp_path)
+    assert url is not None
+    with redis.Redis.from_url(url) as r:
+        assert not r.exists(f"ph:{{{meeting}}}:poll:e1:sealed")
+        assert r.hlen(f"ph:{{{meeting}}}:poll:e1:voters") == 6
