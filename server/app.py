@@ -28,10 +28,10 @@ from server.errors import ApiError, api_error_handler
 from server.gc_defer import CollectionDeferral
 from server.hubs import Hubs
 from server.interpreter import RATE_LIMIT, Interpreter
-from server.keys import BALLOT_SEALING, load_keys
+from server.keys import load_keys
 from server.metrics import Metrics
+from server.poll_keys import PollKeys
 from server.runtime import Runtime
-from server.sealing import Sealer
 from server.store import Store
 from server.ws import LiveSocketMiddleware
 
@@ -116,7 +116,8 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         tablet_interval=settings.tablet_interval,
     )
     keys = await load_keys(client, settings.key_path)
-    store.sealer = Sealer(keys.derive(BALLOT_SEALING))
+    poll_keys = PollKeys(settings.key_path.parent / "polls")
+    store.sealer = poll_keys
     signer = signer_for(keys)
     await ensure_admin_token(client, settings.admin_token, settings.data_dir)
     rt = Runtime(
@@ -127,6 +128,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         metrics=metrics,
         signer=signer,
         keys=keys,
+        poll_keys=poll_keys,
         commands=Interpreter(store, hubs, metrics, signer, keys, clock, _floor_rate(settings)),
         clock=clock,
         gc_defer=CollectionDeferral(clock),

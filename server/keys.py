@@ -31,7 +31,6 @@ from server.store import KEY_ID, SECRET
 
 __all__ = [
     "BALLOT_RECEIPTS",
-    "BALLOT_SEALING",
     "KEY_FILE_ENV",
     "KeyFileError",
     "ServerKeys",
@@ -48,7 +47,6 @@ KEY_FILE_ENV = "PHONGHOP_KEY_FILE"
 # made for one purpose can be passed off as another's.
 TOKEN_SIGNING = b"phonghop token signing v1"
 BALLOT_RECEIPTS = b"phonghop ballot receipts v1"
-BALLOT_SEALING = b"phonghop ballot sealing v1"
 _KEY_ID = b"phonghop key id v1"
 _SALT = b"phonghop server key"
 _FORMAT = "phonghop-server-key"

@@ -63,6 +63,9 @@ class PollWatch:
             if timer is not None and asyncio.current_task() is not timer:
                 timer.cancel()
             # The reader notices on its next round; until then the count stays visible.
+            if kind in ("poll.closed", "poll.cancelled") and poll.definition.secret:
+                # Counted (or never to be): no ciphertext of this poll need open again.
+                self.rt.poll_keys.destroy(poll_commands.seal_context(state, poll))
 
     async def _close_at(self, meeting_id: str, poll_id: str, closes_at: int) -> None:
         """Send poll.close at the deadline. Every process that has the meeting loaded does

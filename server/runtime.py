@@ -18,6 +18,7 @@ from server.hubs import Hubs
 from server.interpreter import Interpreter
 from server.keys import ServerKeys
 from server.metrics import Metrics
+from server.poll_keys import PollKeys
 from server.store import Store
 
 ConnectionHook = Callable[[MeetingHub, Connection], Awaitable[None]]
@@ -33,6 +34,8 @@ class Runtime:
     signer: Signer
     # The server key (outside Redis): ``keys.derive(purpose)`` for receipts, sealing, ...
     keys: ServerKeys
+    # Each secret poll's ballot key (outside Redis), destroyed once the poll is counted.
+    poll_keys: PollKeys
     commands: Interpreter
     # The shell's one clock: the hubs, their bus and the collection deferral hold this object.
     clock: Clock

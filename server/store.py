@@ -39,8 +39,9 @@ import msgpack
 import redis.asyncio as aioredis
 
 from protocol.canonical import canonical_bytes, digest
+from protocol.errors import ErrorCode
 from rooms.decision import Guard, Read, Sealed
-from rooms.model import Event, Role
+from rooms.model import Event, Rejected, Role
 
 DEDUPE_TTL = 7 * 24 * 3600
 
@@ -206,11 +207,15 @@ class Store:
         if self.sealer is None:
             raise RuntimeError("a sealed read needs the store's sealer")
         sealer, context = self.sealer, read.sealed
-        if read.op == "hgetall":
-            return {a: sealer.open(b, context=context) for a, b in value.items()}
-        if read.op in ("hvals", "hmget"):
-            return [None if b is None else sealer.open(b, context=context) for b in value]
-        return sealer.open(bytes(value), context=context)
+        try:
+            if read.op == "hgetall":
+                return {a: sealer.open(b, context=context) for a, b in value.items()}
+            if read.op in ("hvals", "hmget"):
+                return [None if b is None else sealer.open(b, context=context) for b in value]
+            return sealer.open(bytes(value), context=context)
+        except ValueError as exc:  # SealingError: a key missing or a value not ours
+            raise Rejected(ErrorCode.INTERNAL, f"sealed ballots cannot be opened ({exc}); "
+                           "nothing was counted or changed: restore the key file") from None
 
     async def meta(self, meeting_id: str) -> dict[str, str]:
         raw = await self.redis.hgetall(k(meeting_id, "meta"))

@@ -19,7 +19,6 @@ from server.app import open_redis
 from server.auth import Signer, TokenError, load_signer, signer_for
 from server.keys import (
     BALLOT_RECEIPTS,
-    BALLOT_SEALING,
     LEGACY_WINDOW,
     TOKEN_SIGNING,
     KeyFileError,
@@ -65,11 +64,11 @@ async def test_sub_keys_differ_by_purpose_and_none_is_the_master(
     aclient: aioredis.Redis, tmp_path: Path
 ) -> None:
     keys = await load_keys(aclient, tmp_path / "server.key", NOW)
-    derived = [keys.derive(p) for p in (TOKEN_SIGNING, BALLOT_RECEIPTS, BALLOT_SEALING)]
-    assert len(set(derived)) == 3 and keys.master not in derived
+    derived = [keys.derive(p) for p in (TOKEN_SIGNING, BALLOT_RECEIPTS)]
+    assert len(set(derived)) == 2 and keys.master not in derived
     assert all(len(k) == 32 for k in derived)
-    assert keys.derive(BALLOT_SEALING) == read_key_file(tmp_path / "server.key").derive(
-        BALLOT_SEALING)
+    assert keys.derive(BALLOT_RECEIPTS) == read_key_file(tmp_path / "server.key").derive(
+        BALLOT_RECEIPTS)
 
 
 async def test_ph_secret_is_moved_out_and_its_tokens_work_for_a_bounded_time(

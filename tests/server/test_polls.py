@@ -17,8 +17,7 @@ from starlette.testclient import TestClient
 from rooms.polls import receipt_hash
 from server.app import create_app
 from server.config import Settings
-from server.keys import BALLOT_SEALING, read_key_file
-from server.sealing import Sealer
+from server.poll_keys import PollKeyMissing, PollKeys
 
 pytestmark = pytest.mark.redis
 
@@ -240,8 +239,8 @@ def test_a_secret_election_counts_without_storing_choices_by_voter(
     assert len({len(v) for v in sealed.values()}) == 1  # one length, whatever the choice
     for value in sealed.values():
         assert not any(word in value for word in (b"o1", b"o2", b"o3", b"abstain", b'"c"'))
-    # Only the key outside Redis opens them, and each is the voter's ballot.
-    sealer = Sealer(read_key_file(server_key_file).derive(BALLOT_SEALING))
+    # Only the poll's own key (a file outside Redis) opens them, and each is the voter's ballot.
+    sealer = PollKeys(server_key_file.parent / "polls")
     context = f"phonghop ballot|{m.id}|e1".encode()
     opened = {v.decode(): json.loads(sealer.open(c, context=context)) for v, c in sealed.items()}
     assert {v: rec["c"] for v, rec in opened.items()} == choices
@@ -255,6 +254,10 @@ def test_a_secret_election_counts_without_storing_choices_by_voter(
     assert "ballots" not in event["body"]
     assert event["body"]["voted"] == sorted(choices)
     assert not redis_db.exists(prefix + "sealed")  # counted, then gone
+    # And so is the poll's key: the ciphertexts an old AOF or backup holds open no more.
+    with pytest.raises(PollKeyMissing):
+        PollKeys(server_key_file.parent / "polls").open(next(iter(sealed.values())),
+                                                        context=context)
     m.ok("C1", "poll.publish", {"poll": "e1"})
     _, seen = m.get("D3", "/polls/e1")
     assert sorted(receipt_hash(r) for r in receipts.values()) == seen["receipts"]
