@@ -33,7 +33,6 @@ KNOWN_PY_OVERSIZE = frozenset(
         "rooms/minutes_model.py",
         "rooms/polls.py",
         "rooms/polls.py:parse_definition",
-        "rooms/tally.py:tally",
         "server/badges.py",
         "server/badges.py:_draw_card",
         "server/exports/layout.py",
