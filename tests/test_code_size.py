@@ -29,7 +29,6 @@ KNOWN_PY_OVERSIZE = frozenset(
     {
         "rooms/minutes_builder.py",
         "rooms/minutes_builder.py:_poll",
-        "rooms/minutes_model.py",
         "rooms/polls.py",
         "rooms/polls.py:parse_definition",
         "server/badges.py",
