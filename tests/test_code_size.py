@@ -29,8 +29,6 @@ KNOWN_PY_OVERSIZE = frozenset(
     {
         "rooms/polls.py",
         "rooms/polls.py:parse_definition",
-        "server/badges.py",
-        "server/badges.py:_draw_card",
         "server/exports/layout.py",
         "server/exports/layout.py:_attendance",
         "server/exports/layout.py:_item",
