@@ -29,10 +29,6 @@ KNOWN_PY_OVERSIZE = frozenset(
     {
         "rooms/polls.py",
         "rooms/polls.py:parse_definition",
-        "server/exports/layout.py",
-        "server/exports/layout.py:_attendance",
-        "server/exports/layout.py:_item",
-        "server/exports/layout.py:build_layout",
         "server/ws.py:websocket_endpoint",
     }
 )
