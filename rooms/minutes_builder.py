@@ -1,11 +1,12 @@
 """The minutes of a meeting, built from its event log and nothing else.
 
 Pure: the log is passed in (each entry with its seq and chain hash, as the store reads it or
-as ``log.json`` exports it), folded with ``rooms.aggregate.evolve``, and read through each
-feature's slice; what a slice does not keep (when each agenda item began and ended, the state
-when the meeting opened) is taken from the events as they pass. Times are shown in the
-meeting's timezone with ``zoneinfo``, a table lookup: no clock is read. A feature whose events
-are absent from the log simply gives an empty section.
+as ``log.json`` exports it), folded with ``rooms.aggregate.evolve`` (``rooms.minutes_log``),
+and read through each feature's slice; what a slice does not keep (when each agenda item began
+and ended, the state when the meeting opened) is taken from the events as they pass. Times are
+shown in the meeting's timezone with ``zoneinfo``, a table lookup: no clock is read. A feature
+whose events are absent from the log simply gives an empty section. The poll results are in
+``rooms.minutes_polls``.
 
 Meeting settings read here, all optional (``MeetingInfo.settings``): ``parent_organisation``,
 ``reference`` (the document number, "Số: 01/BB-MTTQ") and ``city`` (for the dateline).
@@ -13,25 +14,34 @@ Meeting settings read here, all optional (``MeetingInfo.settings``): ``parent_or
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final, Protocol, cast
+from typing import Any, Final
 
-from rooms import aggregate
-from rooms.agenda import AgendaItem as PlanItem
-from rooms.agenda import agenda_of, walk
+from rooms.agenda import agenda_of
+from rooms.agenda_items import AgendaItem as PlanItem
+from rooms.agenda_items import walk
 from rooms.attendance_state import attendance
 from rooms.documents import documents_of
 from rooms.feedback import feedback_of, summarize
 from rooms.lifecycle import Status
 from rooms.majority import RuleError, parse_rule
+
+# Logged, LoggedEvent, MinutesError and entries_from_export are re-exported (see __all__):
+# callers of build_minutes (the HTTP and CLI shells, the tests' fixtures) use them.
+from rooms.minutes_log import (
+    Logged,
+    LoggedEvent,
+    LogRun,
+    MinutesError,
+    entries_from_export,
+    fold_log,
+)
 from rooms.minutes_model import (
     AbsentDelegate,
     AgendaItem,
     Attendance,
-    Decision,
     DocumentRef,
     FeedbackSample,
     FeedbackSummary,
@@ -39,18 +49,15 @@ from rooms.minutes_model import (
     LogSeal,
     MeetingInfo,
     Minutes,
-    NamedVote,
-    OptionResult,
-    Outcome,
-    PollResult,
     Proxy,
     QuorumCheck,
     Signatures,
     Speaker,
 )
-from rooms.model import VOTING_ROLES, Event, Participant, Role
+from rooms.minutes_polls import counted_polls, poll_result
+from rooms.model import VOTING_ROLES, Participant, Role
 from rooms.notes import by_item as notes_by_item
-from rooms.polls import Poll, PollStatus, polls_of
+from rooms.polls import polls_of
 from rooms.quorum import quorum
 from rooms.settings import settings_of
 from rooms.speakers import speeches_by_item
@@ -61,96 +68,6 @@ from rooms.vietnamese import name_sort_key
 # How many feedback points per item the minutes quote; the rest are counted.
 FEEDBACK_SAMPLES: Final = 3
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-_ABSTAIN_LABEL: Final[dict[str, str]] = {"vi": "Không biểu quyết", "en": "Abstain"}
-
-
-class LoggedEvent(Protocol):
-    """One log entry: ``server.store.LogEntry`` is one, and so is ``Logged``."""
-
-    @property
-    def seq(self) -> int: ...
-    @property
-    def event(self) -> Event: ...
-    @property
-    def hash(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class Logged:
-    seq: int
-    event: Event
-    hash: str
-
-
-def entries_from_export(export: Mapping[str, Any]) -> list[Logged]:
-    """The entries of a ``log.json`` export (check it with ``rooms.log_verify`` first)."""
-    return [Logged(int(e["seq"]), Event.from_dict(e), str(e["hash"])) for e in export["events"]]
-
-
-class MinutesError(ValueError):
-    """The log cannot give the minutes asked for (empty, or final before the meeting closed)."""
-
-
-@dataclass(frozen=True)
-class _Run:
-    """What the fold saw go by that the final state no longer says."""
-
-    state: MeetingState
-    opened: MeetingState | None  # the state right after the first meeting.opened
-    opened_at: int | None
-    closed_at: int | None
-    # item id -> [start, end] of each time it was the current item (end None: still is)
-    visits: Mapping[str, list[tuple[int, int | None]]]
-    # every agenda item ever seen, so an item removed after it ran keeps its title
-    seen_items: Mapping[str, PlanItem]
-    event_count: int
-    final_hash: str
-
-
-def _fold(entries: Iterable[LoggedEvent]) -> _Run:
-    state: MeetingState | None = None
-    opened: MeetingState | None = None
-    opened_at: int | None = None
-    closed_at: int | None = None
-    visits: dict[str, list[tuple[int, int | None]]] = {}
-    seen: dict[str, PlanItem] = {}
-    current: tuple[str, int] | None = None
-    count, final_hash = 0, ""
-
-    def leave(at: int) -> None:
-        nonlocal current
-        if current is not None:
-            visits.setdefault(current[0], []).append((current[1], at))
-            current = None
-
-    for entry in entries:
-        event = entry.event
-        count, final_hash = count + 1, entry.hash
-        if event.kind != "meeting.created" and event.kind not in aggregate.EVOLVERS:
-            # A kind this build does not know (a feature not installed here): its section
-            # stays empty, the rest of the minutes is still right.
-            continue
-        state = aggregate.evolve(state, event, entry.seq)
-        if event.kind.startswith("agenda."):
-            for item in walk(agenda_of(state).items):
-                seen[item.id] = item
-        match event.kind:
-            case "meeting.opened" if opened is None:
-                opened, opened_at = state, event.at
-            case "meeting.closed":
-                closed_at = event.at
-                leave(event.at)
-            case "agenda.current_changed":
-                leave(event.at)
-                if event.body.get("id") is not None:
-                    current = (str(event.body["id"]), event.at)
-            case _:
-                pass
-    if state is None:
-        raise MinutesError("the log is empty or does not start with meeting.created")
-    if current is not None:
-        visits.setdefault(current[0], []).append((current[1], None))
-    return _Run(state, opened, opened_at, closed_at, visits, seen, count, final_hash)
 
 
 def build_minutes(
@@ -165,7 +82,7 @@ def build_minutes(
     ``final`` minutes need a closed meeting; draft minutes show the meeting as it stands.
     ``generated_at`` (ms) is printed if given: the caller knows the time, this module does not.
     """
-    run = _fold(entries)
+    run = fold_log(entries)
     state = run.state
     if final and state.status != Status.CLOSED:
         raise MinutesError(f"final minutes need a closed meeting; it is {state.status.value}")
@@ -176,7 +93,7 @@ def build_minutes(
         return None if ms is None else _time(ms, tz)
 
     agenda_items, numbers = _agenda(state, run, when)
-    polls = tuple(_poll(state, p, numbers, language, when) for p in _counted_polls(state))
+    polls = tuple(poll_result(state, p, numbers, language, when) for p in counted_polls(state))
     return Minutes(
         meeting=_meeting(state, run, language, tz),
         attendance=_attendance(state, run, language, when),
@@ -197,7 +114,7 @@ def _time(ms: int, tz: tzinfo) -> datetime:
     return (_EPOCH + timedelta(milliseconds=ms)).astimezone(tz)
 
 
-def _meeting(state: MeetingState, run: _Run, lang: Language, tz: tzinfo) -> MeetingInfo:
+def _meeting(state: MeetingState, run: LogRun, lang: Language, tz: tzinfo) -> MeetingInfo:
     info, settings = state.info, settings_of(state)
     started = run.opened_at if run.opened_at is not None else state.created_at
     return MeetingInfo(
@@ -243,7 +160,7 @@ def _rule_words(text: str, lang: Language) -> str:
 # ---- attendance ----------------------------------------------------------------------------
 
 
-def _attendance(state: MeetingState, run: _Run, lang: Language, when: Any) -> Attendance:
+def _attendance(state: MeetingState, run: LogRun, lang: Language, when: Any) -> Attendance:
     att = attendance(state)
     voters = [p for p in state.participants.values() if p.role in VOTING_ROLES]
     attended = [p for p in voters if att.record(p.id).first_in]
@@ -308,7 +225,7 @@ def _proxies(state: MeetingState, when: Any) -> tuple[Proxy, ...]:
 
 
 def _agenda(
-    state: MeetingState, run: _Run, when: Any
+    state: MeetingState, run: LogRun, when: Any
 ) -> tuple[tuple[AgendaItem, ...], dict[str, int]]:
     """Items in the order they first became current, then the items that never did but have
     something to record (a speech, feedback, a note, a poll), in the plan's order."""
@@ -316,7 +233,7 @@ def _agenda(
     speeches = speeches_by_item(state)
     notes = notes_by_item(state)
     feedback = summarize(feedback_of(state).entries)
-    polled = {p.definition.agenda_item for p in _counted_polls(state)}
+    polled = {p.definition.agenda_item for p in counted_polls(state)}
 
     ran = sorted(run.visits, key=lambda item_id: run.visits[item_id][0][0])
     rest = [
@@ -399,171 +316,6 @@ def _feedback(state: MeetingState, summary: Any) -> FeedbackSummary | None:
         accepted=summary.by_status.get("accepted", 0),
         answered=summary.by_status.get("answered", 0),
         samples=samples,
-    )
-
-
-# ---- polls ---------------------------------------------------------------------------------
-
-
-def _counted_polls(state: MeetingState) -> list[Poll]:
-    """Polls that closed with a count, in the order they closed; cancelled and still-open
-    polls have no result to record."""
-    done = [
-        p
-        for p in polls_of(state).polls.values()
-        if p.status in (PollStatus.CLOSED, PollStatus.PUBLISHED) and p.closing is not None
-    ]
-    return sorted(done, key=lambda p: (p.closed_at or 0, p.id))
-
-
-def _dec(value: object) -> Decimal:
-    return Decimal(str(value))
-
-
-def _poll(
-    state: MeetingState, poll: Poll, numbers: Mapping[str, int], lang: Language, when: Any
-) -> PollResult:
-    """A closed poll as the minutes print it: every figure is read from the ``poll.closed``
-    event's result, never recounted, so the minutes say exactly what the hall was shown.
-    A named poll also lists who chose what, from the ballots its closing recorded, and who of
-    its snapshot's voters did not vote; a secret poll's closing has no ballots, and nothing
-    per voter is read for it."""
-    d = poll.definition
-    closing = cast(Mapping[str, Any], poll.closing)
-    result = closing["result"]
-    labels = {o.id: o.label for o in d.labels}
-    options = [
-        OptionResult(
-            key=str(row["option"]),
-            label=labels.get(str(row["option"]), str(row["option"])),
-            count=int(row["count"]),
-            weight=_dec(row["weight"]),
-            pct_of_base=_dec(row["percent_of_base"]),
-            pct_of_entitled=_dec(row["percent_of_entitled"]),
-        )
-        for row in result["options"]
-    ]
-    blank = result["blank"]
-    # Abstentions are blank ballots; a yes/no/abstain poll always shows them, a single-choice
-    # poll when it offered abstaining. Elections count blank ballots as valid only.
-    if d.spec.method == "yes_no_abstain" or (d.spec.method == "single" and d.spec.allow_abstain):
-        options.append(
-            OptionResult(
-                key="abstain",
-                label="abstain" if d.spec.method == "yes_no_abstain" else _ABSTAIN_LABEL[lang],
-                count=int(blank["count"]),
-                weight=_dec(blank["weight"]),
-                pct_of_base=_dec(blank["percent_of_base"]),
-                pct_of_entitled=_dec(blank["percent_of_entitled"]),
-            )
-        )
-    rule = result.get("rule")
-    counts = closing.get("counts", {})
-    eligible = counts.get("eligible", {}).get("count")
-    if eligible is None and poll.snapshot is not None:
-        eligible = poll.snapshot.eligible.count
-    return PollResult(
-        title=d.title,
-        method=d.spec.method,
-        secret=d.secret,
-        rule_text=_capital(str(rule[lang])) if isinstance(rule, Mapping) else "",
-        base_name=str(result["base"]),
-        base_value=int(result["base_total"]["count"]),
-        eligible=int(eligible or 0),
-        cast=int(result["cast"]["count"]),
-        valid=int(result["valid"]["count"]),
-        invalid=int(result["invalid"]["count"]),
-        options=tuple(options),
-        outcome=_outcome(closing.get("outcome", {}), result),
-        seats=result.get("seats") if d.spec.method != "yes_no_abstain" else None,
-        agenda_number=numbers.get(d.agenda_item) if d.agenda_item else None,
-        opened_at=when(poll.opened_at),
-        closed_at=when(poll.closed_at),
-        receipts_digest=str(closing.get("receipts_digest", "")),
-        poll_id=poll.id,
-        named_votes=() if d.secret else _named_votes(state, poll, closing.get("ballots", ())),
-    )
-
-
-def _named_votes(
-    state: MeetingState, poll: Poll, ballots: Iterable[Mapping[str, Any]]
-) -> tuple[NamedVote, ...]:
-    """The roll call of a named poll: every voter of the snapshot frozen at opening
-    (``poll.opened``'s ``voters`` and ``proxies``, the staff copy the log holds), with the
-    ballot ``poll.closed`` recorded for it (voter, canonical choice, weight, ``by`` when a
-    proxy cast it) or ``choice=None`` when none was cast. Vietnamese name order, the code
-    breaking ties between namesakes. One dict lookup per voter, then one sort."""
-    snap = poll.snapshot
-    voters: Mapping[str, str] = snap.voters if snap is not None else {}
-    proxies: Mapping[str, str] = snap.proxies if snap is not None else {}
-    votes: list[NamedVote] = []
-    seen: set[str] = set()
-    for b in ballots:
-        voter = str(b["voter"])
-        seen.add(voter)
-        p = state.participants.get(voter)
-        choice = b["choice"]
-        by = b.get("by")
-        votes.append(
-            NamedVote(
-                code=voter,
-                name=p.full_name if p else voter,
-                # A str is one key (yes, no, abstain, a single choice's option); a list is a
-                # multiple choice or the names kept on an election ballot, maybe empty.
-                choice=(str(choice),) if isinstance(choice, str) else tuple(map(str, choice)),
-                weight=_dec(b.get("weight", "1")),
-                delegation=p.delegation if p else "",
-                seat=p.seat if p else "",
-                cast_by=_name(state, str(by)) if by and by != voter else "",
-            )
-        )
-    # Those who could have voted and did not: with them the list accounts for every voter of
-    # the snapshot, so its length is section III's "eligible" and its ballots its "cast".
-    for voter, weight in voters.items():
-        if voter in seen:
-            continue
-        p = state.participants.get(voter)
-        holder = proxies.get(voter)
-        votes.append(
-            NamedVote(
-                code=voter,
-                name=p.full_name if p else voter,
-                choice=None,
-                weight=_dec(weight),
-                delegation=p.delegation if p else "",
-                seat=p.seat if p else "",
-                cast_by=_name(state, holder) if holder and holder != voter else "",
-            )
-        )
-    # One order for the whole roll call, voters and non-voters together: the annex is read by
-    # looking a delegate up by name, and a name must not move because of how they voted.
-    votes.sort(key=lambda v: (name_sort_key(v.name), v.code))
-    return tuple(votes)
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-_DECISIONS: Final[dict[str, Decision]] = {
-    "passed": "passed",
-    "failed": "failed",
-    "elected": "elected",
-    # A tie at the last seat is an election whose tied seats stay open; the model lists them.
-    "tied": "elected",
-    "counted": "counted",
-}
-
-
-def _outcome(outcome: Mapping[str, Any], result: Mapping[str, Any]) -> Outcome:
-    decision = str(outcome.get("decision", ""))
-    if decision not in _DECISIONS:
-        raise MinutesError(f"a poll closed with an unknown decision {decision!r}")
-    return Outcome(
-        decision=_DECISIONS[decision],
-        elected=tuple(str(x) for x in result.get("winners", ())),
-        tied=tuple(str(x) for x in result.get("tie_at_last_seat", ())),
-        seats_unfilled=int(result.get("seats_open", 0) or 0),
     )
 
 

@@ -208,25 +208,8 @@ def tally(
     """
     if rule is None and spec.method == "yes_no_abstain":
         raise TallyError("rule_required", "a yes/no/abstain poll needs a majority rule")
-    choosable = spec.choosable
-    counts = dict.fromkeys(choosable, 0)
-    weights = dict.fromkeys(choosable, Fraction(0))
-    blank_count, blank_weight = 0, Fraction(0)
-    valid_count, valid_weight = 0, Fraction(0)
-    for choice, weight in ballots:
-        w = _weight(weight)
-        if choice.method != spec.method or any(o not in counts for o in choice.selected):
-            raise TallyError("bad_ballot", f"ballot {choice!r} does not belong to this poll")
-        valid_count += 1
-        valid_weight += w
-        if choice.blank:
-            blank_count += 1
-            blank_weight += w
-        for o in choice.selected:
-            counts[o] += 1
-            weights[o] += w
-
-    valid = Total(valid_count, to_decimal(valid_weight))
+    counted = _count(spec, ballots)
+    valid = Total(counted.valid_count, to_decimal(counted.valid_weight))
     cast = valid if cast is None else cast
     invalid = _difference(cast, valid, "ballots cast", "valid ballots")
     _difference(entitled, present, "delegates entitled", "delegates present")
@@ -235,41 +218,7 @@ def tally(
     base: Base = "valid" if rule is None else rule.base
     base_total = _base_total(base, valid=valid, cast=cast, present=present, entitled=entitled)
     bw = Fraction(base_total.weight)
-
-    def share(count: int, weight: Fraction) -> Share:
-        return Share(
-            count, to_decimal(weight), percent(weight, bw), percent(weight, entitled.weight)
-        )
-
-    def passes(option: str) -> bool | None:
-        return None if rule is None else rule.passes(weights[option], bw)
-
-    passed: bool | None = None
-    seats: int | None = None
-    winners: tuple[str, ...] = ()
-    tie: tuple[str, ...] = ()
-    match spec.method:
-        case "yes_no_abstain":
-            passed = passes("yes")
-            rows = tuple(
-                OptionResult(o, share(counts[o], weights[o]), passed if o == "yes" else None)
-                for o in choosable
-            )
-        case "single" | "multiple" | "approval":
-            rows = tuple(
-                OptionResult(o, share(counts[o], weights[o]), passes(o)) for o in choosable
-            )
-            seats = 1 if spec.method == "single" else spec.seats
-            if rule is not None:
-                eligible = [r.option for r in rows if r.passed]
-            elif seats is not None:
-                eligible = [o for o in choosable if weights[o] > 0]
-            else:
-                eligible = []  # a multiple-choice survey: counted, nothing to win
-            winners, tie = _fill_seats(eligible, weights, seats)
-        case _:
-            assert_never(spec.method)
-
+    decided = _decide(spec, rule, counted, bw, entitled)
     return Result(
         method=spec.method,
         rule=rule,
@@ -281,14 +230,96 @@ def tally(
         cast=cast,
         valid=valid,
         invalid=invalid,
-        options=rows,
-        blank=share(blank_count, blank_weight),
-        passed=passed,
-        seats=seats,
-        winners=winners,
-        tie_at_last_seat=tie,
-        seats_open=0 if seats is None else seats - len(winners),
+        options=decided.rows,
+        blank=_share(counted.blank_count, counted.blank_weight, bw, entitled),
+        passed=decided.passed,
+        seats=decided.seats,
+        winners=decided.winners,
+        tie_at_last_seat=decided.tie,
+        seats_open=0 if decided.seats is None else decided.seats - len(decided.winners),
     )
+
+
+@dataclass
+class _Counted:
+    """Ballots summed per option (in ballot order), blank ones, and all of them."""
+
+    counts: dict[str, int]
+    weights: dict[str, Fraction]
+    blank_count: int = 0
+    blank_weight: Fraction = Fraction(0)
+    valid_count: int = 0
+    valid_weight: Fraction = Fraction(0)
+
+
+def _count(spec: PollSpec, ballots: Iterable[tuple[NormalizedChoice, Decimal]]) -> _Counted:
+    choosable = spec.choosable
+    counted = _Counted(dict.fromkeys(choosable, 0), dict.fromkeys(choosable, Fraction(0)))
+    for choice, weight in ballots:
+        w = _weight(weight)
+        if choice.method != spec.method or any(o not in counted.counts for o in choice.selected):
+            raise TallyError("bad_ballot", f"ballot {choice!r} does not belong to this poll")
+        counted.valid_count += 1
+        counted.valid_weight += w
+        if choice.blank:
+            counted.blank_count += 1
+            counted.blank_weight += w
+        for o in choice.selected:
+            counted.counts[o] += 1
+            counted.weights[o] += w
+    return counted
+
+
+def _share(count: int, weight: Fraction, base_weight: Fraction, entitled: Total) -> Share:
+    return Share(
+        count, to_decimal(weight), percent(weight, base_weight), percent(weight, entitled.weight)
+    )
+
+
+@dataclass(frozen=True)
+class _Decided:
+    """Each option's row, and what the rule and the seats make of them."""
+
+    rows: tuple[OptionResult, ...]
+    passed: bool | None = None
+    seats: int | None = None
+    winners: tuple[str, ...] = ()
+    tie: tuple[str, ...] = ()
+
+
+def _decide(
+    spec: PollSpec, rule: Rule | None, counted: _Counted, bw: Fraction, entitled: Total
+) -> _Decided:
+    """The outcome of a yes/no/abstain poll, or the seats an election or choice fills."""
+    choosable = spec.choosable
+    counts, weights = counted.counts, counted.weights
+
+    def share(option: str) -> Share:
+        return _share(counts[option], weights[option], bw, entitled)
+
+    def passes(option: str) -> bool | None:
+        return None if rule is None else rule.passes(weights[option], bw)
+
+    match spec.method:
+        case "yes_no_abstain":
+            passed = passes("yes")
+            rows = tuple(
+                OptionResult(o, share(o), passed if o == "yes" else None) for o in choosable
+            )
+            return _Decided(rows, passed=passed)
+        case "single" | "multiple" | "approval":
+            rows = tuple(OptionResult(o, share(o), passes(o)) for o in choosable)
+            seats = 1 if spec.method == "single" else spec.seats
+            if rule is not None:
+                eligible = [r.option for r in rows if r.passed]
+            elif seats is not None:
+                eligible = [o for o in choosable if weights[o] > 0]
+            else:
+                eligible = []  # a multiple-choice survey: counted, nothing to win
+            winners, tie = _fill_seats(eligible, weights, seats)
+            return _Decided(rows, seats=seats, winners=winners, tie=tie)
+        case _:
+            assert_never(spec.method)
 
 
 def _fill_seats(

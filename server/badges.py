@@ -11,9 +11,9 @@ Every text field is NFC-normalised before it is drawn: the fonts have precompose
 letters, but without a shaping engine a decomposed name (NFD, as some spreadsheets export it)
 would print its tone marks as loose glyphs beside the letters.
 
-The card is laid out once (``_draw_card``), in millimetres and points, against a small canvas
-interface with two implementations, fpdf2 for the sheets and Pillow for the single card image,
-so that both print the same badge.
+The card is laid out once (``server.badge_card``), in millimetres and points, against a small
+canvas interface with two implementations here, fpdf2 for the sheets and Pillow for the single
+card image, so that both print the same badge.
 
 Timing, measured on the 2-core dev container (Python 3.11, fpdf2 2.8, qrcode 8.2): the
 350-delegate demo roster renders to a 44-page sheet in 1.3 s with 42-character tokens (468 KiB)
@@ -27,10 +27,9 @@ import io
 import math
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
 
 import qrcode  # type: ignore[import-untyped]
 import qrcode.image.svg  # type: ignore[import-untyped]
@@ -38,47 +37,38 @@ from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 from qrcode.constants import ERROR_CORRECT_M  # type: ignore[import-untyped]
 
+from server.badge_card import (
+    CARD_H,
+    CARD_W,
+    MUTED,
+    PT,
+    QR_QUIET,
+    RGB,
+    WHITE,
+    BadgeInfo,
+    centred,
+    draw_card,
+    role_label,
+)
+
+# BadgeInfo and role_label are re-exported: the roster, the CLI and the tests make badges with
+# them from here.
+__all__ = [
+    "PER_PAGE",
+    "BadgeInfo",
+    "badge_card_png",
+    "badge_png",
+    "badge_svg",
+    "badges_pdf",
+    "qr_matrix",
+    "role_label",
+]
+
 FONT_DIR = Path(__file__).parent / "assets" / "fonts"
 FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
 FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
 
-# How roles print on a badge. A role not listed prints as given, so a new role still gets a
-# readable badge instead of an error at the print desk.
-ROLE_LABELS: dict[str, str] = {
-    "delegate": "Đại biểu",
-    "chair": "Chủ tọa",
-    "secretary": "Thư ký",
-    "observer": "Quan sát viên",
-    "guest": "Khách mời",
-    "staff": "Ban tổ chức",
-}
-
-RGB = tuple[int, int, int]
-
-# Ushers tell roles apart from across the aisle by the colour of the role tag.
-_ROLE_COLOURS: dict[str, RGB] = {
-    "chair": (176, 28, 28),
-    "secretary": (22, 84, 160),
-    "delegate": (20, 110, 62),
-}
-_OTHER_ROLE_COLOUR: RGB = (90, 90, 90)
-_ACCENT: RGB = (160, 24, 24)  # the red of Vietnamese congress stationery
-_INK: RGB = (20, 20, 20)
-_MUTED: RGB = (85, 85, 85)
-_CUT: RGB = (165, 165, 165)
-_WHITE: RGB = (255, 255, 255)
-
-# Card geometry, in millimetres. 90 x 65 mm fits 2 x 4 on A4 with margins a printer can print.
-CARD_W = 90.0
-CARD_H = 65.0
-_PAD = 4.0
-# The QR box includes the four-module quiet zone the QR spec asks for; it may reach into the
-# card's padding because both are white. A 120-character token (version 7, 45 modules) gets
-# 0.68 mm modules, well above the ~0.33 mm handheld scanners resolve at arm's length.
-_QR_BOX = 36.0
-_QR_QUIET = 4
-
-PT = 25.4 / 72  # millimetres per typographic point
+_CUT: RGB = (165, 165, 165)  # cut lines and crop marks
 
 # The A4 sheet.
 A4_W, A4_H = 210.0, 297.0
@@ -90,24 +80,6 @@ _MARGIN_Y = (A4_H - ROWS * CARD_H) / 2
 # Pixels per millimetre of the card PNG: 300 dpi, the usual resolution for print.
 _PNG_DPI = 300
 _PX_PER_MM = _PNG_DPI / 25.4
-
-
-@dataclass(frozen=True)
-class BadgeInfo:
-    """What one badge shows. ``token`` is the opaque check-in token the QR carries."""
-
-    code: str
-    full_name: str
-    delegation: str
-    title: str
-    seat: str
-    role: str
-    token: str
-
-
-def role_label(role: str) -> str:
-    """The Vietnamese label of a role (``"chair"`` -> ``"Chủ tọa"``); unknown roles as given."""
-    return ROLE_LABELS.get(role, role)
 
 
 def _nfc(info: BadgeInfo) -> BadgeInfo:
@@ -127,7 +99,7 @@ def _check_token(token: str) -> None:
         raise ValueError(f"a check-in token must be non-empty printable ASCII: {token!r}")
 
 
-def _qr(token: str, border: int = _QR_QUIET) -> qrcode.QRCode:
+def _qr(token: str, border: int = QR_QUIET) -> qrcode.QRCode:
     _check_token(token)
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=border)
     qr.add_data(token.encode("ascii"))
@@ -157,175 +129,6 @@ def badge_svg(token: str) -> bytes:
     img = qr.make_image(image_factory=qrcode.image.svg.SvgPathImage)
     data = img.to_string()
     return data if isinstance(data, bytes) else data.encode("utf-8")
-
-
-# ---------------------------------------------------------------------------------------------
-# Layout, shared by the PDF sheet and the card PNG
-
-
-class _Canvas(Protocol):
-    """Drawing in millimetres from the page's top-left corner, font sizes in points."""
-
-    def measure(self, text: str, size: float, bold: bool) -> float: ...
-
-    def text(
-        self, x: float, baseline: float, text: str, size: float, bold: bool, colour: RGB
-    ) -> None: ...
-
-    def fill_rect(
-        self, x: float, y: float, w: float, h: float, colour: RGB, radius: float = 0.0
-    ) -> None: ...
-
-    def line(
-        self, x1: float, y1: float, x2: float, y2: float, colour: RGB, width: float
-    ) -> None: ...
-
-    def qr(self, x: float, y: float, module: float, matrix: list[list[bool]]) -> None: ...
-
-
-def _wrap(
-    text: str, width: float, measure: Callable[[str], float], max_lines: int
-) -> tuple[list[str], bool]:
-    """Greedy word wrap; returns the lines and whether everything fit in ``max_lines``."""
-    lines: list[str] = []
-    current = ""
-    for word in text.split():
-        candidate = f"{current} {word}" if current else word
-        if measure(candidate) <= width:
-            current = candidate
-            continue
-        if current:
-            lines.append(current)
-        # A single word wider than the column (a long unbroken code, say) is cut by letters.
-        while measure(word) > width and len(word) > 1:
-            cut = len(word) - 1
-            while cut > 1 and measure(word[:cut]) > width:
-                cut -= 1
-            lines.append(word[:cut])
-            word = word[cut:]
-        current = word
-    if current:
-        lines.append(current)
-    if len(lines) <= max_lines:
-        return lines, True
-    kept = lines[:max_lines]
-    last = kept[-1]
-    while last and measure(last + "…") > width:
-        last = last[:-1].rstrip()
-    kept[-1] = last + "…"
-    return kept, False
-
-
-def _balance(
-    text: str, width: float, measure: Callable[[str], float], greedy: list[str]
-) -> list[str]:
-    """Two lines of similar length instead of a full line and an orphan word."""
-    words = text.split()
-    best, best_w = greedy, max(measure(line) for line in greedy)
-    for i in range(1, len(words)):
-        pair = [" ".join(words[:i]), " ".join(words[i:])]
-        w = max(measure(line) for line in pair)
-        if w <= width and w < best_w:
-            best, best_w = pair, w
-    return best
-
-
-def _fit(
-    c: _Canvas, text: str, width: float, sizes: Sequence[float], bold: bool, max_lines: int
-) -> tuple[float, list[str]]:
-    """The largest size at which ``text`` fits in the fewest lines (one line first)."""
-
-    def measurer(size: float) -> Callable[[str], float]:
-        return lambda s: c.measure(s, size, bold)
-
-    for n_lines in range(1, max_lines + 1):
-        for size in sizes:
-            lines, ok = _wrap(text, width, measurer(size), n_lines)
-            if ok:
-                if len(lines) == 2:
-                    lines = _balance(text, width, measurer(size), lines)
-                return size, lines
-    lines, _ = _wrap(text, width, measurer(sizes[-1]), max_lines)
-    return sizes[-1], lines
-
-
-def _centred(
-    c: _Canvas, x: float, w: float, baseline: float, text: str, size: float, bold: bool, colour: RGB
-) -> None:
-    c.text(x + (w - c.measure(text, size, bold)) / 2, baseline, text, size, bold, colour)
-
-
-def _draw_card(
-    c: _Canvas,
-    x0: float,
-    y0: float,
-    info: BadgeInfo,
-    meeting_title: str,
-    matrix: list[list[bool]],
-) -> None:
-    """One badge with its top-left corner at (x0, y0). ``info`` is already NFC."""
-    inner_w = CARD_W - 2 * _PAD
-
-    # Meeting title, across the top: which congress this badge admits to.
-    size, lines = _fit(c, meeting_title, inner_w, (7.5, 7.0, 6.5), True, 2)
-    baseline = y0 + _PAD + size * PT * 0.8
-    # A one-line title sits in the middle of the band the two-line one would fill.
-    if len(lines) == 1:
-        baseline += size * PT * 0.6
-    for line in lines:
-        _centred(c, x0 + _PAD, inner_w, baseline, line, size, True, _ACCENT)
-        baseline += size * PT * 1.2
-    rule_y = y0 + 12.2
-    c.line(x0 + _PAD, rule_y, x0 + CARD_W - _PAD, rule_y, _ACCENT, 0.35)
-
-    # Right column: the QR, then the code for typing in by hand when a scan fails. The symbol's
-    # top lines up with the role tag, and the rule stays outside its quiet zone.
-    n = len(matrix)
-    module = _QR_BOX / (n + 2 * _QR_QUIET)
-    quiet = _QR_QUIET * module
-    sym_x = x0 + CARD_W - 1.0 - _QR_BOX + quiet
-    sym_y = rule_y + max(quiet + 0.3, 2.6)
-    c.qr(sym_x, sym_y, module, matrix)
-    sym_w = n * module
-    _centred(c, sym_x, sym_w, sym_y + sym_w + 4.2, info.code, 8.5, True, _INK)
-
-    # Left column, top down: role tag, name, title, delegation; the seat is pinned to the bottom.
-    col_x = x0 + _PAD
-    col_w = sym_x - 3.0 - col_x
-    y = sym_y
-
-    label = role_label(info.role).upper()
-    if label:
-        tag_size = 6.5
-        tag_h = 4.4
-        tag_w = c.measure(label, tag_size, True) + 3.6
-        colour = _ROLE_COLOURS.get(info.role, _OTHER_ROLE_COLOUR)
-        c.fill_rect(col_x, y, tag_w, tag_h, colour, radius=1.0)
-        c.text(col_x + 1.8, y + tag_h / 2 + tag_size * PT * 0.36, label, tag_size, True, _WHITE)
-        y += tag_h + 1.6
-
-    size, lines = _fit(c, info.full_name, col_w, (15, 14, 13, 12, 11), True, 2)
-    for line in lines:
-        y += size * PT * 1.0
-        c.text(col_x, y, line, size, True, _INK)
-        y += size * PT * 0.22
-    y += 0.8
-
-    for text, colour in ((info.title, _INK), (info.delegation, _MUTED)):
-        if not text:
-            continue
-        size, lines = _fit(c, text, col_w, (8.0, 7.5, 7.0), False, 2)
-        for line in lines:
-            y += size * PT * 1.0
-            c.text(col_x, y, line, size, False, colour)
-            y += size * PT * 0.2
-        y += 0.8
-
-    if info.seat:
-        seat_base = y0 + CARD_H - _PAD - 0.4
-        seat_size = 15.0
-        c.text(col_x, seat_base - seat_size * PT * 0.75 - 1.2, "GHẾ", 6.0, True, _MUTED)
-        c.text(col_x, seat_base, info.seat, seat_size, True, _INK)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -474,11 +277,11 @@ def badges_pdf(
             on_page = min(PER_PAGE, total - i)
             _cut_lines(pdf, on_page)
             footer = f"Trang {i // PER_PAGE + 1}/{pages} · thẻ {i + 1}–{i + on_page}/{total}"
-            _centred(canvas, 0, A4_W, A4_H - 6.0, footer, 7.0, False, _MUTED)
+            centred(canvas, 0, A4_W, A4_H - 6.0, footer, 7.0, False, MUTED)
         info = _nfc(raw)
         x0 = _MARGIN_X + (slot % COLS) * CARD_W
         y0 = _MARGIN_Y + (slot // COLS) * CARD_H
-        _draw_card(canvas, x0, y0, info, title, qr_matrix(info.token))
+        draw_card(canvas, x0, y0, info, title, qr_matrix(info.token))
         if progress is not None:
             progress(i + 1, total)
 
@@ -554,9 +357,9 @@ def badge_card_png(info: BadgeInfo, meeting_title: str) -> bytes:
     info = _nfc(info)
     title = unicodedata.normalize("NFC", meeting_title).strip()
     size = (round(CARD_W * _PX_PER_MM), round(CARD_H * _PX_PER_MM))
-    image = Image.new("RGB", size, _WHITE)
+    image = Image.new("RGB", size, WHITE)
     canvas = _ImageCanvas(image)
-    _draw_card(canvas, 0.0, 0.0, info, title, qr_matrix(info.token))
+    draw_card(canvas, 0.0, 0.0, info, title, qr_matrix(info.token))
     ImageDraw.Draw(image).rectangle((0, 0, size[0] - 1, size[1] - 1), outline=_CUT, width=2)
     out = io.BytesIO()
     image.save(out, format="PNG", dpi=(_PNG_DPI, _PNG_DPI))

@@ -24,8 +24,7 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from rooms.minutes_model import Minutes
-from server.exports.i18n import CATALOGUE
-from server.exports.layout import (
+from server.exports.blocks import (
     Annex,
     Block,
     Heading,
@@ -34,8 +33,9 @@ from server.exports.layout import (
     Run,
     Signature,
     Table,
-    build_layout,
 )
+from server.exports.i18n import CATALOGUE
+from server.exports.layout import build_layout
 
 FONT = "Times New Roman"
 MONO = "Courier New"

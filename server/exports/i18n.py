@@ -401,6 +401,18 @@ def fmt_stamp(when: datetime, lang: Lang) -> str:
     return f"{when:%H:%M %d/%m/%Y}" if lang == "vi" else f"{when:%d/%m/%Y %H:%M}"
 
 
+def fmt_span(start: datetime | None, end: datetime | None, lang: Lang) -> tuple[str, str]:
+    """When an agenda item or a poll began and ended, as two table cells: clock times on one
+    day, date and time across days, "still open" with no end, nothing with no start."""
+    if start is None:
+        return ("", "")
+    if end is None:
+        return (fmt_clock(start), t(lang, "item_open"))
+    if start.date() == end.date():
+        return (fmt_clock(start), fmt_clock(end))
+    return (fmt_stamp(start, lang), fmt_stamp(end, lang))
+
+
 def fmt_duration(seconds: int) -> str:
     """5 min 20 s → "05:20"; over an hour "1:02:03"."""
     hours, rest = divmod(max(seconds, 0), 3600)

@@ -8,7 +8,8 @@ from dataclasses import replace
 from typing import assert_never
 
 from rooms.minutes_model import Minutes
-from server.exports.layout import Block, Heading, Layout, Paragraph, Run, Table, build_layout
+from server.exports.blocks import Block, Heading, Layout, Paragraph, Run, Table
+from server.exports.layout import build_layout
 
 # Markdown would act on these; delegates' feedback is free text and may contain any of them
 # (and "<" would reach an HTML renderer as a tag).

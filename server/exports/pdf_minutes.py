@@ -11,8 +11,7 @@ from fpdf.enums import Align, MethodReturnValue, XPos, YPos
 
 from rooms.minutes_model import Minutes
 from rooms.vietnamese import nfc
-from server.exports.i18n import Lang, t
-from server.exports.layout import (
+from server.exports.blocks import (
     Annex,
     Block,
     Heading,
@@ -21,8 +20,9 @@ from server.exports.layout import (
     Run,
     Signature,
     Table,
-    build_layout,
 )
+from server.exports.i18n import Lang, t
+from server.exports.layout import build_layout
 from server.exports.pdf_table import draw_table
 
 FONTS = Path(__file__).resolve().parent.parent / "assets" / "fonts"

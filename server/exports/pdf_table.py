@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from fpdf import FPDF
 
-from server.exports.layout import Table
+from server.exports.blocks import Table
 
 LINE_HEIGHT = 4.6  # mm per line of text in a cell
 PAD_V, PAD_H = 0.8, 1.2  # mm between a cell's border and its text

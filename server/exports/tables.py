@@ -23,7 +23,7 @@ from server.exports.i18n import Lang, lang_of, option_label, t, t_or
 
 # The annex's wording of a choice, shared so that the spreadsheet and the minutes cannot say
 # a vote differently ("Không bỏ phiếu" is not "Không biểu quyết").
-from server.exports.layout import _choice_text, named_note
+from server.exports.layout_annex import choice_text, named_note
 
 Value = str | int | Decimal | datetime | None
 
@@ -106,14 +106,14 @@ def _poll_values(row: PollResultRow, lang: Lang) -> tuple[Value, ...]:
 
 
 def _named_vote_values(poll: PollResult, lang: Lang) -> Iterable[tuple[Value, ...]]:
-    """The annex's rows (server/exports/layout.py ``_named_table``) with the weight a number.
+    """The annex's rows (server/exports/layout_annex.py ``_named_table``) with the weight a number.
     A secret poll has no rows: the model refuses to hold any."""
     labels = {o.key: option_label(poll.method, o.key, o.label, lang) for o in poll.options}
     blank = t(lang, "choice_blank_approval" if poll.method == "approval" else "choice_blank")
     abstain = t(lang, "option_abstain")
     not_voted = t(lang, "choice_not_voted")
     for v in poll.named_votes:
-        choice = _choice_text(v, labels, blank, abstain, not_voted)
+        choice = choice_text(v, labels, blank, abstain, not_voted)
         yield (v.code, v.name, v.delegation, v.seat, choice, v.weight, named_note(v, lang))
 
 

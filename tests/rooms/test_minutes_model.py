@@ -452,7 +452,9 @@ def test_poll_result_rows_one_per_option_with_its_result() -> None:
 # --- purity -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("module", ["minutes_model.py", "vietnamese.py"])
+@pytest.mark.parametrize(
+    "module", ["minutes_model.py", "minutes_sections.py", "minutes_json.py", "vietnamese.py"]
+)
 def test_imports_only_stdlib_and_rooms(module: str) -> None:
     source = Path(model.__file__).with_name(module).read_text(encoding="utf-8")
     imported: set[str] = set()
