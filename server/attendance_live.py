@@ -89,7 +89,6 @@ class AttendanceLive:
 
 def setup(rt: Runtime) -> None:
     live = AttendanceLive(rt)
-    rt.extra["attendance"] = live
     rt.hubs.live_hooks.append(live.on_entry)
     rt.on_connect.append(live.on_connect)
     rt.on_disconnect.append(live.on_disconnect)

@@ -8,7 +8,6 @@ congress)`` in their server module; it is called after the roster is in.
 
 from __future__ import annotations
 
-import time
 import tomllib
 from importlib import resources
 from typing import Any
@@ -90,7 +89,7 @@ async def links(rt: Runtime, meeting_id: str) -> list[tuple[str, str]]:
     hub = await rt.hubs.get(meeting_id)
     hub_state = hub.state if hub is not None else None
     assert hub_state is not None
-    expires = (int(time.time()) + rt.settings.token_ttl) // 86400 * 86400
+    expires = (rt.clock.now_ms() // 1000 + rt.settings.token_ttl) // 86400 * 86400
     out: list[tuple[str, str]] = []
     people = list(hub_state.participants.values())
     picks: list[tuple[str, Any]] = []

@@ -3,7 +3,6 @@ join token of that meeting)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 
 from starlette.requests import Request
@@ -40,7 +39,7 @@ async def require_actor(
     if await check_admin(rt.redis, token):
         return Actor.admin()
     try:
-        claims = rt.signer.verify(token, int(time.time()), meeting_id)
+        claims = rt.signer.verify(token, rt.clock.now_ms() // 1000, meeting_id)
     except TokenError as exc:
         status = 403 if exc.code == "wrong_meeting" else 401
         raise ApiError(status, exc.code, exc.message) from None

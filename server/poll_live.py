@@ -169,6 +169,5 @@ def _eligibility(
 
 def setup(rt: Runtime) -> None:
     watch = PollWatch(rt)
-    rt.extra["poll_watch"] = watch
     rt.hubs.live_hooks.append(watch.on_entry)
     rt.on_connect.append(watch.on_connect)

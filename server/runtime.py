@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import redis.asyncio as aioredis
 
@@ -42,4 +41,3 @@ class Runtime:
     gc_defer: CollectionDeferral
     on_connect: list[ConnectionHook] = field(default_factory=list)
     on_disconnect: list[ConnectionHook] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
