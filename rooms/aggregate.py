@@ -8,6 +8,7 @@ from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
+from protocol.errors import ErrorCode
 from rooms import (
     agenda,
     attendance,
@@ -101,7 +102,7 @@ SELF_DEDUPED: frozenset[str] = poll_commands.SELF_DEDUPED
 
 def decide_create(meeting_id: str, cmd: Command, ctx: Context) -> Decision:
     if not cmd.actor.is_admin:
-        raise Rejected("forbidden", "only the administrator creates meetings")
+        raise Rejected(ErrorCode.FORBIDDEN, "only the administrator creates meetings")
     return Decision(meeting.decide_create(meeting_id, cmd, ctx.now))
 
 
@@ -109,7 +110,7 @@ def decide(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
     """What a command decides (rooms.decision), or Rejected; the state is never changed."""
     decider = DECISIONS.get(cmd.kind)
     if decider is None:
-        raise Rejected("unknown_kind", f"unknown command kind {cmd.kind!r}")
+        raise Rejected(ErrorCode.UNKNOWN_KIND, f"unknown command kind {cmd.kind!r}")
     authorize(state, cmd)
     return decider(state, cmd, ctx)
 
@@ -120,10 +121,10 @@ def authorize(state: MeetingState, cmd: Command) -> None:
     allowed = PERMISSIONS.get(cmd.kind, frozenset())
     participant = state.participants.get(cmd.actor.participant_id)
     if participant is None:
-        raise Rejected("forbidden", "you are not on this meeting's roster")
+        raise Rejected(ErrorCode.FORBIDDEN, "you are not on this meeting's roster")
     if participant.role not in allowed:
         raise Rejected(
-            "forbidden",
+            ErrorCode.FORBIDDEN,
             f"a {participant.role.value} may not send '{cmd.kind}'",
             role=participant.role.value,
         )

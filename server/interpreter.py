@@ -21,7 +21,7 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import msgpack
 
@@ -53,12 +53,13 @@ class Outcome:
     ok: bool
     seq: int = 0
     result: dict[str, Any] = field(default_factory=dict)
-    code: str = ""
+    # Empty exactly when ``ok``; a rejection always names its code.
+    code: ErrorCode | Literal[""] = ""
     message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
     @staticmethod
-    def rejected(code: str, message: str, details: dict[str, Any] | None = None) -> Outcome:
+    def rejected(code: ErrorCode, message: str, details: dict[str, Any] | None = None) -> Outcome:
         return Outcome(False, code=code, message=message, details=dict(details or {}))
 
     @staticmethod
