@@ -9,6 +9,7 @@ from types import ModuleType
 from typing import Any
 
 from protocol.errors import ErrorCode
+from protocol.kinds import DecidedKind, EventKind, is_decided_kind, is_event_kind
 from rooms import (
     agenda,
     attendance,
@@ -48,8 +49,10 @@ FEATURES: tuple[ModuleType, ...] = (
 FEATURES += (polls,)
 FEATURES += (notes,)
 
-DECIDERS: dict[str, Decider] = {}
-EVOLVERS: dict[str, Evolver] = {}
+# Keyed by the closed kinds of protocol/kinds.py; tests/protocol/test_kinds.py checks that
+# every kind has its entry and every entry a kind.
+DECIDERS: dict[DecidedKind, Decider] = {}
+EVOLVERS: dict[EventKind, Evolver] = {}
 PERMISSIONS: dict[str, frozenset[Role]] = {}
 # Who sees an event in the live stream; unlisted kinds are seen by everyone. Staff see all.
 AUDIENCES: dict[str, frozenset[Role]] = {
@@ -92,7 +95,9 @@ def _events_only(decider: Decider) -> DecisionDecider:
 
 # Every command kind's one decider: the features' event deciders, unless a command module
 # decides the kind with guards.
-DECISIONS: dict[str, DecisionDecider] = {k: _events_only(d) for k, d in DECIDERS.items()}
+DECISIONS: dict[DecidedKind, DecisionDecider] = {
+    k: _events_only(d) for k, d in DECIDERS.items()
+}
 for _module in COMMAND_MODULES:
     DECISIONS.update(_module.DECISIONS)
 # Kinds that make retries safe themselves (a ballot by its ballot id): the shell skips the
@@ -108,7 +113,7 @@ def decide_create(meeting_id: str, cmd: Command, ctx: Context) -> Decision:
 
 def decide(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
     """What a command decides (rooms.decision), or Rejected; the state is never changed."""
-    decider = DECISIONS.get(cmd.kind)
+    decider = DECISIONS.get(cmd.kind) if is_decided_kind(cmd.kind) else None
     if decider is None:
         raise Rejected(ErrorCode.UNKNOWN_KIND, f"unknown command kind {cmd.kind!r}")
     authorize(state, cmd)
@@ -137,7 +142,7 @@ def evolve(state: MeetingState | None, event: Event, seq: int = 0) -> MeetingSta
     else:
         if state is None:
             raise ValueError(f"event {event.kind} before meeting.created")
-        evolver = EVOLVERS.get(event.kind)
+        evolver = EVOLVERS.get(event.kind) if is_event_kind(event.kind) else None
         if evolver is None:
             raise ValueError(f"no evolver for event kind {event.kind!r}")
         new = evolver(state, event)
