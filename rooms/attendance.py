@@ -90,9 +90,8 @@ def decide_check_in(
     if mode not in ("in_person", "online"):
         raise Rejected(ErrorCode.INVALID, f"unknown attendance mode {mode!r}")
     if device and not DEVICE_PATTERN.match(device):
-        raise Rejected(
-            ErrorCode.INVALID, "a device id is 1-64 letters, digits, '.', ':', '_' or '-'"
-        )
+        raise Rejected(ErrorCode.INVALID,
+                       "a device id is 1-64 letters, digits, '.', ':', '_' or '-'")
     att = attendance(state)
     record = att.record(participant_id)
     if record.present:
@@ -139,10 +138,9 @@ def decide_self(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     if cmd.actor.is_admin:
         raise Rejected(ErrorCode.FORBIDDEN, "the administrator is not a participant")
     if settings_of(state).device_checkin == "off":
-        raise Rejected(
-            ErrorCode.FORBIDDEN, "check-in from your own device is off for this meeting; "
-            "please check in at the desk", reason="device_checkin_off"
-        )
+        raise Rejected(ErrorCode.FORBIDDEN,
+                       "check-in from your own device is off for this meeting; "
+                       "please check in at the desk", reason="device_checkin_off")
     return decide_check_in(state, cmd.actor.participant_id, cmd.actor.participant_id, "device",
                            cmd.body.get("mode") or "in_person", cmd.body.get("device") or "", now)
 

@@ -135,10 +135,9 @@ def guarded(decide: EventDecider) -> Callable[[MeetingState, Command, Context], 
             status, at = decode_status(found)
             if status == "present" and cmd.kind in _CHECK_IN_KINDS and pid == subject:
                 raise _already(state, pid, at, now)
-            raise Rejected(
-                ErrorCode.CONFLICT, "attendance changed at the same moment; please retry",
-                stale=True, participant=pid
-            )
+            raise Rejected(ErrorCode.CONFLICT,
+                           "attendance changed at the same moment; please retry",
+                           stale=True, participant=pid)
 
         return Decision(events, guards, result=_result(after, events, now), optimistic=False,
                         on_guard=raced)

@@ -187,9 +187,8 @@ def decide_release(state: MeetingState, cmd: Command, now: int) -> list[Event]:
         return []
     current = doc.current
     if current is not None and current.n > version.n:
-        raise Rejected(
-            ErrorCode.INVALID, f"version {current.n} is already released; release a newer one"
-        )
+        raise Rejected(ErrorCode.INVALID,
+                       f"version {current.n} is already released; release a newer one")
     body = {
         "id": doc.id,
         "title": doc.title,
@@ -204,9 +203,8 @@ def decide_follow(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     doc = docs.documents.get(cmd.body["document"])
     if doc is None or doc.current is None:
         # A draft is never pushed: the hall would be told to open what it may not read.
-        raise Rejected(
-            ErrorCode.NOT_FOUND, "no released document with that id", id=cmd.body["document"]
-        )
+        raise Rejected(ErrorCode.NOT_FOUND,
+                       "no released document with that id", id=cmd.body["document"])
     version = doc.version(cmd.body.get("version", doc.current.n))
     if version is None or not version.released:
         raise Rejected(ErrorCode.NOT_FOUND, "no released version with that number")

@@ -98,9 +98,8 @@ def decide_submit(state: MeetingState, cmd: Command, now: int) -> list[Event]:
             raise Rejected(ErrorCode.NOT_FOUND, "no such document", document=body["document"])
         page = body.get("page")
         if page is not None and not 1 <= page <= version.pages:
-            raise Rejected(
-                ErrorCode.INVALID, f"page must be 1-{version.pages}", pages=version.pages
-            )
+            raise Rejected(ErrorCode.INVALID,
+                           f"page must be 1-{version.pages}", pages=version.pages)
         doc = documents_of(state).documents[body["document"]]
         place = {"document": doc.id, "version": version.n, "page": page,
                  "paragraph": body.get("paragraph")}
@@ -109,9 +108,8 @@ def decide_submit(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     elif item is None:
         item = agenda.current
         if item is None:
-            raise Rejected(
-                ErrorCode.INVALID, "say which agenda item or document the feedback is on"
-            )
+            raise Rejected(ErrorCode.INVALID,
+                           "say which agenda item or document the feedback is on")
     if item is not None and find(agenda, item) is None:
         raise Rejected(ErrorCode.NOT_FOUND, f"no agenda item {item}", item=item)
     return [

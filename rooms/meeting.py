@@ -40,9 +40,8 @@ def _info_from(body: dict[str, Any] | Any) -> dict[str, Any]:
         if name in body and body[name] is not None:
             value = body[name]
             if not isinstance(value, str) or len(value) > 500:
-                raise Rejected(
-                    ErrorCode.INVALID, f"'{name}' must be a text of at most 500 characters"
-                )
+                raise Rejected(ErrorCode.INVALID,
+                               f"'{name}' must be a text of at most 500 characters")
             info[name] = nfc(value.strip())
     info.setdefault("title", "")
     return info

@@ -70,9 +70,8 @@ def _text(value: Any, *, allow_empty: bool) -> str:
     if not text and not allow_empty:
         raise Rejected(ErrorCode.INVALID, "the note is empty")
     if len(text) > MAX_TEXT:
-        raise Rejected(
-            ErrorCode.INVALID, f"a note has at most {MAX_TEXT} characters", limit=MAX_TEXT
-        )
+        raise Rejected(ErrorCode.INVALID,
+                       f"a note has at most {MAX_TEXT} characters", limit=MAX_TEXT)
     return text
 
 

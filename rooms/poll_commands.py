@@ -213,10 +213,8 @@ def _named(ticket: Ticket, ballot_id: str, receipt: str) -> Decision:
             rec = json.loads(raw)
             if rec["b"] == ballot_id:
                 if rec["c"] != choice:
-                    raise Rejected(
-                        ErrorCode.CONFLICT, "this ballot id was already used with another "
-                        "choice; a new choice needs a new ballot id"
-                    )
+                    raise Rejected(ErrorCode.CONFLICT, "this ballot id was already used "
+                                   "with another choice; a new choice needs a new ballot id")
                 return Decision(result=_accepted(ticket, receipt, replayed=True))
             if ballot_id in rec.get("old", []):
                 raise Rejected(ErrorCode.DUPLICATE, "this ballot was replaced by a later one")

@@ -382,13 +382,11 @@ def _options(raw: Sequence[Any]) -> tuple[Option, ...]:
             raise Rejected(ErrorCode.INVALID, "each option is a label or {\"id\", \"label\"}")
         # Ids end up in Redis field names ("o|1|c07"); keep them plain.
         if not POLL_ID.match(option.id) or option.id == ABSTAIN:
-            raise Rejected(
-                ErrorCode.INVALID, f"option id {option.id!r}: 1-32 letters, digits, '.-_'"
-            )
+            raise Rejected(ErrorCode.INVALID,
+                           f"option id {option.id!r}: 1-32 letters, digits, '.-_'")
         if not option.label or len(option.label) > 500:
-            raise Rejected(
-                ErrorCode.INVALID, f"option {option.id} needs a label of 1-500 characters"
-            )
+            raise Rejected(ErrorCode.INVALID,
+                           f"option {option.id} needs a label of 1-500 characters")
         out.append(option)
     return tuple(out)
 
@@ -456,9 +454,8 @@ def decide_open(state: MeetingState, cmd: Command, now: int) -> list[Event]:
             quorum=quorum,
         )
     if not snap.voters:
-        raise Rejected(
-            ErrorCode.INVALID_STATE, "nobody is eligible to vote (is anyone checked in?)"
-        )
+        raise Rejected(ErrorCode.INVALID_STATE,
+                       "nobody is eligible to vote (is anyone checked in?)")
     d = poll.definition
     rule = d.rule
     body: dict[str, Any] = {
@@ -564,10 +561,9 @@ def check_ballot(state: MeetingState, actor: Actor, body: Mapping[str, Any]) -> 
         raise Rejected(ErrorCode.FORBIDDEN, "you are not eligible in this poll: " + _why_not(
             state, snap, voter), reason="not_eligible")
     elif voter in snap.proxies:
-        raise Rejected(
-            ErrorCode.FORBIDDEN, f"your vote is cast by your proxy {snap.proxies[voter]}",
-            reason="represented"
-        )
+        raise Rejected(ErrorCode.FORBIDDEN,
+                       f"your vote is cast by your proxy {snap.proxies[voter]}",
+                       reason="represented")
     try:
         choice = validate_ballot(poll.definition.spec, body.get("choice"))
     except BallotError as exc:
@@ -704,24 +700,21 @@ def decide_close(
         try:
             ballots = ballots_from_counters(d.spec, box.counters)
         except TallyError as exc:
-            raise Rejected(
-                ErrorCode.INTERNAL, f"the ballot box is inconsistent: {exc.message}"
-            ) from None
+            raise Rejected(ErrorCode.INTERNAL,
+                           f"the ballot box is inconsistent: {exc.message}") from None
         voted = sorted(box.voted)
         receipts = sorted(box.receipts)
     else:
         ballots, rows = [], []
         for b in sorted(box.named, key=lambda b: b.voter):
             if snap.voters.get(b.voter) != b.weight or snap.caster(b.voter) != b.by:
-                raise Rejected(
-                    ErrorCode.INTERNAL, f"stored ballot of {b.voter} does not match the poll"
-                )
+                raise Rejected(ErrorCode.INTERNAL,
+                               f"stored ballot of {b.voter} does not match the poll")
             try:
                 choice = validate_ballot(d.spec, b.choice)
             except BallotError as exc:
-                raise Rejected(
-                    ErrorCode.INTERNAL, f"stored ballot of {b.voter}: {exc.message}"
-                ) from None
+                raise Rejected(ErrorCode.INTERNAL,
+                               f"stored ballot of {b.voter}: {exc.message}") from None
             ballots.append((choice, Decimal(b.weight)))
             row = {"voter": b.voter, "choice": choice.to_json(), "weight": b.weight}
             if b.by != b.voter:
@@ -736,9 +729,8 @@ def decide_close(
     except TallyError as exc:
         # Never a voter's mistake: the box does not fit the snapshot. Refuse to close rather
         # than record a result nobody can stand behind.
-        raise Rejected(
-            ErrorCode.INTERNAL, f"the ballot box cannot be counted: {exc.message}"
-        ) from None
+        raise Rejected(ErrorCode.INTERNAL,
+                       f"the ballot box cannot be counted: {exc.message}") from None
     body["result"] = result.to_dict()
     body["outcome"] = outcome(result)
     body["counts"] = {

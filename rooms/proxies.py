@@ -26,10 +26,9 @@ def _voter(state: MeetingState, participant_id: str, side: str) -> Participant:
         raise Rejected(ErrorCode.NOT_FOUND, f"no participant {participant_id} on the roster",
                        participant=participant_id)
     if participant.role not in VOTING_ROLES:
-        raise Rejected(
-            ErrorCode.INVALID, f"{participant.full_name} is not a voting member and cannot "
-            f"{side} a proxy", reason="not_voting", participant=participant_id
-        )
+        raise Rejected(ErrorCode.INVALID,
+                       f"{participant.full_name} is not a voting member and cannot "
+                       f"{side} a proxy", reason="not_voting", participant=participant_id)
     return participant
 
 
@@ -48,10 +47,9 @@ def decide_grant(state: MeetingState, cmd: Command, now: int) -> list[Event]:
         raise Rejected(ErrorCode.INVALID, f"{giver.full_name} is present and votes in person",
                        reason="giver_present", participant=giver_id)
     if not holder_record.present:
-        raise Rejected(
-            ErrorCode.INVALID, f"{holder.full_name} is not checked in; a proxy goes to a "
-            "delegate who is present", reason="holder_absent", participant=holder_id
-        )
+        raise Rejected(ErrorCode.INVALID,
+                       f"{holder.full_name} is not checked in; a proxy goes to a "
+                       "delegate who is present", reason="holder_absent", participant=holder_id)
     existing = att.proxies.get(giver_id)
     if existing is not None:
         if existing.holder == holder_id:
@@ -60,15 +58,13 @@ def decide_grant(state: MeetingState, cmd: Command, now: int) -> list[Event]:
                        f"{_name(state, existing.holder)}; revoke it first",
                        reason="already_given", participant=giver_id, to=existing.holder)
     if att.held.get(giver_id):
-        raise Rejected(
-            ErrorCode.INVALID, f"{giver.full_name} holds a proxy and cannot pass votes on "
-            "(one level only)", reason="proxy_chain", participant=giver_id
-        )
+        raise Rejected(ErrorCode.INVALID,
+                       f"{giver.full_name} holds a proxy and cannot pass votes on "
+                       "(one level only)", reason="proxy_chain", participant=giver_id)
     if holder_id in att.proxies:
-        raise Rejected(
-            ErrorCode.INVALID, f"{holder.full_name} gave their own vote away and cannot hold "
-            "another's (one level only)", reason="proxy_chain", participant=holder_id
-        )
+        raise Rejected(ErrorCode.INVALID,
+                       f"{holder.full_name} gave their own vote away and cannot hold "
+                       "another's (one level only)", reason="proxy_chain", participant=holder_id)
     limit = settings_of(state).proxy_limit
     if len(att.held.get(holder_id, ())) >= limit:
         raise Rejected(ErrorCode.INVALID, f"{holder.full_name} already holds {limit} "

@@ -185,9 +185,8 @@ def decide_import(state: MeetingState, cmd: Command, now: int) -> list[Event]:
 def decide_add(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     participant = _participant_or_reject(cmd.body)
     if participant.id in state.participants:
-        raise Rejected(
-            ErrorCode.DUPLICATE, f"participant {participant.id} exists", id=participant.id
-        )
+        raise Rejected(ErrorCode.DUPLICATE,
+                       f"participant {participant.id} exists", id=participant.id)
     return [Event("participant.added", participant.to_dict(), cmd.actor.participant_id, now)]
 
 

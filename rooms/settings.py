@@ -47,10 +47,9 @@ def _while_running(name: str) -> Guard:
 
     def guard(state: MeetingState, _value: Any) -> None:
         if state.status.value == "closed":
-            raise Rejected(
-                ErrorCode.INVALID_STATE, f"the meeting is closed; setting '{name}' can no "
-                "longer change", setting=name, status="closed"
-            )
+            raise Rejected(ErrorCode.INVALID_STATE,
+                           f"the meeting is closed; setting '{name}' can no "
+                           "longer change", setting=name, status="closed")
 
     return guard
 
@@ -63,11 +62,10 @@ def _hybrid(state: MeetingState, value: Any) -> None:
         return
     online = sum(1 for r in attendance(state).records.values() if r.present and r.mode == "online")
     if online:
-        raise Rejected(
-            ErrorCode.INVALID_STATE, f"setting 'hybrid' cannot be turned off while {online} "
-            "participant(s) attend online; check them out first",
-            setting="hybrid", online=online
-        )
+        raise Rejected(ErrorCode.INVALID_STATE,
+                       f"setting 'hybrid' cannot be turned off while {online} "
+                       "participant(s) attend online; check them out first",
+                       setting="hybrid", online=online)
 
 
 def _proxy_limit(state: MeetingState, value: Any) -> None:
@@ -78,11 +76,10 @@ def _proxy_limit(state: MeetingState, value: Any) -> None:
     over = sorted(holder for holder, givers in held.items() if len(givers) > value)
     if over:
         most = max(len(held[h]) for h in over)
-        raise Rejected(
-            ErrorCode.INVALID_STATE, f"setting 'proxy_limit' cannot be {value}: {len(over)} "
-            f"delegate(s) already hold up to {most} proxies; revoke some first",
-            setting="proxy_limit", holders=over
-        )
+        raise Rejected(ErrorCode.INVALID_STATE,
+                       f"setting 'proxy_limit' cannot be {value}: {len(over)} "
+                       f"delegate(s) already hold up to {most} proxies; revoke some first",
+                       setting="proxy_limit", holders=over)
 
 
 _SETTINGS = (
@@ -130,30 +127,26 @@ def _value(spec: Setting, value: Any) -> Any:
     name = spec.name
     if spec.kind == "bool":
         if not isinstance(value, bool):
-            raise Rejected(
-                ErrorCode.INVALID, f"setting '{name}' must be true or false", setting=name
-            )
+            raise Rejected(ErrorCode.INVALID,
+                           f"setting '{name}' must be true or false", setting=name)
         return value
     if spec.kind == "int":
         if not isinstance(value, int) or isinstance(value, bool) or not (
             spec.min <= value <= spec.max
         ):
-            raise Rejected(
-                ErrorCode.INVALID, f"setting '{name}' must be a whole number from {spec.min} "
-                f"to {spec.max}", setting=name
-            )
+            raise Rejected(ErrorCode.INVALID,
+                           f"setting '{name}' must be a whole number from {spec.min} "
+                           f"to {spec.max}", setting=name)
         return value
     if not isinstance(value, str) or len(value) > spec.max_len:
-        raise Rejected(
-            ErrorCode.INVALID, f"setting '{name}' must be a text of at most {spec.max_len} "
-            "characters", setting=name
-        )
+        raise Rejected(ErrorCode.INVALID,
+                       f"setting '{name}' must be a text of at most {spec.max_len} "
+                       "characters", setting=name)
     text = nfc(value.strip())
     if spec.choices and text not in spec.choices:
-        raise Rejected(
-            ErrorCode.INVALID, f"setting '{name}' must be one of {', '.join(spec.choices)}",
-            setting=name
-        )
+        raise Rejected(ErrorCode.INVALID,
+                       f"setting '{name}' must be one of {', '.join(spec.choices)}",
+                       setting=name)
     return text
 
 

@@ -147,9 +147,8 @@ def decide_reorder(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     queue = speakers_of(state).queues.get(item, ())
     order = list(cmd.body["order"])
     if len(set(order)) != len(order) or set(order) != {r.participant for r in queue}:
-        raise Rejected(
-            ErrorCode.INVALID, "order must list everyone on the speakers' list exactly once"
-        )
+        raise Rejected(ErrorCode.INVALID,
+                       "order must list everyone on the speakers' list exactly once")
     if order == [r.participant for r in queue]:
         return []
     return [

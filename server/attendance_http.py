@@ -127,9 +127,8 @@ async def quorum_endpoint(request: Request) -> JSONResponse:
         try:
             moment = int(datetime.fromisoformat(at).timestamp() * 1000)
         except ValueError:
-            raise ApiError(
-                422, ErrorCode.BAD_FIELD, "'at' is ms since the epoch or ISO 8601"
-            ) from None
+            raise ApiError(422, ErrorCode.BAD_FIELD,
+                           "'at' is ms since the epoch or ISO 8601") from None
     entries = await rt.store.read_log(meeting_id)
     try:
         q = quorum_at((e.event for e in entries), moment)

@@ -86,9 +86,8 @@ def count_pages(path: Path, mime: str) -> int:
         except BadFile:
             raise
         except Exception as exc:  # pypdf raises many types for broken files
-            raise BadFile(
-                422, ErrorCode.CORRUPT, f"the PDF cannot be read ({type(exc).__name__})"
-            ) from None
+            raise BadFile(422, ErrorCode.CORRUPT,
+                          f"the PDF cannot be read ({type(exc).__name__})") from None
         if pages < 1:
             raise BadFile(422, ErrorCode.CORRUPT, "the PDF has no pages")
         return pages
@@ -103,9 +102,8 @@ def count_pages(path: Path, mime: str) -> int:
             with Image.open(path) as img:
                 img.load()
     except Exception as exc:
-        raise BadFile(
-            422, ErrorCode.CORRUPT, f"the image cannot be read ({type(exc).__name__})"
-        ) from None
+        raise BadFile(422, ErrorCode.CORRUPT,
+                      f"the image cannot be read ({type(exc).__name__})") from None
     return 1
 
 
@@ -153,9 +151,8 @@ async def store_upload(rt: Runtime, request: Request, filename: str) -> Stored:
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > limit:
-                    raise BadFile(
-                        413, ErrorCode.TOO_LARGE, f"the file is larger than {limit} bytes"
-                    )
+                    raise BadFile(413, ErrorCode.TOO_LARGE,
+                                  f"the file is larger than {limit} bytes")
                 if len(head) < 16:
                     head += chunk[:16]
                 digest.update(chunk)

@@ -21,9 +21,8 @@ def bearer(request: Request) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         token = request.query_params.get("token", "")
         if not token:
-            raise ApiError(
-                401, ErrorCode.UNAUTHENTICATED, "Authorization: Bearer <token> is required"
-            )
+            raise ApiError(401, ErrorCode.UNAUTHENTICATED,
+                           "Authorization: Bearer <token> is required")
     return token.strip()
 
 

@@ -202,9 +202,8 @@ class Interpreter:
                         return _replayed(str(written.last).encode() + b":" + written.ack)
                     case "guard":
                         if decision.on_guard is None:
-                            raise Rejected(
-                                ErrorCode.CONFLICT, "the command lost a race", stale=True
-                            )
+                            raise Rejected(ErrorCode.CONFLICT,
+                                           "the command lost a race", stale=True)
                         decision = decision.on_guard(written.guard_index, written.guard_value)
                         continue
                     case "ok":

@@ -94,10 +94,9 @@ async def results(request: Request) -> Response:
     lang = _lang(request)
     named = request.query_params.get("named")
     if named is not None and ext != "csv":
-        raise ApiError(
-            422, ErrorCode.BAD_FIELD, "named=POLL is for results.csv; the XLSX has a sheet "
-            "for every named poll"
-        )
+        raise ApiError(422, ErrorCode.BAD_FIELD,
+                       "named=POLL is for results.csv; the XLSX has a sheet "
+                       "for every named poll")
     meeting_id, entries = await _log(request)
 
     if named is not None:
