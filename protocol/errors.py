@@ -33,6 +33,14 @@ class ErrorCode(StrEnum):
     INVALID = "invalid"
     DUPLICATE = "duplicate"
     RATE_LIMITED = "rate_limited"
+    # HTTP only: an uploaded file (roster, agenda plan, document) that cannot be taken
+    INVALID_ROSTER = "invalid_roster"
+    INVALID_AGENDA = "invalid_agenda"
+    UNSUPPORTED_TYPE = "unsupported_type"
+    TYPE_MISMATCH = "type_mismatch"
+    EMPTY = "empty"
+    CORRUPT = "corrupt"
+    ENCRYPTED = "encrypted"
     # the server's own trouble; the client may retry the same command id later
     UNAVAILABLE = "unavailable"
     INTERNAL = "internal"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, assert_never
 
 from protocol import limits
 from protocol.errors import ErrorCode, ProtocolError
@@ -90,3 +90,5 @@ def _is_type(value: Any, kind: FieldType) -> bool:
             return isinstance(value, dict)
         case "any":
             return True
+        case _:
+            assert_never(kind)

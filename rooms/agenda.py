@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
+from protocol.errors import ErrorCode
 from rooms.agenda_items import MAX_ITEMS, item_from_map
 
 # Re-exported: the agenda feature's callers (the plan upload, the floor features, tests) read
@@ -67,7 +68,7 @@ def _children(agenda: AgendaState, parent: str | None) -> tuple[AgendaItem, ...]
         return agenda.items
     item = find(agenda, parent)
     if item is None:
-        raise Rejected("not_found", f"no agenda item {parent}", id=parent)
+        raise Rejected(ErrorCode.NOT_FOUND, f"no agenda item {parent}", id=parent)
     return item.items
 
 
@@ -106,7 +107,7 @@ def _from_dict(data: Mapping[str, Any]) -> AgendaItem:
 
 def _not_closed(state: MeetingState) -> None:
     if state.status == Status.CLOSED:
-        raise Rejected("invalid_state", "the meeting is closed")
+        raise Rejected(ErrorCode.INVALID_STATE, "the meeting is closed")
 
 
 def decide_import(state: MeetingState, cmd: Command, now: int) -> list[Event]:
@@ -114,7 +115,7 @@ def decide_import(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     try:
         items = normalize(cmd.body["items"])
     except AgendaError as exc:
-        raise Rejected("invalid", str(exc)) from None
+        raise Rejected(ErrorCode.INVALID, str(exc)) from None
     agenda = agenda_of(state)
     events = []
     if agenda.timer is not None:
@@ -132,7 +133,7 @@ def decide_add(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     parent = cmd.body.get("parent")
     siblings = _children(agenda, parent)
     if parent is not None and parent not in {i.id for i in agenda.items}:
-        raise Rejected("invalid", "sub-items may not have sub-items")
+        raise Rejected(ErrorCode.INVALID, "sub-items may not have sub-items")
     raw = dict(cmd.body["item"])
     if "id" not in raw:
         taken = {i.id for i in walk(agenda.items)}
@@ -145,12 +146,12 @@ def decide_add(state: MeetingState, cmd: Command, now: int) -> list[Event]:
             raw, raw["id"] if isinstance(raw["id"], str) else "?", 2 if parent else 1
         )
     except AgendaError as exc:
-        raise Rejected("invalid", str(exc)) from None
+        raise Rejected(ErrorCode.INVALID, str(exc)) from None
     existing = {i.id for i in walk(agenda.items)}
     if {i.id for i in walk([item])} & existing:
-        raise Rejected("duplicate", f"agenda item {item.id} exists", id=item.id)
+        raise Rejected(ErrorCode.DUPLICATE, f"agenda item {item.id} exists", id=item.id)
     if len(existing) + len(walk([item])) > MAX_ITEMS:
-        raise Rejected("invalid", f"more than {MAX_ITEMS} agenda items")
+        raise Rejected(ErrorCode.INVALID, f"more than {MAX_ITEMS} agenda items")
     position = cmd.body.get("position", len(siblings))
     position = max(0, min(int(position), len(siblings)))
     return [
@@ -170,13 +171,13 @@ def decide_update(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     _not_closed(state)
     item = find(agenda_of(state), cmd.body["id"])
     if item is None:
-        raise Rejected("not_found", f"no agenda item {cmd.body['id']}", id=cmd.body["id"])
+        raise Rejected(ErrorCode.NOT_FOUND, f"no agenda item {cmd.body['id']}", id=cmd.body["id"])
     current = item.to_dict()
     merged = {**current, **{k: v for k, v in cmd.body.items() if k in _UPDATABLE}}
     try:
         updated = item_from_map({**merged, "items": []}, item.id, 1).to_dict()
     except AgendaError as exc:
-        raise Rejected("invalid", str(exc)) from None
+        raise Rejected(ErrorCode.INVALID, str(exc)) from None
     changes = {k: updated[k] for k in _UPDATABLE if updated[k] != current[k]}
     if not changes:
         return []
@@ -191,9 +192,9 @@ def decide_remove(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     agenda = agenda_of(state)
     item = find(agenda, cmd.body["id"])
     if item is None:
-        raise Rejected("not_found", f"no agenda item {cmd.body['id']}", id=cmd.body["id"])
+        raise Rejected(ErrorCode.NOT_FOUND, f"no agenda item {cmd.body['id']}", id=cmd.body["id"])
     if agenda.current in {i.id for i in walk([item])}:
-        raise Rejected("invalid_state", "the current item cannot be removed")
+        raise Rejected(ErrorCode.INVALID_STATE, "the current item cannot be removed")
     return [Event("agenda.item_removed", {"id": item.id}, cmd.actor.participant_id, now)]
 
 
@@ -203,7 +204,7 @@ def decide_reorder(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     siblings = _children(agenda_of(state), parent)
     order = list(cmd.body["order"])
     if sorted(order) != sorted(i.id for i in siblings) or len(set(order)) != len(order):
-        raise Rejected("invalid", "order must list every item of that level exactly once")
+        raise Rejected(ErrorCode.INVALID, "order must list every item of that level exactly once")
     if order == [i.id for i in siblings]:
         return []
     return [
@@ -217,7 +218,7 @@ def decide_set_current(state: MeetingState, cmd: Command, now: int) -> list[Even
     agenda = agenda_of(state)
     item_id = cmd.body.get("id")
     if item_id is not None and find(agenda, item_id) is None:
-        raise Rejected("not_found", f"no agenda item {item_id}", id=item_id)
+        raise Rejected(ErrorCode.NOT_FOUND, f"no agenda item {item_id}", id=item_id)
     if item_id == agenda.current:
         return []
     events = []
@@ -234,12 +235,12 @@ def decide_timer_start(state: MeetingState, cmd: Command, now: int) -> list[Even
     _not_closed(state)
     agenda = agenda_of(state)
     if agenda.current is None:
-        raise Rejected("invalid_state", "no current agenda item")
+        raise Rejected(ErrorCode.INVALID_STATE, "no current agenda item")
     item = find(agenda, agenda.current)
     assert item is not None
     seconds = cmd.body.get("seconds", item.minutes * 60)
     if seconds <= 0:
-        raise Rejected("invalid", "the item has no planned time; give 'seconds'")
+        raise Rejected(ErrorCode.INVALID, "the item has no planned time; give 'seconds'")
     events = []
     if agenda.timer is not None:
         events.append(_timer_stopped(agenda.timer, cmd, now))
@@ -257,7 +258,7 @@ def decide_timer_start(state: MeetingState, cmd: Command, now: int) -> list[Even
 def decide_timer_stop(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     timer = agenda_of(state).timer
     if timer is None:
-        raise Rejected("invalid_state", "no timer is running")
+        raise Rejected(ErrorCode.INVALID_STATE, "no timer is running")
     return [_timer_stopped(timer, cmd, now)]
 
 

@@ -8,6 +8,8 @@ from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
+from protocol.errors import ErrorCode
+from protocol.kinds import DecidedKind, EventKind, is_decided_kind, is_event_kind
 from rooms import (
     agenda,
     attendance,
@@ -47,8 +49,10 @@ FEATURES: tuple[ModuleType, ...] = (
 FEATURES += (polls,)
 FEATURES += (notes,)
 
-DECIDERS: dict[str, Decider] = {}
-EVOLVERS: dict[str, Evolver] = {}
+# Keyed by the closed kinds of protocol/kinds.py; tests/protocol/test_kinds.py checks that
+# every kind has its entry and every entry a kind.
+DECIDERS: dict[DecidedKind, Decider] = {}
+EVOLVERS: dict[EventKind, Evolver] = {}
 PERMISSIONS: dict[str, frozenset[Role]] = {}
 # Who sees an event in the live stream; unlisted kinds are seen by everyone. Staff see all.
 AUDIENCES: dict[str, frozenset[Role]] = {
@@ -91,7 +95,9 @@ def _events_only(decider: Decider) -> DecisionDecider:
 
 # Every command kind's one decider: the features' event deciders, unless a command module
 # decides the kind with guards.
-DECISIONS: dict[str, DecisionDecider] = {k: _events_only(d) for k, d in DECIDERS.items()}
+DECISIONS: dict[DecidedKind, DecisionDecider] = {
+    k: _events_only(d) for k, d in DECIDERS.items()
+}
 for _module in COMMAND_MODULES:
     DECISIONS.update(_module.DECISIONS)
 # Kinds that make retries safe themselves (a ballot by its ballot id): the shell skips the
@@ -101,15 +107,15 @@ SELF_DEDUPED: frozenset[str] = poll_commands.SELF_DEDUPED
 
 def decide_create(meeting_id: str, cmd: Command, ctx: Context) -> Decision:
     if not cmd.actor.is_admin:
-        raise Rejected("forbidden", "only the administrator creates meetings")
+        raise Rejected(ErrorCode.FORBIDDEN, "only the administrator creates meetings")
     return Decision(meeting.decide_create(meeting_id, cmd, ctx.now))
 
 
 def decide(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
     """What a command decides (rooms.decision), or Rejected; the state is never changed."""
-    decider = DECISIONS.get(cmd.kind)
+    decider = DECISIONS.get(cmd.kind) if is_decided_kind(cmd.kind) else None
     if decider is None:
-        raise Rejected("unknown_kind", f"unknown command kind {cmd.kind!r}")
+        raise Rejected(ErrorCode.UNKNOWN_KIND, f"unknown command kind {cmd.kind!r}")
     authorize(state, cmd)
     return decider(state, cmd, ctx)
 
@@ -120,10 +126,10 @@ def authorize(state: MeetingState, cmd: Command) -> None:
     allowed = PERMISSIONS.get(cmd.kind, frozenset())
     participant = state.participants.get(cmd.actor.participant_id)
     if participant is None:
-        raise Rejected("forbidden", "you are not on this meeting's roster")
+        raise Rejected(ErrorCode.FORBIDDEN, "you are not on this meeting's roster")
     if participant.role not in allowed:
         raise Rejected(
-            "forbidden",
+            ErrorCode.FORBIDDEN,
             f"a {participant.role.value} may not send '{cmd.kind}'",
             role=participant.role.value,
         )
@@ -136,7 +142,7 @@ def evolve(state: MeetingState | None, event: Event, seq: int = 0) -> MeetingSta
     else:
         if state is None:
             raise ValueError(f"event {event.kind} before meeting.created")
-        evolver = EVOLVERS.get(event.kind)
+        evolver = EVOLVERS.get(event.kind) if is_event_kind(event.kind) else None
         if evolver is None:
             raise ValueError(f"no evolver for event kind {event.kind!r}")
         new = evolver(state, event)

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from protocol.errors import ErrorCode
 from rooms import memo
 from rooms.attendance_state import SLICE, AttendanceState, Record, attendance
 from rooms.model import STAFF, Command, Event, Participant, Rejected, Role
@@ -49,20 +50,20 @@ MAX_REASON = 500
 def _participant(state: MeetingState, participant_id: str) -> Participant:
     participant = state.participants.get(participant_id)
     if participant is None:
-        raise Rejected("not_found", f"no participant {participant_id} on the roster",
+        raise Rejected(ErrorCode.NOT_FOUND, f"no participant {participant_id} on the roster",
                        participant=participant_id)
     return participant
 
 
 def _open_for_attendance(state: MeetingState) -> None:
     if state.status.value == "closed":
-        raise Rejected("invalid_state", "the meeting is closed", status=state.status.value)
+        raise Rejected(ErrorCode.INVALID_STATE, "the meeting is closed", status=state.status.value)
 
 
 def already(participant: Participant, record: Record, **extra: Any) -> Rejected:
     """The answer to a re-scan: nothing changes. The shell adds the time of day to the message."""
     return Rejected(
-        "duplicate",
+        ErrorCode.DUPLICATE,
         f"{participant.full_name} already checked in",
         reason="already_checked_in",
         participant=participant.id,
@@ -82,14 +83,15 @@ def decide_check_in(
     _open_for_attendance(state)
     participant = _participant(state, participant_id)
     if participant.role == Role.SCREEN:
-        raise Rejected("invalid", "a hall screen does not check in", reason="screen")
+        raise Rejected(ErrorCode.INVALID, "a hall screen does not check in", reason="screen")
     if mode == "online" and not settings_of(state).hybrid:
-        raise Rejected("invalid", "online attendance is not enabled for this meeting",
+        raise Rejected(ErrorCode.INVALID, "online attendance is not enabled for this meeting",
                        reason="online_disabled")
     if mode not in ("in_person", "online"):
-        raise Rejected("invalid", f"unknown attendance mode {mode!r}")
+        raise Rejected(ErrorCode.INVALID, f"unknown attendance mode {mode!r}")
     if device and not DEVICE_PATTERN.match(device):
-        raise Rejected("invalid", "a device id is 1-64 letters, digits, '.', ':', '_' or '-'")
+        raise Rejected(ErrorCode.INVALID,
+                       "a device id is 1-64 letters, digits, '.', ':', '_' or '-'")
     att = attendance(state)
     record = att.record(participant_id)
     if record.present:
@@ -127,16 +129,17 @@ def decide_scan(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     # it names in the body; a body without one never came through the shell.
     participant_id = cmd.body.get("participant")
     if not isinstance(participant_id, str):
-        raise Rejected("invalid", "the badge token was not verified")
+        raise Rejected(ErrorCode.INVALID, "the badge token was not verified")
     return decide_check_in(state, cmd.actor.participant_id, participant_id, "badge",
                            "in_person", "", now)
 
 
 def decide_self(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     if cmd.actor.is_admin:
-        raise Rejected("forbidden", "the administrator is not a participant")
+        raise Rejected(ErrorCode.FORBIDDEN, "the administrator is not a participant")
     if settings_of(state).device_checkin == "off":
-        raise Rejected("forbidden", "check-in from your own device is off for this meeting; "
+        raise Rejected(ErrorCode.FORBIDDEN,
+                       "check-in from your own device is off for this meeting; "
                        "please check in at the desk", reason="device_checkin_off")
     return decide_check_in(state, cmd.actor.participant_id, cmd.actor.participant_id, "device",
                            cmd.body.get("mode") or "in_person", cmd.body.get("device") or "", now)
@@ -146,11 +149,11 @@ def decide_out(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     _open_for_attendance(state)
     participant_id = cmd.body.get("participant")
     if not isinstance(participant_id, str):
-        raise Rejected("invalid", "name the participant, or scan their badge")
+        raise Rejected(ErrorCode.INVALID, "name the participant, or scan their badge")
     participant = _participant(state, participant_id)
     record = attendance(state).record(participant_id)
     if not record.present:
-        raise Rejected("invalid_state", f"{participant.full_name} is not checked in",
+        raise Rejected(ErrorCode.INVALID_STATE, f"{participant.full_name} is not checked in",
                        reason="not_checked_in", participant=participant_id)
     return [Event("attendance.checked_out", {"participant": participant_id,
                                              "via": cmd.body.get("via", "manual")},

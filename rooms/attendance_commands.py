@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from protocol.errors import ErrorCode
 from rooms import attendance as att
 from rooms import proxies
 from rooms.attendance import me
@@ -49,7 +50,7 @@ def _already(state: MeetingState, participant_id: str, at: int, now: int,
     name = participant.full_name if participant else participant_id
     hhmm = clock(state, at, now)
     return Rejected(
-        "duplicate",
+        ErrorCode.DUPLICATE,
         f"{name} đã điểm danh lúc {hhmm} / already checked in at {hhmm}",
         **{"reason": "already_checked_in", "participant": participant_id, "full_name": name,
            **details, "at": at, "time": hhmm},
@@ -134,7 +135,8 @@ def guarded(decide: EventDecider) -> Callable[[MeetingState, Command, Context], 
             status, at = decode_status(found)
             if status == "present" and cmd.kind in _CHECK_IN_KINDS and pid == subject:
                 raise _already(state, pid, at, now)
-            raise Rejected("conflict", "attendance changed at the same moment; please retry",
+            raise Rejected(ErrorCode.CONFLICT,
+                           "attendance changed at the same moment; please retry",
                            stale=True, participant=pid)
 
         return Decision(events, guards, result=_result(after, events, now), optimistic=False,
@@ -168,7 +170,7 @@ def _result(state: MeetingState, events: list[Event], now: int) -> dict[str, Any
 def _badge_holder(state: MeetingState, token: Any, ctx: Context) -> str:
     participant_id = ctx.badge(str(token))
     if participant_id not in state.participants:
-        raise Rejected("not_found", "Người này không còn trong danh sách / the badge's "
+        raise Rejected(ErrorCode.NOT_FOUND, "Người này không còn trong danh sách / the badge's "
                        "holder is no longer on the roster", reason="bad_badge",
                        participant=participant_id)
     return participant_id

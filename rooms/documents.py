@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
+from protocol.errors import ErrorCode
 from rooms.lifecycle import Status
 from rooms.model import STAFF, Command, Event, Rejected, Role, nfc
 from rooms.state import MeetingState, get_slice, with_slice
@@ -139,24 +140,24 @@ def visible_to(state: MeetingState, role: Role, document_id: str, version: int |
 def decide_add(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     """A stored upload's metadata; sent by the upload route after the file is on disk."""
     if state.status == Status.CLOSED:
-        raise Rejected("invalid_state", "the meeting is closed")
+        raise Rejected(ErrorCode.INVALID_STATE, "the meeting is closed")
     body = cmd.body
     docs = documents_of(state).documents
     doc = docs.get(body["id"])
     if not SHA256.match(body["sha256"]) or body["mime"] not in MIMES:
-        raise Rejected("invalid", "bad file metadata")
+        raise Rejected(ErrorCode.INVALID, "bad file metadata")
     if body["pages"] < 1 or body["size"] < 1:
-        raise Rejected("invalid", "a document has at least one page and one byte")
+        raise Rejected(ErrorCode.INVALID, "a document has at least one page and one byte")
     title = nfc(str(body.get("title") or (doc.title if doc else "")).strip())
     if not title:
         title = nfc(str(body["filename"]))[:MAX_TITLE]
     if len(title) > MAX_TITLE:
-        raise Rejected("invalid", f"a title has at most {MAX_TITLE} characters")
+        raise Rejected(ErrorCode.INVALID, f"a title has at most {MAX_TITLE} characters")
     item = body.get("item", doc.item if doc else None)
     if doc is None and len(docs) >= MAX_DOCUMENTS:
-        raise Rejected("invalid", f"a meeting has at most {MAX_DOCUMENTS} documents")
+        raise Rejected(ErrorCode.INVALID, f"a meeting has at most {MAX_DOCUMENTS} documents")
     if doc is not None and len(doc.versions) >= MAX_VERSIONS:
-        raise Rejected("invalid", f"a document has at most {MAX_VERSIONS} versions")
+        raise Rejected(ErrorCode.INVALID, f"a document has at most {MAX_VERSIONS} versions")
     version = 1 if doc is None else len(doc.versions) + 1
     draft = bool(body.get("draft", False))
     event_body = {
@@ -178,15 +179,16 @@ def decide_add(state: MeetingState, cmd: Command, now: int) -> list[Event]:
 def decide_release(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     doc = documents_of(state).documents.get(cmd.body["id"])
     if doc is None:
-        raise Rejected("not_found", f"no document {cmd.body['id']}", id=cmd.body["id"])
+        raise Rejected(ErrorCode.NOT_FOUND, f"no document {cmd.body['id']}", id=cmd.body["id"])
     version = doc.version(cmd.body.get("version", len(doc.versions)))
     if version is None:
-        raise Rejected("not_found", "no such version", id=doc.id)
+        raise Rejected(ErrorCode.NOT_FOUND, "no such version", id=doc.id)
     if version.released:
         return []
     current = doc.current
     if current is not None and current.n > version.n:
-        raise Rejected("invalid", f"version {current.n} is already released; release a newer one")
+        raise Rejected(ErrorCode.INVALID,
+                       f"version {current.n} is already released; release a newer one")
     body = {
         "id": doc.id,
         "title": doc.title,
@@ -201,13 +203,14 @@ def decide_follow(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     doc = docs.documents.get(cmd.body["document"])
     if doc is None or doc.current is None:
         # A draft is never pushed: the hall would be told to open what it may not read.
-        raise Rejected("not_found", "no released document with that id", id=cmd.body["document"])
+        raise Rejected(ErrorCode.NOT_FOUND,
+                       "no released document with that id", id=cmd.body["document"])
     version = doc.version(cmd.body.get("version", doc.current.n))
     if version is None or not version.released:
-        raise Rejected("not_found", "no released version with that number")
+        raise Rejected(ErrorCode.NOT_FOUND, "no released version with that number")
     page = cmd.body.get("page", 1)
     if not 1 <= page <= version.pages:
-        raise Rejected("invalid", f"page must be 1-{version.pages}", pages=version.pages)
+        raise Rejected(ErrorCode.INVALID, f"page must be 1-{version.pages}", pages=version.pages)
     follow = docs.follow
     if follow and (follow.document, follow.version, follow.page) == (doc.id, version.n, page):
         return []

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
+from protocol.errors import ErrorCode
 from rooms.agenda import agenda_of, find
 from rooms.documents import documents_of, visible_to
 from rooms.lifecycle import Status
@@ -67,9 +68,9 @@ def feedback_of(state: MeetingState) -> FeedbackState:
 def clean_text(value: str, limit: int, what: str) -> str:
     text = nfc(value).strip()
     if not text:
-        raise Rejected("invalid", f"{what} is empty")
+        raise Rejected(ErrorCode.INVALID, f"{what} is empty")
     if len(text) > limit:
-        raise Rejected("invalid", f"{what} is longer than {limit} characters", limit=limit)
+        raise Rejected(ErrorCode.INVALID, f"{what} is longer than {limit} characters", limit=limit)
     return text
 
 
@@ -79,13 +80,13 @@ def clean_text(value: str, limit: int, what: str) -> str:
 def decide_submit(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     """``id`` is made by the shell (the planner that also applies the rate limit)."""
     if state.status == Status.CLOSED:
-        raise Rejected("invalid_state", "the meeting is closed")
+        raise Rejected(ErrorCode.INVALID_STATE, "the meeting is closed")
     body = cmd.body
     entries = feedback_of(state).entries
     if body["id"] in entries:
-        raise Rejected("duplicate", "feedback id exists")
+        raise Rejected(ErrorCode.DUPLICATE, "feedback id exists")
     if len(entries) >= MAX_FEEDBACK:
-        raise Rejected("invalid", "this meeting has taken all the feedback it can")
+        raise Rejected(ErrorCode.INVALID, "this meeting has taken all the feedback it can")
     text = clean_text(body["text"], MAX_TEXT, "the feedback")
     agenda = agenda_of(state)
     item = body.get("item")
@@ -94,10 +95,11 @@ def decide_submit(state: MeetingState, cmd: Command, now: int) -> list[Event]:
         role = cmd.actor.role or Role.CHAIR
         version = visible_to(state, role, body["document"], body.get("version"))
         if version is None:
-            raise Rejected("not_found", "no such document", document=body["document"])
+            raise Rejected(ErrorCode.NOT_FOUND, "no such document", document=body["document"])
         page = body.get("page")
         if page is not None and not 1 <= page <= version.pages:
-            raise Rejected("invalid", f"page must be 1-{version.pages}", pages=version.pages)
+            raise Rejected(ErrorCode.INVALID,
+                           f"page must be 1-{version.pages}", pages=version.pages)
         doc = documents_of(state).documents[body["document"]]
         place = {"document": doc.id, "version": version.n, "page": page,
                  "paragraph": body.get("paragraph")}
@@ -106,9 +108,10 @@ def decide_submit(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     elif item is None:
         item = agenda.current
         if item is None:
-            raise Rejected("invalid", "say which agenda item or document the feedback is on")
+            raise Rejected(ErrorCode.INVALID,
+                           "say which agenda item or document the feedback is on")
     if item is not None and find(agenda, item) is None:
-        raise Rejected("not_found", f"no agenda item {item}", item=item)
+        raise Rejected(ErrorCode.NOT_FOUND, f"no agenda item {item}", item=item)
     return [
         Event(
             "feedback.submitted",
@@ -123,7 +126,7 @@ def decide_submit(state: MeetingState, cmd: Command, now: int) -> list[Event]:
 def _entry(state: MeetingState, feedback_id: str) -> Feedback:
     entry = feedback_of(state).entries.get(feedback_id)
     if entry is None:
-        raise Rejected("not_found", f"no feedback {feedback_id}", id=feedback_id)
+        raise Rejected(ErrorCode.NOT_FOUND, f"no feedback {feedback_id}", id=feedback_id)
     return entry
 
 
@@ -135,7 +138,7 @@ def decide_tag(state: MeetingState, cmd: Command, now: int) -> list[Event]:
         if tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_TAGS:
-        raise Rejected("invalid", f"at most {MAX_TAGS} tags")
+        raise Rejected(ErrorCode.INVALID, f"at most {MAX_TAGS} tags")
     if tuple(tags) == entry.tags:
         return []
     return [Event("feedback.tagged", {"id": entry.id, "tags": tags}, cmd.actor.participant_id, now)]
@@ -148,7 +151,7 @@ def decide_merge(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     while target.merged_into is not None:
         target = _entry(state, target.merged_into)
     if target.id == entry.id:
-        raise Rejected("invalid", "feedback cannot be merged into itself")
+        raise Rejected(ErrorCode.INVALID, "feedback cannot be merged into itself")
     if entry.merged_into == target.id:
         return []
     return [
@@ -160,12 +163,12 @@ def decide_merge(state: MeetingState, cmd: Command, now: int) -> list[Event]:
 def decide_mark(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     entry = _entry(state, cmd.body["id"])
     if entry.merged_into is not None:
-        raise Rejected("invalid_state", "mark the feedback it was merged into",
+        raise Rejected(ErrorCode.INVALID_STATE, "mark the feedback it was merged into",
                        into=entry.merged_into)
     status = cmd.body["status"]
     answer = nfc(cmd.body.get("answer", entry.answer)).strip()
     if len(answer) > MAX_TEXT:
-        raise Rejected("invalid", f"the answer is longer than {MAX_TEXT} characters")
+        raise Rejected(ErrorCode.INVALID, f"the answer is longer than {MAX_TEXT} characters")
     if (status, answer) == (entry.status, entry.answer):
         return []
     return [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
+from protocol.errors import ErrorCode
 from rooms.model import Rejected
 
 
@@ -33,7 +34,7 @@ def transition(status: Status, command_kind: str) -> tuple[str, Status]:
         return TRANSITIONS[(status, command_kind)]
     except KeyError:
         raise Rejected(
-            "invalid_state",
+            ErrorCode.INVALID_STATE,
             f"'{command_kind}' is not allowed while the meeting is {status.value}",
             status=status.value,
         ) from None

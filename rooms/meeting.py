@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from protocol.errors import ErrorCode
 from rooms import settings as meeting_settings
 from rooms.lifecycle import EVENT_STATUS, transition
 from rooms.model import STAFF, Command, Event, MeetingInfo, Rejected, Role, nfc
@@ -26,7 +27,7 @@ _INFO_FIELDS = (
 def decide_create(meeting_id: str, cmd: Command, now: int) -> list[Event]:
     info = _info_from(cmd.body)
     if not info["title"].strip():
-        raise Rejected("invalid", "a meeting needs a title")
+        raise Rejected(ErrorCode.INVALID, "a meeting needs a title")
     body = cmd.body if hasattr(cmd.body, "get") else {}
     # The event keeps the settings as given; evolve fills in the defaults.
     info["settings"] = meeting_settings.check(_given(body))
@@ -39,7 +40,8 @@ def _info_from(body: dict[str, Any] | Any) -> dict[str, Any]:
         if name in body and body[name] is not None:
             value = body[name]
             if not isinstance(value, str) or len(value) > 500:
-                raise Rejected("invalid", f"'{name}' must be a text of at most 500 characters")
+                raise Rejected(ErrorCode.INVALID,
+                               f"'{name}' must be a text of at most 500 characters")
             info[name] = nfc(value.strip())
     info.setdefault("title", "")
     return info
@@ -74,7 +76,7 @@ def _require_quorum(state: MeetingState) -> None:
     q = quorum(state)
     if q.met is not True:
         raise Rejected(
-            "invalid_state",
+            ErrorCode.INVALID_STATE,
             f"quorum not met: {q.present} of {q.entitled} present ({q.rule})",
             quorum=q.to_dict(),
         )

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from protocol.errors import ErrorCode
+
 
 class Role(StrEnum):
     CHAIR = "chair"
@@ -73,9 +75,11 @@ class Event:
 class Rejected(Exception):
     """A well-formed command that is not allowed now; nothing changes."""
 
-    def __init__(self, code: str, message: str, *, stale: bool = False, **details: Any) -> None:
+    def __init__(
+        self, code: ErrorCode, message: str, *, stale: bool = False, **details: Any
+    ) -> None:
         super().__init__(message)
-        self.code = code
+        self.code: ErrorCode = code
         self.message = message
         self.details = details
         # Decided on a state that may be behind the store (another process's event not yet

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
+from protocol.errors import ErrorCode
 from rooms.agenda import agenda_of, find
 from rooms.lifecycle import Status
 from rooms.model import STAFF, Command, Event, Rejected, Role, nfc
@@ -67,25 +68,26 @@ def by_item(state: MeetingState) -> dict[str, list[Note]]:
 def _text(value: Any, *, allow_empty: bool) -> str:
     text = nfc(str(value)).strip()
     if not text and not allow_empty:
-        raise Rejected("invalid", "the note is empty")
+        raise Rejected(ErrorCode.INVALID, "the note is empty")
     if len(text) > MAX_TEXT:
-        raise Rejected("invalid", f"a note has at most {MAX_TEXT} characters", limit=MAX_TEXT)
+        raise Rejected(ErrorCode.INVALID,
+                       f"a note has at most {MAX_TEXT} characters", limit=MAX_TEXT)
     return text
 
 
 def _not_closed(state: MeetingState) -> None:
     if state.status == Status.CLOSED:
-        raise Rejected("invalid_state", "the meeting is closed; its minutes are final")
+        raise Rejected(ErrorCode.INVALID_STATE, "the meeting is closed; its minutes are final")
 
 
 def decide_add(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     _not_closed(state)
     item = cmd.body["item"]
     if find(agenda_of(state), item) is None:
-        raise Rejected("not_found", f"no agenda item {item}", item=item)
+        raise Rejected(ErrorCode.NOT_FOUND, f"no agenda item {item}", item=item)
     notes = notes_of(state).notes
     if len(notes) >= MAX_NOTES:
-        raise Rejected("invalid", f"a meeting has at most {MAX_NOTES} notes")
+        raise Rejected(ErrorCode.INVALID, f"a meeting has at most {MAX_NOTES} notes")
     text = _text(cmd.body["text"], allow_empty=False)
     note_id = f"n{len(notes) + 1}"
     return [
@@ -99,7 +101,7 @@ def decide_edit(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     _not_closed(state)
     note = notes_of(state).notes.get(cmd.body["id"])
     if note is None:
-        raise Rejected("not_found", f"no note {cmd.body['id']}", id=cmd.body["id"])
+        raise Rejected(ErrorCode.NOT_FOUND, f"no note {cmd.body['id']}", id=cmd.body["id"])
     text = _text(cmd.body["text"], allow_empty=True)
     if text == note.text:
         return []

@@ -37,6 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
+from protocol.errors import ErrorCode
 from rooms import polls
 from rooms.decision import Context, Decision, Guard, Read, Sealed
 from rooms.model import Command, Event, Rejected
@@ -89,7 +90,7 @@ def decide_close(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
     def stopped_already(_index: int, found: bytes) -> Decision:
         if found == closing.value.encode():
             return counting
-        raise Rejected("invalid_state", f"the poll is already {found.decode()}")
+        raise Rejected(ErrorCode.INVALID_STATE, f"the poll is already {found.decode()}")
 
     return Decision(
         guards=[Guard("eq", STATUS, poll.id, PollStatus.OPEN.value),
@@ -154,7 +155,7 @@ def _accepted(ticket: Ticket, receipt: str, **more: Any) -> dict[str, Any]:
 
 def _closed(value: bytes) -> Rejected:
     found = value.decode() or "unknown"
-    return Rejected("invalid_state", f"the poll is {found}, not open; nothing was counted",
+    return Rejected(ErrorCode.INVALID_STATE, f"the poll is {found}, not open; nothing was counted",
                     poll_status=found)
 
 
@@ -198,12 +199,12 @@ def _secret(ticket: Ticket, receipt: str, context: bytes) -> Decision:
         mine, legacy = values
         if mine is not None and json.loads(mine)["r"] == hashed:
             if json.loads(mine)["c"] != choice:
-                raise Rejected("conflict", "this ballot id was already used with another "
+                raise Rejected(ErrorCode.CONFLICT, "this ballot id was already used with another "
                                "choice; a new choice needs a new ballot id")
             return Decision(result=_accepted(ticket, receipt, replayed=True))
         if mine is None and legacy:
             return Decision(result=_accepted(ticket, receipt, replayed=True))
-        raise Rejected("duplicate", _already(ticket), voter=voter)
+        raise Rejected(ErrorCode.DUPLICATE, _already(ticket), voter=voter)
 
     def voted(index: int, found: bytes) -> Decision:
         if index == 0:
@@ -243,13 +244,13 @@ def _named(ticket: Ticket, ballot_id: str, receipt: str) -> Decision:
             rec = json.loads(raw)
             if rec["b"] == ballot_id:
                 if rec["c"] != choice:
-                    raise Rejected("conflict", "this ballot id was already used with another "
-                                   "choice; a new choice needs a new ballot id")
+                    raise Rejected(ErrorCode.CONFLICT, "this ballot id was already used "
+                                   "with another choice; a new choice needs a new ballot id")
                 return Decision(result=_accepted(ticket, receipt, replayed=True))
             if ballot_id in rec.get("old", []):
-                raise Rejected("duplicate", "this ballot was replaced by a later one")
+                raise Rejected(ErrorCode.DUPLICATE, "this ballot was replaced by a later one")
             if not ticket.poll.definition.allow_change:
-                raise Rejected("duplicate", _already(ticket), voter=voter)
+                raise Rejected(ErrorCode.DUPLICATE, _already(ticket), voter=voter)
             old = [*rec.get("old", []), rec["b"]]
         replaced = {"replaced": old[-1]} if old else {}
         return Decision(

@@ -28,6 +28,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any, Final
 
+from protocol.errors import ErrorCode
 from rooms.attendance_state import attendance
 from rooms.ballots import (
     ABSTAIN,
@@ -81,7 +82,7 @@ def transition(status: PollStatus, command_kind: str) -> tuple[str, PollStatus]:
         return TRANSITIONS[(status, command_kind)]
     except KeyError:
         raise Rejected(
-            "invalid_state",
+            ErrorCode.INVALID_STATE,
             f"'{command_kind}' is not allowed while the poll is {status.value}",
             poll_status=status.value,
         ) from None
@@ -199,7 +200,7 @@ def polls_of(state: MeetingState) -> PollsState:
 def get_poll(state: MeetingState, poll_id: object) -> Poll:
     poll = polls_of(state).polls.get(str(poll_id))
     if poll is None:
-        raise Rejected("not_found", f"no poll {poll_id!r}", poll=str(poll_id))
+        raise Rejected(ErrorCode.NOT_FOUND, f"no poll {poll_id!r}", poll=str(poll_id))
     return poll
 
 
@@ -291,22 +292,22 @@ def _sum_total(weights: Iterable[str]) -> Total:
 
 def decide_create(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     if state.status == Status.CLOSED:
-        raise Rejected("invalid_state", "the meeting is closed")
+        raise Rejected(ErrorCode.INVALID_STATE, "the meeting is closed")
     body = cmd.body
     poll_id = str(body.get("id") or "")
     if not POLL_ID.match(poll_id):
-        raise Rejected("invalid", "a poll id is 1-32 letters, digits, '.', '_' or '-'")
+        raise Rejected(ErrorCode.INVALID, "a poll id is 1-32 letters, digits, '.', '_' or '-'")
     if poll_id in polls_of(state).polls:
-        raise Rejected("duplicate", f"poll {poll_id} already exists", poll=poll_id)
+        raise Rejected(ErrorCode.DUPLICATE, f"poll {poll_id} already exists", poll=poll_id)
     definition = parse_definition(poll_id, body)
     return [Event("poll.created", definition_to_dict(definition), cmd.actor.participant_id, now)]
 
 
 def parse_definition(poll_id: str, body: Mapping[str, Any]) -> PollDef:
-    """A poll definition from a ``poll.create`` body, or Rejected("invalid") saying why."""
+    """A poll definition from a ``poll.create`` body, or Rejected(ErrorCode.INVALID) saying why."""
     title = nfc(str(body.get("title", "")).strip())
     if not title:
-        raise Rejected("invalid", "a poll needs a title")
+        raise Rejected(ErrorCode.INVALID, "a poll needs a title")
     method = str(body.get("method", ""))
     secret = bool(body.get("secret", False))
     raw = body.get("candidates") if body.get("candidates") is not None else body.get("options")
@@ -317,7 +318,7 @@ def parse_definition(poll_id: str, body: Mapping[str, Any]) -> PollDef:
         match method:
             case "yes_no_abstain":
                 if labels:
-                    raise Rejected("invalid", "a yes/no/abstain poll takes no options")
+                    raise Rejected(ErrorCode.INVALID, "a yes/no/abstain poll takes no options")
                 spec = PollSpec.yes_no_abstain(allow_abstain=allow_abstain)
             case "single":
                 spec = PollSpec.single(ids, allow_abstain=allow_abstain)
@@ -331,26 +332,26 @@ def parse_definition(poll_id: str, body: Mapping[str, Any]) -> PollDef:
                     ids, seats=int(body.get("seats") or 0), allow_abstain=allow_abstain
                 )
             case _:
-                raise Rejected("invalid", f"unknown method {method!r}")
+                raise Rejected(ErrorCode.INVALID, f"unknown method {method!r}")
     except SpecError as exc:
-        raise Rejected("invalid", exc.message) from None
+        raise Rejected(ErrorCode.INVALID, exc.message) from None
     rule_text = _rule_text(body.get("rule"), "rule")
     quorum_text = _rule_text(body.get("quorum"), "quorum")
     if method == "yes_no_abstain" and rule_text is None:
-        raise Rejected("invalid", "a yes/no/abstain poll needs a majority rule")
+        raise Rejected(ErrorCode.INVALID, "a yes/no/abstain poll needs a majority rule")
     if quorum_text is not None:
         try:
             quorum_met(parse_rule(quorum_text), 0, 1)
         except RuleError as exc:
-            raise Rejected("invalid", f"quorum: {exc.message}") from None
+            raise Rejected(ErrorCode.INVALID, f"quorum: {exc.message}") from None
     allow_change = bool(body.get("allow_change", False))
     live_tally = bool(body.get("live_tally", False))
     # A secret ballot box keeps no ballot to change (counters only), so a change would have
     # to find the voter's earlier choice: exactly the link secrecy forbids. Refuse both.
     if secret and allow_change:
-        raise Rejected("invalid", "a secret poll cannot allow changing a vote")
+        raise Rejected(ErrorCode.INVALID, "a secret poll cannot allow changing a vote")
     if secret and live_tally:
-        raise Rejected("invalid", "a secret poll never shows a live tally")
+        raise Rejected(ErrorCode.INVALID, "a secret poll never shows a live tally")
     timer = body.get("timer")
     agenda = body.get("agenda_item")
     return PollDef(
@@ -370,7 +371,7 @@ def parse_definition(poll_id: str, body: Mapping[str, Any]) -> PollDef:
 
 def _options(raw: Sequence[Any]) -> tuple[Option, ...]:
     if len(raw) > MAX_OPTIONS:
-        raise Rejected("invalid", f"at most {MAX_OPTIONS} options")
+        raise Rejected(ErrorCode.INVALID, f"at most {MAX_OPTIONS} options")
     out: list[Option] = []
     for n, item in enumerate(raw, start=1):
         if isinstance(item, str):
@@ -378,12 +379,14 @@ def _options(raw: Sequence[Any]) -> tuple[Option, ...]:
         elif isinstance(item, Mapping) and isinstance(item.get("id"), str):
             option = Option(item["id"], nfc(str(item.get("label", item["id"])).strip()))
         else:
-            raise Rejected("invalid", "each option is a label or {\"id\", \"label\"}")
+            raise Rejected(ErrorCode.INVALID, "each option is a label or {\"id\", \"label\"}")
         # Ids end up in Redis field names ("o|1|c07"); keep them plain.
         if not POLL_ID.match(option.id) or option.id == ABSTAIN:
-            raise Rejected("invalid", f"option id {option.id!r}: 1-32 letters, digits, '.-_'")
+            raise Rejected(ErrorCode.INVALID,
+                           f"option id {option.id!r}: 1-32 letters, digits, '.-_'")
         if not option.label or len(option.label) > 500:
-            raise Rejected("invalid", f"option {option.id} needs a label of 1-500 characters")
+            raise Rejected(ErrorCode.INVALID,
+                           f"option {option.id} needs a label of 1-500 characters")
         out.append(option)
     return tuple(out)
 
@@ -395,7 +398,7 @@ def _rule_text(value: Any, name: str) -> str | None:
     try:
         parse_rule(text)
     except RuleError as exc:
-        raise Rejected("invalid", f"{name}: {exc.message}") from None
+        raise Rejected(ErrorCode.INVALID, f"{name}: {exc.message}") from None
     return text
 
 
@@ -440,18 +443,19 @@ def decide_open(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     poll = get_poll(state, cmd.body.get("poll"))
     event_kind, _ = transition(poll.status, cmd.kind)
     if state.status != Status.OPEN:
-        raise Rejected("invalid_state", f"the meeting is {state.status.value}, not open")
+        raise Rejected(ErrorCode.INVALID_STATE, f"the meeting is {state.status.value}, not open")
     snap = take_snapshot(state)
     quorum = _quorum_check(state, poll.definition, snap)
     if quorum is not None and quorum["required"] and not quorum["met"]:
         raise Rejected(
-            "invalid_state",
+            ErrorCode.INVALID_STATE,
             f"no quorum: {quorum['present']['count']} present of {quorum['entitled']['count']}"
             f" does not meet '{quorum['rule']}'",
             quorum=quorum,
         )
     if not snap.voters:
-        raise Rejected("invalid_state", "nobody is eligible to vote (is anyone checked in?)")
+        raise Rejected(ErrorCode.INVALID_STATE,
+                       "nobody is eligible to vote (is anyone checked in?)")
     d = poll.definition
     rule = d.rule
     body: dict[str, Any] = {
@@ -541,28 +545,29 @@ def check_ballot(state: MeetingState, actor: Actor, body: Mapping[str, Any]) -> 
     poll = get_poll(state, body.get("poll"))
     if poll.status != PollStatus.OPEN:
         # A draft here may have been opened a moment ago by another process.
-        raise Rejected("invalid_state", f"the poll is {poll.status.value}, not open",
+        raise Rejected(ErrorCode.INVALID_STATE, f"the poll is {poll.status.value}, not open",
                        stale=poll.status == PollStatus.DRAFT, poll_status=poll.status.value)
     assert poll.snapshot is not None
     snap = poll.snapshot
     sender = actor.participant_id
     voter = str(body.get("on_behalf_of") or sender)
     if actor.is_admin:
-        raise Rejected("forbidden", "the administrator does not vote")
+        raise Rejected(ErrorCode.FORBIDDEN, "the administrator does not vote")
     if voter != sender:
         if snap.proxies.get(voter) != sender:
-            raise Rejected("forbidden", f"you do not hold a proxy for {voter} in this poll",
+            raise Rejected(ErrorCode.FORBIDDEN, f"you do not hold a proxy for {voter} in this poll",
                            reason="no_proxy", on_behalf_of=voter)
     elif voter not in snap.voters:
-        raise Rejected("forbidden", "you are not eligible in this poll: " + _why_not(
+        raise Rejected(ErrorCode.FORBIDDEN, "you are not eligible in this poll: " + _why_not(
             state, snap, voter), reason="not_eligible")
     elif voter in snap.proxies:
-        raise Rejected("forbidden", f"your vote is cast by your proxy {snap.proxies[voter]}",
+        raise Rejected(ErrorCode.FORBIDDEN,
+                       f"your vote is cast by your proxy {snap.proxies[voter]}",
                        reason="represented")
     try:
         choice = validate_ballot(poll.definition.spec, body.get("choice"))
     except BallotError as exc:
-        raise Rejected("invalid", exc.message, reason=exc.code) from None
+        raise Rejected(ErrorCode.INVALID, exc.message, reason=exc.code) from None
     return Ticket(poll, voter, sender, snap.voters[voter], choice)
 
 
@@ -700,17 +705,19 @@ def decide_close(
         ballots, receipts = _secret_ballots(poll, box)
         voted = sorted(box.voted)
         if len(ballots) != len(voted):
-            raise Rejected("internal", f"the ballot box holds {len(ballots)} ballots for "
+            raise Rejected(ErrorCode.INTERNAL, f"the ballot box holds {len(ballots)} ballots for "
                            f"{len(voted)} voters")
     else:
         ballots, rows = [], []
         for b in sorted(box.named, key=lambda b: b.voter):
             if snap.voters.get(b.voter) != b.weight or snap.caster(b.voter) != b.by:
-                raise Rejected("internal", f"stored ballot of {b.voter} does not match the poll")
+                raise Rejected(ErrorCode.INTERNAL,
+                               f"stored ballot of {b.voter} does not match the poll")
             try:
                 choice = validate_ballot(d.spec, b.choice)
             except BallotError as exc:
-                raise Rejected("internal", f"stored ballot of {b.voter}: {exc.message}") from None
+                raise Rejected(ErrorCode.INTERNAL,
+                               f"stored ballot of {b.voter}: {exc.message}") from None
             ballots.append((choice, Decimal(b.weight)))
             row = {"voter": b.voter, "choice": choice.to_json(), "weight": b.weight}
             if b.by != b.voter:
@@ -725,7 +732,8 @@ def decide_close(
     except TallyError as exc:
         # Never a voter's mistake: the box does not fit the snapshot. Refuse to close rather
         # than record a result nobody can stand behind.
-        raise Rejected("internal", f"the ballot box cannot be counted: {exc.message}") from None
+        raise Rejected(ErrorCode.INTERNAL,
+                       f"the ballot box cannot be counted: {exc.message}") from None
     body["result"] = result.to_dict()
     body["outcome"] = outcome(result)
     body["counts"] = {
@@ -749,15 +757,16 @@ def _secret_ballots(
     try:
         ballots = ballots_from_counters(d.spec, box.counters)
     except TallyError as exc:
-        raise Rejected("internal", f"the ballot box is inconsistent: {exc.message}") from None
+        raise Rejected(ErrorCode.INTERNAL,
+                       f"the ballot box is inconsistent: {exc.message}") from None
     receipts = set(box.receipts)
     for voter, record in box.sealed.items():
         if poll.snapshot.voters.get(voter) != record["w"]:
-            raise Rejected("internal", "a sealed ballot does not match the poll's snapshot")
+            raise Rejected(ErrorCode.INTERNAL, "a sealed ballot does not match the poll's snapshot")
         try:
             choice = validate_ballot(d.spec, record["c"])
         except BallotError as exc:
-            raise Rejected("internal", f"a sealed ballot: {exc.message}") from None
+            raise Rejected(ErrorCode.INTERNAL, f"a sealed ballot: {exc.message}") from None
         ballots.append((choice, Decimal(record["w"])))
         receipts.add(str(record["r"]))
     return ballots, sorted(receipts)

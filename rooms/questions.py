@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
+from protocol.errors import ErrorCode
 from rooms.agenda import agenda_of, find
 from rooms.feedback import clean_text
 from rooms.lifecycle import Status
@@ -71,7 +72,7 @@ def ranked(state: MeetingState) -> list[Question]:
 def _question(state: MeetingState, question_id: str) -> Question:
     question = questions_of(state).questions.get(question_id)
     if question is None:
-        raise Rejected("not_found", f"no question {question_id}", id=question_id)
+        raise Rejected(ErrorCode.NOT_FOUND, f"no question {question_id}", id=question_id)
     return question
 
 
@@ -81,17 +82,17 @@ def _question(state: MeetingState, question_id: str) -> Question:
 def decide_ask(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     """``id`` is made by the shell (the planner that also applies the rate limit)."""
     if state.status == Status.CLOSED:
-        raise Rejected("invalid_state", "the meeting is closed")
+        raise Rejected(ErrorCode.INVALID_STATE, "the meeting is closed")
     questions = questions_of(state).questions
     if cmd.body["id"] in questions:
-        raise Rejected("duplicate", "question id exists")
+        raise Rejected(ErrorCode.DUPLICATE, "question id exists")
     if len(questions) >= MAX_QUESTIONS:
-        raise Rejected("invalid", "this meeting has taken all the questions it can")
+        raise Rejected(ErrorCode.INVALID, "this meeting has taken all the questions it can")
     text = clean_text(cmd.body["text"], MAX_TEXT, "the question")
     agenda = agenda_of(state)
     item = cmd.body.get("item", agenda.current)
     if item is not None and find(agenda, item) is None:
-        raise Rejected("not_found", f"no agenda item {item}", item=item)
+        raise Rejected(ErrorCode.NOT_FOUND, f"no agenda item {item}", item=item)
     return [
         Event("question.asked",
               {"id": cmd.body["id"], "author": cmd.actor.participant_id, "item": item,
@@ -129,7 +130,7 @@ def decide_vote(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     is the shell's atomic guard, because the state a process holds may lag a concurrent vote."""
     q = _question(state, cmd.body["id"])
     if q.status != APPROVED:
-        raise Rejected("not_found", f"no question {q.id}", id=q.id)
+        raise Rejected(ErrorCode.NOT_FOUND, f"no question {q.id}", id=q.id)
     return [
         Event("question.voted",
               {"id": q.id, "participant": cmd.actor.participant_id, "up": cmd.body["up"]},

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from protocol.errors import ErrorCode
 from rooms.model import STAFF, Command, Event, Participant, Rejected, Role, nfc
 from rooms.state import MeetingState
 
@@ -165,12 +166,12 @@ def decide_import(state: MeetingState, cmd: Command, now: int) -> list[Event]:
         try:
             participants.append(participant_from_values(row))
         except ValueError as exc:
-            raise Rejected("invalid", f"participant {index}: {exc}", row=index) from None
+            raise Rejected(ErrorCode.INVALID, f"participant {index}: {exc}", row=index) from None
     ids = [p.id for p in participants]
     if len(set(ids)) != len(ids):
-        raise Rejected("invalid", "participant codes repeat")
+        raise Rejected(ErrorCode.INVALID, "participant codes repeat")
     if len(set(ids) | set(state.participants)) > MAX_ROSTER:
-        raise Rejected("invalid", f"a meeting has at most {MAX_ROSTER} participants")
+        raise Rejected(ErrorCode.INVALID, f"a meeting has at most {MAX_ROSTER} participants")
     return [
         Event(
             "roster.imported",
@@ -184,14 +185,15 @@ def decide_import(state: MeetingState, cmd: Command, now: int) -> list[Event]:
 def decide_add(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     participant = _participant_or_reject(cmd.body)
     if participant.id in state.participants:
-        raise Rejected("duplicate", f"participant {participant.id} exists", id=participant.id)
+        raise Rejected(ErrorCode.DUPLICATE,
+                       f"participant {participant.id} exists", id=participant.id)
     return [Event("participant.added", participant.to_dict(), cmd.actor.participant_id, now)]
 
 
 def decide_update(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     current = state.participants.get(cmd.body["id"])
     if current is None:
-        raise Rejected("not_found", f"no participant {cmd.body['id']}", id=cmd.body["id"])
+        raise Rejected(ErrorCode.NOT_FOUND, f"no participant {cmd.body['id']}", id=cmd.body["id"])
     merged = {**current.to_dict(), **cmd.body}
     merged["code"] = merged["id"]
     participant = _participant_or_reject(merged)
@@ -203,9 +205,9 @@ def decide_update(state: MeetingState, cmd: Command, now: int) -> list[Event]:
 def decide_remove(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     pid = cmd.body["id"]
     if pid not in state.participants:
-        raise Rejected("not_found", f"no participant {pid}", id=pid)
+        raise Rejected(ErrorCode.NOT_FOUND, f"no participant {pid}", id=pid)
     if cmd.actor.participant_id == pid:
-        raise Rejected("invalid", "a participant cannot remove themselves")
+        raise Rejected(ErrorCode.INVALID, "a participant cannot remove themselves")
     return [Event("participant.removed", {"id": pid}, cmd.actor.participant_id, now)]
 
 
@@ -215,7 +217,7 @@ def _participant_or_reject(body: Mapping[str, Any]) -> Participant:
     try:
         return participant_from_values(values)
     except ValueError as exc:
-        raise Rejected("invalid", str(exc)) from None
+        raise Rejected(ErrorCode.INVALID, str(exc)) from None
 
 
 def evolve_imported(state: MeetingState, event: Event) -> MeetingState:

@@ -4,9 +4,9 @@ created and when ``meeting.update`` changes them; the state holds every setting,
 filled in, so a snapshot shows the rules the meeting runs under.
 
 A setting that may not change in some state says so with a guard: a function of the state and
-the new value that raises ``Rejected("invalid_state", ...)``. Polls freeze what they read from
-settings (``require_check_in``, ``proxies_count_for_quorum``) in their snapshot when they open,
-so changing those while a poll is open leaves that poll as it was.
+the new value that raises ``Rejected(ErrorCode.INVALID_STATE, ...)``. Polls freeze what they
+read from settings (``require_check_in``, ``proxies_count_for_quorum``) in their snapshot when
+they open, so changing those while a poll is open leaves that poll as it was.
 
 The rules read the settings one way: ``settings_of(state)``, a typed ``MeetingSettings`` built
 from the table, with the table's defaults. The plain map stays what travels (events,
@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_type_hints
 
+from protocol.errors import ErrorCode
 from rooms import memo
 from rooms.attendance_state import attendance
 from rooms.model import Rejected, nfc
@@ -46,7 +47,8 @@ def _while_running(name: str) -> Guard:
 
     def guard(state: MeetingState, _value: Any) -> None:
         if state.status.value == "closed":
-            raise Rejected("invalid_state", f"the meeting is closed; setting '{name}' can no "
+            raise Rejected(ErrorCode.INVALID_STATE,
+                           f"the meeting is closed; setting '{name}' can no "
                            "longer change", setting=name, status="closed")
 
     return guard
@@ -60,7 +62,8 @@ def _hybrid(state: MeetingState, value: Any) -> None:
         return
     online = sum(1 for r in attendance(state).records.values() if r.present and r.mode == "online")
     if online:
-        raise Rejected("invalid_state", f"setting 'hybrid' cannot be turned off while {online} "
+        raise Rejected(ErrorCode.INVALID_STATE,
+                       f"setting 'hybrid' cannot be turned off while {online} "
                        "participant(s) attend online; check them out first",
                        setting="hybrid", online=online)
 
@@ -73,7 +76,8 @@ def _proxy_limit(state: MeetingState, value: Any) -> None:
     over = sorted(holder for holder, givers in held.items() if len(givers) > value)
     if over:
         most = max(len(held[h]) for h in over)
-        raise Rejected("invalid_state", f"setting 'proxy_limit' cannot be {value}: {len(over)} "
+        raise Rejected(ErrorCode.INVALID_STATE,
+                       f"setting 'proxy_limit' cannot be {value}: {len(over)} "
                        f"delegate(s) already hold up to {most} proxies; revoke some first",
                        setting="proxy_limit", holders=over)
 
@@ -106,14 +110,14 @@ DEFAULTS: Mapping[str, Any] = {s.name: s.default for s in _SETTINGS}
 
 def check(given: Any) -> dict[str, Any]:
     """The settings in ``given``, checked against the table (text is trimmed and NFC);
-    ``Rejected("invalid")`` naming the first bad one otherwise."""
+    ``Rejected(ErrorCode.INVALID)`` naming the first bad one otherwise."""
     if not isinstance(given, Mapping):
-        raise Rejected("invalid", "'settings' must be a map of setting names to values")
+        raise Rejected(ErrorCode.INVALID, "'settings' must be a map of setting names to values")
     out: dict[str, Any] = {}
     for name, value in given.items():
         spec = SETTINGS.get(name) if isinstance(name, str) else None
         if spec is None:
-            raise Rejected("invalid", f"unknown setting {name!r}; known settings: "
+            raise Rejected(ErrorCode.INVALID, f"unknown setting {name!r}; known settings: "
                            f"{', '.join(sorted(SETTINGS))}", setting=str(name))
         out[name] = _value(spec, value)
     return out
@@ -123,21 +127,25 @@ def _value(spec: Setting, value: Any) -> Any:
     name = spec.name
     if spec.kind == "bool":
         if not isinstance(value, bool):
-            raise Rejected("invalid", f"setting '{name}' must be true or false", setting=name)
+            raise Rejected(ErrorCode.INVALID,
+                           f"setting '{name}' must be true or false", setting=name)
         return value
     if spec.kind == "int":
         if not isinstance(value, int) or isinstance(value, bool) or not (
             spec.min <= value <= spec.max
         ):
-            raise Rejected("invalid", f"setting '{name}' must be a whole number from {spec.min} "
+            raise Rejected(ErrorCode.INVALID,
+                           f"setting '{name}' must be a whole number from {spec.min} "
                            f"to {spec.max}", setting=name)
         return value
     if not isinstance(value, str) or len(value) > spec.max_len:
-        raise Rejected("invalid", f"setting '{name}' must be a text of at most {spec.max_len} "
+        raise Rejected(ErrorCode.INVALID,
+                       f"setting '{name}' must be a text of at most {spec.max_len} "
                        "characters", setting=name)
     text = nfc(value.strip())
     if spec.choices and text not in spec.choices:
-        raise Rejected("invalid", f"setting '{name}' must be one of {', '.join(spec.choices)}",
+        raise Rejected(ErrorCode.INVALID,
+                       f"setting '{name}' must be one of {', '.join(spec.choices)}",
                        setting=name)
     return text
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
+from protocol.errors import ErrorCode
 from rooms.agenda import agenda_of, find
 from rooms.lifecycle import Status
 from rooms.model import STAFF, Command, Event, Rejected, Role
@@ -78,7 +79,7 @@ def speakers_of(state: MeetingState) -> SpeakersState:
 def _current_item(state: MeetingState) -> str:
     current = agenda_of(state).current
     if current is None:
-        raise Rejected("invalid_state", "no agenda item is being discussed")
+        raise Rejected(ErrorCode.INVALID_STATE, "no agenda item is being discussed")
     return current
 
 
@@ -92,7 +93,7 @@ def _who(state: MeetingState, participant_id: str) -> dict[str, str]:
 
 def _open(state: MeetingState) -> None:
     if state.status != Status.OPEN:
-        raise Rejected("invalid_state", f"the meeting is {state.status.value}")
+        raise Rejected(ErrorCode.INVALID_STATE, f"the meeting is {state.status.value}")
 
 
 def _insert(queue: tuple[Request, ...], request: Request) -> tuple[Request, ...]:
@@ -113,11 +114,11 @@ def decide_request(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     me = cmd.actor.participant_id
     queue = speakers.queues.get(item, ())
     if any(r.participant == me for r in queue):
-        raise Rejected("duplicate", "you are already on the speakers' list")
+        raise Rejected(ErrorCode.DUPLICATE, "you are already on the speakers' list")
     if speakers.floor is not None and speakers.floor.participant == me:
-        raise Rejected("duplicate", "you have the floor")
+        raise Rejected(ErrorCode.DUPLICATE, "you have the floor")
     if len(queue) >= MAX_QUEUE:
-        raise Rejected("invalid", "the speakers' list is full")
+        raise Rejected(ErrorCode.INVALID, "the speakers' list is full")
     kind = POINT_OF_ORDER if cmd.body.get("point_of_order") else SPEAK
     return [
         Event("speakers.requested",
@@ -130,11 +131,11 @@ def decide_withdraw(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     target = cmd.body.get("participant", cmd.actor.participant_id)
     staff = cmd.actor.role in STAFF or cmd.actor.is_admin
     if target != cmd.actor.participant_id and not staff:
-        raise Rejected("forbidden", "you may only withdraw your own request")
+        raise Rejected(ErrorCode.FORBIDDEN, "you may only withdraw your own request")
     item = cmd.body.get("item") or _current_item(state)
     queue = speakers_of(state).queues.get(item, ())
     if not any(r.participant == target for r in queue):
-        raise Rejected("not_found", "not on the speakers' list", participant=target)
+        raise Rejected(ErrorCode.NOT_FOUND, "not on the speakers' list", participant=target)
     return [
         Event("speakers.withdrawn", {"participant": target, **_who(state, target), "item": item},
               cmd.actor.participant_id, now)
@@ -146,7 +147,8 @@ def decide_reorder(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     queue = speakers_of(state).queues.get(item, ())
     order = list(cmd.body["order"])
     if len(set(order)) != len(order) or set(order) != {r.participant for r in queue}:
-        raise Rejected("invalid", "order must list everyone on the speakers' list exactly once")
+        raise Rejected(ErrorCode.INVALID,
+                       "order must list everyone on the speakers' list exactly once")
     if order == [r.participant for r in queue]:
         return []
     return [
@@ -164,7 +166,7 @@ def decide_give_floor(state: MeetingState, cmd: Command, now: int) -> list[Event
     target = cmd.body.get("participant")
     if target is None:
         if not queue:
-            raise Rejected("invalid_state", "the speakers' list is empty")
+            raise Rejected(ErrorCode.INVALID_STATE, "the speakers' list is empty")
         request = queue[0]
     else:
         found = [r for r in queue if r.participant == target]
@@ -174,7 +176,7 @@ def decide_give_floor(state: MeetingState, cmd: Command, now: int) -> list[Event
             # The chair may call someone who did not ask (a rapporteur, a guest).
             request = Request(target, SPEAK, now)
         else:
-            raise Rejected("not_found", f"no participant {target}", participant=target)
+            raise Rejected(ErrorCode.NOT_FOUND, f"no participant {target}", participant=target)
     agenda_item = find(agenda_of(state), item)
     default = agenda_item.speaker_seconds if agenda_item and agenda_item.speaker_seconds else 0
     seconds = int(cmd.body.get("seconds") or default or DEFAULT_SECONDS)
@@ -196,7 +198,7 @@ def decide_give_floor(state: MeetingState, cmd: Command, now: int) -> list[Event
 def decide_end(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     floor = speakers_of(state).floor
     if floor is None:
-        raise Rejected("invalid_state", "nobody has the floor")
+        raise Rejected(ErrorCode.INVALID_STATE, "nobody has the floor")
     return [_ended(state, floor, cmd, now)]
 
 

@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from protocol.canonical import GENESIS
 from protocol.commands import validate_command
-from protocol.errors import ProtocolError
+from protocol.errors import ErrorCode, ProtocolError
 from rooms.model import STAFF, Actor, Rejected
 from rooms.roster import RosterError, parse_roster_csv
 from server.auth import TokenError
@@ -24,16 +24,16 @@ from server.runtime import Runtime
 MAX_JSON_BODY = 1024 * 1024
 MAX_ROSTER_BODY = 5 * 1024 * 1024
 
-_STATUS = {
-    "not_found": 404,
-    "forbidden": 403,
-    "invalid_state": 409,
-    "conflict": 409,
-    "duplicate": 409,
-    "invalid": 422,
-    "rate_limited": 429,
-    "unavailable": 503,
-    "unknown_kind": 400,
+_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.INVALID_STATE: 409,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.DUPLICATE: 409,
+    ErrorCode.INVALID: 422,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.UNAVAILABLE: 503,
+    ErrorCode.UNKNOWN_KIND: 400,
 }
 
 
@@ -45,12 +45,12 @@ def runtime(request: Request) -> Runtime:
 async def read_body(request: Request, limit: int) -> bytes:
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit:
-        raise ApiError(413, "too_large", f"body larger than {limit} bytes")
+        raise ApiError(413, ErrorCode.TOO_LARGE, f"body larger than {limit} bytes")
     data = b""
     async for chunk in request.stream():
         data += chunk
         if len(data) > limit:
-            raise ApiError(413, "too_large", f"body larger than {limit} bytes")
+            raise ApiError(413, ErrorCode.TOO_LARGE, f"body larger than {limit} bytes")
     return data
 
 
@@ -59,15 +59,16 @@ async def read_json(request: Request) -> dict[str, Any]:
     try:
         data = json.loads(raw or b"{}")
     except ValueError as exc:
-        raise ApiError(400, "malformed", f"body is not JSON: {exc}") from None
+        raise ApiError(400, ErrorCode.MALFORMED, f"body is not JSON: {exc}") from None
     if not isinstance(data, dict):
-        raise ApiError(400, "malformed", "body must be a JSON object")
+        raise ApiError(400, ErrorCode.MALFORMED, "body must be a JSON object")
     return data
 
 
 def outcome_response(outcome: Outcome, ok_status: int = 200) -> JSONResponse:
     if outcome.ok:
         return JSONResponse({"ok": True, "seq": outcome.seq, "result": outcome.result}, ok_status)
+    assert outcome.code, "a rejected outcome always names its code"
     # details travel as one dict: a domain detail may well be called "status" or "code"
     raise ApiError(_STATUS.get(outcome.code, 400), outcome.code, outcome.message, outcome.details)
 
@@ -75,7 +76,7 @@ def outcome_response(outcome: Outcome, ok_status: int = 200) -> JSONResponse:
 async def meeting_state(request: Request, meeting_id: str) -> Any:
     hub = await runtime(request).hubs.get(meeting_id)
     if hub is None or hub.state is None:
-        raise ApiError(404, "not_found", f"no meeting {meeting_id}")
+        raise ApiError(404, ErrorCode.NOT_FOUND, f"no meeting {meeting_id}")
     return hub
 
 
@@ -97,9 +98,9 @@ async def create_meeting(request: Request) -> JSONResponse:
         "settings",
     }
     if unknown:
-        raise ApiError(422, "bad_field", f"unknown field(s): {', '.join(sorted(unknown))}")
+        raise ApiError(422, ErrorCode.BAD_FIELD, f"unknown field(s): {', '.join(sorted(unknown))}")
     if not isinstance(body.get("title"), str) or not body["title"].strip():
-        raise ApiError(422, "bad_field", "'title' is required")
+        raise ApiError(422, ErrorCode.BAD_FIELD, "'title' is required")
     try:
         meeting_id = await runtime(request).commands.create_meeting(body, actor)
     except Rejected as rej:
@@ -150,7 +151,7 @@ async def import_roster(request: Request) -> JSONResponse:
     except RosterError as exc:
         raise ApiError(
             422,
-            "invalid_roster",
+            ErrorCode.INVALID_ROSTER,
             f"{len(exc.errors)} bad row(s); nothing was imported",
             rows=[{"row": e.row, "message": e.message} for e in exc.errors],
         ) from None
@@ -195,17 +196,18 @@ async def post_command(request: Request) -> JSONResponse:
     body = await read_json(request)
     kind = body.get("kind")
     if not isinstance(kind, str):
-        raise ApiError(422, "bad_field", "'kind' is required")
+        raise ApiError(422, ErrorCode.BAD_FIELD, "'kind' is required")
     command_id = body.get("id")
     if command_id is not None and (
         not isinstance(command_id, str) or not 0 < len(command_id) <= 64
     ):
-        raise ApiError(422, "bad_field", "'id' must be a string of 1-64 characters")
+        raise ApiError(422, ErrorCode.BAD_FIELD, "'id' must be a string of 1-64 characters")
     args = body.get("body", {})
     try:
         args = validate_command(kind, args if isinstance(args, dict) else {"": args})
     except ProtocolError as exc:
-        raise ApiError(400 if exc.code == "unknown_kind" else 422, exc.code, exc.message) from None
+        status = 400 if exc.code == ErrorCode.UNKNOWN_KIND else 422
+        raise ApiError(status, exc.code, exc.message) from None
     outcome = await runtime(request).commands.execute(meeting_id, actor, kind, args, command_id)
     return outcome_response(outcome)
 
@@ -228,7 +230,7 @@ async def badge_login(request: Request) -> JSONResponse:
     body = await read_json(request)
     token = body.get("token")
     if not isinstance(token, str) or not 0 < len(token) <= 512:
-        raise ApiError(422, "bad_field", "'token' must be the badge's text")
+        raise ApiError(422, ErrorCode.BAD_FIELD, "'token' must be the badge's text")
     rt = runtime(request)
     try:
         claims = rt.signer.verify(token, rt.clock.now_ms() // 1000, purpose="b")
@@ -238,7 +240,7 @@ async def badge_login(request: Request) -> JSONResponse:
     state = hub.state if hub is not None else None
     participant = state.participants.get(claims.participant_id) if state else None
     if participant is None or participant.role != claims.role:
-        raise ApiError(403, "forbidden", "this badge's participant is not on the roster")
+        raise ApiError(403, ErrorCode.FORBIDDEN, "this badge's participant is not on the roster")
     join = rt.signer.issue(claims.meeting_id, participant.id, participant.role, _token_expiry(rt))
     return JSONResponse(
         {

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from protocol.errors import ErrorCode
 from rooms.attendance import me, search
 from rooms.attendance_state import attendance
 from rooms.model import STAFF, Role
@@ -61,13 +62,13 @@ async def badge_image_endpoint(request: Request) -> Response:
     pid = request.path_params["participant_id"]
     participant = state.participants.get(pid)
     if participant is None or participant.role == Role.SCREEN:
-        raise ApiError(404, "not_found", f"no participant {pid} with a badge")
+        raise ApiError(404, ErrorCode.NOT_FOUND, f"no participant {pid} with a badge")
     ttl, now_s = rt.settings.token_ttl, rt.clock.now_ms() // 1000
     token = badge_token(rt.signer, state, participant, ttl, now_s)
     if request.path_params["ext"] == "svg":
         return _no_store(badge_svg(token), "image/svg+xml")
     if request.path_params["ext"] != "png":
-        raise ApiError(404, "not_found", "badges are .png or .svg")
+        raise ApiError(404, ErrorCode.NOT_FOUND, "badges are .png or .svg")
     if request.query_params.get("card") in ("1", "true"):
         info = badge_infos(rt.signer, state, ttl, now_s, {pid})[0]
         return _no_store(await run_in_threadpool(badge_card_png, info, state.info.title),
@@ -92,7 +93,7 @@ async def attendance_export(request: Request) -> Response:
         return _no_store(
             data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name
         )
-    raise ApiError(404, "not_found", "attendance is exported as .csv, .xlsx or .json")
+    raise ApiError(404, ErrorCode.NOT_FOUND, "attendance is exported as .csv, .xlsx or .json")
 
 
 async def search_endpoint(request: Request) -> JSONResponse:
@@ -101,7 +102,7 @@ async def search_endpoint(request: Request) -> JSONResponse:
     try:
         limit = max(1, min(int(request.query_params.get("limit", "20")), 100))
     except ValueError:
-        raise ApiError(422, "bad_field", "'limit' must be a number") from None
+        raise ApiError(422, ErrorCode.BAD_FIELD, "'limit' must be a number") from None
     att = attendance(state)
     results = []
     for p in search(state, query, limit):
@@ -126,12 +127,13 @@ async def quorum_endpoint(request: Request) -> JSONResponse:
         try:
             moment = int(datetime.fromisoformat(at).timestamp() * 1000)
         except ValueError:
-            raise ApiError(422, "bad_field", "'at' is ms since the epoch or ISO 8601") from None
+            raise ApiError(422, ErrorCode.BAD_FIELD,
+                           "'at' is ms since the epoch or ISO 8601") from None
     entries = await rt.store.read_log(meeting_id)
     try:
         q = quorum_at((e.event for e in entries), moment)
     except ValueError as exc:
-        raise ApiError(404, "not_found", str(exc)) from None
+        raise ApiError(404, ErrorCode.NOT_FOUND, str(exc)) from None
     return JSONResponse(q.to_dict())
 
 

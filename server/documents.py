@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from protocol.errors import ErrorCode
 from rooms.documents import Document, Version, documents_of, visible_to
 from rooms.lifecycle import Status
 from rooms.model import STAFF, Actor, Role
@@ -67,7 +68,7 @@ def sniff(head: bytes) -> str | None:
 
 
 class BadFile(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: ErrorCode, message: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
 
@@ -80,16 +81,15 @@ def count_pages(path: Path, mime: str) -> int:
         try:
             reader = pypdf.PdfReader(path, strict=False)
             if reader.is_encrypted and not reader.decrypt(""):
-                raise BadFile(422, "encrypted", "the PDF is password-protected")
+                raise BadFile(422, ErrorCode.ENCRYPTED, "the PDF is password-protected")
             pages = len(reader.pages)
         except BadFile:
             raise
         except Exception as exc:  # pypdf raises many types for broken files
-            raise BadFile(
-                422, "corrupt", f"the PDF cannot be read ({type(exc).__name__})"
-            ) from None
+            raise BadFile(422, ErrorCode.CORRUPT,
+                          f"the PDF cannot be read ({type(exc).__name__})") from None
         if pages < 1:
-            raise BadFile(422, "corrupt", "the PDF has no pages")
+            raise BadFile(422, ErrorCode.CORRUPT, "the PDF has no pages")
         return pages
     from PIL import Image
 
@@ -102,7 +102,8 @@ def count_pages(path: Path, mime: str) -> int:
             with Image.open(path) as img:
                 img.load()
     except Exception as exc:
-        raise BadFile(422, "corrupt", f"the image cannot be read ({type(exc).__name__})") from None
+        raise BadFile(422, ErrorCode.CORRUPT,
+                      f"the image cannot be read ({type(exc).__name__})") from None
     return 1
 
 
@@ -133,12 +134,12 @@ async def store_upload(rt: Runtime, request: Request, filename: str) -> Stored:
     ext = os.path.splitext(filename)[1].lower()
     expected = _TYPES.get(ext)
     if expected is None:
-        raise BadFile(415, "unsupported_type",
+        raise BadFile(415, ErrorCode.UNSUPPORTED_TYPE,
                       f"only {', '.join(sorted(_TYPES))} files are accepted")
     limit = max_bytes(rt)
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
-        raise BadFile(413, "too_large", f"the file is larger than {limit} bytes")
+        raise BadFile(413, ErrorCode.TOO_LARGE, f"the file is larger than {limit} bytes")
     tmp_dir = documents_dir(rt) / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
     tmp = tmp_dir / secrets.token_hex(8)
@@ -150,17 +151,18 @@ async def store_upload(rt: Runtime, request: Request, filename: str) -> Stored:
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > limit:
-                    raise BadFile(413, "too_large", f"the file is larger than {limit} bytes")
+                    raise BadFile(413, ErrorCode.TOO_LARGE,
+                                  f"the file is larger than {limit} bytes")
                 if len(head) < 16:
                     head += chunk[:16]
                 digest.update(chunk)
                 await out.write(chunk)
         if size == 0:
-            raise BadFile(422, "empty", "the file is empty")
+            raise BadFile(422, ErrorCode.EMPTY, "the file is empty")
         found = sniff(head)
         if found != expected:
             what = found or "not a PDF or image"
-            raise BadFile(422, "type_mismatch",
+            raise BadFile(422, ErrorCode.TYPE_MISMATCH,
                           f"{filename!r} is named as {expected} but its content is {what}")
         pages = await anyio.to_thread.run_sync(count_pages, tmp, expected)
         sha = digest.hexdigest()
@@ -187,13 +189,13 @@ async def _upload(request: Request, document_id: str | None) -> JSONResponse:
     rt = runtime(request)
     params = request.query_params
     if document_id is not None and document_id not in documents_of(hub.state).documents:
-        raise ApiError(404, "not_found", f"no document {document_id}")
+        raise ApiError(404, ErrorCode.NOT_FOUND, f"no document {document_id}")
     if hub.state.status == Status.CLOSED:
-        raise ApiError(409, "invalid_state", "the meeting is closed")
+        raise ApiError(409, ErrorCode.INVALID_STATE, "the meeting is closed")
     filename = (params.get("filename") or "").strip()
     if not filename or len(filename) > 255 or "/" in filename or "\\" in filename:
         raise ApiError(
-            422, "bad_field", "'filename' (the file's name, with its extension) is required"
+            422, ErrorCode.BAD_FIELD, "'filename' (the file's name, with its extension) is required"
         )
     try:
         stored = await store_upload(rt, request, filename)
@@ -268,7 +270,7 @@ async def _serve(request: Request, version: int | None) -> Response:
     found = visible_to(hub.state, _role(actor), document_id, version)
     if found is None:
         # The same answer for a draft as for nothing: a delegate learns nothing from it.
-        raise ApiError(404, "not_found", "no such document")
+        raise ApiError(404, ErrorCode.NOT_FOUND, "no such document")
     rt = runtime(request)
     path = file_path(rt, found.sha256)
     etag = _etag(found.sha256)
@@ -281,7 +283,7 @@ async def _serve(request: Request, version: int | None) -> Response:
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     if not path.is_file():
-        raise ApiError(404, "not_found", "the document's file is missing on this server")
+        raise ApiError(404, ErrorCode.NOT_FOUND, "the document's file is missing on this server")
     # inline: a tablet opens it in its viewer; the name as given, percent-encoded (RFC 6266).
     headers["content-disposition"] = f"inline; filename*=utf-8''{quote(found.filename)}"
     return FileResponse(path, headers=headers, media_type=found.mime)
@@ -295,7 +297,7 @@ async def download_version(request: Request) -> Response:
     try:
         n = int(request.path_params["version"])
     except ValueError:
-        raise ApiError(404, "not_found", "no such version") from None
+        raise ApiError(404, ErrorCode.NOT_FOUND, "no such version") from None
     return await _serve(request, n)
 
 

@@ -7,21 +7,23 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from protocol.errors import ErrorCode
+
 
 class ApiError(Exception):
     def __init__(
-        self, status: int, code: str, message: str, details: dict[str, Any] | None = None,
+        self, status: int, code: ErrorCode, message: str, details: dict[str, Any] | None = None,
         **more: Any,
     ) -> None:
         super().__init__(message)
         self.status = status
-        self.code = code
+        self.code: ErrorCode = code
         self.message = message
         self.details = {**(details or {}), **more}
 
 
 def error_response(
-    status: int, code: str, message: str, details: dict[str, Any] | None = None
+    status: int, code: ErrorCode, message: str, details: dict[str, Any] | None = None
 ) -> JSONResponse:
     body: dict[str, Any] = {"code": code, "message": message}
     if details:

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from protocol.errors import ErrorCode
 from rooms import agenda, feedback
 from rooms.model import STAFF
 from server.api import meeting_state, outcome_response, read_body, runtime
@@ -30,7 +31,7 @@ async def import_agenda(request: Request) -> JSONResponse:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ApiError(422, "invalid_agenda", "the plan is not UTF-8 text") from None
+        raise ApiError(422, ErrorCode.INVALID_AGENDA, "the plan is not UTF-8 text") from None
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
         if ctype.endswith("json"):
@@ -40,7 +41,7 @@ async def import_agenda(request: Request) -> JSONResponse:
         else:
             items = agenda.parse_json(text)
     except agenda.AgendaError as exc:
-        raise ApiError(422, "invalid_agenda", f"{exc}; nothing was imported") from None
+        raise ApiError(422, ErrorCode.INVALID_AGENDA, f"{exc}; nothing was imported") from None
     outcome = await runtime(request).commands.execute(
         meeting_id, actor, "agenda.import", {"items": [i.to_dict() for i in items]}
     )

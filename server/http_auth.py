@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from starlette.requests import Request
 
+from protocol.errors import ErrorCode
 from rooms.model import Actor, Role
 from server.auth import TokenError, check_admin
 from server.errors import ApiError
@@ -19,14 +20,15 @@ def bearer(request: Request) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         token = request.query_params.get("token", "")
         if not token:
-            raise ApiError(401, "unauthenticated", "Authorization: Bearer <token> is required")
+            raise ApiError(401, ErrorCode.UNAUTHENTICATED,
+                           "Authorization: Bearer <token> is required")
     return token.strip()
 
 
 async def require_admin(request: Request) -> Actor:
     rt: Runtime = request.app.state.runtime
     if not await check_admin(rt.redis, bearer(request)):
-        raise ApiError(403, "forbidden", "the admin token is required")
+        raise ApiError(403, ErrorCode.FORBIDDEN, "the admin token is required")
     return Actor.admin()
 
 
@@ -41,12 +43,12 @@ async def require_actor(
     try:
         claims = rt.signer.verify(token, rt.clock.now_ms() // 1000, meeting_id)
     except TokenError as exc:
-        status = 403 if exc.code == "wrong_meeting" else 401
+        status = 403 if exc.code == ErrorCode.WRONG_MEETING else 401
         raise ApiError(status, exc.code, exc.message) from None
     hub = await rt.hubs.get(meeting_id)
     participant = hub.state.participants.get(claims.participant_id) if hub and hub.state else None
     if participant is None or participant.role != claims.role:
-        raise ApiError(403, "forbidden", "this participant is not on the roster")
+        raise ApiError(403, ErrorCode.FORBIDDEN, "this participant is not on the roster")
     if roles is not None and participant.role not in set(roles):
-        raise ApiError(403, "forbidden", f"a {participant.role.value} may not do this")
+        raise ApiError(403, ErrorCode.FORBIDDEN, f"a {participant.role.value} may not do this")
     return Actor(participant.id, participant.role)

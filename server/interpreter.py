@@ -21,7 +21,7 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, assert_never
 
 import msgpack
 
@@ -54,12 +54,13 @@ class Outcome:
     ok: bool
     seq: int = 0
     result: dict[str, Any] = field(default_factory=dict)
-    code: str = ""
+    # Empty exactly when ``ok``; a rejection always names its code.
+    code: ErrorCode | Literal[""] = ""
     message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
     @staticmethod
-    def rejected(code: str, message: str, details: dict[str, Any] | None = None) -> Outcome:
+    def rejected(code: ErrorCode, message: str, details: dict[str, Any] | None = None) -> Outcome:
         return Outcome(False, code=code, message=message, details=dict(details or {}))
 
     @staticmethod
@@ -196,18 +197,23 @@ class Interpreter:
                 written = await self._write(
                     hub.meeting_id, decision, seq if optimistic else None, dedupe
                 )
-                if written.status == "conflict":
-                    raise _Again
-                if written.status == "dup":
-                    return _replayed(str(written.last).encode() + b":" + written.ack)
-                if written.status == "guard":
-                    if decision.on_guard is None:
-                        raise Rejected(ErrorCode.CONFLICT, "the command lost a race", stale=True)
-                    decision = decision.on_guard(written.guard_index, written.guard_value)
-                    continue
-                if decision.events:
-                    await hub.catch_up()
-                    seq = written.last
+                match written.status:
+                    case "conflict":
+                        raise _Again
+                    case "dup":
+                        return _replayed(str(written.last).encode() + b":" + written.ack)
+                    case "guard":
+                        if decision.on_guard is None:
+                            raise Rejected(ErrorCode.CONFLICT,
+                                           "the command lost a race", stale=True)
+                        decision = decision.on_guard(written.guard_index, written.guard_value)
+                        continue
+                    case "ok":
+                        if decision.events:
+                            await hub.catch_up()
+                            seq = written.last
+                    case _:
+                        assert_never(written.status)
             if decision.then is None:
                 return Outcome(True, seq=seq, result=dict(decision.result))
             values = await self.store.read(hub.meeting_id, decision.reads)

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from protocol.errors import ErrorCode
 from rooms.minutes_builder import MinutesError, build_minutes
 from rooms.minutes_model import poll_result_rows
 from rooms.model import STAFF
@@ -39,7 +40,7 @@ FORMATS: Final[tuple[MinutesFormat, ...]] = ("docx", "pdf", "md", "json")
 def _lang(request: Request) -> str:
     lang = request.query_params.get("lang", "vi")
     if lang not in ("vi", "en"):
-        raise ApiError(422, "bad_field", "lang must be 'vi' or 'en'")
+        raise ApiError(422, ErrorCode.BAD_FIELD, "lang must be 'vi' or 'en'")
     return lang
 
 
@@ -49,7 +50,7 @@ async def _log(request: Request) -> tuple[str, list[LogEntry]]:
     await meeting_state(request, meeting_id)
     entries = await runtime(request).store.read_log(meeting_id)
     if not entries:
-        raise ApiError(404, "not_found", f"no meeting {meeting_id}")
+        raise ApiError(404, ErrorCode.NOT_FOUND, f"no meeting {meeting_id}")
     return meeting_id, entries
 
 
@@ -67,7 +68,7 @@ def _file(data: bytes, ext: str, name: str) -> Response:
 async def minutes(request: Request) -> Response:
     fmt = request.path_params["fmt"]
     if fmt not in FORMATS:
-        raise ApiError(404, "not_found", f"minutes come as {', '.join(FORMATS)}")
+        raise ApiError(404, ErrorCode.NOT_FOUND, f"minutes come as {', '.join(FORMATS)}")
     lang = _lang(request)
     meeting_id, entries = await _log(request)
     closed = any(e.event.kind == "meeting.closed" for e in entries)
@@ -79,7 +80,7 @@ async def minutes(request: Request) -> Response:
     try:
         data = await run_in_threadpool(render)
     except MinutesError as exc:
-        raise ApiError(409, "invalid_state", str(exc)) from None
+        raise ApiError(409, ErrorCode.INVALID_STATE, str(exc)) from None
     return _file(data, fmt, f"bien-ban-{meeting_id}" + ("" if closed else "-du-thao"))
 
 
@@ -89,20 +90,21 @@ async def results(request: Request) -> Response:
     ``results.csv?named=POLL`` is that roll call alone. A secret poll has none: refused."""
     ext = request.path_params["ext"]
     if ext not in ("csv", "xlsx"):
-        raise ApiError(404, "not_found", "results come as csv or xlsx")
+        raise ApiError(404, ErrorCode.NOT_FOUND, "results come as csv or xlsx")
     lang = _lang(request)
     named = request.query_params.get("named")
     if named is not None and ext != "csv":
-        raise ApiError(422, "bad_field", "named=POLL is for results.csv; the XLSX has a sheet "
+        raise ApiError(422, ErrorCode.BAD_FIELD,
+                       "named=POLL is for results.csv; the XLSX has a sheet "
                        "for every named poll")
     meeting_id, entries = await _log(request)
 
     if named is not None:
         poll = polls_of((await meeting_state(request, meeting_id)).state).polls.get(named)
         if poll is None:
-            raise ApiError(404, "not_found", f"no poll {named}")
+            raise ApiError(404, ErrorCode.NOT_FOUND, f"no poll {named}")
         if poll.definition.secret:
-            raise ApiError(403, "forbidden", f"poll {named} is secret: its ballots are not "
+            raise ApiError(403, ErrorCode.FORBIDDEN, f"poll {named} is secret: its ballots are not "
                            "linked to voters, so it has no roll call", reason="secret_poll")
         data = await run_in_threadpool(_roll_call, entries, poll, lang)
         return _file(data, ext, f"ket-qua-{meeting_id}-{named}")
@@ -127,7 +129,7 @@ def _roll_call(entries: list[LogEntry], poll: Poll, lang: str) -> bytes:
     for result in build_minutes(entries, final=False, lang=lang).polls:
         if result.poll_id == poll.id:
             return named_votes_csv(result, lang)
-    raise ApiError(409, "invalid_state", f"poll {poll.id} has not closed",
+    raise ApiError(409, ErrorCode.INVALID_STATE, f"poll {poll.id} has not closed",
                    poll_status=poll.status.value)
 
 

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from protocol.errors import ErrorCode
 from rooms import polls
 from rooms.model import STAFF, Actor, Rejected, Role
 from rooms.polls import Poll, PollStatus
@@ -74,7 +75,7 @@ async def check_receipt(request: Request) -> JSONResponse:
     poll = _poll(state, request.path_params["poll_id"])
     record = _record_visible(poll, role)
     if record is None:
-        raise ApiError(409, "invalid_state", "the result of this poll is not published yet")
+        raise ApiError(409, ErrorCode.INVALID_STATE, "the result of this poll is not published yet")
     given = request.path_params["receipt"].strip().lower()
     hashed = given if len(given) == 64 else polls.receipt_hash(given)
     return JSONResponse({"poll": poll.id, "receipt_hash": hashed,

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from protocol.codec import Codec, encode
+from protocol.errors import ErrorCode
 from protocol.messages import Live
 from rooms import poll_commands, polls
 from rooms.model import ALL_ROLES, STAFF, VOTING_ROLES, Actor, Role
@@ -77,7 +78,7 @@ class PollWatch:
             for _ in range(5):
                 outcome = await self.rt.commands.execute(
                     meeting_id, Actor.admin(), "poll.close", {"poll": poll_id, "reason": "timer"})
-                if outcome.ok or outcome.code in ("invalid_state", "not_found"):
+                if outcome.ok or outcome.code in (ErrorCode.INVALID_STATE, ErrorCode.NOT_FOUND):
                     return
                 log.warning("timer close of %s/%s: %s", meeting_id, poll_id, outcome.message)
                 await asyncio.sleep(1.0)

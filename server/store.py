@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, assert_never
 
 import msgpack
 import redis.asyncio as aioredis
@@ -192,8 +192,10 @@ class Store:
                     getattr(pipe, r.op)(key, r.fields[0])
                 case "hmget":
                     pipe.hmget(key, list(r.fields))
-                case _:
+                case "hgetall" | "hkeys" | "hvals" | "hlen" | "smembers":
                     getattr(pipe, r.op)(key)
+                case _:
+                    assert_never(r.op)
         replies = await pipe.execute()
         return [self._opened(r, v) for r, v in zip(reads, replies, strict=True)]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+from protocol.errors import ErrorCode
 from rooms import aggregate
 from rooms.decision import Context
 from rooms.model import Command, Event, Rejected
@@ -15,7 +16,7 @@ _ids = itertools.count(1)
 
 def _badge(token: str) -> str:
     if not token.startswith("badge:"):
-        raise Rejected("bad_token", "not a test badge")
+        raise Rejected(ErrorCode.BAD_TOKEN, "not a test badge")
     return token.removeprefix("badge:")
 
 
