@@ -4,7 +4,8 @@
 ballot) and `rooms/poll_closing.py` (the count, by `rooms.tally`, into ``poll.closed``).
 
 The lifecycle is a table (`TRANSITIONS`): draft → open → (closing) → closed → published,
-and draft or open → cancelled. A repeated vote is a new poll; ballots are never rewritten after closing.
+and draft or open → cancelled. A repeated vote is a new poll; ballots are never rewritten
+after closing.
 
 Ballots are not log events (thousands arrive in a minute): they live in per-poll Redis keys
 guarded atomically. `rooms/poll_commands.py` turns every poll command and ballot into a
