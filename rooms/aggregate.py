@@ -27,7 +27,7 @@ from rooms import (
     roster,
     speakers,
 )
-from rooms.decision import Context, Decision
+from rooms.decision import Context, Decision, limited
 from rooms.model import ALL_ROLES, STAFF, Command, Event, Rejected, Role
 from rooms.state import MeetingState
 
@@ -117,7 +117,32 @@ def decide(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
     if decider is None:
         raise Rejected(ErrorCode.UNKNOWN_KIND, f"unknown command kind {cmd.kind!r}")
     authorize(state, cmd)
-    return decider(state, cmd, ctx)
+    decision = decider(state, cmd, ctx)
+    if decision.events and cmd.actor.role not in STAFF and not cmd.actor.is_admin:
+        return rate_limited(decision, cmd, ctx)
+    return decision
+
+
+def rate_limited(decision: Decision, cmd: Command, ctx: Context) -> Decision:
+    """A delegate's (or observer's, or screen's) command that writes to the log counts against
+    their command rate: the log is permanent, and a tablet toggling a request must not fill
+    it. The limit is one more guard, checked last, so the decision's own guards keep their
+    places."""
+    at = len(decision.guards)
+    own = decision.on_guard
+
+    def refused(index: int, found: bytes) -> Decision:
+        if index == at:
+            limit, window = ctx.command_rate.limit, ctx.command_rate.window_ms
+            raise Rejected(ErrorCode.RATE_LIMITED,
+                           f"at most {limit} actions per {window // 1000} seconds; wait a moment",
+                           limit=limit, window_ms=window)
+        if own is None:
+            raise Rejected(ErrorCode.CONFLICT, "the command lost a race", stale=True)
+        return own(index, found)
+
+    guard = limited(f"rate:cmd:{cmd.actor.participant_id}", ctx.command_rate)
+    return replace(decision, guards=(*decision.guards, guard), on_guard=refused)
 
 
 def authorize(state: MeetingState, cmd: Command) -> None:

@@ -101,7 +101,8 @@ class Context:
     ``new_id(prefix)`` is a fresh random id; ``receipt(poll, voter, ballot_id)`` a ballot
     receipt, a keyed hash under a key the core never holds; ``badge(token)`` the participant
     id a badge names (or ``Rejected``), checked with the signing key; ``rate`` the floor's
-    rate limit per participant.
+    rate limit per participant (feedback, questions); ``command_rate`` the limit on every
+    log-writing command of a participant who is not staff.
     """
 
     now: int
@@ -109,6 +110,8 @@ class Context:
     receipt: Callable[[str, str, str], str]
     badge: Callable[[str], str]
     rate: RateLimit = RateLimit(10, 60_000)
+    # Every command a delegate, observer or screen sends that writes to the log.
+    command_rate: RateLimit = RateLimit(30, 10_000)
 
 
 def events_only(events: Sequence[Event]) -> Decision:

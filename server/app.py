@@ -27,7 +27,7 @@ from server.config import Settings
 from server.errors import ApiError, api_error_handler
 from server.gc_defer import CollectionDeferral
 from server.hubs import Hubs
-from server.interpreter import RATE_LIMIT, Interpreter
+from server.interpreter import COMMAND_RATE, RATE_LIMIT, Interpreter
 from server.keys import load_keys
 from server.metrics import Metrics
 from server.poll_keys import PollKeys
@@ -94,10 +94,10 @@ async def bootstrap(settings: Settings) -> str | None:
         await client.aclose()
 
 
-def _floor_rate(settings: Settings) -> RateLimit:
-    """Feedback and questions per participant and window (settings.extra: tests narrow it)."""
-    return RateLimit(int(settings.extra.get("floor_rate_limit", RATE_LIMIT.limit)),
-                     int(settings.extra.get("floor_rate_window_ms", RATE_LIMIT.window_ms)))
+def _rate(settings: Settings, name: str, default: RateLimit) -> RateLimit:
+    """A rate limit per participant and window (settings.extra: tests narrow it)."""
+    return RateLimit(int(settings.extra.get(f"{name}_limit", default.limit)),
+                     int(settings.extra.get(f"{name}_window_ms", default.window_ms)))
 
 
 async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
@@ -129,7 +129,9 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         signer=signer,
         keys=keys,
         poll_keys=poll_keys,
-        commands=Interpreter(store, hubs, metrics, signer, keys, clock, _floor_rate(settings)),
+        commands=Interpreter(store, hubs, metrics, signer, keys, clock,
+                             _rate(settings, "floor_rate", RATE_LIMIT),
+                             _rate(settings, "command_rate", COMMAND_RATE)),
         clock=clock,
         gc_defer=CollectionDeferral(clock),
     )

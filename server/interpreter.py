@@ -47,6 +47,8 @@ MAX_ATTEMPTS = 20
 MAX_STEPS = 24
 # Floor rate limit per participant (feedback, questions) unless the settings say otherwise.
 RATE_LIMIT = RateLimit(10, 60_000)
+# Every log-writing command of a delegate, observer or screen (rooms.aggregate.rate_limited).
+COMMAND_RATE = RateLimit(30, 10_000)
 
 
 @dataclass
@@ -94,6 +96,7 @@ class Interpreter:
         keys: ServerKeys,
         clock: Clock,
         rate: RateLimit = RATE_LIMIT,
+        command_rate: RateLimit = COMMAND_RATE,
     ) -> None:
         self.store = store
         self.hubs = hubs
@@ -101,6 +104,7 @@ class Interpreter:
         self.signer = signer
         self.clock = clock
         self.rate = rate
+        self.command_rate = command_rate
         self.batcher = GuardBatcher(store, metrics)
         # Derived once: a burst of first ballots must not each derive it.
         self._receipt_key = keys.derive(BALLOT_RECEIPTS)
@@ -116,7 +120,8 @@ class Interpreter:
         def badge(token: str) -> str:
             return badge_participant(self.signer, meeting_id, token, now)
 
-        return Context(now=now, new_id=_new_id, receipt=receipt, badge=badge, rate=self.rate)
+        return Context(now=now, new_id=_new_id, receipt=receipt, badge=badge, rate=self.rate,
+                       command_rate=self.command_rate)
 
     # ---- commands ----------------------------------------------------------------------
 

@@ -184,3 +184,26 @@ def test_a_close_that_finds_the_poll_closing_counts_and_one_finding_it_closed_is
     assert d.on_guard is not None
     assert d.on_guard(0, b"closing").then is not None
     assert refused(d.on_guard, 0, b"closed").code == "invalid_state"
+
+
+# ---- the command rate of participants who are not staff ---------------------------------
+
+
+def test_a_delegates_log_writing_command_carries_the_rate_guard_last() -> None:
+    events = opened({**YNA, "allow_change": True})
+    ctx = contexts.at(NOW)
+    d = aggregate.decide(fold(events), Command("checkin.self", {}, who("D4")), ctx)
+    assert d.events and d.guards[-1] == Guard("rate", "rate:cmd:D4", "10000", 30)
+    assert d.on_guard is not None
+    rej = refused(d.on_guard, len(d.guards) - 1, b"30")
+    assert (rej.code, rej.details["limit"]) == ("rate_limited", 30)
+    # The decision's own guards keep their places and meanings.
+    assert refused(d.on_guard, 0, b"present|1|in_person|||").code in ("duplicate", "conflict")
+
+
+def test_staff_commands_and_ballots_carry_no_command_rate() -> None:
+    events = opened()
+    chair = decide(events, "poll.create", CHAIR, {**YNA, "id": "p2"})
+    assert not any(g.op == "rate" for g in chair.guards)
+    ballot = cast(events, "D1", "yes")
+    assert not any(g.op == "rate" for g in ballot.guards)
