@@ -5,6 +5,7 @@ and the commands MONITOR printed. Who voted is visible; what anyone chose is not
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
@@ -19,6 +20,7 @@ import pytest
 import redis
 
 from server.embedded_redis import configured_url
+from server.sealing import Sealer, SealingError
 from tests.conftest import StartServer
 
 pytestmark = [pytest.mark.redis, pytest.mark.multiprocess]
@@ -95,9 +97,8 @@ def forms(choice: list[str]) -> list[bytes]:
                                  ",".join(choice), "|".join(choice), " ".join(choice))]
 
 
-@pytest.fixture
-def election(start_server: StartServer, tmp_path: Path,
-             admin_headers: dict[str, str]) -> Iterator[tuple[Any, str, dict[str, str]]]:
+def hold_election(start_server: StartServer, tmp_path: Path, admin_headers: dict[str, str],
+                  *, secret: bool) -> tuple[Any, str, dict[str, str]]:
     server = start_server(data_dir=tmp_path, embedded_redis=True, env=OWN_KEY_FILE)
     with httpx.Client(base_url=server.base_url, headers=admin_headers, timeout=30) as http:
         resp = http.post("/api/meetings", json={"title": "Đại hội",
@@ -108,10 +109,63 @@ def election(start_server: StartServer, tmp_path: Path,
         tokens = {p["id"]: p["join_url"].rsplit("/j/", 1)[1] for p in people}
         command(http, meeting, tokens["C1"], "meeting.open", {})
         command(http, meeting, tokens["C1"], "poll.create", {
-            "id": "e1", "title": "Bầu Ban Thường trực", "method": "approval", "secret": True,
+            "id": "e1", "title": "Bầu Ban Thường trực", "method": "approval", "secret": secret,
             "candidates": [f"Ứng viên {o}" for o in OPTIONS], "seats": 9})
         command(http, meeting, tokens["C1"], "poll.open", {"poll": "e1"})
-    yield server, meeting, tokens
+    return server, meeting, tokens
+
+
+@pytest.fixture
+def election(start_server: StartServer, tmp_path: Path,
+             admin_headers: dict[str, str]) -> Iterator[tuple[Any, str, dict[str, str]]]:
+    yield hold_election(start_server, tmp_path, admin_headers, secret=True)
+
+
+def cast_all(base_url: str, meeting: str, tokens: dict[str, str],
+             choices: dict[str, list[str]]) -> None:
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        for voter in VOTERS:  # one at a time: the order of arrival is exactly VOTERS
+            command(http, meeting, tokens[voter], "ballot.cast",
+                    {"poll": "e1", "choice": choices[voter], "ballot_id": uuid.uuid4().hex})
+
+
+def stored_everywhere(tmp_path: Path, url: str, server: Any, meeting: str,
+                      admin_headers: dict[str, str]) -> list[tuple[str, bytes]]:
+    """What a reader of the data directory, the logs and the exports holds: the AOF, an RDB
+    dump, every key of the meeting, the server's output, the log and every export."""
+    with redis.Redis.from_url(url) as r:
+        r.save()
+        keys = b"\n".join(k + b" " + repr(dump_key(r, k)).encode()
+                          for k in r.scan_iter(f"ph:{{{meeting}}}:*"))
+    rdb = b"".join(f.read_bytes() for f in (tmp_path / "redis").rglob("*.rdb"))
+    assert rdb, "no RDB dump was written"
+    out: list[tuple[str, bytes]] = [("AOF", aof_bytes(tmp_path)), ("RDB", rdb), ("keys", keys),
+                                    ("server output", server.output().encode())]
+    with httpx.Client(base_url=server.base_url, headers=admin_headers, timeout=60) as http:
+        for path in ("log.json", "minutes.json", "minutes.md", "results.csv", "attendance.csv"):
+            resp = http.get(f"/api/meetings/{meeting}/{path}")
+            assert resp.status_code == 200, (path, resp.text)
+            out.append((path, resp.content))
+    return out
+
+
+def dump_key(r: redis.Redis, key: bytes) -> Any:
+    kind = r.type(key)
+    if kind == b"hash":
+        return r.hgetall(key)
+    if kind == b"stream":
+        return r.xrange(key)
+    if kind == b"set":
+        return r.smembers(key)
+    if kind == b"string":
+        return r.get(key)
+    return kind
+
+
+def links(places: list[tuple[str, bytes]], choices: dict[str, list[str]]) -> list[str]:
+    """Each place that holds a voter's choice in any written form."""
+    return [f"{where}: {voter}" for where, content in places for voter in VOTERS
+            if any(form in content for form in forms(choices[voter]))]
 
 
 def test_the_aof_and_monitor_show_who_voted_but_never_what(
@@ -163,3 +217,50 @@ def test_counting_drops_the_sealed_ballots(
     with redis.Redis.from_url(url) as r:
         assert not r.exists(f"ph:{{{meeting}}}:poll:e1:sealed")
         assert r.hlen(f"ph:{{{meeting}}}:poll:e1:voters") == 6
+
+
+@pytest.mark.parametrize("secret", [True, False])
+def test_no_stored_byte_links_a_voter_to_a_secret_choice_and_the_scan_finds_named_ones(
+    start_server: StartServer, tmp_path: Path, admin_headers: dict[str, str], secret: bool
+) -> None:
+    server, meeting, tokens = hold_election(start_server, tmp_path, admin_headers, secret=secret)
+    choices = distinct_choices()
+    cast_all(server.base_url, meeting, tokens, choices)
+    with httpx.Client(base_url=server.base_url, timeout=30) as http:
+        command(http, meeting, tokens["C1"], "poll.close", {"poll": "e1"})
+        command(http, meeting, tokens["C1"], "poll.publish", {"poll": "e1"})
+    url = configured_url(tmp_path)
+    assert url is not None
+    found = links(stored_everywhere(tmp_path, url, server, meeting, admin_headers), choices)
+    if secret:
+        assert found == []
+    else:
+        # A named poll records who chose what: the same scan finds every voter's choice.
+        assert {f.split(": ")[1] for f in found} == set(VOTERS)
+
+
+def test_after_counting_nothing_on_the_machine_opens_the_ballots_of_the_aof(
+    election: tuple[Any, str, dict[str, str]], tmp_path: Path
+) -> None:
+    server, meeting, tokens = election
+    cast_all(server.base_url, meeting, tokens, distinct_choices())
+    key_dir = tmp_path / "keys" / "polls"
+    assert len(list(key_dir.iterdir())) == 1  # the poll's key, outside Redis, while it is open
+    with httpx.Client(base_url=server.base_url, timeout=30) as http:
+        command(http, meeting, tokens["C1"], "poll.close", {"poll": "e1"})
+    aof = aof_bytes(tmp_path)
+    sealed = [aof[m.end():m.end() + int(m.group(1))] for m in
+              re.finditer(rb"poll:e1:sealed\r\n\$\d+\r\nV\d\d\r\n\$(\d+)\r\n", aof)]
+    assert len(sealed) == len(VOTERS)
+    assert list(key_dir.iterdir()) == []  # destroyed with the count
+    # Every file left in the data directory, tried as the key, opens none of them.
+    context = f"phonghop ballot|{meeting}|e1".encode()
+    candidates = [f.read_bytes() for f in tmp_path.rglob("*") if f.is_file()]
+    windows = {c[i:i + 32] for c in candidates for i in range(0, max(len(c) - 31, 1), 16)
+               if len(c) >= 32}
+    opened = 0
+    for key in windows:
+        with contextlib.suppress(SealingError, ValueError):
+            Sealer(key).open(sealed[0], context=context)
+            opened += 1
+    assert opened == 0 and len(windows) > 100
