@@ -24,6 +24,7 @@ import pypdf
 import pytest
 import redis
 
+from protocol.event_check import check_event_body
 from tests.conftest import ROOT, StartServer
 
 pytestmark = pytest.mark.redis
@@ -156,6 +157,8 @@ def test_minutes_in_every_format_hold_the_meeting(
     assert election["outcome"]["elected"] == ["k1", "k2"]
     log = m.get("log.json").json()
     assert data["log"]["final_hash"] == log["final_hash"]
+    # Every body the real server logged is what protocol/event_bodies.py says.
+    assert [p for e in log["events"] for p in check_event_body(e["kind"], e["body"])] == []
 
     resp = m.get("minutes.docx", who="S1")
     assert resp.status_code == 200

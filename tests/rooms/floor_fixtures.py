@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rooms import aggregate
-from rooms.model import Actor, Command, Event, Role
+from rooms.model import Actor, Command, Event, Participant, Role
 from rooms.state import MeetingState
 from tests.rooms import contexts
 
@@ -32,7 +32,7 @@ def opened_meeting(*, opened: bool = True) -> list[Event]:
             "roster.imported",
             {
                 "participants": [
-                    {"id": pid, "full_name": f"Người {pid}", "role": role.value}
+                    Participant(pid, f"Người {pid}", role).to_dict()
                     for pid, role in PEOPLE.items()
                 ]
             },

@@ -9,7 +9,7 @@ from protocol.canonical import GENESIS, canonical_bytes, digest, link
 from rooms import aggregate, polls
 from rooms.ballots import validate_ballot
 from rooms.minutes_builder import Logged
-from rooms.model import Actor, Command, Event, Role
+from rooms.model import Actor, Command, Event, Participant, Role
 from rooms.state import MeetingState
 from tests.rooms import contexts
 
@@ -45,7 +45,9 @@ class Meeting:
             **info,
         }
         self.append(Event("meeting.created", created, "@admin", T0 - 3_600_000))
-        people = ROSTER if roster is None else roster
+        # Each row as the roster's writer puts it in the log: every field of a Participant.
+        rows = ROSTER if roster is None else roster
+        people = [Participant.from_dict(row).to_dict() for row in rows]
         self.append(Event("roster.imported", {"participants": people}, "@admin", T0 - 3_000_000))
 
     def append(self, event: Event) -> None:
