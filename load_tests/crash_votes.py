@@ -29,13 +29,14 @@ import contextlib
 import random
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from load_tests.crowd import Options, close_all, make_target, open_crowd, progress, say, target_name
 from load_tests.report import Result, percentiles
 from load_tests.session import Session, Tally
-from load_tests.target import ProcStats, new_run_id
+from load_tests.target import ProcStats, Target, new_run_id
 
 POLL = "crash1"
 ANSWER_WAIT = 5.0  # seconds to wait for an answer before re-sending the ballot
@@ -135,6 +136,180 @@ async def _ok(session: Session, kind: str, body: dict[str, Any], done_if: str = 
     raise RuntimeError(f"{kind}: no ack in 60 s")
 
 
+def _voters(sessions: list[Session], run_id: str, spread: float) -> tuple[list[Voter], int]:
+    """One voter per session with its send time and choice, and how many ballots go together
+    just before each kill.
+
+    Most ballots spread evenly over the duration; a share of them sent together just before
+    each kill, so that the kill lands on ballots in flight (received and not yet written,
+    written and not yet acknowledged, acknowledged on the wire)."""
+    n = len(sessions)
+    rng = random.Random(8)
+    kill_at = (spread / 3, 2 * spread / 3)
+    at_kill = max(1, round(n * AT_KILL_SHARE)) if n >= 10 else 0
+    times = [spread * i / n for i in range(n)]
+    order = list(range(n))
+    rng.shuffle(order)
+    groups = [0] * n
+    for j, i in enumerate(order[: 2 * at_kill]):
+        times[i], groups[i] = kill_at[j % 2], 1 + j % 2
+    voters = [
+        Voter(s, f"{run_id}-{i:05d}", rng.choice(("yes", "no", "abstain")), times[i])
+        for i, s in enumerate(sessions)
+    ]
+    for v, g in zip(voters, groups, strict=True):
+        v.group = g
+    # Half of each burst also cut their own connection the moment the ballot is sent,
+    # so its ack is lost for certain (the ballot may or may not have reached the
+    # server): the retry after the restart must be a replay or a first count, never
+    # a second one.
+    for v in [v for v in voters if v.group][::2]:
+        v.cut = True
+    return voters, at_kill
+
+
+class _Burst:
+    """One run's vote burst and the two kills in its middle: what the ballots' tasks, the
+    kills and the event handler share, and what they counted."""
+
+    def __init__(
+        self,
+        target: Target,
+        meeting_id: str,
+        voters: list[Voter],
+        spread: float,
+        bar: Callable[[int, int], None],
+    ) -> None:
+        self.target, self.meeting_id, self.voters, self.bar = target, meeting_id, voters, bar
+        self.n = len(voters)
+        self.kill_at = (spread / 3, 2 * spread / 3)
+        self.group_acked = [0, 0, 0]
+        self.kill_now = [asyncio.Event(), asyncio.Event(), asyncio.Event()]
+        self.killed_at = [0.0, 0.0, 0.0]
+        self.counts_at_kill: list[int] = []
+        self.acked_at_kill: list[int] = []
+        self.closed_seen: set[int] = set()
+        self.all_closed = asyncio.Event()
+        self.errors: Counter[str] = Counter()
+        self.acks_ms: list[float] = []
+        self.stats = [ProcStats(target.server_pids())]
+        self.outage: dict[str, float] = {}
+        self.burst_at_kill: dict[str, dict[str, int]] = {}
+        self.t0 = 0.0
+        self.sends = self.retried = 0
+        self.burst_s = 0.0
+
+    def on_event(self, session: Session, msg: dict[str, Any], now: float) -> None:
+        if msg.get("type") == "event" and msg.get("kind") == "poll.closed":
+            self.closed_seen.add(id(session))
+            if len(self.closed_seen) >= self.n:
+                self.all_closed.set()
+
+    async def cast(self, v: Voter) -> None:
+        delay = self.t0 + v.at - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        started = time.perf_counter()
+        msg = await _send(v, self.errors, time.monotonic() + GIVE_UP)
+        if msg is None:
+            return
+        if msg.get("type") != "ack":
+            v.refused = str(msg.get("code"))
+            return
+        v.ack_ms = (time.perf_counter() - started) * 1000
+        self.acks_ms.append(v.ack_ms)
+        body = msg.get("result") or {}
+        v.voter = str(body.get("voter", ""))
+        v.receipt = str(body.get("receipt", ""))
+        v.receipt_hash = str(body.get("receipt_hash", ""))
+        v.acked_replayed = bool(body.get("replayed"))
+        self.group_acked[v.group] += 1
+        self.bar(len(self.acks_ms), self.n)
+
+    def kill(self, g: int) -> None:
+        if self.kill_now[g].is_set():
+            return
+        self.kill_now[g].set()
+        self.killed_at[g] = time.perf_counter()
+        self.counts_at_kill.append(self.group_acked[g])
+        self.acked_at_kill.append(len(self.acks_ms))
+        if g == 1:
+            self.stats[-1].stop()  # its CPU, read while the process still exists
+            self.target.servers[0].kill()
+        else:
+            self.target.kill_redis()
+
+    async def moment(self, g: int) -> dict[str, int]:
+        """Kill g comes as soon as the first ballot of the burst sent at its time is in
+        Redis (watched from here): the server has written part of the burst and has
+        acknowledged little or none of it. Returns what was written and acked then."""
+        import redis
+
+        ids = [v.session.participant.get("id", "") for v in self.voters if v.group == g]
+        key = f"ph:{{{self.meeting_id}}}:poll:{POLL}:ballots"
+        client = redis.Redis.from_url(self.target.redis_url)
+        written = 0
+        try:
+            await asyncio.sleep(max(0.0, self.t0 + self.kill_at[g - 1] - time.perf_counter()))
+            deadline = time.perf_counter() + KILL_WAIT
+            while ids and time.perf_counter() < deadline:
+                await asyncio.sleep(0.0005)
+                written = sum(1 for x in client.hmget(key, ids) if x is not None)
+                if written:
+                    break
+            self.kill(g)
+        finally:
+            client.close()
+        return {"written": written, "acked": self.counts_at_kill[-1]}
+
+    def count_sends(self) -> None:
+        """Sends and retries of the burst, counted before the replay check sends every
+        acknowledged ballot again."""
+        self.sends = sum(v.attempts for v in self.voters)
+        for g, name in ((1, "server"), (2, "redis")):
+            self.burst_at_kill[name]["retried"] = sum(
+                1 for v in self.voters if v.group == g and v.attempts > 1
+            )
+        self.retried = sum(1 for v in self.voters if v.attempts > 1)
+
+    async def kill_and_restart(self, server_port: int) -> None:
+        """The server killed and restarted on its port, then the embedded Redis on its data."""
+        target = self.target
+        port = target.redis.port
+        self.burst_at_kill["server"] = await self.moment(1)
+        await asyncio.to_thread(target.start_server, server_port, 0)
+        self.outage["server_restart_s"] = round(time.perf_counter() - self.killed_at[1], 2)
+        self.stats.append(ProcStats(target.server_pids()))
+        self.stats[-1].start()
+
+        self.burst_at_kill["redis"] = await self.moment(2)
+        target.redis.requested_port = port
+        # Redis stays down a moment while the clients keep sending (restarting it blocks
+        # this loop, so an immediate restart would hide the outage from them).
+        await asyncio.sleep(max(0.0, self.killed_at[2] + REDIS_DOWN - time.perf_counter()))
+        # In this thread: the embedded Redis dies with the thread that started it.
+        target.start_redis()
+        self.outage["redis_restart_s"] = round(time.perf_counter() - self.killed_at[2], 2)
+
+
+async def _verify(v: Voter, gate: asyncio.Semaphore) -> None:
+    """An acknowledged ballot once more, same ballot_id: a replay with the same receipt."""
+    async with gate:
+        msg = await _send(v, Counter(), time.monotonic() + 60)
+    if msg is None:
+        v.verify = "no_answer"
+    elif msg.get("type") != "ack":
+        v.verify = f"refused:{msg.get('code')}"
+    else:
+        body = msg.get("result") or {}
+        if body.get("receipt") != v.receipt:
+            v.verify = "mismatch"
+        elif not body.get("replayed"):
+            v.verify = "not_replayed"
+        else:
+            v.verify = "same"
+
+
 async def crash_vote(opts: Options) -> Result:
     from load_tests.votes import open_with_poll
 
@@ -161,254 +336,145 @@ async def crash_vote(opts: Options) -> Result:
         )  # fmt: skip
         await chair.connect()
         await open_with_poll(opts, chair, sessions, POLL, "Biểu quyết khi máy chủ sập")
-        rng = random.Random(8)
-        # Most ballots spread evenly over the duration; a share of them sent together just
-        # before each kill, so that the kill lands on ballots in flight (received and not
-        # yet written, written and not yet acknowledged, acknowledged on the wire).
-        kill_at = (spread / 3, 2 * spread / 3)
-        at_kill = max(1, round(n * AT_KILL_SHARE)) if n >= 10 else 0
-        times = [spread * i / n for i in range(n)]
-        order = list(range(n))
-        rng.shuffle(order)
-        groups = [0] * n
-        for j, i in enumerate(order[: 2 * at_kill]):
-            times[i], groups[i] = kill_at[j % 2], 1 + j % 2
-        voters = [
-            Voter(s, f"{tally.run}-{i:05d}", rng.choice(("yes", "no", "abstain")), times[i])
-            for i, s in enumerate(sessions)
-        ]
-        for v, g in zip(voters, groups, strict=True):
-            v.group = g
-        # Half of each burst also cut their own connection the moment the ballot is sent,
-        # so its ack is lost for certain (the ballot may or may not have reached the
-        # server): the retry after the restart must be a replay or a first count, never
-        # a second one.
-        for v in [v for v in voters if v.group][::2]:
-            v.cut = True
-        group_acked = [0, 0, 0]
-        kill_now = [asyncio.Event(), asyncio.Event(), asyncio.Event()]
-        closed_seen: set[int] = set()
-        all_closed = asyncio.Event()
-
-        def on_event(session: Session, msg: dict[str, Any], now: float) -> None:
-            if msg.get("type") == "event" and msg.get("kind") == "poll.closed":
-                closed_seen.add(id(session))
-                if len(closed_seen) >= n:
-                    all_closed.set()
-
-        tally.on_event = on_event
-        errors: Counter[str] = Counter()
-        acks_ms: list[float] = []
-        bar = progress(opts, "ballots")
-
-        async def cast(v: Voter, t0: float) -> None:
-            delay = t0 + v.at - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            started = time.perf_counter()
-            msg = await _send(v, errors, time.monotonic() + GIVE_UP)
-            if msg is None:
-                return
-            if msg.get("type") != "ack":
-                v.refused = str(msg.get("code"))
-                return
-            v.ack_ms = (time.perf_counter() - started) * 1000
-            acks_ms.append(v.ack_ms)
-            body = msg.get("result") or {}
-            v.voter = str(body.get("voter", ""))
-            v.receipt = str(body.get("receipt", ""))
-            v.receipt_hash = str(body.get("receipt_hash", ""))
-            v.acked_replayed = bool(body.get("replayed"))
-            group_acked[v.group] += 1
-            bar(len(acks_ms), n)
-
-        stats = [ProcStats(target.server_pids())]
-        stats[0].start()
-        outage: dict[str, float] = {}
+        voters, at_kill = _voters(sessions, tally.run, spread)
+        run = _Burst(target, meeting.id, voters, spread, progress(opts, "ballots"))
+        tally.on_event = run.on_event
+        run.stats[0].start()
         await _ok(chair, "poll.open", {"poll": POLL})
-        t0 = time.perf_counter()
-        tasks = [asyncio.get_running_loop().create_task(cast(v, t0)) for v in voters]
-
-        killed_at = [0.0, 0.0, 0.0]
-
-        def kill(g: int) -> None:
-            if kill_now[g].is_set():
-                return
-            kill_now[g].set()
-            killed_at[g] = time.perf_counter()
-            counts_at_kill.append(group_acked[g])
-            acked_at_kill.append(len(acks_ms))
-            if g == 1:
-                stats[-1].stop()  # its CPU, read while the process still exists
-                target.servers[0].kill()
-            else:
-                target.kill_redis()
-
-        async def moment(g: int) -> dict[str, int]:
-            """Kill g comes as soon as the first ballot of the burst sent at its time is in
-            Redis (watched from here): the server has written part of the burst and has
-            acknowledged little or none of it. Returns what was written and acked then."""
-            import redis
-
-            ids = [v.session.participant.get("id", "") for v in voters if v.group == g]
-            key = f"ph:{{{meeting.id}}}:poll:{POLL}:ballots"
-            client = redis.Redis.from_url(target.redis_url)
-            written = 0
-            try:
-                await asyncio.sleep(max(0.0, t0 + kill_at[g - 1] - time.perf_counter()))
-                deadline = time.perf_counter() + KILL_WAIT
-                while ids and time.perf_counter() < deadline:
-                    await asyncio.sleep(0.0005)
-                    written = sum(1 for x in client.hmget(key, ids) if x is not None)
-                    if written:
-                        break
-                kill(g)
-            finally:
-                client.close()
-            return {"written": written, "acked": counts_at_kill[-1]}
-
-        counts_at_kill: list[int] = []
-        acked_at_kill: list[int] = []
-
-        port = target.redis.port
-        burst_at_kill = {"server": await moment(1)}
-        await asyncio.to_thread(target.start_server, server.port, 0)
-        outage["server_restart_s"] = round(time.perf_counter() - killed_at[1], 2)
-        stats.append(ProcStats(target.server_pids()))
-        stats[-1].start()
-
-        burst_at_kill["redis"] = await moment(2)
-        target.redis.requested_port = port
-        # Redis stays down a moment while the clients keep sending (restarting it blocks
-        # this loop, so an immediate restart would hide the outage from them).
-        await asyncio.sleep(max(0.0, killed_at[2] + REDIS_DOWN - time.perf_counter()))
-        # In this thread: the embedded Redis dies with the thread that started it.
-        target.start_redis()
-        outage["redis_restart_s"] = round(time.perf_counter() - killed_at[2], 2)
+        run.t0 = time.perf_counter()
+        tasks = [asyncio.get_running_loop().create_task(run.cast(v)) for v in voters]
+        await run.kill_and_restart(server.port)
 
         await asyncio.gather(*tasks, return_exceptions=True)
-        bar(n, n)
-        sends = sum(v.attempts for v in voters)
-        for g, name in ((1, "server"), (2, "redis")):
-            burst_at_kill[name]["retried"] = sum(
-                1 for v in voters if v.group == g and v.attempts > 1
-            )
-        retried = sum(1 for v in voters if v.attempts > 1)
-        burst = time.perf_counter() - t0
+        run.bar(n, n)
+        run.count_sends()
+        burst = time.perf_counter() - run.t0
+        run.burst_s = round(burst, 2)
 
-        # Every acknowledged ballot once more, same ballot_id: a replay with the same receipt.
         gate = asyncio.Semaphore(opts.connect_concurrency)
-
-        async def verify(v: Voter) -> None:
-            async with gate:
-                msg = await _send(v, Counter(), time.monotonic() + 60)
-            if msg is None:
-                v.verify = "no_answer"
-            elif msg.get("type") != "ack":
-                v.verify = f"refused:{msg.get('code')}"
-            else:
-                body = msg.get("result") or {}
-                if body.get("receipt") != v.receipt:
-                    v.verify = "mismatch"
-                elif not body.get("replayed"):
-                    v.verify = "not_replayed"
-                else:
-                    v.verify = "same"
-
         acked = [v for v in voters if v.receipt]
-        await asyncio.gather(*(verify(v) for v in acked), return_exceptions=True)
+        await asyncio.gather(*(_verify(v, gate) for v in acked), return_exceptions=True)
 
         await _ok(chair, "poll.close", {"poll": POLL}, done_if="closed")
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(all_closed.wait(), 30)
-        elapsed = time.perf_counter() - t0
-        stats[-1].stop()
+            await asyncio.wait_for(run.all_closed.wait(), 30)
+        elapsed = time.perf_counter() - run.t0
+        run.stats[-1].stop()
 
-        closing = _poll_closed(target.log(meeting.id))
-        voted = [str(x) for x in closing.get("voted", [])]
-        receipts = [str(x) for x in closing.get("receipts", [])]
-        named = closing.get("ballots") or []
-        counted = Counter(str(b.get("voter")) for b in named)
-        choices = {str(b.get("voter")): b.get("choice") for b in named}
-        cast_total = (closing.get("result") or {}).get("cast", len(voted))
-        cast_count = int(cast_total["count"] if isinstance(cast_total, dict) else cast_total)
-        voted_set, receipt_set = set(voted), set(receipts)
-        lost_voter = sum(1 for v in acked if v.voter not in voted_set)
-        lost_receipt = sum(1 for v in acked if v.receipt_hash not in receipt_set)
-        lost = sum(
-            1 for v in acked if v.voter not in voted_set or v.receipt_hash not in receipt_set
-        )
-        twice = (
-            (len(voted) - len(voted_set))
-            + sum(c - 1 for c in counted.values() if c > 1)
-            + (len(receipts) - len(receipt_set))
-            + max(0, cast_count - len(voted_set))
-        )
-        acked_voters = {v.voter for v in acked}
-        verify_counts = Counter(v.verify for v in acked)
+        counts = _judge(_poll_closed(target.log(meeting.id)), acked)
         stored = _stored_voters(target.redis_url, meeting.id)
-        rss_peak = max(st.rss_peak for st in stats)
-        cpu = sum(st.cpu_s for st in stats)
+        rss_peak = max(st.rss_peak for st in run.stats)
+        cpu = sum(st.cpu_s for st in run.stats)
         result = Result(
             scenario="crash-vote",
             target=target_name(opts),
             delegates=n,
             duration_s=round(elapsed, 2),
             acked=len(acked),
-            lost=lost,
-            duplicates=twice + tally.duplicates,
+            lost=counts.lost,
+            duplicates=counts.counted_twice + tally.duplicates,
             gaps=tally.gaps,
-            reach=round(len(closed_seen) / n, 6),
-            latency_ms=percentiles(acks_ms),
+            reach=round(len(run.closed_seen) / n, 6),
+            latency_ms=percentiles(run.acks_ms),
             deliveries_per_s=round(len(acked) / burst, 1),
         ).with_server(cpu, rss_peak, len(acked))
-        result.extra.update(
-            ballots=n,
-            unacked_at_end=sum(1 for v in voters if not v.receipt and not v.refused),
-            refused=dict(Counter(v.refused for v in voters if v.refused)),
-            kills=2,
-            restarts={"server": 1, "redis": 1},
-            acked_before_server_kill=acked_at_kill[0],
-            acked_before_redis_kill=acked_at_kill[1],
-            sent_just_before_each_kill=at_kill,
-            burst_at_kill=burst_at_kill,
-            redis_down_s=REDIS_DOWN,
-            sends=sends,
-            retried_ballots=retried,
-            retry_answers=dict(errors),
-            cut_after_send=sum(1 for v in voters if v.cut),
-            cut_and_replayed=sum(1 for v in acked if v.cut and v.acked_replayed),
-            first_ack_was_replay=sum(1 for v in acked if v.acked_replayed),
-            receipt_mismatches=verify_counts["mismatch"],
-            replay_check=dict(verify_counts),
-            lost_from_voted=lost_voter,
-            lost_from_receipts=lost_receipt,
-            counted_twice=twice,
-            counted=len(voted_set),
-            counted_not_acked=len(voted_set - acked_voters),
-            choice_mismatches=sum(
-                1 for v in acked if v.voter in choices and choices[v.voter] != v.choice
-            ),
-            ballots_in_redis=stored,
-            delivered_twice=tally.duplicates,
-            poll_closed_received=len(closed_seen),
-            burst_s=round(burst, 2),
-            resumes_replay=tally.replays,
-            snapshots_after_start=tally.snapshots - n,
-            epoch_changes=tally.epoch_changes,
-            connect_failures=tally.connect_failures,
-            close_codes={
-                str(code): count
-                for code, count in sorted(tally.closes.items(), key=lambda kv: str(kv[0]))
-            },
-            appendfsync=target.appendfsync,
-            **outage,
-        )
+        result.extra.update(_extra(run, tally, acked, counts, at_kill=at_kill, stored=stored))
         close_all(sessions)
         chair.close()
         with contextlib.suppress(Exception):
             await asyncio.sleep(0.2)
         return result
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """The ``poll.closed`` event against the acknowledged ballots."""
+
+    lost: int  # acked, and its voter not in voted or its receipt hash not in receipts
+    lost_from_voted: int
+    lost_from_receipts: int
+    counted_twice: int
+    counted: int  # distinct voters in voted
+    counted_not_acked: int
+    choice_mismatches: int
+
+
+def _judge(closing: dict[str, Any], acked: list[Voter]) -> _Counts:
+    voted = [str(x) for x in closing.get("voted", [])]
+    receipts = [str(x) for x in closing.get("receipts", [])]
+    named = closing.get("ballots") or []
+    counted = Counter(str(b.get("voter")) for b in named)
+    choices = {str(b.get("voter")): b.get("choice") for b in named}
+    cast_total = (closing.get("result") or {}).get("cast", len(voted))
+    cast_count = int(cast_total["count"] if isinstance(cast_total, dict) else cast_total)
+    voted_set, receipt_set = set(voted), set(receipts)
+    twice = (
+        (len(voted) - len(voted_set))
+        + sum(c - 1 for c in counted.values() if c > 1)
+        + (len(receipts) - len(receipt_set))
+        + max(0, cast_count - len(voted_set))
+    )
+    return _Counts(
+        lost=sum(
+            1 for v in acked if v.voter not in voted_set or v.receipt_hash not in receipt_set
+        ),
+        lost_from_voted=sum(1 for v in acked if v.voter not in voted_set),
+        lost_from_receipts=sum(1 for v in acked if v.receipt_hash not in receipt_set),
+        counted_twice=twice,
+        counted=len(voted_set),
+        counted_not_acked=len(voted_set - {v.voter for v in acked}),
+        choice_mismatches=sum(
+            1 for v in acked if v.voter in choices and choices[v.voter] != v.choice
+        ),
+    )
+
+
+def _extra(
+    run: _Burst, tally: Tally, acked: list[Voter], counts: _Counts, *, at_kill: int, stored: int
+) -> dict[str, Any]:
+    """The run's figures beyond the stable fields, in the order they are reported."""
+    voters, n = run.voters, run.n
+    verify_counts = Counter(v.verify for v in acked)
+    return dict(
+        ballots=n,
+        unacked_at_end=sum(1 for v in voters if not v.receipt and not v.refused),
+        refused=dict(Counter(v.refused for v in voters if v.refused)),
+        kills=2,
+        restarts={"server": 1, "redis": 1},
+        acked_before_server_kill=run.acked_at_kill[0],
+        acked_before_redis_kill=run.acked_at_kill[1],
+        sent_just_before_each_kill=at_kill,
+        burst_at_kill=run.burst_at_kill,
+        redis_down_s=REDIS_DOWN,
+        sends=run.sends,
+        retried_ballots=run.retried,
+        retry_answers=dict(run.errors),
+        cut_after_send=sum(1 for v in voters if v.cut),
+        cut_and_replayed=sum(1 for v in acked if v.cut and v.acked_replayed),
+        first_ack_was_replay=sum(1 for v in acked if v.acked_replayed),
+        receipt_mismatches=verify_counts["mismatch"],
+        replay_check=dict(verify_counts),
+        lost_from_voted=counts.lost_from_voted,
+        lost_from_receipts=counts.lost_from_receipts,
+        counted_twice=counts.counted_twice,
+        counted=counts.counted,
+        counted_not_acked=counts.counted_not_acked,
+        choice_mismatches=counts.choice_mismatches,
+        ballots_in_redis=stored,
+        delivered_twice=tally.duplicates,
+        poll_closed_received=len(run.closed_seen),
+        burst_s=run.burst_s,
+        resumes_replay=tally.replays,
+        snapshots_after_start=tally.snapshots - n,
+        epoch_changes=tally.epoch_changes,
+        connect_failures=tally.connect_failures,
+        close_codes={
+            str(code): count
+            for code, count in sorted(tally.closes.items(), key=lambda kv: str(kv[0]))
+        },
+        appendfsync=run.target.appendfsync,
+        **run.outage,
+    )
 
 
 def _poll_closed(log: dict[str, Any]) -> dict[str, Any]:

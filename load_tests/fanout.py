@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Callable
+from typing import Any
 
 from load_tests.crowd import (
     Options,
@@ -23,7 +25,7 @@ from load_tests.crowd import (
 )
 from load_tests.report import Result, percentiles
 from load_tests.session import Session, Tally
-from load_tests.target import ProcStats, new_run_id
+from load_tests.target import ProcStats, Target, new_run_id
 
 SLOW_RCVBUF = 4096
 
@@ -41,9 +43,7 @@ async def fanout(
         meeting = target.create_meeting(opts.delegates)
         tally = Tally(run=new_run_id())
         n = opts.delegates
-        slow_count = round(n * slow_share) if slow_share else 0
-        if slow_share and slow_count == 0:
-            slow_count = 1
+        slow_count = _slow_count(n, slow_share)
         say(
             opts,
             f"{scenario}: {n} delegates on {nodes} node(s), {opts.rate:g} Hz for "
@@ -67,22 +67,7 @@ async def fanout(
         everyone = sessions + slow
         chair = await open_chair(Tally(run="-"), target, meeting)
 
-        schedule: dict[int, list[Session]] = {}
-        if drop_share:
-            rng = random.Random(7)
-            victims = rng.sample(sessions, round(len(sessions) * drop_share))
-            # Drops happen in the first 80% so every victim is back before the end.
-            last = max(1, int(opts.steps * 0.8))
-            for victim in victims:
-                schedule.setdefault(rng.randrange(last), []).append(victim)
-
-        def on_step(step: int) -> None:
-            if step == 0:
-                for session in slow:
-                    session.stop_reading()
-            for victim in schedule.get(step, ()):
-                victim.drop()
-
+        on_step = _on_step(slow, _drop_schedule(sessions, drop_share, opts.steps))
         stats = ProcStats(target.server_pids())
         per_node = [ProcStats([pid]) for pid in target.server_pids()]
         for s in per_node:
@@ -131,30 +116,80 @@ async def fanout(
         if drop_share:
             result.extra["dropped"] = tally.drops
         if slow:
-            fast_expected = stream.acked * len(sessions)
-            fast_delivered = sum(s.marked for s in sessions)
-            result.extra.update(
-                slow_clients=len(slow),
-                slow_closed_4008=sum(1 for s in slow if 4008 in s.close_codes),
-                slow_reach=round(sum(s.marked for s in slow) / (stream.acked * len(slow)), 6)
-                if stream.acked
-                else 0.0,
-                fast_reach=round(fast_delivered / fast_expected, 6) if fast_expected else 0.0,
-                server_rss_start_mb=round(stats.rss_start / 2**20, 1),
-            )
+            result.extra.update(_slow_extra(stream.acked, sessions, slow, stats))
         if nodes > 1:
-            result.extra["per_node"] = [
-                {
-                    "connections": sum(1 for s in everyone if s.port == server.port),
-                    "cpu_s": round(node.cpu_s, 3),
-                    "rss_mb": round(node.rss_peak / 2**20, 1),
-                }
-                for server, node in zip(target.servers, per_node, strict=True)
-            ]
+            result.extra["per_node"] = _per_node(target, per_node, everyone)
         close_all(everyone)
         chair.close()
         await asyncio.sleep(0.2)
         return result
+
+
+def _slow_count(n: int, slow_share: float) -> int:
+    """How many of the n delegates stop reading: at least one when any share is asked."""
+    slow_count = round(n * slow_share) if slow_share else 0
+    if slow_share and slow_count == 0:
+        slow_count = 1
+    return slow_count
+
+
+def _drop_schedule(
+    sessions: list[Session], drop_share: float, steps: int
+) -> dict[int, list[Session]]:
+    """The sessions that drop their connection at each step (none without a drop share)."""
+    schedule: dict[int, list[Session]] = {}
+    if drop_share:
+        rng = random.Random(7)
+        victims = rng.sample(sessions, round(len(sessions) * drop_share))
+        # Drops happen in the first 80% so every victim is back before the end.
+        last = max(1, int(steps * 0.8))
+        for victim in victims:
+            schedule.setdefault(rng.randrange(last), []).append(victim)
+    return schedule
+
+
+def _on_step(slow: list[Session], schedule: dict[int, list[Session]]) -> Callable[[int], None]:
+    """What happens at each step of the chair's stream: the slow stop reading at the first,
+    the scheduled victims drop."""
+
+    def on_step(step: int) -> None:
+        if step == 0:
+            for session in slow:
+                session.stop_reading()
+        for victim in schedule.get(step, ()):
+            victim.drop()
+
+    return on_step
+
+
+def _slow_extra(
+    acked: int, sessions: list[Session], slow: list[Session], stats: ProcStats
+) -> dict[str, Any]:
+    """How the readers and the stalled clients fared, of `acked` events."""
+    fast_expected = acked * len(sessions)
+    fast_delivered = sum(s.marked for s in sessions)
+    return dict(
+        slow_clients=len(slow),
+        slow_closed_4008=sum(1 for s in slow if 4008 in s.close_codes),
+        slow_reach=round(sum(s.marked for s in slow) / (acked * len(slow)), 6)
+        if acked
+        else 0.0,
+        fast_reach=round(fast_delivered / fast_expected, 6) if fast_expected else 0.0,
+        server_rss_start_mb=round(stats.rss_start / 2**20, 1),
+    )
+
+
+def _per_node(
+    target: Target, per_node: list[ProcStats], everyone: list[Session]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "connections": sum(1 for s in everyone if s.port == server.port),
+            "cpu_s": round(node.cpu_s, 3),
+            "rss_mb": round(node.rss_peak / 2**20, 1),
+        }
+        for server, node in zip(target.servers, per_node, strict=True)
+    ]
 
 
 async def two_node(opts: Options) -> Result:

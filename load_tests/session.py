@@ -225,7 +225,14 @@ class Session:
                         tally.latencies_ms.append((now - float(parts[3])) * 1000.0)
             if tally.on_event is not None:
                 tally.on_event(self, msg, now)
-        elif kind == "ack" or kind == "error":
+        else:
+            # Every other kind is rare next to events: the event path above stays inline.
+            self._on_reply(kind, msg)
+
+    def _on_reply(self, kind: str | None, msg: dict[str, Any]) -> None:
+        """An answer to a command, the welcome, a snapshot or a live update."""
+        tally = self.tally
+        if kind == "ack" or kind == "error":
             cmd_id = msg.get("id")
             if kind == "error":
                 tally.count_error(str(msg.get("code")))

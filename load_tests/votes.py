@@ -152,11 +152,115 @@ def _published(msg: dict[str, Any]) -> bool:
     )
 
 
+class _Burst:
+    """One run's vote burst: what the ballots' tasks and the event handlers share, and what
+    they counted."""
+
+    def __init__(self, voters: dict[int, Voter], n: int) -> None:
+        self.voters, self.n = voters, n
+        self.acks: list[float] = []
+        self.refused: Counter[str] = Counter()
+        self.results: set[int] = set()
+        self.pending: list[asyncio.Task[None]] = []
+        self.casting: set[int] = set()
+        self.all_casting = asyncio.Event()
+        self.all_results = asyncio.Event()
+        self.closing: dict[str, Any] = {}
+        self.closed = asyncio.Event()
+
+    async def cast(self, v: Voter) -> None:
+        if v.stage in ("before_send", "after_send"):
+            await asyncio.sleep(v.delay)
+        if v.stage == "before_send":
+            await _drop(v)
+        started = time.perf_counter()
+        msg = await _send(v, self.refused, cut=v.stage == "after_send")
+        if msg is None:
+            return  # left unacked
+        if msg.get("type") != "ack":
+            v.refused = str(msg.get("code"))
+            return
+        self.acks.append((time.perf_counter() - started) * 1000)
+        result = msg.get("result") or {}
+        v.voter = str(result.get("voter", ""))
+        v.receipt = str(result.get("receipt", ""))
+        v.receipt_hash = str(result.get("receipt_hash", ""))
+        if v.stage == "after_ack":
+            # Its ack came; once back it sends the ballot again, which must be a replay.
+            await asyncio.sleep(v.delay)
+            await _drop(v)
+            await _send(v, self.refused)
+
+    def reached(self, session: Session) -> None:
+        self.results.add(id(session))
+        if len(self.results) >= self.n:
+            self.all_results.set()
+
+    def on_event(self, session: Session, msg: dict[str, Any], now: float) -> None:
+        if msg.get("type") == "snapshot":
+            if _published(msg):
+                self.reached(session)
+            return
+        if msg.get("type") != "event":
+            return
+        kind = msg.get("kind")
+        if kind == "poll.opened" and id(session) not in self.casting:
+            self.casting.add(id(session))
+            task = asyncio.get_running_loop().create_task(self.cast(self.voters[id(session)]))
+            self.pending.append(task)
+            if len(self.pending) >= self.n:
+                self.all_casting.set()
+        elif kind == "poll.published":
+            self.reached(session)
+
+    def on_chair_event(self, session: Session, msg: dict[str, Any], now: float) -> None:
+        if msg.get("type") == "event" and msg.get("kind") == "poll.closed":
+            self.closing.update(msg.get("body") or {})
+            self.closed.set()
+
+
+def _voters(
+    sessions: list[Session], run_id: str, rng: random.Random, dropping: int
+) -> dict[int, Voter]:
+    """A voter per session (by the session's id), `dropping` of them cutting their
+    connection once, at a stage of their vote taken in turn."""
+    voters = {
+        id(s): Voter(s, f"b-{run_id}-{i:05d}", rng.choice(("yes", "no", "abstain")))
+        for i, s in enumerate(sessions)
+    }
+    for j, v in enumerate(rng.sample(list(voters.values()), dropping)):
+        v.stage = STAGES[j % len(STAGES)]
+        v.reload = j % RELOAD_EVERY == RELOAD_EVERY - 1
+        v.delay = rng.uniform(0, DROP_WINDOW)
+    return voters
+
+
+def _stored_ballots(redis_url: str, meeting_id: str) -> dict[str, Any]:
+    """The poll's ballot records in Redis, by voter."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        stored = client.hgetall(f"ph:{{{meeting_id}}}:poll:{POLL}:ballots")
+    finally:
+        client.close()
+    return {str(voter): json.loads(raw) for voter, raw in stored.items()}
+
+
+def _counter_deltas(
+    before: list[dict[str, float]], after: list[dict[str, float]]
+) -> dict[str, float]:
+    """Each server counter's growth, summed over the servers."""
+    return {
+        key: round(sum(a.get(key, 0.0) - b.get(key, 0.0)
+                       for a, b in zip(after, before, strict=True)), 4)
+        for key in sorted({k for a in after for k in a})
+    }  # fmt: skip
+
+
 async def vote_burst(
     opts: Options, scenario: str = "vote-burst", *, drop_share: float = 0.0
 ) -> Result:
-    import redis
-
     with make_target(opts) as target:
         meeting = target.create_meeting(opts.delegates)
         tally = Tally(run=new_run_id())
@@ -171,75 +275,10 @@ async def vote_burst(
         await chair.connect()
         await open_with_poll(opts, chair, sessions, POLL, "Biểu quyết thử tải")
         await asyncio.sleep(SETTLE)
-        voters = {
-            id(s): Voter(s, f"b-{tally.run}-{i:05d}", rng.choice(("yes", "no", "abstain")))
-            for i, s in enumerate(sessions)
-        }
-        for j, v in enumerate(rng.sample(list(voters.values()), dropping)):
-            v.stage = STAGES[j % len(STAGES)]
-            v.reload = j % RELOAD_EVERY == RELOAD_EVERY - 1
-            v.delay = rng.uniform(0, DROP_WINDOW)
-        acks: list[float] = []
-        refused: Counter[str] = Counter()
-        results: set[int] = set()
-        pending: list[asyncio.Task[None]] = []
-        casting: set[int] = set()
-        all_casting = asyncio.Event()
-        all_results = asyncio.Event()
-        closing: dict[str, Any] = {}
-        closed = asyncio.Event()
-
-        async def cast(v: Voter) -> None:
-            if v.stage in ("before_send", "after_send"):
-                await asyncio.sleep(v.delay)
-            if v.stage == "before_send":
-                await _drop(v)
-            started = time.perf_counter()
-            msg = await _send(v, refused, cut=v.stage == "after_send")
-            if msg is None:
-                return  # left unacked
-            if msg.get("type") != "ack":
-                v.refused = str(msg.get("code"))
-                return
-            acks.append((time.perf_counter() - started) * 1000)
-            result = msg.get("result") or {}
-            v.voter = str(result.get("voter", ""))
-            v.receipt = str(result.get("receipt", ""))
-            v.receipt_hash = str(result.get("receipt_hash", ""))
-            if v.stage == "after_ack":
-                # Its ack came; once back it sends the ballot again, which must be a replay.
-                await asyncio.sleep(v.delay)
-                await _drop(v)
-                await _send(v, refused)
-
-        def reached(session: Session) -> None:
-            results.add(id(session))
-            if len(results) >= n:
-                all_results.set()
-
-        def on_event(session: Session, msg: dict[str, Any], now: float) -> None:
-            if msg.get("type") == "snapshot":
-                if _published(msg):
-                    reached(session)
-                return
-            if msg.get("type") != "event":
-                return
-            kind = msg.get("kind")
-            if kind == "poll.opened" and id(session) not in casting:
-                casting.add(id(session))
-                pending.append(asyncio.get_running_loop().create_task(cast(voters[id(session)])))
-                if len(pending) >= n:
-                    all_casting.set()
-            elif kind == "poll.published":
-                reached(session)
-
-        def on_chair_event(session: Session, msg: dict[str, Any], now: float) -> None:
-            if msg.get("type") == "event" and msg.get("kind") == "poll.closed":
-                closing.update(msg.get("body") or {})
-                closed.set()
-
-        tally.on_event = on_event
-        chair_tally.on_event = on_chair_event
+        voters = _voters(sessions, tally.run, rng, dropping)
+        run = _Burst(voters, n)
+        tally.on_event = run.on_event
+        chair_tally.on_event = run.on_chair_event
         replays, snapshots = tally.replays, tally.snapshots
         stats = ProcStats(target.server_pids())
         burst_stats = ProcStats(target.server_pids())
@@ -256,8 +295,8 @@ async def vote_burst(
         try:
             await _ok(chair, "poll.open", {"poll": POLL})
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(all_casting.wait(), 120)
-            await asyncio.gather(*pending, return_exceptions=True)
+                await asyncio.wait_for(run.all_casting.wait(), 120)
+            await asyncio.gather(*run.pending, return_exceptions=True)
         finally:
             gc.enable()
         burst = time.perf_counter() - started
@@ -267,20 +306,15 @@ async def vote_burst(
         await _ok(chair, "poll.close", {"poll": POLL})
         await _ok(chair, "poll.publish", {"poll": POLL})
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(all_results.wait(), 60)
+            await asyncio.wait_for(run.all_results.wait(), 60)
         elapsed = time.perf_counter() - started
         stats.stop()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(closed.wait(), 30)  # the chair's poll.closed: the count
-        client = redis.Redis.from_url(target.redis_url, decode_responses=True)
-        try:
-            stored = client.hgetall(f"ph:{{{meeting.id}}}:poll:{POLL}:ballots")
-        finally:
-            client.close()
-        records = {str(voter): json.loads(raw) for voter, raw in stored.items()}
+            await asyncio.wait_for(run.closed.wait(), 30)  # the chair's poll.closed: the count
+        records = _stored_ballots(target.redis_url, meeting.id)
         acked = [v for v in voters.values() if v.receipt]
-        voted = [str(x) for x in closing.get("voted", [])]
-        receipts = [str(x) for x in closing.get("receipts", [])]
+        voted = [str(x) for x in run.closing.get("voted", [])]
+        receipts = [str(x) for x in run.closing.get("receipts", [])]
         lost = sum(
             1
             for v in acked
@@ -301,37 +335,24 @@ async def vote_burst(
             lost=lost,
             duplicates=counted_twice + tally.duplicates,
             gaps=tally.gaps,
-            reach=round(len(results) / n, 6),
-            latency_ms=percentiles(acks),
+            reach=round(len(run.results) / n, 6),
+            latency_ms=percentiles(run.acks),
             deliveries_per_s=round(len(acked) / burst, 1),
         ).with_server(stats.cpu_s, stats.rss_peak, len(acked))
-        burst_counters = {
-            key: round(sum(a.get(key, 0.0) - b.get(key, 0.0)
-                           for a, b in zip(counters_after, counters_before, strict=True)), 4)
-            for key in sorted({k for a in counters_after for k in a})
-        }  # fmt: skip
         result.extra.update(
             burst_s=round(burst, 2),
             burst_server_cpu_s=round(burst_stats.cpu_s, 3),
             burst_redis_cpu_s=round(redis_stats.cpu_s, 3),
-            burst_server=burst_counters,
+            burst_server=_counter_deltas(counters_before, counters_after),
             ballots_stored=len(records),
             counted=len(set(voted)),
-            refused=dict(refused),
+            refused=dict(run.refused),
             unacked_at_end=sum(1 for v in voters.values() if not v.receipt and not v.refused),
-            result_received=len(results),
+            result_received=len(run.results),
         )
         if drop_share:
-            dropped = [v for v in voters.values() if v.stage]
             result.extra.update(
-                during="vote-burst",
-                dropped=tally.drops,
-                drop_stages=dict(Counter(v.stage for v in dropped)),
-                reloaded=sum(1 for v in dropped if v.reload),
-                resumes_replay=tally.replays - replays,
-                resumes_snapshot=tally.snapshots - snapshots,
-                sends=sum(v.sends for v in voters.values()),
-                acks_replayed=sum(v.replayed for v in voters.values()),
+                _drop_extra(voters, tally, replays=replays, snapshots=snapshots),
                 receipt_mismatches=mismatches,
                 connect_failures=tally.connect_failures,
                 delivered_twice=tally.duplicates,
@@ -342,6 +363,24 @@ async def vote_burst(
         chair.close()
         await asyncio.sleep(0.2)
         return result
+
+
+def _drop_extra(
+    voters: dict[int, Voter], tally: Tally, *, replays: int, snapshots: int
+) -> dict[str, Any]:
+    """How the delegates that dropped came back (``replays``, ``snapshots``: the tally's
+    counts before the burst)."""
+    dropped = [v for v in voters.values() if v.stage]
+    return dict(
+        during="vote-burst",
+        dropped=tally.drops,
+        drop_stages=dict(Counter(v.stage for v in dropped)),
+        reloaded=sum(1 for v in dropped if v.reload),
+        resumes_replay=tally.replays - replays,
+        resumes_snapshot=tally.snapshots - snapshots,
+        sends=sum(v.sends for v in voters.values()),
+        acks_replayed=sum(v.replayed for v in voters.values()),
+    )
 
 
 def _receipt_mismatch(v: Voter, record: dict[str, Any] | None) -> bool:

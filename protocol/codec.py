@@ -77,37 +77,55 @@ def clean(value: Any, depth: int = 0) -> Any:
     if depth > limits.MAX_DEPTH:
         raise ProtocolError(ErrorCode.TOO_LARGE, "message nested too deeply")
     if isinstance(value, str):
-        if len(value) > limits.MAX_STRING_CHARS:
-            raise ProtocolError(
-                ErrorCode.TOO_LARGE, f"string longer than {limits.MAX_STRING_CHARS} characters"
-            )
-        return unicodedata.normalize("NFC", value)
+        return _clean_str(value)
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):
-        if not -(2**53) <= value <= 2**53:
-            raise ProtocolError(ErrorCode.BAD_FIELD, "integer out of range")
-        return value
+        return _checked_int(value)
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ProtocolError(ErrorCode.BAD_FIELD, "non-finite number")
-        return value
+        return _checked_float(value)
     if isinstance(value, list | tuple):
-        if len(value) > limits.MAX_LIST_ITEMS:
-            raise ProtocolError(ErrorCode.TOO_LARGE, f"list longer than {limits.MAX_LIST_ITEMS}")
-        return [clean(v, depth + 1) for v in value]
+        return _clean_list(value, depth)
     if isinstance(value, dict):
-        if len(value) > limits.MAX_MAP_ITEMS:
-            raise ProtocolError(
-                ErrorCode.TOO_LARGE, f"map with more than {limits.MAX_MAP_ITEMS} keys"
-            )
-        out: JsonMap = {}
-        for k, v in value.items():
-            if not isinstance(k, str):
-                raise ProtocolError(ErrorCode.BAD_FIELD, "map keys must be strings")
-            out[clean(k, depth + 1)] = clean(v, depth + 1)
-        return out
+        return _clean_map(value, depth)
     raise ProtocolError(ErrorCode.BAD_FIELD, f"unsupported value of type {type(value).__name__}")
+
+
+def _clean_str(value: str) -> str:
+    if len(value) > limits.MAX_STRING_CHARS:
+        raise ProtocolError(
+            ErrorCode.TOO_LARGE, f"string longer than {limits.MAX_STRING_CHARS} characters"
+        )
+    return unicodedata.normalize("NFC", value)
+
+
+def _checked_int(value: int) -> int:
+    if not -(2**53) <= value <= 2**53:
+        raise ProtocolError(ErrorCode.BAD_FIELD, "integer out of range")
+    return value
+
+
+def _checked_float(value: float) -> float:
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ProtocolError(ErrorCode.BAD_FIELD, "non-finite number")
+    return value
+
+
+def _clean_list(value: list[Any] | tuple[Any, ...], depth: int) -> list[Any]:
+    if len(value) > limits.MAX_LIST_ITEMS:
+        raise ProtocolError(ErrorCode.TOO_LARGE, f"list longer than {limits.MAX_LIST_ITEMS}")
+    return [clean(v, depth + 1) for v in value]
+
+
+def _clean_map(value: dict[Any, Any], depth: int) -> JsonMap:
+    if len(value) > limits.MAX_MAP_ITEMS:
+        raise ProtocolError(ErrorCode.TOO_LARGE, f"map with more than {limits.MAX_MAP_ITEMS} keys")
+    out: JsonMap = {}
+    for k, v in value.items():
+        if not isinstance(k, str):
+            raise ProtocolError(ErrorCode.BAD_FIELD, "map keys must be strings")
+        out[clean(k, depth + 1)] = clean(v, depth + 1)
+    return out
 
 
 def decode_client(frame: bytes | str, codec: Codec) -> ClientMessage:

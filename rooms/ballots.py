@@ -134,9 +134,7 @@ class PollSpec:
             _bad_spec(f"unknown method {self.method!r}")
         if not isinstance(self.options, tuple):
             _bad_spec("options must be a tuple of ids")
-        for name, value in (("min", self.min), ("max", self.max), ("seats", self.seats)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-                _bad_spec(f"{name} must be a whole number, not {value!r}")
+        self._check_whole_numbers()
         match self.method:
             case "yes_no_abstain":
                 if self.options:
@@ -147,13 +145,7 @@ class PollSpec:
                 self._only_defaults("min", "max", "seats")
             case "multiple":
                 self._check_options()
-                n = len(self.options)
-                top = n if self.max is None else self.max
-                if not 0 <= self.min <= top <= n or top < 1:
-                    _bad_spec(f"need 0 <= min <= max <= {n} and max >= 1, "
-                              f"got min={self.min} max={self.max}")
-                if self.seats is not None and not 1 <= self.seats <= n:
-                    _bad_spec(f"seats must be between 1 and {n}, got {self.seats}")
+                self._check_multiple_bounds()
             case "approval":
                 self._check_options()
                 self._only_defaults("min", "max")
@@ -162,6 +154,21 @@ class PollSpec:
                     _bad_spec(f"an approval election needs 1 <= seats <= {n}, got {self.seats}")
             case _:
                 assert_never(self.method)
+
+    def _check_whole_numbers(self) -> None:
+        for name, value in (("min", self.min), ("max", self.max), ("seats", self.seats)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                _bad_spec(f"{name} must be a whole number, not {value!r}")
+
+    def _check_multiple_bounds(self) -> None:
+        """min, max and seats of a multiple-choice poll against its number of options."""
+        n = len(self.options)
+        top = n if self.max is None else self.max
+        if not 0 <= self.min <= top <= n or top < 1:
+            _bad_spec(f"need 0 <= min <= max <= {n} and max >= 1, "
+                      f"got min={self.min} max={self.max}")
+        if self.seats is not None and not 1 <= self.seats <= n:
+            _bad_spec(f"seats must be between 1 and {n}, got {self.seats}")
 
     def _check_options(self) -> None:
         if not self.options:

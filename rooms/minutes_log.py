@@ -61,21 +61,41 @@ class LogRun:
     final_hash: str
 
 
+class _Visits:
+    """When each agenda item was the current one, as the fold goes by."""
+
+    def __init__(self) -> None:
+        self.spans: dict[str, list[tuple[int, int | None]]] = {}
+        self.current: tuple[str, int] | None = None
+
+    def leave(self, at: int) -> None:
+        if self.current is not None:
+            self.spans.setdefault(self.current[0], []).append((self.current[1], at))
+            self.current = None
+
+    def enter(self, item_id: str, at: int) -> None:
+        self.current = (item_id, at)
+
+    def finish(self) -> dict[str, list[tuple[int, int | None]]]:
+        """The spans, the item still current at the end with no end."""
+        if self.current is not None:
+            self.spans.setdefault(self.current[0], []).append((self.current[1], None))
+        return self.spans
+
+
+def _remember_items(state: MeetingState, seen: dict[str, PlanItem]) -> None:
+    for item in walk(agenda_of(state).items):
+        seen[item.id] = item
+
+
 def fold_log(entries: Iterable[LoggedEvent]) -> LogRun:
     state: MeetingState | None = None
     opened: MeetingState | None = None
     opened_at: int | None = None
     closed_at: int | None = None
-    visits: dict[str, list[tuple[int, int | None]]] = {}
+    visits = _Visits()
     seen: dict[str, PlanItem] = {}
-    current: tuple[str, int] | None = None
     count, final_hash = 0, ""
-
-    def leave(at: int) -> None:
-        nonlocal current
-        if current is not None:
-            visits.setdefault(current[0], []).append((current[1], at))
-            current = None
 
     for entry in entries:
         event = entry.event
@@ -86,22 +106,20 @@ def fold_log(entries: Iterable[LoggedEvent]) -> LogRun:
             continue
         state = aggregate.evolve(state, event, entry.seq)
         if event.kind.startswith("agenda."):
-            for item in walk(agenda_of(state).items):
-                seen[item.id] = item
+            _remember_items(state, seen)
         match event.kind:
             case "meeting.opened" if opened is None:
                 opened, opened_at = state, event.at
             case "meeting.closed":
                 closed_at = event.at
-                leave(event.at)
+                visits.leave(event.at)
             case "agenda.current_changed":
-                leave(event.at)
+                visits.leave(event.at)
                 if event.body.get("id") is not None:
-                    current = (str(event.body["id"]), event.at)
+                    visits.enter(str(event.body["id"]), event.at)
             case _:
                 pass
     if state is None:
         raise MinutesError("the log is empty or does not start with meeting.created")
-    if current is not None:
-        visits.setdefault(current[0], []).append((current[1], None))
-    return LogRun(state, opened, opened_at, closed_at, visits, seen, count, final_hash)
+    spans = visits.finish()
+    return LogRun(state, opened, opened_at, closed_at, spans, seen, count, final_hash)

@@ -75,26 +75,14 @@ class RosterError(Exception):
 
 def parse_roster_csv(data: bytes | str) -> list[Participant]:
     """Every row or none: any bad row raises RosterError listing all bad rows."""
-    if isinstance(data, bytes):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise RosterError([RowError(0, f"not UTF-8 text ({exc.reason})")]) from None
-    else:
-        text = data.removeprefix("\ufeff")
-    text = nfc(text)
+    text = nfc(_roster_text(data))
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise RosterError([RowError(1, "empty file: a header row is required")])
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [_HEADER_ALIASES.get(h.strip().lower()) for h in next(reader)]
+    header = _roster_header(next(reader))
     errors: list[RowError] = []
-    for required in ("code", "full_name"):
-        if required not in header:
-            errors.append(RowError(1, f"missing column '{required}'"))
-    if errors:
-        raise RosterError(errors)
     participants: list[Participant] = []
     seen: dict[str, int] = {}
     for row in reader:
@@ -124,6 +112,30 @@ def parse_roster_csv(data: bytes | str) -> list[Participant]:
     if not participants:
         raise RosterError([RowError(2, "no participants in the file")])
     return participants
+
+
+def _roster_text(data: bytes | str) -> str:
+    """The file as text, without a byte order mark."""
+    if isinstance(data, bytes):
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise RosterError([RowError(0, f"not UTF-8 text ({exc.reason})")]) from None
+    return data.removeprefix("\ufeff")
+
+
+def _roster_header(cells: list[str]) -> list[str | None]:
+    """The column of each cell of the header row (None: a column not read), or RosterError
+    if a required column is missing."""
+    header = [_HEADER_ALIASES.get(h.strip().lower()) for h in cells]
+    errors = [
+        RowError(1, f"missing column '{required}'")
+        for required in ("code", "full_name")
+        if required not in header
+    ]
+    if errors:
+        raise RosterError(errors)
+    return header
 
 
 def participant_from_values(values: Mapping[str, Any]) -> Participant:

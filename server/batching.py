@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from rooms.decision import Guard
 from server.metrics import Metrics
-from server.store import AppendResult, Guard, Store
+from server.store import AppendResult, Store
 
 MAX_BATCH = 500
 

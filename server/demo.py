@@ -17,6 +17,7 @@ from rooms.roster import parse_roster_csv
 from server import features
 from server.config import Settings
 from server.runtime import Runtime
+from server.store import reply_text
 
 DEMO_KEY = "ph:demo"
 
@@ -42,9 +43,10 @@ async def load_demo(settings: Settings) -> list[tuple[str, str]]:
 
 
 async def _ensure_meeting(rt: Runtime) -> str:
-    existing = await rt.redis.get(DEMO_KEY)
-    if existing is not None and await rt.store.exists(existing.decode()):
-        return str(existing.decode())
+    stored = await rt.redis.get(DEMO_KEY)
+    existing = None if stored is None else reply_text(stored)
+    if existing is not None and await rt.store.exists(existing):
+        return existing
     congress, roster = demo_files()
     meeting = congress["meeting"]
     admin = Actor.admin()

@@ -37,7 +37,7 @@ from server.hub import MeetingHub
 from server.hubs import Hubs
 from server.keys import BALLOT_RECEIPTS, ServerKeys
 from server.metrics import Metrics
-from server.store import MEETINGS, AppendResult, Store, k
+from server.store import MEETINGS, AppendResult, Store, k, reply_bytes
 
 log = logging.getLogger("phonghop.commands")
 
@@ -166,7 +166,7 @@ class Interpreter:
         if dedupe_key:
             done = await self.store.redis.get(k(meeting_id, dedupe_key))
             if done is not None:
-                return _replayed(bytes(done))
+                return _replayed(reply_bytes(done))
         cmd = Command(kind, body, actor)
         for _ in range(MAX_ATTEMPTS):
             state = hub.state

@@ -201,9 +201,9 @@ class Store:
 
     def _opened(self, read: Read, value: Any) -> Any:
         if read.op in ("hgetall",):
-            value = {_text(a): bytes(b) for a, b in value.items()}
+            value = {reply_text(a): bytes(b) for a, b in value.items()}
         elif read.op in ("hkeys", "smembers"):
-            value = [_text(a) for a in value]
+            value = [reply_text(a) for a in value]
         if read.sealed is None or value is None:
             return value
         if self.sealer is None:
@@ -221,7 +221,7 @@ class Store:
 
     async def meta(self, meeting_id: str) -> dict[str, str]:
         raw = await self.redis.hgetall(k(meeting_id, "meta"))
-        return {a.decode(): b.decode() for a, b in raw.items()}
+        return {reply_text(a): reply_text(b) for a, b in raw.items()}
 
     async def read_log(
         self, meeting_id: str, after: int = 0, until: int | None = None, count: int | None = None
@@ -232,22 +232,47 @@ class Store:
         out: list[LogEntry] = []
         batch = 1000 if count is None else min(count, 1000)
         while True:
-            rows = await self.redis.xrange(k(meeting_id, "log"), start, end, count=batch)
-            for entry_id, fields in rows:
-                seq = int(entry_id.split(b"-")[0])
-                out.append(
-                    LogEntry.decode(seq, fields[b"e"], fields[b"h"], fields[b"v"], fields[b"p"])
-                )
+            # redis-py's types allow None here; Redis answers XRANGE with a list, empty or not.
+            rows = await self.redis.xrange(k(meeting_id, "log"), start, end, count=batch) or []
+            out.extend(_log_entry(row) for row in rows)
             if len(rows) < batch or (count is not None and len(out) >= count):
                 return out if count is None else out[:count]
-            start = f"{int(rows[-1][0].split(b'-')[0]) + 1}-0"
+            start = f"{_entry_seq(rows[-1][0]) + 1}-0"
 
     async def meeting_ids(self) -> list[str]:
-        return [m.decode() for m in await self.redis.zrange(MEETINGS, 0, -1)]
+        ids: list[str] = []
+        for member in await self.redis.zrange(MEETINGS, 0, -1):
+            # Asked without scores, members come alone (redis-py's type allows the scored form).
+            assert isinstance(member, bytes | str)
+            ids.append(reply_text(member))
+        return ids
 
     async def exists(self, meeting_id: str) -> bool:
         return bool(await self.redis.hexists(k(meeting_id, "meta"), "epoch"))
 
 
-def _text(value: bytes | str) -> str:
+def reply_text(value: bytes | str) -> str:
+    """A reply value as text (the store's client keeps replies undecoded)."""
     return value.decode() if isinstance(value, bytes) else value
+
+
+def reply_bytes(value: bytes | str) -> bytes:
+    """A reply value as bytes: the store's client keeps replies undecoded, while redis-py's
+    types allow str for clients made with ``decode_responses=True``."""
+    return value if isinstance(value, bytes) else value.encode()
+
+
+def _entry_seq(entry_id: bytes | str | None) -> int:
+    """The seq of a log entry id ``SEQ-0``."""
+    if entry_id is None:
+        raise ValueError("a log entry without an id")
+    return int(reply_text(entry_id).split("-")[0])
+
+
+def _log_entry(row: tuple[bytes | str | None, dict[bytes | str, bytes | str] | None]) -> LogEntry:
+    """One XRANGE row of the log (fields ``e h v p``, see the module docstring) as an entry."""
+    entry_id, fields = row
+    if fields is None:
+        raise ValueError(f"log entry {entry_id!r} has no fields")
+    e, h, v, p = fields[b"e"], fields[b"h"], fields[b"v"], fields[b"p"]
+    return LogEntry.decode(_entry_seq(entry_id), reply_bytes(e), h, v, reply_bytes(p))

@@ -64,63 +64,81 @@ class _Cells:
         return found
 
 
-def draw_table(pdf: FPDF, block: Table, family: str, size: float) -> None:
-    """`block` across the page width from the current position, under a row of its column
-    titles, in `family` at `size` points (the titles bold)."""
-    total = sum(c.width for c in block.columns)
-    edges = [pdf.l_margin]
-    for column in block.columns:
-        edges.append(edges[-1] + pdf.epw * column.width / total)
-    x, widths = edges[:-1], [right - left for left, right in zip(edges, edges[1:], strict=False)]
-    cells = _Cells(pdf)
+class _Grid:
+    """The columns of one table on the page: where each starts, how wide it is, and how a
+    row's cells are laid out and drawn in them."""
 
-    def layout(texts: Sequence[str]) -> tuple[float, list[list[str]]]:
+    def __init__(self, pdf: FPDF, block: Table, family: str, size: float) -> None:
+        self.pdf, self.columns, self.family, self.size = pdf, block.columns, family, size
+        total = sum(c.width for c in block.columns)
+        edges = [pdf.l_margin]
+        for column in block.columns:
+            edges.append(edges[-1] + pdf.epw * column.width / total)
+        self.x = edges[:-1]
+        self.widths = [right - left for left, right in zip(edges, edges[1:], strict=False)]
+        self.cells = _Cells(pdf)
+
+    def layout(self, texts: Sequence[str]) -> tuple[float, list[list[str]]]:
         """The row's height and each cell's lines, in the current font."""
         lines = [
-            wrap(text, w - 2 * PAD_H, cells.width) if text else []
-            for text, w in zip(texts, widths, strict=True)
+            wrap(text, w - 2 * PAD_H, self.cells.width) if text else []
+            for text, w in zip(texts, self.widths, strict=True)
         ]
         tallest = max(map(len, lines), default=0)
         return (tallest * LINE_HEIGHT + 2 * PAD_V if tallest else LINE_HEIGHT), lines
 
-    def draw(height: float, lines: list[list[str]], heading: bool) -> None:
+    def draw(self, height: float, lines: list[list[str]], heading: bool) -> None:
+        pdf = self.pdf
         top = pdf.get_y()
-        pdf.set_font(family, "B" if heading else "", size)
-        if heading:
-            with pdf.local_context(fill_color=HEADING_FILL):
-                for left, w in zip(x, widths, strict=True):
-                    pdf.rect(left, top, w, height, style="DF")
-        else:
-            for left, w in zip(x, widths, strict=True):
-                pdf.rect(left, top, w, height)
+        pdf.set_font(self.family, "B" if heading else "", self.size)
+        self._boxes(top, height, heading)
         # Where fpdf2's cell puts the baseline: half a line down plus 0.3 of the font size.
         baseline = 0.5 * LINE_HEIGHT + 0.3 * pdf.font_size
-        for left, w, cell, column in zip(x, widths, lines, block.columns, strict=True):
+        for left, w, cell, column in zip(self.x, self.widths, lines, self.columns, strict=True):
             if not cell:
                 continue
             align = "center" if heading else column.align
             y = top + (height - len(cell) * LINE_HEIGHT) / 2 + baseline
-            room = w - 2 * PAD_H
-            for line in cell:
-                dx = 0.0
-                if align != "left":
-                    spare = room - cells.width(line)
-                    dx = spare / 2 if align == "center" else spare
-                pdf.text(left + PAD_H + dx, y, line)
-                y += LINE_HEIGHT
+            self._text(cell, left, w - 2 * PAD_H, y, align)
         pdf.set_xy(pdf.l_margin, top + height)
 
+    def _boxes(self, top: float, height: float, heading: bool) -> None:
+        pdf = self.pdf
+        if heading:
+            with pdf.local_context(fill_color=HEADING_FILL):
+                for left, w in zip(self.x, self.widths, strict=True):
+                    pdf.rect(left, top, w, height, style="DF")
+        else:
+            for left, w in zip(self.x, self.widths, strict=True):
+                pdf.rect(left, top, w, height)
+
+    def _text(self, cell: list[str], left: float, room: float, y: float, align: str) -> None:
+        """A cell's lines from baseline `y` down, aligned in `room` mm."""
+        pdf = self.pdf
+        for line in cell:
+            dx = 0.0
+            if align != "left":
+                spare = room - self.cells.width(line)
+                dx = spare / 2 if align == "center" else spare
+            pdf.text(left + PAD_H + dx, y, line)
+            y += LINE_HEIGHT
+
+
+def draw_table(pdf: FPDF, block: Table, family: str, size: float) -> None:
+    """`block` across the page width from the current position, under a row of its column
+    titles, in `family` at `size` points (the titles bold)."""
+    grid = _Grid(pdf, block, family, size)
     pdf.set_font(family, "B", size)
-    head = layout([c.title for c in block.columns])
+    head = grid.layout([c.title for c in block.columns])
     pdf.set_font(family, "", size)
-    body = [layout(row) for row in block.rows]
+    body = [grid.layout(row) for row in block.rows]
     # Never the header alone at the foot of a page.
     if pdf.will_page_break(head[0] + (body[0][0] if body else 0)):
         pdf.add_page()
-    draw(*head, heading=True)
+    grid.draw(*head, heading=True)
     for height, lines in body:
         if pdf.will_page_break(height):
             pdf.add_page()
-            draw(*head, heading=True)
-        draw(height, lines, heading=False)
+            grid.draw(*head, heading=True)
+        grid.draw(height, lines, heading=False)
     pdf.set_font(family, "", size)

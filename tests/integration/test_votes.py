@@ -241,14 +241,9 @@ async def cast_in_order(base_url: str, meeting: str, tokens: dict[str, str],
     return receipts
 
 
-async def test_a_secret_election_leaves_no_link_between_delegate_and_choice(
-    start_server: Any, redis_db: redis.Redis, admin_headers: dict[str, str]
-) -> None:
-    servers = [start_server(), start_server()]
-    n = 60
-    voters = [f"V{i:03}" for i in range(1, n + 1)]
-    rng = random.Random(11)
-    # Distinct ballots, so a leaked ballot would be recognisable as that voter's.
+def distinct_choices(voters: list[str], rng: random.Random) -> dict[str, list[str]]:
+    """A different ballot for each voter, so a leaked ballot would be recognisable as that
+    voter's."""
     seen: set[tuple[str, ...]] = set()
     choices: dict[str, list[str]] = {}
     for v in voters:
@@ -259,35 +254,47 @@ async def test_a_secret_election_leaves_no_link_between_delegate_and_choice(
                 seen.add(pick)
                 choices[v] = list(pick)
                 break
-    # The same election held twice, ballots arriving in opposite orders: whatever stores a
-    # choice must come out identical, or its order would tell who cast what.
-    meetings = []
-    for order in (voters, voters[::-1]):
-        meeting, tokens = setup_meeting(servers[0].base_url, admin_headers, n)
-        with httpx.Client(base_url=servers[0].base_url, timeout=30) as http:
-            command(http, meeting, "poll.create", {
-                "id": "e1", "title": "Hiệp thương cử Ủy ban", "method": "approval",
-                "candidates": CANDIDATES, "seats": 11, "secret": True,
-                "rule": "more than 1/2 of valid ballots"}, token=tokens["C1"])
-            command(http, meeting, "poll.open", {"poll": "e1"}, token=tokens["C1"])
-        half = len(order) // 2
-        receipts = await cast_in_order(servers[0].base_url, meeting, tokens, order[:half], choices)
-        receipts |= await cast_in_order(servers[1].base_url, meeting, tokens, order[half:],
-                                        choices)
-        with httpx.Client(base_url=servers[1].base_url, timeout=30) as http:
-            command(http, meeting, "poll.close", {"poll": "e1"}, token=tokens["C1"])
-            command(http, meeting, "poll.publish", {"poll": "e1"}, token=tokens["C1"])
-            published = http.get(f"/api/meetings/{meeting}/polls/e1",
-                                 headers={"Authorization": f"Bearer {tokens['V001']}"}).json()
-            # Each tablet checks its receipt against the published list, and the server agrees.
-            for voter, receipt in receipts.items():
-                assert receipt_hash(receipt) in published["receipts"]
-                check = http.get(f"/api/meetings/{meeting}/polls/e1/receipts/{receipt}",
-                                 headers={"Authorization": f"Bearer {tokens[voter]}"}).json()
-                assert check["counted"] is True
-        meetings.append((meeting, published))
+    return choices
 
-    everything = dump(redis_db)
+
+async def hold_secret_election(
+    servers: list[Any], admin_headers: dict[str, str], order: list[str],
+    choices: dict[str, list[str]],
+) -> tuple[str, dict[str, Any]]:
+    """A meeting whose secret election gets the ballots in `order`, the first half through
+    one server and the rest through the other; closed and published. Returns the meeting and
+    the published poll, after checking every voter's receipt against it."""
+    meeting, tokens = setup_meeting(servers[0].base_url, admin_headers, len(order))
+    with httpx.Client(base_url=servers[0].base_url, timeout=30) as http:
+        command(http, meeting, "poll.create", {
+            "id": "e1", "title": "Hiệp thương cử Ủy ban", "method": "approval",
+            "candidates": CANDIDATES, "seats": 11, "secret": True,
+            "rule": "more than 1/2 of valid ballots"}, token=tokens["C1"])
+        command(http, meeting, "poll.open", {"poll": "e1"}, token=tokens["C1"])
+    half = len(order) // 2
+    receipts = await cast_in_order(servers[0].base_url, meeting, tokens, order[:half], choices)
+    receipts |= await cast_in_order(servers[1].base_url, meeting, tokens, order[half:],
+                                    choices)
+    with httpx.Client(base_url=servers[1].base_url, timeout=30) as http:
+        command(http, meeting, "poll.close", {"poll": "e1"}, token=tokens["C1"])
+        command(http, meeting, "poll.publish", {"poll": "e1"}, token=tokens["C1"])
+        published: dict[str, Any] = http.get(
+            f"/api/meetings/{meeting}/polls/e1",
+            headers={"Authorization": f"Bearer {tokens['V001']}"}).json()
+        # Each tablet checks its receipt against the published list, and the server agrees.
+        for voter, receipt in receipts.items():
+            assert receipt_hash(receipt) in published["receipts"]
+            check = http.get(f"/api/meetings/{meeting}/polls/e1/receipts/{receipt}",
+                             headers={"Authorization": f"Bearer {tokens[voter]}"}).json()
+            assert check["counted"] is True
+    return meeting, published
+
+
+def assert_no_choice_beside_a_voter(
+    everything: dict[str, Any], voters: list[str], choices: dict[str, list[str]]
+) -> None:
+    """No key and no log entry of Redis's data that names a delegate holds their ballot (in
+    any of its encodings) or a counter of the ballot box."""
     encodings = {v: (json.dumps(c), json.dumps(c, separators=(",", ":")), ",".join(c),
                      "|".join(c)) for v, c in choices.items()}
     units: list[tuple[str, str]] = []  # (where, what it holds), one per key and per log entry
@@ -304,6 +311,24 @@ async def test_a_secret_election_leaves_no_link_between_delegate_and_choice(
         # Nothing that names a delegate holds a counter of the ballot box either.
         if holders:
             assert "o|" not in content, where
+
+
+async def test_a_secret_election_leaves_no_link_between_delegate_and_choice(
+    start_server: Any, redis_db: redis.Redis, admin_headers: dict[str, str]
+) -> None:
+    servers = [start_server(), start_server()]
+    n = 60
+    voters = [f"V{i:03}" for i in range(1, n + 1)]
+    choices = distinct_choices(voters, random.Random(11))
+    # The same election held twice, ballots arriving in opposite orders: whatever stores a
+    # choice must come out identical, or its order would tell who cast what.
+    meetings = [
+        await hold_secret_election(servers, admin_headers, order, choices)
+        for order in (voters, voters[::-1])
+    ]
+
+    everything = dump(redis_db)
+    assert_no_choice_beside_a_voter(everything, voters, choices)
     # The sealed ballots were counted and dropped; no key outside the log holds a choice.
     assert not [k for k in everything if k.endswith((":poll:e1:sealed", ":poll:e1:box"))]
     for key, value in everything.items():
