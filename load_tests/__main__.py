@@ -100,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="extra environment for run.py (e.g. PHONGHOP_MAX_QUEUE=64)",
     )
+    parser.add_argument(
+        "--secret",
+        action="store_true",
+        help="vote-burst, crash-vote: a secret poll (sealed ballots) instead of a named one",
+    )
     parser.add_argument("--rounds", type=int, default=5, help="compare: measured rounds")
     parser.add_argument("--json", dest="json_path", help="write the result here")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
@@ -120,6 +125,7 @@ def options(args: argparse.Namespace) -> Options:
         during=args.during or DURING[0],
         slow_share=args.slow_share,
         pad=args.pad,
+        secret=args.secret,
         server_cpus=cpus(args.server_cpus),
         load_cpus=cpus(args.load_cpus),
         server_env=env,
@@ -154,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.during and args.scenario != "reconnect-storm":
         print("--during is an option of reconnect-storm", file=sys.stderr)
         return 2
+    if args.secret and args.scenario not in ("vote-burst", "crash-vote", "reconnect-storm"):
+        print("--secret is an option of the vote scenarios", file=sys.stderr)
+        return 2
     table = scenarios()
     run = table.get(args.scenario)
     if run is None:
@@ -163,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     result = asyncio.run(run(opts))
+    if opts.secret:
+        result.extra = {"poll": "secret", **result.extra}
     print_table(result)
     write_json(result, args.json_path)
     return 0

@@ -37,6 +37,7 @@ from load_tests.crowd import Options, close_all, make_target, open_crowd, progre
 from load_tests.report import Result, percentiles
 from load_tests.session import Session, Tally
 from load_tests.target import ProcStats, Target, new_run_id
+from load_tests.votes import stored_key
 
 POLL = "crash1"
 ANSWER_WAIT = 5.0  # seconds to wait for an answer before re-sending the ballot
@@ -179,8 +180,10 @@ class _Burst:
         voters: list[Voter],
         spread: float,
         bar: Callable[[int, int], None],
+        secret: bool = False,
     ) -> None:
         self.target, self.meeting_id, self.voters, self.bar = target, meeting_id, voters, bar
+        self.secret = secret
         self.n = len(voters)
         self.kill_at = (spread / 3, 2 * spread / 3)
         self.group_acked = [0, 0, 0]
@@ -246,7 +249,7 @@ class _Burst:
         import redis
 
         ids = [v.session.participant.get("id", "") for v in self.voters if v.group == g]
-        key = f"ph:{{{self.meeting_id}}}:poll:{POLL}:ballots"
+        key = stored_key(self.meeting_id, self.secret)
         client = redis.Redis.from_url(self.target.redis_url)
         written = 0
         try:
@@ -337,7 +340,7 @@ async def crash_vote(opts: Options) -> Result:
         await chair.connect()
         await open_with_poll(opts, chair, sessions, POLL, "Biểu quyết khi máy chủ sập")
         voters, at_kill = _voters(sessions, tally.run, spread)
-        run = _Burst(target, meeting.id, voters, spread, progress(opts, "ballots"))
+        run = _Burst(target, meeting.id, voters, spread, progress(opts, "ballots"), opts.secret)
         tally.on_event = run.on_event
         run.stats[0].start()
         await _ok(chair, "poll.open", {"poll": POLL})
@@ -362,7 +365,7 @@ async def crash_vote(opts: Options) -> Result:
         run.stats[-1].stop()
 
         counts = _judge(_poll_closed(target.log(meeting.id)), acked)
-        stored = _stored_voters(target.redis_url, meeting.id)
+        stored = _stored_voters(target.redis_url, meeting.id, opts.secret)
         rss_peak = max(st.rss_peak for st in run.stats)
         cpu = sum(st.cpu_s for st in run.stats)
         result = Result(
@@ -484,11 +487,11 @@ def _poll_closed(log: dict[str, Any]) -> dict[str, Any]:
     raise RuntimeError("no poll.closed in the meeting log")
 
 
-def _stored_voters(redis_url: str, meeting_id: str) -> int:
+def _stored_voters(redis_url: str, meeting_id: str, secret: bool) -> int:
     import redis
 
     client = redis.Redis.from_url(redis_url)
     try:
-        return int(client.hlen(f"ph:{{{meeting_id}}}:poll:{POLL}:ballots"))
+        return int(client.hlen(stored_key(meeting_id, secret)))
     finally:
         client.close()

@@ -29,6 +29,7 @@ class Options:
     during: str = "fanout"  # reconnect-storm: the load it runs in, "fanout" or "vote-burst"
     slow_share: float = 0.01  # slow-consumer: share of clients that stop reading
     pad: int = 0  # extra characters in each fan-out title (bigger frames)
+    secret: bool = False  # vote scenarios: a secret poll (ballots sealed) instead of a named one
     server_cpus: set[int] | None = None
     load_cpus: set[int] | None = None
     server_env: dict[str, str] = field(default_factory=dict)

@@ -67,14 +67,15 @@ async def _ok(session: Session, kind: str, body: dict[str, Any]) -> dict[str, An
 async def open_with_poll(
     opts: Options, chair: Session, sessions: list[Session], poll: str, title: str
 ) -> None:
-    """Open the meeting, check every delegate in, and create a named yes/no/abstain poll."""
+    """Open the meeting, check every delegate in, and create a yes/no/abstain poll: named, or
+    secret with ``--secret`` (each ballot sealed with the poll's key before Redis)."""
     await _ok(chair, "meeting.open", {})
     checked, _ = await check_in(opts, sessions)
     if checked != len(sessions):
         raise RuntimeError(f"only {checked} of {len(sessions)} check-ins acknowledged")
     await _ok(chair, "poll.create", {
         "id": poll, "title": title, "method": "yes_no_abstain",
-        "rule": "more than 1/2 of valid ballots",
+        "rule": "more than 1/2 of valid ballots", "secret": opts.secret,
     })  # fmt: skip
 
 
@@ -235,15 +236,23 @@ def _voters(
     return voters
 
 
-def _stored_ballots(redis_url: str, meeting_id: str) -> dict[str, Any]:
-    """The poll's ballot records in Redis, by voter."""
+def stored_key(meeting_id: str, secret: bool) -> str:
+    """Where a poll's ballots are claimed per voter: the named records, or (secret) who voted."""
+    return f"ph:{{{meeting_id}}}:poll:{POLL}:{'voters' if secret else 'ballots'}"
+
+
+def _stored_ballots(redis_url: str, meeting_id: str, secret: bool) -> dict[str, Any]:
+    """The poll's ballot records in Redis, by voter; for a secret poll only who voted (its
+    sealed ballots are dropped when counted, and never readable here)."""
     import redis
 
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     try:
-        stored = client.hgetall(f"ph:{{{meeting_id}}}:poll:{POLL}:ballots")
+        stored = client.hgetall(stored_key(meeting_id, secret))
     finally:
         client.close()
+    if secret:
+        return {str(voter): {"secret": True} for voter in stored}
     return {str(voter): json.loads(raw) for voter, raw in stored.items()}
 
 
@@ -311,7 +320,7 @@ async def vote_burst(
         stats.stop()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(run.closed.wait(), 30)  # the chair's poll.closed: the count
-        records = _stored_ballots(target.redis_url, meeting.id)
+        records = _stored_ballots(target.redis_url, meeting.id, opts.secret)
         acked = [v for v in voters.values() if v.receipt]
         voted = [str(x) for x in run.closing.get("voted", [])]
         receipts = [str(x) for x in run.closing.get("receipts", [])]
@@ -325,7 +334,8 @@ async def vote_burst(
             + len(voted) - len(set(voted))
             + len(receipts) - len(set(receipts))
         )  # fmt: skip
-        mismatches = sum(1 for v in acked if _receipt_mismatch(v, records.get(v.voter)))
+        mismatches = sum(1 for v in acked
+                         if _receipt_mismatch(v, records.get(v.voter), receipts))
         result = Result(
             scenario=scenario,
             target=target_name(opts),
@@ -383,11 +393,14 @@ def _drop_extra(
     )
 
 
-def _receipt_mismatch(v: Voter, record: dict[str, Any] | None) -> bool:
+def _receipt_mismatch(v: Voter, record: dict[str, Any] | None, published: list[str]) -> bool:
     """The ballot was answered with more than one receipt, or its receipt does not hash to
     the receipt hash answered and stored with the counted ballot (``r``), or the counted
-    ballot is not this one."""
+    ballot is not this one. A secret poll stores nothing readable: its receipt hash must be
+    among the published ones."""
     hashed = hashlib.sha256(v.receipt.encode("utf-8")).hexdigest()
+    if record is not None and record.get("secret"):
+        return len(v.receipts) != 1 or hashed != v.receipt_hash or hashed not in published
     return (
         len(v.receipts) != 1
         or hashed != v.receipt_hash

@@ -106,6 +106,14 @@ if votes.available():
         assert_clean(result)
         assert result.acked == CLIENTS
 
+    def test_vote_burst_of_a_secret_poll() -> None:
+        result = run(votes.vote_burst(small(secret=True)))
+        assert_clean(result)
+        assert result.acked == CLIENTS
+        # Reported only when some are found (each receipt hash among the published ones).
+        assert "receipt_mismatches" not in result.extra
+        assert (result.extra["ballots_stored"], result.extra["counted"]) == (CLIENTS, CLIENTS)
+
     def test_reconnect_storm_during_vote_burst() -> None:
         # 15 of the 50 drop once: 5 before sending, 5 right after sending (ack lost), 5 after
         # the ack; one in four of them comes back without its position (a snapshot).
@@ -142,3 +150,15 @@ if votes.available():
         # The kills landed on ballots in flight: some were sent again (same ballot_id).
         assert result.extra["cut_after_send"] > 0
         assert result.extra["retried_ballots"] >= result.extra["cut_after_send"]
+
+    def test_crash_vote_of_a_secret_poll() -> None:
+        # The same, with sealed ballots: the poll's key survives both kills (it is a file,
+        # synced before a ballot uses it), and closing opens every sealed ballot once.
+        result = run(crash_votes.crash_vote(small(duration=4.5, secret=True)))
+        assert_clean(result)
+        assert result.acked == CLIENTS
+        assert result.extra["unacked_at_end"] == 0
+        assert result.extra["receipt_mismatches"] == 0
+        assert result.extra["replay_check"] == {"same": CLIENTS}
+        assert result.extra["counted"] == CLIENTS
+        assert result.extra["cut_after_send"] > 0
