@@ -2,7 +2,7 @@
 
     python run.py                 # same as: python run.py serve
     python run.py serve --demo    # with the demo congress loaded
-    python run.py badges | minutes | verify | verify-minutes ...   # see python run.py COMMAND --help
+    python run.py badges | minutes | verify | verify-minutes ...   # see COMMAND --help
 
 Each command lives in its own module under ``server/cli/``; this file only picks one. A new
 command is a module there with ``add_parser`` (which sets ``handler``), listed in COMMANDS.

@@ -64,14 +64,16 @@ def prepare(pdf: bytes, places: Sequence[SigningPlace], log_hash: str, algorithm
         spec = fields.SigFieldSpec(FIELD_NAMES[role], on_page=place.page, box=place.box)
         fields.append_signature_field(writer, spec)
     info_ref = writer.trailer.raw_get("/Info")
-    info = info_ref.get_object() if isinstance(info_ref, generic.IndirectObject) else None
+    info = None
+    if isinstance(info_ref, generic.IndirectObject):
+        info = info_ref.get_object()  # type: ignore[no-untyped-call]
     if not isinstance(info, generic.DictionaryObject):
         raise SigningError("the minutes PDF has no document information")
     info[generic.NameObject(LOG_HASH_KEY)] = generic.TextStringObject(log_hash)
     info[generic.NameObject(LOG_ALGORITHM_KEY)] = generic.TextStringObject(algorithm)
     writer.mark_update(info_ref)
     out = BytesIO()
-    writer.write(out)
+    writer.write(out)  # type: ignore[no-untyped-call]
     return out.getvalue()
 
 
@@ -85,11 +87,14 @@ def signed_roles(pdf: bytes) -> list[SignerRole]:
 def load_pkcs12(data: bytes, password: bytes) -> signers.Signer:
     """The signer in a PKCS#12 file (key, certificate, and the chain it carries)."""
     try:
-        return signers.SimpleSigner.load_pkcs12_data(data, (), passphrase=password or None)
+        signer: signers.Signer = signers.SimpleSigner.load_pkcs12_data(
+            data, (), passphrase=password or None
+        )
     except ValueError:
         raise SigningError(
             "không mở được tệp khóa / the .p12 file or its password is wrong"
         ) from None
+    return signer
 
 
 @contextlib.contextmanager
@@ -133,7 +138,7 @@ class _StampFont(GlyphAccumulatorFactory):
         self, writer: BasePdfFileWriter, obj_stream: Any = None
     ) -> GlyphAccumulator:
         if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
-            obj_stream = writer.prepare_object_stream()
+            obj_stream = writer.prepare_object_stream()  # type: ignore[no-untyped-call]
         return GlyphAccumulator(
             writer=writer, font_handle=BytesIO(_font_at_1000_upem()), font_size=self.font_size,
             obj_stream=obj_stream,

@@ -158,7 +158,7 @@ async def _store(
     sha = hashlib.sha256(signed).hexdigest()
     await run_in_threadpool(create_once, signed_dir(rt, meeting_id) / f"{sha}.pdf", signed)
     signers = [*json.loads(meta.get("signers", "[]")), signer]
-    stored = await rt.redis.eval(  # type: ignore[misc]
+    stored = await rt.redis.eval(
         _STORE_IF_UNCHANGED, 1, k(meeting_id, "minutes:signed"), meta.get("sha256", ""),
         "sha256", sha, "signers", json.dumps(signers, ensure_ascii=False),
         "log_hash", log_hash, "lang", lang, "updated", str(signer["at"]),

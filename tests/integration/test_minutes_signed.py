@@ -84,7 +84,9 @@ def test_chair_then_secretary_sign_over_http_with_a_timestamp(
     assert kept.read_bytes() == signed.content
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
     meta = redis_db.hgetall(f"ph:{{{m.id}}}:minutes:signed")
-    assert meta[b"log_hash"].decode() == log["final_hash"] == second.json()["log_hash"]
+    stored_hash = meta[b"log_hash"]
+    assert isinstance(stored_hash, bytes)
+    assert stored_hash.decode() == log["final_hash"] == second.json()["log_hash"]
 
     pdf, log_path = tmp_path / "signed.pdf", tmp_path / "log.json"
     pdf.write_bytes(signed.content)

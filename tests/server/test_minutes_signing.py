@@ -101,7 +101,7 @@ def test_the_log_hash_is_printed_and_in_the_document_information(
 ) -> None:
     final_hash = prepared[2]
     reader = pypdf.PdfReader(BytesIO(signed_twice))
-    assert reader.metadata is not None and reader.metadata[LOG_HASH_KEY] == final_hash
+    assert reader.metadata is not None and str(reader.metadata[LOG_HASH_KEY]) == final_hash
     text = "".join(page.extract_text() for page in reader.pages)
     assert final_hash in text.replace("\n", "")
     assert verify_minutes(signed_twice).log_hash == final_hash
