@@ -30,6 +30,9 @@ class Settings:
     # The server key file (token signing, ballot keys); every process of one Redis needs the
     # same one. None: DATA_DIR/keys/server.key.
     key_file: Path | None = None
+    # RFC 3161 time-stamping authority for signed minutes (server/minutes_signing.py);
+    # None: signatures carry the signer's own clock only.
+    tsa_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -53,6 +56,7 @@ class Settings:
             "public_url": env.get("PHONGHOP_PUBLIC_URL") or None,
             "admin_token": env.get("PHONGHOP_ADMIN_TOKEN") or None,
             "key_file": Path(env["PHONGHOP_KEY_FILE"]) if env.get("PHONGHOP_KEY_FILE") else None,
+            "tsa_url": env.get("PHONGHOP_TSA_URL") or None,
         }
         for name, key, kind in (
             ("max_queue", "PHONGHOP_MAX_QUEUE", int),

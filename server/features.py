@@ -18,7 +18,8 @@ FEATURE_MODULES: tuple[str, ...] = ("server.floor_live", "server.floor_http")
 FEATURE_MODULES += ("server.documents",)
 FEATURE_MODULES += ("server.attendance_live", "server.attendance_http")
 FEATURE_MODULES += ("server.poll_live", "server.poll_http")
-FEATURE_MODULES += ("server.minutes_http",)
+# signing_http first: minutes_http's minutes.{fmt} would take minutes.signed.pdf.
+FEATURE_MODULES += ("server.signing_http", "server.minutes_http")
 
 
 def modules() -> list[ModuleType]:

@@ -345,6 +345,22 @@ SPEC["paths"].update({
     },
 })
 
+# Signed minutes (server/signing_http.py; docs/api.md, "signed minutes").
+_SIGN_BODY = {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["p12", "password"], "properties": {
+        "p12": {"type": "string", "format": "binary", "description": "PKCS#12 key file"},
+        "password": {"type": "string"}}}}}
+SPEC["paths"].update({
+    "/api/meetings/{meeting_id}/minutes/sign": {
+        "parameters": _FILE_PARAMS,
+        "post": _op("Sign the final PDF minutes with the caller's .p12, as chair or secretary (PAdES)", {"200": _json({"type": "object", "properties": {"signed_by": {"type": "array", "items": {"type": "string"}}, "sha256": {"type": "string"}, "log_hash": {"type": "string"}, "url": {"type": "string"}}})}, body=_SIGN_BODY, errors=(401, 403, 404, 409, 413, 422)),  # noqa: E501
+    },
+    "/api/meetings/{meeting_id}/minutes.signed.pdf": {
+        "parameters": [_MEETING_ID],
+        "get": _op("The signed minutes as the last signer left them (admin, chair, secretary)", {"200": {"description": "the PDF; x-signed-by lists the signers"}}),  # noqa: E501
+    },
+})
+
 # Agenda, documents, speakers, feedback (server/floor_http.py, server/documents.py; docs/api.md).
 _DOC_ID = {"name": "document_id", "in": "path", "required": True, "schema": {"type": "string"}}
 _UPLOAD_PARAMS = [{"name": n, "in": "query", "required": n == "filename", "schema": {"type": "string"}} for n in ("filename", "title", "item", "draft")]  # noqa: E501

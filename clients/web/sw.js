@@ -14,7 +14,7 @@ const FILES = [
   "js/views/feedback.js", "js/views/polls.js", "js/views/ballot.js",
   "js/views/questions.js", "js/views/proxies.js",
   "js/views/delegate.js", "js/views/chair.js", "js/views/secretary.js", "js/views/screen.js",
-  "js/views/kiosk.js", "js/views/settings.js", "js/views/signin.js", "js/views/qrcamera.js",
+  "js/views/kiosk.js", "js/views/settings.js", "js/views/signing.js", "js/views/signin.js", "js/views/qrcamera.js",
   "vendor/pdfjs/pdf.min.mjs", "vendor/pdfjs/pdf.worker.min.mjs",
 ];
 

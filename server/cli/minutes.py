@@ -1,6 +1,9 @@
 """``python run.py minutes MEETING_ID --format docx --out FILE``: the meeting's minutes
 (final once it has closed, a draft before) built from its log, read from REDIS_URL, from the
-embedded Redis of a server running on ``--data-dir``, or from one started here for the job."""
+embedded Redis of a server running on ``--data-dir``, or from one started here for the job.
+
+``--format pdf --sign KEY.p12 --as chair`` signs the final minutes (server/cli/minutes_sign.py);
+the other signer then signs that file with ``--onto``."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from server.cli import Subparsers
+from server.cli.minutes_sign import add_sign_arguments, sign_requested, sign_to_file
 
 if TYPE_CHECKING:
     from server.store import LogEntry
@@ -30,6 +34,7 @@ def add_parser(subparsers: Subparsers) -> None:
         default=os.environ.get("PHONGHOP_DATA_DIR", "./var"),
         help="embedded Redis data when REDIS_URL is not set",
     )
+    add_sign_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -49,6 +54,13 @@ def run(args: argparse.Namespace) -> int:
     from server.embedded_redis import redis_for_tool
     from server.exports import render_minutes
 
+    if sign_requested(args) and args.onto:
+        try:
+            onto = Path(args.onto).read_bytes()
+        except OSError as exc:
+            print(f"Không đọc được / cannot read {args.onto}: {exc}", file=sys.stderr)
+            return 2
+        return sign_to_file(args, onto, None)
     data_dir = Path(args.data_dir).absolute()
     with redis_for_tool(data_dir) as url:
         entries = asyncio.run(_read_log(url, args.meeting_id))
@@ -59,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     closed = any(e.event.kind == "meeting.closed" for e in entries)
     built = build_minutes(entries, final=closed, lang=args.lang)
+    if sign_requested(args):
+        return sign_to_file(args, None, built if closed else None)
     data = render_minutes(built, args.format, args.lang)
     out = Path(args.out)
     out.write_bytes(data)

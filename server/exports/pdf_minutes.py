@@ -3,6 +3,7 @@ precomposed Vietnamese letter); same content and structure as the DOCX, "Trang x
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import assert_never
 
@@ -35,6 +36,17 @@ LEFT_COLUMN = 68  # mm, the organisation's side of the header
 # No italic face is shipped, so italics are drawn slanted (a shear of the upright face).
 SLANT_DEG = 12
 _RED = (192, 0, 0)
+_PT_PER_MM = 72 / 25.4
+SIGN_ROOM = 24  # mm between the hint "(Ký, ghi rõ họ tên)" and the name: the signing place
+
+
+@dataclass(frozen=True)
+class SigningPlace:
+    """Where a signer signs: the room between their role's hint and their printed name, as a
+    PDF rectangle (points, origin bottom left) on ``page`` (from 0), for a signature field."""
+
+    page: int
+    box: tuple[int, int, int, int]
 
 
 class _MinutesPDF(FPDF):
@@ -42,6 +54,7 @@ class _MinutesPDF(FPDF):
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.export_lang = lang  # not "lang": FPDF uses that for the document language
         self.draft_mark = draft_mark
+        self.signing_places: list[SigningPlace] = []  # in the layout's order
         for family, style, file in (
             (SERIF, "", "DejaVuSerif.ttf"),
             (SERIF, "B", "DejaVuSerif-Bold.ttf"),
@@ -114,6 +127,14 @@ class _MinutesPDF(FPDF):
 
 def render_pdf(minutes: Minutes, lang: str | None = None) -> bytes:
     """The minutes as PDF bytes, in `lang` or the minutes' own language."""
+    return render_pdf_with_places(minutes, lang)[0]
+
+
+def render_pdf_with_places(
+    minutes: Minutes, lang: str | None = None
+) -> tuple[bytes, tuple[SigningPlace, ...]]:
+    """The PDF and its signing places, left (secretary) then right (chair), as the layout
+    orders ``signatures``: server/minutes_signing.py puts a signature field on each."""
     layout = build_layout(minutes, lang)
     pdf = _MinutesPDF(layout.lang, layout.draft_mark)
     pdf.set_title(nfc(f"{layout.title} – {layout.subtitle}"))
@@ -129,7 +150,7 @@ def render_pdf(minutes: Minutes, lang: str | None = None) -> bytes:
     _seal(pdf, layout)
     if layout.annex is not None:
         _annex(pdf, layout.annex)
-    return bytes(pdf.output())
+    return bytes(pdf.output()), tuple(pdf.signing_places)
 
 
 def _header(pdf: _MinutesPDF, layout: Layout) -> None:
@@ -242,11 +263,21 @@ def _signatures(pdf: _MinutesPDF, signatures: tuple[Signature, Signature]) -> No
         pdf.cell(half, LINE, sig.role, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.set_font(SERIF, "", BODY_PT - 1)
         pdf.slanted_line(sig.hint, x, half, LINE, Align.C)
-        pdf.set_xy(x, pdf.get_y() + 24)  # room to sign and stamp
+        _place(pdf, x, pdf.get_y(), half)
+        pdf.set_xy(x, pdf.get_y() + SIGN_ROOM)  # room to sign and stamp
         pdf.set_font(SERIF, "B", BODY_PT)
         pdf.cell(half, LINE, sig.name, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
         bottom = max(bottom, pdf.get_y())
     pdf.set_xy(pdf.l_margin, bottom + 8)
+
+
+def _place(pdf: _MinutesPDF, x: float, y: float, width: float) -> None:
+    """Record the room below (x, y) as a signing place, a little inside the column."""
+    inset = 6.0
+    left, right = (x + inset) * _PT_PER_MM, (x + width - inset) * _PT_PER_MM
+    top, bottom = (pdf.h - y) * _PT_PER_MM, (pdf.h - y - SIGN_ROOM) * _PT_PER_MM
+    box = (round(left), round(bottom), round(right), round(top))
+    pdf.signing_places.append(SigningPlace(pdf.page_no() - 1, box))
 
 
 def _seal(pdf: _MinutesPDF, layout: Layout) -> None:

@@ -14,6 +14,7 @@ import { chairDocuments } from "./documents.js";
 import { chairPolls } from "./polls.js";
 import { proxyList } from "./proxies.js";
 import { settingsPanel } from "./settings.js";
+import { signingPanel } from "./signing.js";
 
 const LIFECYCLE = [
   { kind: "meeting.open", label: "action.open", when: ["scheduled"], primary: true },
@@ -37,7 +38,9 @@ export function mount(root, ctx) {
     history: h("div", {}),
   };
   const settings = settingsPanel(ctx);
+  const signing = signingPanel(ctx);
   root.appendChild(consoleLayout(slots, settings));
+  root.querySelector(".col-main").append(signing.el);
 
   function update() {
     const s = model.state;
@@ -51,6 +54,7 @@ export function mount(root, ctx) {
     fill(slots.proxies, proxyList(s, ctx));
     fill(slots.history, historyList(s));
     settings.update(s);
+    signing.update(s);
   }
 
   const tick = setInterval(() => {

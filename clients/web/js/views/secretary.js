@@ -16,6 +16,7 @@ import { feedbackModeration } from "./feedback.js";
 import { questionModeration } from "./questions.js";
 import { proxyPanel } from "./proxies.js";
 import { settingsPanel } from "./settings.js";
+import { signingPanel } from "./signing.js";
 
 const TABS = ["overview", "roster", "checkin", "documents", "feedback", "questions", "downloads"];
 const PAGE = 200;
@@ -57,11 +58,13 @@ export function mount(root, ctx) {
     questions: slotTab(panels.questions, ctx, "question-desk", questionModeration,
       (slot) => [section(t("questions.moderation"), "sec-questions", h("p", { class: "hint" }, t("questions.moderation_hint")), slot)]),
   };
-  panels.downloads.append(downloadsSection(ctx));
+  const signing = signingPanel(ctx);
+  panels.downloads.append(downloadsSection(ctx), signing.el);
 
   function update() {
     const s = ctx.model.state;
     if (!s) return;
+    signing.update(s);
     renderers[tab]?.(s);
   }
 
