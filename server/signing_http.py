@@ -34,6 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from protocol.errors import ErrorCode
 from rooms.lifecycle import Status
 from rooms.minutes_builder import MinutesError, build_minutes
 from rooms.model import STAFF, Role
@@ -69,7 +70,7 @@ return 1
 
 def signed_dir(rt: Runtime, meeting_id: str) -> Path:
     if not _SAFE_ID.match(meeting_id):  # it names a directory
-        raise ApiError(422, "bad_field", "this meeting id cannot name a file")
+        raise ApiError(422, ErrorCode.BAD_FIELD, "this meeting id cannot name a file")
     return Path(rt.settings.data_dir).absolute() / "signed-minutes" / meeting_id
 
 
@@ -80,7 +81,8 @@ async def _current(rt: Runtime, meeting_id: str) -> tuple[dict[str, str], bytes 
         return {}, None
     path = signed_dir(rt, meeting_id) / f"{meta['sha256']}.pdf"
     if not path.is_file():
-        raise ApiError(500, "internal", "the signed minutes are missing from the data directory")
+        raise ApiError(500, ErrorCode.INTERNAL,
+                       "the signed minutes are missing from the data directory")
     return meta, path.read_bytes()
 
 
@@ -91,15 +93,17 @@ def _text(value: bytes | str) -> str:
 async def _key_upload(request: Request) -> tuple[bytes, bytes]:
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > MAX_KEY_FILE + 8192:
-        raise ApiError(413, "too_large", f"the key file is larger than {MAX_KEY_FILE} bytes")
+        raise ApiError(413, ErrorCode.TOO_LARGE,
+                       f"the key file is larger than {MAX_KEY_FILE} bytes")
     async with request.form(max_files=1, max_fields=2, max_part_size=MAX_KEY_FILE) as form:
         upload, password = form.get("p12"), form.get("password", "")
         if not isinstance(upload, UploadFile) or not isinstance(password, str):
-            raise ApiError(422, "bad_field", "multipart fields 'p12' (the .p12 or .pfx file) "
+            raise ApiError(422, ErrorCode.BAD_FIELD,
+                           "multipart fields 'p12' (the .p12 or .pfx file) "
                            "and 'password' are required")
         data = await upload.read(MAX_KEY_FILE + 1)
     if not data or len(data) > MAX_KEY_FILE:
-        raise ApiError(422, "bad_field", "the key file is empty or too large")
+        raise ApiError(422, ErrorCode.BAD_FIELD, "the key file is empty or too large")
     return data, password.encode("utf-8")
 
 
@@ -115,25 +119,27 @@ async def _unsigned(request: Request, meeting_id: str, lang: str) -> tuple[bytes
     try:
         return await run_in_threadpool(render)
     except (MinutesError, SigningError) as exc:
-        raise ApiError(409, "invalid_state", str(exc)) from None
+        raise ApiError(409, ErrorCode.INVALID_STATE, str(exc)) from None
 
 
 async def sign_minutes(request: Request) -> JSONResponse:
     meeting_id = request.path_params["meeting_id"]
     actor = await require_actor(request, meeting_id, (Role.CHAIR, Role.SECRETARY))
     if actor.role not in _ROLES:  # the admin passes require_actor, but signs nothing
-        raise ApiError(403, "forbidden", "only the chair and the secretary sign the minutes")
+        raise ApiError(403, ErrorCode.FORBIDDEN,
+                       "only the chair and the secretary sign the minutes")
     role = _ROLES[actor.role]
     hub = await meeting_state(request, meeting_id)
     if hub.state.status != Status.CLOSED:
-        raise ApiError(409, "invalid_state", "the minutes are final, and signed, only once the "
+        raise ApiError(409, ErrorCode.INVALID_STATE,
+                       "the minutes are final, and signed, only once the "
                        "meeting is closed")
     rt = runtime(request)
     p12, password = await _key_upload(request)
     meta, pdf = await _current(rt, meeting_id)
     lang = meta.get("lang") or request.query_params.get("lang", "vi")
     if lang not in ("vi", "en"):
-        raise ApiError(422, "bad_field", "lang must be 'vi' or 'en'")
+        raise ApiError(422, ErrorCode.BAD_FIELD, "lang must be 'vi' or 'en'")
     log_hash = meta.get("log_hash", "")
     if pdf is None:
         pdf, log_hash = await _unsigned(request, meeting_id, lang)
@@ -143,7 +149,8 @@ async def sign_minutes(request: Request) -> JSONResponse:
         signed = await run_in_threadpool(sign, pdf, job)
     except SigningError as exc:
         status = 409 if "already" in str(exc) else 422
-        raise ApiError(status, "invalid_state" if status == 409 else "bad_key", str(exc)) from None
+        code = ErrorCode.INVALID_STATE if status == 409 else ErrorCode.INVALID
+        raise ApiError(status, code, str(exc)) from None
     return await _store(rt, meeting_id, meta, signed, {
         "role": role, "participant": actor.participant_id,
         "subject": signer.signing_cert.subject.human_friendly if signer.signing_cert else "",
@@ -164,7 +171,8 @@ async def _store(
         "log_hash", log_hash, "lang", lang, "updated", str(signer["at"]),
     )
     if not stored:
-        raise ApiError(409, "conflict", "the minutes were signed by someone else meanwhile; "
+        raise ApiError(409, ErrorCode.CONFLICT,
+                       "the minutes were signed by someone else meanwhile; "
                        "sign again to add your signature to theirs")
     return JSONResponse({
         "signed_by": [s["role"] for s in signers], "signers": signers, "sha256": sha,
@@ -178,7 +186,7 @@ async def download_signed(request: Request) -> Response:
     await meeting_state(request, meeting_id)
     meta, pdf = await _current(runtime(request), meeting_id)
     if pdf is None:
-        raise ApiError(404, "not_found", "the minutes have not been signed yet")
+        raise ApiError(404, ErrorCode.NOT_FOUND, "the minutes have not been signed yet")
     return Response(pdf, media_type="application/pdf", headers={
         "content-disposition": f'attachment; filename="bien-ban-{meeting_id}-da-ky.pdf"',
         "cache-control": "no-store",
