@@ -52,7 +52,7 @@ export function mount(root, { onChange }) {
   function render() {
     onChange?.();
     if (!token) { fill(root, signInForm()); root.querySelector("#admin-token")?.focus(); return; }
-    fill(root, h("div", { class: "layout layout-console admin" },
+    fill(root, h("div", { class: "layout admin" },
       h("h1", { class: "view-title" }, t("admin.title")),
       h("section", { class: "card", id: "admin-meetings", "aria-labelledby": "admin-meetings-h" },
         h("div", { class: "btn-row" },
@@ -60,8 +60,8 @@ export function mount(root, { onChange }) {
           h("label", { class: "small" }, h("input", { type: "checkbox", id: "admin-show-archived", checked: showArchived,
             onchange: (e) => { showArchived = e.target.checked; renderList(); } }), " ", t("admin.show_archived"))),
         h("div", { id: "admin-list" })),
-      h("div", { class: "grid-2" }, createForm(), importForm()),
-      h("section", { class: "card", id: "admin-detail", hidden: true })));
+      h("section", { class: "card", id: "admin-detail", hidden: true }),
+      h("div", { class: "grid-2" }, createForm(), importForm())));
     refresh();
   }
 
@@ -116,10 +116,10 @@ export function mount(root, { onChange }) {
   function meetingRow(m) {
     const act = (id, label, fn, cls = "btn btn-sm") => h("button", { type: "button", class: cls, "data-action": id, onclick: fn }, label);
     return h("tr", { "data-meeting": m.id, "data-status": m.status },
-      h("td", {}, h("div", { class: "item-title" }, m.title),
-        h("div", { class: "muted small" }, [m.organisation, m.place, m.starts].filter(Boolean).join(" · "))),
-      h("td", {}, h("span", { class: `status status-${m.status}` }, tv("status", m.status)),
-        m.archived ? h("span", { class: "pill" }, " ", t("admin.archived")) : null),
+      h("td", {}, h("strong", { class: "admin-title" }, m.title),
+        h("div", { class: "muted small" }, [m.organisation, m.place, (m.starts || "").replace("T", " ").slice(0, 16)].filter(Boolean).join(" · "))),
+      h("td", {}, h("span", { class: "pill" }, tv("status", m.status)),
+        m.archived ? h("span", { class: "pill pill-warn" }, t("admin.archived")) : null),
       h("td", {}, formatNumber(m.delegates)),
       h("td", { "data-count": "agenda" }, formatNumber(m.agenda_items)),
       h("td", {}, formatNumber(m.documents)),
