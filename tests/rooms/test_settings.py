@@ -100,7 +100,8 @@ def test_a_new_meeting_shows_every_setting_with_its_default() -> None:
         "device_checkin": "tap", "hybrid": False, "proxy_limit": 1,
         "proxies_count_for_quorum": False, "require_check_in": True,
         "require_quorum_to_open": False,
-        "majority": "more than 1/2 of delegates present", "parent_organisation": "", "reference": "", "city": "",
+        "majority": "more than 1/2 of delegates present", "parent_organisation": "",
+        "reference": "", "city": "",
     }
     for role, pid in ((Role.SECRETARY, "TK01"), (Role.DELEGATE, "D1"), (Role.SCREEN, "")):
         assert snapshot(state, role, pid)["info"]["settings"] == dict(DEFAULTS)
