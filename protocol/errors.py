@@ -36,6 +36,7 @@ class ErrorCode(StrEnum):
     # HTTP only: an uploaded file (roster, agenda plan, document) that cannot be taken
     INVALID_ROSTER = "invalid_roster"
     INVALID_AGENDA = "invalid_agenda"
+    INVALID_DEFINITION = "invalid_definition"
     UNSUPPORTED_TYPE = "unsupported_type"
     TYPE_MISMATCH = "type_mismatch"
     EMPTY = "empty"

@@ -41,6 +41,7 @@ class MeetingSettingsMap(TypedDict):
     parent_organisation: NotRequired[str]
     reference: NotRequired[str]
     city: NotRequired[str]
+    majority: NotRequired[str]
 
 
 class ParticipantMap(TypedDict):

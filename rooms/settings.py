@@ -22,6 +22,7 @@ from typing import Any, Literal, get_type_hints
 from protocol.errors import ErrorCode
 from rooms import memo
 from rooms.attendance_state import attendance
+from rooms.majority import RuleError, parse_rule
 from rooms.model import Rejected, nfc
 from rooms.state import MeetingState
 
@@ -39,6 +40,8 @@ class Setting:
     max: int = 0
     max_len: int = 500
     guard: Guard | None = None
+    # A text that must read as a majority rule (rooms/majority.py), checked with the value.
+    rule: bool = False
 
 
 def _while_running(name: str) -> Guard:
@@ -98,6 +101,10 @@ _SETTINGS = (
     # Read by meeting.open and meeting.resume only.
     Setting("require_quorum_to_open", "bool", False,
             guard=_while_running("require_quorum_to_open")),
+    # The rule a prepared or new poll passes by when it names none: read by meeting
+    # definitions (rooms/definition.py) and the organiser page; a poll keeps its own rule.
+    Setting("majority", "text", "more than 1/2 of delegates present", max_len=200, rule=True,
+            guard=_while_running("majority")),
     # Printed in the minutes (rooms/minutes_builder.py): may be corrected even after closing,
     # which is when the minutes are signed.
     Setting("parent_organisation", "text", ""),
@@ -147,6 +154,12 @@ def _value(spec: Setting, value: Any) -> Any:
         raise Rejected(ErrorCode.INVALID,
                        f"setting '{name}' must be one of {', '.join(spec.choices)}",
                        setting=name)
+    if spec.rule:
+        try:
+            parse_rule(text)
+        except RuleError as exc:
+            raise Rejected(ErrorCode.INVALID, f"setting '{name}': {exc.message}",
+                           setting=name) from None
     return text
 
 
@@ -190,6 +203,7 @@ class MeetingSettings:
     proxies_count_for_quorum: bool
     require_check_in: bool
     require_quorum_to_open: bool
+    majority: str
     parent_organisation: str
     reference: str
     city: str

@@ -9,16 +9,23 @@ from typing import Any
 from rooms.attendance import Row, rows
 from rooms.attendance_state import Grant, attendance
 from rooms.minutes_model import AttendanceRow
+from rooms.model import VOTING_ROLES
 from rooms.quorum import quorum
 from rooms.state import MeetingState
 from server.local_time import local
+
+
+def members(state: MeetingState) -> list[Row]:
+    """The rows an attendance list shows: the members of the body (delegates, the chair and
+    secretaries). A kiosk or a guest (observers) attends nothing and is never absent."""
+    return [r for r in rows(state) if r.participant.role in VOTING_ROLES]
 
 
 def attendance_rows(state: MeetingState) -> list[AttendanceRow]:
     """The attendance list for the CSV and XLSX tables: status as it stands now, the time of
     the first arrival, the reason of an absence, and the name of a proxy's holder."""
     out = []
-    for row in rows(state):
+    for row in members(state):
         p, record = row.participant, row.record
         holder = state.participants.get(row.proxy_to) if row.proxy_to else None
         out.append(AttendanceRow(
@@ -62,7 +69,7 @@ def attendance_json(state: MeetingState, now: int) -> dict[str, Any]:
         "meeting": state.id, "title": state.info.title, "timezone": state.info.timezone,
         "generated_at": _iso(state, now), "seq": state.seq,
         "quorum": quorum(state, now).to_dict(),
-        "participants": [row(r) for r in rows(state)],
+        "participants": [row(r) for r in members(state)],
         "proxies": [grant(g) for g in att.proxies.values()],
         "proxies_ended": [grant(g) for g in att.ended],
     }

@@ -1,31 +1,30 @@
 """The demo congress (server/assets/demo: congress.toml and roster.csv, a copy of the shared
-data so the repo works on its own): one meeting with its roster, a hall screen and a kiosk
-observer, loaded once and reused on later ``--demo`` starts.
-
-Features that have demo content (agenda, polls) provide ``demo_setup(rt, meeting_id,
-congress)`` in their server module; it is called after the roster is in.
+data so the repo works on its own): the meeting its definition describes (docs/definition.md:
+9 agenda items, placeholder documents, prepared polls, made by server/definition_import.py
+as any imported definition is), its roster, a hall screen and a kiosk observer; loaded once
+and reused on later ``--demo`` starts.
 """
 
 from __future__ import annotations
 
-import tomllib
 from importlib import resources
 from typing import Any
 
+from rooms.definition import Definition, loads_toml
 from rooms.model import Actor, Role
 from rooms.roster import parse_roster_csv
-from server import features
 from server.config import Settings
+from server.definition_import import import_definition
 from server.runtime import Runtime
 from server.store import reply_text
 
 DEMO_KEY = "ph:demo"
 
 
-def demo_files() -> tuple[dict[str, Any], bytes]:
+def demo_files() -> tuple[Definition, bytes]:
     base = resources.files("server").joinpath("assets/demo")
-    congress = tomllib.loads(base.joinpath("congress.toml").read_text("utf-8"))
-    roster = base.joinpath("roster.csv").read_bytes()
+    congress = loads_toml(base.joinpath("congress.toml").read_text("utf-8"))
+    roster = base.joinpath(congress.meeting.roster or "roster.csv").read_bytes()
     return congress, roster
 
 
@@ -48,21 +47,8 @@ async def _ensure_meeting(rt: Runtime) -> str:
     if existing is not None and await rt.store.exists(existing):
         return existing
     congress, roster = demo_files()
-    meeting = congress["meeting"]
     admin = Actor.admin()
-    meeting_id = await rt.commands.create_meeting(
-        {
-            "title": meeting["title"],
-            "title_en": meeting.get("title_en", ""),
-            "place": meeting.get("place", ""),
-            "organisation": "ỦY BAN MẶT TRẬN TỔ QUỐC VIỆT NAM TỈNH QUẢNG NINH",
-            "timezone": meeting.get("timezone", "Asia/Ho_Chi_Minh"),
-            "starts": meeting.get("starts", ""),
-            "ends": meeting.get("ends", ""),
-            "quorum": meeting.get("quorum", "more than 1/2 of delegates present"),
-        },
-        admin,
-    )
+    meeting_id = await import_definition(rt, congress)
     rows = [{**p.to_dict(), "code": p.id} for p in parse_roster_csv(roster)]
     outcome = await rt.commands.execute(meeting_id, admin, "roster.import", {"participants": rows})
     if not outcome.ok:
@@ -79,10 +65,6 @@ async def _ensure_meeting(rt: Runtime) -> str:
         )
         if not outcome.ok:
             raise RuntimeError(f"demo participant {pid} failed: {outcome.message}")
-    for module in features.modules():
-        setup = getattr(module, "demo_setup", None)
-        if setup is not None:
-            await setup(rt, meeting_id, congress)
     await rt.redis.set(DEMO_KEY, meeting_id)
     return meeting_id
 
@@ -106,5 +88,12 @@ async def links(rt: Runtime, meeting_id: str) -> list[tuple[str, str]]:
     for label, p in picks:
         token = rt.signer.issue(meeting_id, p.id, p.role, expires)
         out.append((label, f"{rt.settings.base_url}/j/{token}"))
+    kiosk = hub_state.participants.get("KIOSK")
+    if kiosk is not None:
+        # The join redirect drops query strings: the kiosk view is asked for on the page.
+        token = rt.signer.issue(meeting_id, kiosk.id, kiosk.role, expires)
+        out.append(("Bàn điểm danh / Check-in kiosk",
+                    f"{rt.settings.base_url}/app/?view=kiosk&t={token}"))
+    out.append(("Trang tổ chức / Organiser page", f"{rt.settings.base_url}/admin"))
     out.append(("Meeting id", meeting_id))
     return out

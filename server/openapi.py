@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from rooms.settings import SETTINGS
+from server.openapi_organiser import paths as organiser_paths
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -455,4 +456,4 @@ SPEC["paths"].update({
                    errors=(401, 403, 404, 422)),
     },
 })
-
+SPEC["paths"].update(organiser_paths(_op, _json, _MEETING_ID))

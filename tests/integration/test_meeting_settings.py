@@ -24,7 +24,8 @@ ROSTER = "\n".join([
 DEFAULTS = {
     "device_checkin": "tap", "hybrid": False, "proxy_limit": 1,
     "proxies_count_for_quorum": False, "require_check_in": True,
-    "require_quorum_to_open": False, "parent_organisation": "", "reference": "", "city": "",
+    "require_quorum_to_open": False, "majority": "more than 1/2 of delegates present",
+    "parent_organisation": "", "reference": "", "city": "",
 }
 
 

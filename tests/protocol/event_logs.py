@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from rooms import aggregate
-from rooms.agenda_items import normalize
+from rooms.definition_meeting import plan
 from rooms.model import Actor, Command, Event, Role
 from rooms.roster import parse_roster_csv
 from rooms.state import MeetingState
@@ -35,14 +35,8 @@ def demo_congress() -> list[Event]:
     hall screen and the kiosk), with its agenda as the plan upload would import it; decided
     by the domain, without Redis."""
     congress, roster = demo_files()
-    info = congress["meeting"]
     admin = Actor.admin()
-    create = Command("meeting.create", {
-        "title": info["title"], "title_en": info.get("title_en", ""),
-        "place": info.get("place", ""), "timezone": info["timezone"],
-        "organisation": "ỦY BAN MẶT TRẬN TỔ QUỐC VIỆT NAM TỈNH QUẢNG NINH",
-        "starts": info.get("starts", ""), "ends": info.get("ends", ""), "quorum": info["quorum"],
-    }, admin)
+    create = Command("meeting.create", congress.meeting.create_body(), admin)
     events = list(contexts.decide_create("demo", create, T0))
     state = aggregate.fold(events)
     rows = [{**p.to_dict(), "code": p.id} for p in parse_roster_csv(roster)]
@@ -53,11 +47,9 @@ def demo_congress() -> list[Event]:
         ("participant.add", {"id": "KIOSK", "full_name": "Bàn điểm danh",
                              "role": Role.OBSERVER.value}),
     ]
+    steps += [(step.kind, step.body) for step in plan(congress, [])]
     for kind, body in steps:
         state = _apply(state, events, contexts.decide(state, Command(kind, body, admin), T0))
-    items = [i.to_dict() for i in normalize(congress["agenda"])]
-    _apply(state, events,
-           contexts.decide(state, Command("agenda.import", {"items": items}, admin), T0))
     return events
 
 

@@ -61,6 +61,7 @@ CHANGED: dict[str, Any] = {
     "proxies_count_for_quorum": True,
     "require_check_in": False,
     "require_quorum_to_open": True,
+    "majority": "at least 2/3 of all delegates",
     "parent_organisation": "Ủy ban MTTQ Việt Nam tỉnh Quảng Ninh",
     "reference": "Số: 01/BB-MTTQ",
     "city": "Hạ Long",
@@ -78,6 +79,8 @@ BAD: list[tuple[str, Any, str]] = [
     ("proxies_count_for_quorum", None, "must be true or false"),
     ("require_check_in", 0, "must be true or false"),
     ("require_quorum_to_open", "true", "must be true or false"),
+    ("majority", "most of them", "cannot read rule"),
+    ("majority", 1, "must be a text"),
     ("parent_organisation", 7, "must be a text"),
     ("reference", "x" * 501, "at most 500 characters"),
     ("city", ["Hạ Long"], "must be a text"),
@@ -96,7 +99,9 @@ def test_a_new_meeting_shows_every_setting_with_its_default() -> None:
     assert dict(state.info.settings) == {
         "device_checkin": "tap", "hybrid": False, "proxy_limit": 1,
         "proxies_count_for_quorum": False, "require_check_in": True,
-        "require_quorum_to_open": False, "parent_organisation": "", "reference": "", "city": "",
+        "require_quorum_to_open": False,
+        "majority": "more than 1/2 of delegates present", "parent_organisation": "",
+        "reference": "", "city": "",
     }
     for role, pid in ((Role.SECRETARY, "TK01"), (Role.DELEGATE, "D1"), (Role.SCREEN, "")):
         assert snapshot(state, role, pid)["info"]["settings"] == dict(DEFAULTS)
