@@ -201,10 +201,11 @@ def run_uvicorn(settings: Settings, redis_note: str) -> None:
         # (server/edge_guard.py); the latter writes the hub's frames directly (ws_transport).
         http=http_protocol,
         ws=ws_protocol,
-        # The frame limit of the protocol, checked by the WebSocket parser on each frame's
-        # header: a bigger frame is refused (1009) before its payload is read into memory.
-        # uvicorn's default (16 MiB) buffered 40 such frames into 1.7 GB.
-        ws_max_size=MAX_FRAME_BYTES,
+        # Checked by the WebSocket parser on each frame's header: a bigger frame is refused
+        # (1009) before its payload is read into memory; uvicorn's default (16 MiB) buffered
+        # 40 such frames into 1.7 GB. Twice the protocol's frame limit, so that a frame just
+        # over it still reaches the codec and is answered with a `too_large` error first.
+        ws_max_size=2 * MAX_FRAME_BYTES,
         ws_per_message_deflate=False,
         lifespan="on",
         log_level="info",
