@@ -205,7 +205,6 @@ class EmbeddedRedis:
         self.start_timeout = start_timeout
         self.extra_config = dict(extra_config or {})
         self.process: subprocess.Popen[bytes] | None = None
-        self.restarts = 0
         self._lock: IO[str] | None = None
         self._console: IO[bytes] | None = None
         # Held while the process is replaced or stopped, so the two never interleave.
@@ -253,11 +252,9 @@ class EmbeddedRedis:
 
     def supervise(self) -> None:
         """Restart the server on its data directory and port whenever it dies (``kill -9``, the
-        OOM killer) until ``stop()``: the clients of the URL reconnect to it by themselves,
-        and the AOF gives back every write it acknowledged (``appendfsync always``).
-
-        The watching thread starts the new process, and Linux ties a child's life to the
-        thread that started it (PR_SET_PDEATHSIG): the thread lives until ``stop()``."""
+        OOM killer) until ``stop()``; clients of the URL reconnect by themselves, and the AOF
+        gives back every acknowledged write. The watching thread starts the new process and
+        lives until ``stop()`` (PR_SET_PDEATHSIG ties a child to the thread that started it)."""
         if self._watcher is not None or self.process is None:
             return
         self._stopping.clear()
@@ -288,7 +285,6 @@ class EmbeddedRedis:
                 except EmbeddedRedisError as exc:
                     log.error("valkey-server did not restart: %s", exc)
                     continue
-            self.restarts += 1
             return True
         return False
 
