@@ -206,6 +206,8 @@ class Target:
             PYTHONUNBUFFERED="1",
             # Every node of one Redis signs with the same key (server/keys.py).
             PHONGHOP_KEY_FILE=str(self.work_dir / "server.key"),
+            # Every simulated tablet connects from this one address.
+            PHONGHOP_MAX_CONN_PER_IP="0",
         )
         env.update(self.env)
         with open(log_path, "ab") as log:

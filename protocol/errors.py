@@ -61,6 +61,7 @@ class CloseCode(IntEnum):
     FORBIDDEN = 4003  # the token's participant was removed or has no access
     SLOW_CONSUMER = 4008  # outbound queue overflowed: reconnect and resume from (epoch, seq)
     HELLO_TIMEOUT = 4009  # no hello within the allowed time
+    SESSION_LIMIT = 4029  # this participant opened more sessions than allowed: oldest closed
 
 
 class ProtocolError(Exception):

@@ -6,6 +6,7 @@ import json
 import time
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -46,19 +47,20 @@ async def read_body(request: Request, limit: int) -> bytes:
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit:
         raise ApiError(413, ErrorCode.TOO_LARGE, f"body larger than {limit} bytes")
-    data = b""
+    data = bytearray()
     async for chunk in request.stream():
         data += chunk
         if len(data) > limit:
             raise ApiError(413, ErrorCode.TOO_LARGE, f"body larger than {limit} bytes")
-    return data
+    return bytes(data)
 
 
 async def read_json(request: Request) -> dict[str, Any]:
     raw = await read_body(request, MAX_JSON_BODY)
     try:
         data = json.loads(raw or b"{}")
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
+        # RecursionError: nesting deeper than the parser's stack ("[" * 100_000).
         raise ApiError(400, ErrorCode.MALFORMED, f"body is not JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ApiError(400, ErrorCode.MALFORMED, "body must be a JSON object")
@@ -147,7 +149,9 @@ async def import_roster(request: Request) -> JSONResponse:
     await meeting_state(request, meeting_id)
     data = await read_body(request, MAX_ROSTER_BODY)
     try:
-        participants = parse_roster_csv(data)
+        # Up to 5 MB of CSV takes a while to parse: in a thread, not on the event loop that
+        # every tablet's connection shares.
+        participants = await run_in_threadpool(parse_roster_csv, data)
     except RosterError as exc:
         raise ApiError(
             422,

@@ -12,6 +12,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -24,7 +25,7 @@ from server import api, features, openapi
 from server.auth import ensure_admin_token, signer_for
 from server.clock import Clock, SystemClock
 from server.config import Settings
-from server.errors import ApiError, api_error_handler
+from server.errors import ApiError, api_error_handler, store_unavailable_handler
 from server.gc_defer import CollectionDeferral
 from server.hubs import Hubs
 from server.interpreter import COMMAND_RATE, RATE_LIMIT, Interpreter
@@ -32,6 +33,7 @@ from server.keys import load_keys
 from server.metrics import Metrics
 from server.poll_keys import PollKeys
 from server.runtime import Runtime
+from server.security_headers import SecurityHeaders
 from server.store import Store
 from server.ws import LiveSocketMiddleware
 
@@ -180,7 +182,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={ApiError: api_error_handler},
-        middleware=[Middleware(LiveSocketMiddleware)],
+        exception_handlers={ApiError: api_error_handler, RedisError: store_unavailable_handler},
+        middleware=[
+            Middleware(SecurityHeaders, public_url=settings.public_url),
+            Middleware(LiveSocketMiddleware),
+        ],
     )
     return app

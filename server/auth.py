@@ -93,7 +93,8 @@ class Signer:
         self, token: str, now: int, meeting_id: str | None = None, purpose: str = "j"
     ) -> TokenClaims:
         parts = token.strip().split(SEP)
-        if len(parts) != 5 or len(parts[2]) != 2:
+        # Tokens are ASCII; hmac.compare_digest raises TypeError on a non-ASCII str.
+        if len(parts) != 5 or len(parts[2]) != 2 or not token.isascii():
             raise TokenError(ErrorCode.BAD_TOKEN, "malformed token")
         payload = SEP.join(parts[:4])
         if not self._signed(payload, parts[4], now):

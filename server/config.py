@@ -33,6 +33,12 @@ class Settings:
     # RFC 3161 time-stamping authority for signed minutes (server/minutes_signing.py);
     # None: signatures carry the signer's own clock only.
     tsa_url: str | None = None
+    # Limits at the edge (server/edge_guard.py, server/session_limit.py): open TCP connections
+    # per client address (0: no limit), seconds a connection may take to send a request's
+    # headers, and live WebSocket sessions of one participant (the oldest is closed beyond it).
+    max_conn_per_ip: int = 2000
+    header_timeout: float = 10.0
+    max_sessions_per_token: int = 5
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -64,6 +70,9 @@ class Settings:
             ("coalesce_interval", "PHONGHOP_COALESCE_INTERVAL", float),
             ("tablet_interval", "PHONGHOP_TABLET_INTERVAL", float),
             ("token_ttl", "PHONGHOP_TOKEN_TTL", int),
+            ("max_conn_per_ip", "PHONGHOP_MAX_CONN_PER_IP", int),
+            ("header_timeout", "PHONGHOP_HEADER_TIMEOUT", float),
+            ("max_sessions_per_token", "PHONGHOP_MAX_SESSIONS_PER_TOKEN", int),
         ):
             if env.get(key):
                 values[name] = kind(env[key])

@@ -20,12 +20,14 @@ import contextlib
 import ctypes
 import fcntl
 import importlib.util
+import logging
 import os
 import secrets
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -48,6 +50,10 @@ __all__ = [
 SERVER_NAMES = frozenset({"valkey-server", "redis-server"})
 APPENDFSYNC_POLICIES = frozenset({"always", "everysec", "no"})
 _PR_SET_PDEATHSIG = 1
+# Waits between restarts of a server that keeps dying (a full disk, a broken AOF), seconds.
+RESTART_BACKOFF = (0.0, 1.0, 2.0, 5.0, 10.0, 30.0)
+
+log = logging.getLogger("phonghop.redis")
 
 
 class EmbeddedRedisError(RuntimeError):
@@ -201,6 +207,10 @@ class EmbeddedRedis:
         self.process: subprocess.Popen[bytes] | None = None
         self._lock: IO[str] | None = None
         self._console: IO[bytes] | None = None
+        # Held while the process is replaced or stopped, so the two never interleave.
+        self._lifecycle = threading.Lock()
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -240,10 +250,50 @@ class EmbeddedRedis:
             raise
         raise AssertionError("unreachable")
 
+    def supervise(self) -> None:
+        """Restart the server on its data directory and port whenever it dies (``kill -9``, the
+        OOM killer) until ``stop()``; clients of the URL reconnect by themselves, and the AOF
+        gives back every acknowledged write. The watching thread starts the new process and
+        lives until ``stop()`` (PR_SET_PDEATHSIG ties a child to the thread that started it)."""
+        if self._watcher is not None or self.process is None:
+            return
+        self._stopping.clear()
+        self._watcher = threading.Thread(target=self._watch, name="embedded-redis", daemon=True)
+        self._watcher.start()
+
+    def _watch(self) -> None:
+        while True:
+            proc, port = self.process, self.port
+            if proc is None or port is None:
+                return
+            code = proc.wait()
+            if not self._restart(port, code):
+                return
+
+    def _restart(self, port: int, code: int) -> bool:
+        """Launch again on ``port``, waiting longer after each failure; False once stopping."""
+        attempt = 0
+        while not self._stopping.wait(RESTART_BACKOFF[min(attempt, len(RESTART_BACKOFF) - 1)]):
+            attempt += 1
+            with self._lifecycle:
+                if self._stopping.is_set():
+                    return False
+                log.warning("valkey-server exited with code %s; restarting it on %s (port %s)",
+                            code, self.redis_dir, port)
+                try:
+                    self._launch(port)
+                except EmbeddedRedisError as exc:
+                    log.error("valkey-server did not restart: %s", exc)
+                    continue
+            return True
+        return False
+
     def stop(self, timeout: float = 10.0) -> None:
         """Shut the server down gracefully (SIGTERM: AOF fsynced), SIGKILL if it hangs."""
-        proc = self.process
-        self.process = None
+        self._stopping.set()
+        with self._lifecycle:
+            proc = self.process
+            self.process = None
         try:
             if proc is not None and proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -255,6 +305,9 @@ class EmbeddedRedis:
         finally:
             self.port = None
             self._close_files()
+            watcher, self._watcher = self._watcher, None
+            if watcher is not None and watcher is not threading.current_thread():
+                watcher.join(timeout)
 
     def __enter__(self) -> EmbeddedRedis:
         self.start()

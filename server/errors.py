@@ -34,3 +34,18 @@ def error_response(
 async def api_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     return error_response(exc.status, exc.code, exc.message, exc.details)
+
+
+# Seconds a client is asked to wait when the store is down: the embedded Redis is restarted
+# within about a second (server/embedded_redis.py), an external one is the operator's.
+RETRY_AFTER_SECONDS = 5
+
+
+async def store_unavailable_handler(_request: Request, exc: Exception) -> JSONResponse:
+    """Redis did not answer: 503 ``unavailable`` with ``Retry-After`` rather than a 500, so
+    that a client knows to send the same request again later."""
+    response = error_response(
+        503, ErrorCode.UNAVAILABLE, f"the store is unavailable ({type(exc).__name__}); retry"
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

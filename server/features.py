@@ -14,7 +14,8 @@ from types import ModuleType
 
 from starlette.routing import BaseRoute
 
-FEATURE_MODULES: tuple[str, ...] = ("server.floor_live", "server.floor_http")
+FEATURE_MODULES: tuple[str, ...] = ("server.session_limit",)
+FEATURE_MODULES += ("server.floor_live", "server.floor_http")
 FEATURE_MODULES += ("server.documents",)
 FEATURE_MODULES += ("server.attendance_live", "server.attendance_http")
 FEATURE_MODULES += ("server.poll_live", "server.poll_http")

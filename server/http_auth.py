@@ -1,5 +1,9 @@
 """Who is calling an HTTP endpoint: the admin (bearer admin token) or a participant (bearer
-join token of that meeting)."""
+join token of that meeting).
+
+A credential is read from the ``Authorization`` header only, never from the URL: a URL ends up
+in proxies' logs, the browser's history and a ``Referer``. Join tokens travel in a URL on one
+path only, ``/j/TOKEN``, which the access log redacts (server/logging_redaction.py)."""
 
 from __future__ import annotations
 
@@ -18,10 +22,8 @@ def bearer(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        token = request.query_params.get("token", "")
-        if not token:
-            raise ApiError(401, ErrorCode.UNAUTHENTICATED,
-                           "Authorization: Bearer <token> is required")
+        raise ApiError(401, ErrorCode.UNAUTHENTICATED,
+                       "Authorization: Bearer <token> is required")
     return token.strip()
 
 

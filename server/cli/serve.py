@@ -1,7 +1,7 @@
 """``python run.py serve`` (the default command): run the meeting server.
 
-Without REDIS_URL it starts the embedded valkey-server on ``--data-dir`` and stops it on exit,
-also when SIGINT or SIGTERM arrives.
+Without REDIS_URL it starts the embedded valkey-server on ``--data-dir``, restarts it if it
+dies, and stops it on exit, also when SIGINT or SIGTERM arrives.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from server.cli import Subparsers
@@ -81,13 +80,6 @@ def banner(base_url: str, redis_note: str) -> str:
     )
 
 
-def websocket_impl() -> Any:
-    # uvicorn's sans-I/O WebSocket protocol, extended so the hub can write frames directly.
-    from server.ws_transport import FastWebSocketProtocol
-
-    return FastWebSocketProtocol
-
-
 def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "serve",
@@ -146,6 +138,8 @@ def serve(args: argparse.Namespace) -> None:
             embedded = EmbeddedRedis(data_dir)
             stack.callback(embedded.stop)
             redis_url = embedded.start()
+            # Killed or crashed, it comes back on the same port and data: the server recovers.
+            embedded.supervise()
             redis_note = f"embedded valkey-server {redact(redis_url)} (data: {embedded.redis_dir})"
 
         settings = Settings.from_env(
@@ -183,14 +177,35 @@ def run_setup(settings: Settings, *, demo: bool) -> None:
 def run_uvicorn(settings: Settings, redis_note: str) -> None:
     import uvicorn
 
+    from protocol.limits import MAX_FRAME_BYTES
     from server.app import create_app
+    from server.edge_guard import (
+        ConnectionLedger,
+        connection_capacity,
+        guarded_protocols,
+        raise_fd_limit,
+    )
     from server.logging_redaction import log_config
 
+    ledger = ConnectionLedger(
+        max_per_ip=settings.max_conn_per_ip,
+        capacity=connection_capacity(raise_fd_limit()),
+        header_timeout=settings.header_timeout,
+    )
+    http_protocol, ws_protocol = guarded_protocols(ledger)
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,
         port=settings.port,
-        ws=websocket_impl(),
+        # uvicorn's h11 and sans-I/O WebSocket protocols, counted and timed at the edge
+        # (server/edge_guard.py); the latter writes the hub's frames directly (ws_transport).
+        http=http_protocol,
+        ws=ws_protocol,
+        # Checked by the WebSocket parser on each frame's header: a bigger frame is refused
+        # (1009) before its payload is read into memory; uvicorn's default (16 MiB) buffered
+        # 40 such frames into 1.7 GB. Twice the protocol's frame limit, so that a frame just
+        # over it still reaches the codec and is answered with a `too_large` error first.
+        ws_max_size=2 * MAX_FRAME_BYTES,
         ws_per_message_deflate=False,
         lifespan="on",
         log_level="info",

@@ -249,5 +249,9 @@ def test_download_needs_a_token_of_this_meeting(meeting: Meeting) -> None:
     resp = meeting.http.get(f"/api/meetings/{meeting.id}/documents/{doc_id}")
     assert resp.status_code == 401
     token = meeting.tokens["delegate"]["Authorization"].split()[1]
+    # Only in the Authorization header: a token in the URL is refused (#14 item 5).
     by_query = meeting.http.get(f"/api/meetings/{meeting.id}/documents/{doc_id}?token={token}")
-    assert by_query.status_code == 200
+    assert by_query.status_code == 401
+    by_header = meeting.http.get(f"/api/meetings/{meeting.id}/documents/{doc_id}",
+                                 headers={"Authorization": f"Bearer {token}"})
+    assert by_header.status_code == 200

@@ -225,8 +225,9 @@ export class Client extends EventTarget {
     if (!this.droppedAt) this.droppedAt = Date.now();
     if (this.stopped) return;
     // 4001: the token is not accepted; 4003: not (or no longer) on the roster. Retrying the
-    // same token cannot help: say so and stop.
-    if (code === 4001 || code === 4003) {
+    // same token cannot help: say so and stop. 4029: this link is open on more devices than
+    // allowed and this one was the oldest; reconnecting would only bump the next one.
+    if (code === 4001 || code === 4003 || code === 4029) {
       this.failure = { code, reason: this.lastError?.code || reason };
       this.failAll("unauthenticated");
       this.setStatus("failed");
