@@ -150,6 +150,9 @@ def test_meeting_through_the_views(
     expect(chair.locator(".poll-progress").first).to_have_attribute("data-voted", "3")
     shot(screen, "hall-screen-voting")
     chair.click("article[data-status='open'] button[data-action='poll.close']")
+    # Closing a vote asks first, with the turnout.
+    expect(chair.locator("dialog p")).to_contain_text("3/3")
+    chair.click("#dialog-ok")
     chair.click("article[data-status='closed'] button[data-action='poll.publish']")
     expect(screen.locator("#screen-outcome")).to_be_visible()
     expect(screen.locator("#screen-result .chart-row[data-option='yes']")).to_contain_text("2")

@@ -11,6 +11,7 @@ import { delegateDocuments } from "./documentreader.js";
 import { delegateFeedback } from "./feedback.js";
 import { delegatePoll } from "./ballot.js";
 import { delegateQuestions } from "./questions.js";
+import { votePrompt, floorPrompt } from "./prompts.js";
 
 export function mount(root, ctx) {
   const { model, client } = ctx;
@@ -29,6 +30,10 @@ export function mount(root, ctx) {
   };
   const ctx2 = { ...ctx, refresh: () => update() };
   root.appendChild(tabletLayout(slots));
+  const pollSection = root.querySelector("#sec-poll");
+  const floorLayer = h("div", { class: "prompt-layer", id: "floor-prompt", role: "alertdialog", "aria-labelledby": "floor-prompt-title", hidden: true });
+  root.appendChild(floorLayer);
+  let voting = false;
 
   function renderMe(s) {
     const me = s.me || client.participant || {};
@@ -51,6 +56,8 @@ export function mount(root, ctx) {
     fill(slots.current, currentItemBlock(s));
     renderTimers(s);
     delegatePoll(slots.poll, ctx2);
+    voting = votePrompt(pollSection, slots.poll, s, update);
+    floorPrompt(floorLayer, s, client.now(), { hiddenByVote: voting });
     delegateDocuments(slots.docs, ctx2);
     delegateSpeak(slots.speak, ctx2);
     delegateFeedback(slots.feedback, ctx2);
@@ -66,6 +73,7 @@ export function mount(root, ctx) {
   const tick = setInterval(() => {
     const s = model.state;
     if (s?.agenda?.timer || s?.speakers?.floor) renderTimers(s);
+    if (s?.speakers?.floor) floorPrompt(floorLayer, s, client.now(), { hiddenByVote: voting });
   }, 1000);
   return { update, destroy: () => clearInterval(tick) };
 }
