@@ -44,7 +44,9 @@ def test_vote_and_floor_prompts_take_over_the_phone(
     meeting = new_meeting()
     meeting.import_roster()
     meeting.command("meeting.open")
-    meeting.command("agenda.import", {"items": [{"title": "Biểu quyết Chương trình", "kind": "vote"}]})
+    meeting.command(
+        "agenda.import", {"items": [{"title": "Biểu quyết Chương trình", "kind": "vote"}]}
+    )
     meeting.command("agenda.set_current", {"id": "1"})
     meeting.command("checkin.manual", {"participant": "DB0004"})
     link = meeting.links()["DB0004"]
@@ -56,8 +58,15 @@ def test_vote_and_floor_prompts_take_over_the_phone(
     assert phone.evaluate("() => scrollY") > 500
 
     phone.evaluate(WATCH_VOTE)
-    meeting.command("poll.create", {"id": "p1", "title": "Thông qua Chương trình", "method": "yes_no_abstain",
-                                    "rule": "more than 1/2 of delegates present"})
+    meeting.command(
+        "poll.create",
+        {
+            "id": "p1",
+            "title": "Thông qua Chương trình",
+            "method": "yes_no_abstain",
+            "rule": "more than 1/2 of delegates present",
+        },
+    )
     meeting.command("poll.open", {"poll": "p1"})
     elapsed = phone.evaluate("() => window.votePromptSeen")
     assert elapsed < 1000, elapsed
@@ -73,8 +82,15 @@ def test_vote_and_floor_prompts_take_over_the_phone(
 
     # Another vote takes over again; voting ends the takeover.
     meeting.command("poll.cancel", {"poll": "p1"})
-    meeting.command("poll.create", {"id": "p2", "title": "Thông qua Quy chế", "method": "yes_no_abstain",
-                                    "rule": "more than 1/2 of delegates present"})
+    meeting.command(
+        "poll.create",
+        {
+            "id": "p2",
+            "title": "Thông qua Quy chế",
+            "method": "yes_no_abstain",
+            "rule": "more than 1/2 of delegates present",
+        },
+    )
     meeting.command("poll.open", {"poll": "p2"})
     expect(phone.locator("#sec-poll")).to_have_class("card takeover")
     phone.click("#sec-poll .ballot button[data-choice='yes']")

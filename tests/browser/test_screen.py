@@ -81,7 +81,8 @@ def test_hall_screen_fits_and_the_result_reads_the_same_everywhere(
     assert marks(tablet, "#poll-result") == EXPECTED_MARKS
     verdict = screen.locator("#screen-outcome .outcome-text").text_content()
     assert verdict == "1/3 người trúng cử"
-    expect(chair.locator("article[data-poll='bau'] #poll-outcome .outcome-text")).to_have_text(verdict)
+    chair_verdict = chair.locator("article[data-poll='bau'] #poll-outcome .outcome-text")
+    expect(chair_verdict).to_have_text(verdict)
     expect(tablet.locator("#poll-outcome .outcome-text")).to_have_text(verdict)
     expect(tablet.locator(".chart-row[data-option='c1'] .chart-mark")).to_contain_text("Trúng cử")
     expect(tablet.locator(".chart-row[data-option='c2'] .chart-mark")).to_contain_text("Bằng phiếu")

@@ -80,7 +80,7 @@ function watchBallots(ctx) {
 function queuedBlock(ctx, poll, voter, q, slot) {
   const stillQueued = ctx.client.isQueued(q.cmd);
   return h("div", { class: "ballot-queued", id: `queued-${voter}`, "data-choice": q.label },
-    h("p", { class: "notice notice-wait" }, "⏳ ", stillQueued ? t("polls.queued_waiting") : t("polls.queued_sending"), " ",
+    h("p", { class: "notice notice-wait" }, stillQueued ? t("polls.queued_waiting") : t("polls.queued_sending"), " ",
       h("strong", { class: "queued-choice" }, q.label)),
     stillQueued ? h("button", { type: "button", class: "btn btn-lg", id: `queued-change-${voter}`, onclick: async () => {
       slot.dataset.busy = "1";
