@@ -6,12 +6,13 @@
 
 const SHELL = "phonghop-shell-v1";
 const FILES = [
-  "./", "index.html", "css/app.css", "i18n/vi.json", "i18n/en.json",
+  "./", "index.html", "css/app.css", "css/screen.css", "i18n/vi.json", "i18n/en.json",
   "js/app.js", "js/client.js", "js/model.js", "js/api.js", "js/i18n.js", "js/dom.js",
   "js/pdfview.js", "js/offline.js",
   "js/views/common.js", "js/views/reducers.js", "js/views/attendance.js", "js/views/badgescan.js",
   "js/views/speakers.js", "js/views/documents.js", "js/views/documentreader.js",
-  "js/views/feedback.js", "js/views/polls.js", "js/views/ballot.js",
+  "js/views/feedback.js", "js/views/polls.js", "js/views/results.js", "js/views/ballot.js",
+  "js/views/fit.js",
   "js/views/questions.js", "js/views/proxies.js",
   "js/views/delegate.js", "js/views/chair.js", "js/views/secretary.js", "js/views/screen.js",
   "js/views/kiosk.js", "js/views/settings.js", "js/views/signing.js", "js/views/signin.js", "js/views/qrcamera.js",

@@ -95,6 +95,9 @@ def test_meeting_through_the_views(
 
     # The chair opens the meeting: every delegate tablet and the hall screen follow live.
     chair.click("#btn-meeting-open")
+    # 3 present of the whole roster: the chair is told the quorum figure and opens anyway.
+    expect(chair.locator("dialog p")).to_contain_text("Mới có 3/")
+    chair.click("#dialog-ok")
     for page in delegates:
         expect(page.locator(".me-status .status")).to_have_attribute("data-status", "open")
         expect(page.locator("#history li[data-kind='meeting.opened']")).to_have_count(1)
@@ -150,6 +153,9 @@ def test_meeting_through_the_views(
     expect(chair.locator(".poll-progress").first).to_have_attribute("data-voted", "3")
     shot(screen, "hall-screen-voting")
     chair.click("article[data-status='open'] button[data-action='poll.close']")
+    # Closing a vote asks first, with the turnout.
+    expect(chair.locator("dialog p")).to_contain_text("3/")
+    chair.click("#dialog-ok")
     chair.click("article[data-status='closed'] button[data-action='poll.publish']")
     expect(screen.locator("#screen-outcome")).to_be_visible()
     expect(screen.locator("#screen-result .chart-row[data-option='yes']")).to_contain_text("2")

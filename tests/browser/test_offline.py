@@ -78,3 +78,57 @@ def test_released_documents_render_offline_over_plain_http(
         shot(tablet, "delegate-document-offline", True)
     finally:
         context.set_offline(False)
+
+
+def test_an_offline_ballot_is_queued_once_shown_and_changed_only_on_purpose(
+    new_meeting: Any, open_page: Any, context: Any, shot: Any
+) -> None:
+    meeting = new_meeting()
+    meeting.import_roster()
+    meeting.command("meeting.open")
+    meeting.command("checkin.manual", {"participant": "DB0004"})
+    meeting.command("poll.create", {"id": "p1", "title": "Thông qua Chương trình",
+                                    "method": "yes_no_abstain",
+                                    "rule": "more than 1/2 of delegates present"})
+    meeting.command("poll.open", {"poll": "p1"})
+    tablet = open_page(meeting.links()["DB0004"], TABLET)
+    conn = tablet.locator("#conn")
+    expect(conn).to_have_attribute("data-status", "online")
+    ballot = tablet.locator(".ballot[data-voter='DB0004']")
+    expect(ballot.locator("button[data-choice='abstain']")).to_be_visible()
+
+    context.set_offline(True)
+    try:
+        # The heartbeat notices the lost link within 5 s.
+        expect(conn).to_have_attribute("data-status", "reconnecting", timeout=5000)
+        ballot.locator("button[data-choice='abstain']").click()
+        tablet.click("#dialog-ok")
+        queued = tablet.locator("#queued-DB0004")
+        expect(queued).to_contain_text("Phiếu đang chờ gửi")
+        expect(queued).to_contain_text("Không biểu quyết")
+        expect(ballot.locator("button[data-choice]")).to_have_count(0)
+        assert tablet.evaluate("() => window.phonghop.client.queued") == 1
+        shot(tablet, "delegate-ballot-queued", True)
+
+        # Changing it is a step of its own: the queued ballot is taken back, then replaced.
+        tablet.click("#queued-change-DB0004")
+        tablet.click("#dialog-ok")
+        expect(queued).to_have_count(0)
+        assert tablet.evaluate("() => window.phonghop.client.queued") == 0
+        ballot.locator("button[data-choice='yes']").click()
+        tablet.click("#dialog-ok")
+        expect(queued).to_contain_text("Tán thành")
+        assert tablet.evaluate("() => window.phonghop.client.queued") == 1
+    finally:
+        context.set_offline(False)
+
+    # Back online: the one queued ballot is sent and counted, and the tablet says so.
+    expect(conn).to_have_attribute("data-status", "online")
+    expect(tablet.locator(".receipt-box")).to_contain_text("Tán thành")
+    expect(tablet.locator("#toasts .toast-error")).to_have_count(0)
+    meeting.command("poll.close", {"poll": "p1"})
+    meeting.command("poll.publish", {"poll": "p1"})
+    result = tablet.locator("#poll-result")
+    expect(result.locator(".chart-row[data-option='yes'] .chart-value")).to_contain_text("1 ·")
+    expect(result.locator(".chart-row[data-option='abstain'] .chart-value")).to_contain_text("0 ·")
+    expect(result.locator(".chart-row[data-option='no'] .chart-value")).to_contain_text("0 ·")

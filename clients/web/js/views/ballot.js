@@ -32,7 +32,72 @@ function ballotId(ctx, poll, voter) {
   }
 }
 
+// A ballot cast while offline waits in the client's queue: it is kept here (this tab only,
+// with its choice, so the delegate sees what will be sent) until the server answers. While it
+// waits no other choice is offered; changing it is an explicit step that takes the queued
+// command back out of the queue first, and is refused once it has left.
+function queuedKey(ctx) {
+  return `phonghop.queuedballots.${ctx.meeting}.${ctx.model.state?.me?.id || "?"}`;
+}
+
+function loadQueued(ctx) {
+  try { return JSON.parse(sessionStorage.getItem(queuedKey(ctx)) || "{}"); } catch { return {}; }
+}
+
+function setQueued(ctx, key, data) {
+  const all = loadQueued(ctx);
+  if (data) all[key] = data;
+  else delete all[key];
+  try { sessionStorage.setItem(queuedKey(ctx), JSON.stringify(all)); } catch { /* private mode */ }
+}
+
+const watched = new WeakSet();
+
+/** Settle queued ballots from the client's ack / nack, also those restored after a reload. */
+function watchBallots(ctx) {
+  if (watched.has(ctx.client)) return;
+  watched.add(ctx.client);
+  const settle = (ev, ok) => {
+    const { kind, body, msg } = ev.detail || {};
+    if (kind !== "ballot.cast") return;
+    const voter = body.on_behalf_of || ctx.model.state?.me?.id;
+    const key = `${body.poll}/${voter}`;
+    const queued = loadQueued(ctx)[key];
+    if (!queued) return;
+    setQueued(ctx, key, null);
+    if (ok) {
+      saveReceipt(ctx, body.poll, voter, { receipt: msg.result?.receipt, receipt_hash: msg.result?.receipt_hash, label: queued.secret ? "" : queued.label });
+      toast(t("polls.queued_sent", { choice: queued.label }), "ok");
+    } else {
+      showError({ code: msg.code, message: t("polls.queued_refused", { choice: queued.label }) });
+    }
+    ctx.refresh?.();
+  };
+  ctx.client.addEventListener("ack", (ev) => settle(ev, true));
+  ctx.client.addEventListener("nack", (ev) => settle(ev, false));
+}
+
+function queuedBlock(ctx, poll, voter, q, slot) {
+  const stillQueued = ctx.client.isQueued(q.cmd);
+  return h("div", { class: "ballot-queued", id: `queued-${voter}`, "data-choice": q.label },
+    h("p", { class: "notice notice-wait" }, stillQueued ? t("polls.queued_waiting") : t("polls.queued_sending"), " ",
+      h("strong", { class: "queued-choice" }, q.label)),
+    stillQueued ? h("button", { type: "button", class: "btn btn-lg", id: `queued-change-${voter}`, onclick: async () => {
+      slot.dataset.busy = "1";
+      try {
+        const ok = await confirmDialog({ title: t("polls.queued_change_title"), text: t("polls.queued_change_text", { choice: q.label }), ok: t("polls.queued_change") });
+        if (!ok) return;
+        if (!ctx.client.unqueue(q.cmd)) { toast(t("polls.queued_gone"), "error", 8000); return; }
+        setQueued(ctx, `${poll.poll}/${voter}`, null);
+      } finally {
+        delete slot.dataset.busy;
+        ctx.refresh?.();
+      }
+    } }, t("polls.queued_change")) : null);
+}
+
 export function delegatePoll(slot, ctx) {
+  watchBallots(ctx);
   const s = ctx.model.state;
   const poll = featuredPoll(s);
   if (!poll) {
@@ -56,7 +121,9 @@ export function delegatePoll(slot, ctx) {
   }
   // Rebuild the ballot only when something about it changed: a live progress update must
   // not reset boxes a delegate is ticking, nor a confirmation that is open.
-  const signature = [poll.poll, poll.status, voters.join(","), ...voters.map((v) => receipts[`${poll.poll}/${v}`] ? 1 : 0)].join("|");
+  const queued = loadQueued(ctx);
+  const signature = [poll.poll, poll.status, voters.join(","), ctx.client.queued,
+    ...voters.map((v) => receipts[`${poll.poll}/${v}`] ? 1 : queued[`${poll.poll}/${v}`] ? 2 : 0)].join("|");
   if (slot.dataset.signature === signature) {
     const old = slot.querySelector(".poll-progress");
     if (old) old.replaceWith(progressBlock(s, poll, ctx.client.now()));
@@ -66,10 +133,11 @@ export function delegatePoll(slot, ctx) {
   slot.dataset.signature = signature;
   const forms = voters.map((voter) => {
     const done = receipts[`${poll.poll}/${voter}`];
+    const waiting = queued[`${poll.poll}/${voter}`];
     const whose = voter === me ? t("polls.your_ballot") : t("polls.proxy_ballot", { name: nameOf(s, voter) });
     return h("div", { class: "ballot", "data-voter": voter },
       h("h3", {}, whose),
-      done ? receiptBlock(ctx, poll, voter, done) : choices(poll, ctx, voter, slot));
+      done ? receiptBlock(ctx, poll, voter, done) : waiting ? queuedBlock(ctx, poll, voter, waiting, slot) : choices(poll, ctx, voter, slot));
   });
   fill(slot, head,
     voters.length ? forms : h("p", { class: "notice" }, t("polls.not_eligible")),
@@ -126,8 +194,15 @@ async function confirmAndCast(poll, ctx, voter, choice, label, slot) {
     if (!ok) return;
     const body = { poll: poll.poll, choice, ballot_id: ballotId(ctx, poll.poll, voter) };
     if (voter !== ctx.model.state.me?.id) body.on_behalf_of = voter;
-    const pending = ctx.client.send("ballot.cast", body);
-    if (!ctx.client.ready) toast(t("polls.queued"), "info");
+    const cmd = uuid();
+    const pending = ctx.client.send("ballot.cast", body, { id: cmd });
+    if (ctx.client.isQueued(cmd)) {
+      // Offline: the ack (or refusal) is handled by watchBallots when the link is back.
+      setQueued(ctx, `${poll.poll}/${voter}`, { cmd, label, secret: !!poll.secret });
+      pending.catch(() => { /* withdrawn, or settled through watchBallots */ });
+      toast(t("polls.queued"), "info");
+      return;
+    }
     const ack = await pending;
     // A secret ballot's choice is not kept on the tablet: only its receipt.
     saveReceipt(ctx, poll.poll, voter, { receipt: ack.result?.receipt, receipt_hash: ack.result?.receipt_hash, label: poll.secret ? "" : label });

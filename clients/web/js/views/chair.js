@@ -6,8 +6,9 @@ import { t } from "../i18n.js";
 import { walkItems } from "../model.js";
 import {
   statusBadge, currentItemBlock, quorumBlock, historyList, section, run, confirmDialog,
-  timerBlock, itemNumber, meetingTitle,
+  timerBlock, itemNumber, meetingTitle, quorumInfo,
 } from "./common.js";
+import { formatNumber } from "../i18n.js";
 import "./reducers.js";
 import { chairSpeakers } from "./speakers.js";
 import { chairDocuments } from "./documents.js";
@@ -80,7 +81,22 @@ function consoleLayout(slots, settings) {
       section(t("history.title"), "sec-history", slots.history)));
 }
 
-async function lifecycleAction(client, action) {
+/** Opening below quorum is the chair's call, but never by accident: say the figures first.
+ * Where the meeting sets no quorum, more than half of the delegates is the yardstick. */
+function confirmQuorum(s) {
+  const q = quorumInfo(s);
+  if (!q || !q.total) return true;
+  const needed = q.needed ?? Math.floor(q.total / 2) + 1;
+  if (q.present >= needed) return true;
+  return confirmDialog({
+    title: t("chair.below_quorum_title"),
+    text: t("chair.below_quorum_text", { present: formatNumber(q.present), total: formatNumber(q.total), needed: formatNumber(needed) }),
+    ok: t("chair.open_anyway"), danger: true,
+  });
+}
+
+async function lifecycleAction(client, action, s) {
+  if ((action.kind === "meeting.open" || action.kind === "meeting.resume") && !(await confirmQuorum(s))) return;
   if (action.kind === "meeting.close") {
     const yes = await confirmDialog({ title: t("chair.close_title"), text: t("chair.close_text"), ok: t("action.close"), danger: true });
     if (!yes) return;
@@ -108,7 +124,7 @@ function renderLifecycle(slot, s, client) {
         class: `btn btn-lg ${a.primary ? "btn-primary" : a.danger ? "btn-danger-outline" : ""}`,
         id: `btn-${a.kind.replace(".", "-")}`,
         disabled: !a.when.includes(status),
-        onclick: () => lifecycleAction(client, a),
+        onclick: () => lifecycleAction(client, a, s),
       }, t(a.label)))));
 }
 

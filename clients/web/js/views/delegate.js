@@ -11,6 +11,7 @@ import { delegateDocuments } from "./documentreader.js";
 import { delegateFeedback } from "./feedback.js";
 import { delegatePoll } from "./ballot.js";
 import { delegateQuestions } from "./questions.js";
+import { votePrompt, floorPrompt } from "./prompts.js";
 
 export function mount(root, ctx) {
   const { model, client } = ctx;
@@ -29,6 +30,8 @@ export function mount(root, ctx) {
   };
   const ctx2 = { ...ctx, refresh: () => update() };
   root.appendChild(tabletLayout(slots));
+  const floorLayer = root.appendChild(floorPromptLayer());
+  let voting = false; // a vote prompt keeps the floor prompt back
 
   function renderMe(s) {
     const me = s.me || client.participant || {};
@@ -49,8 +52,9 @@ export function mount(root, ctx) {
     renderMe(s);
     delegateCheckin(slots.checkin, ctx2);
     fill(slots.current, currentItemBlock(s));
-    renderTimers(s);
     delegatePoll(slots.poll, ctx2);
+    voting = votePrompt(root.querySelector("#sec-poll"), slots.poll, s, update);
+    renderTimers(s);
     delegateDocuments(slots.docs, ctx2);
     delegateSpeak(slots.speak, ctx2);
     delegateFeedback(slots.feedback, ctx2);
@@ -59,15 +63,17 @@ export function mount(root, ctx) {
   }
 
   function renderTimers(s) {
+    floorPrompt(floorLayer, s, client.now(), { hiddenByVote: voting });
     fill(slots.timer, timerBlock(s.agenda?.timer, client.now(), t("agenda.timer")));
     fill(slots.floor, s.speakers?.floor ? floorBlock(s, client.now()) : null);
   }
 
-  const tick = setInterval(() => {
-    const s = model.state;
-    if (s?.agenda?.timer || s?.speakers?.floor) renderTimers(s);
-  }, 1000);
+  const tick = setInterval(() => model.state && renderTimers(model.state), 1000);
   return { update, destroy: () => clearInterval(tick) };
+}
+
+function floorPromptLayer() {
+  return h("div", { class: "prompt-layer", id: "floor-prompt", role: "alertdialog", "aria-labelledby": "floor-prompt-title", hidden: true });
 }
 
 function tabletLayout(slots) {

@@ -1,12 +1,15 @@
 // Polls (rooms/polls.py, server/polls.py): the poll lifecycle folded into the model, the
-// result chart and progress, the chair's poll cards and form, and the hall screen's poll.
-// The delegate's ballot is ballot.js.
+// progress, the chair's poll cards and form. The result chart is results.js, the hall
+// screen's poll is in screen.js, the delegate's ballot is ballot.js.
 
 import { h, fill, toast, formatClock } from "../dom.js";
 import { t, tv, getLang, formatNumber } from "../i18n.js";
 import { reducer, liveReducer } from "../model.js";
 import { run, bar, confirmDialog } from "./common.js";
 import { VOTING } from "./attendance.js";
+import { optionLabel, resultChart } from "./results.js";
+
+export { optionLabel, resultChart };
 
 function pollList(s) {
   s.polls ||= [];
@@ -61,46 +64,10 @@ function progressOf(s, id) {
   return (s.live?.["poll.progress"]?.polls || []).find((x) => x.poll === id) || null;
 }
 
-export function optionLabel(poll, id) {
-  if (poll.method === "yes_no_abstain" || id === "abstain") return tv("polls.choice", id);
-  return poll.options?.find((o) => o.id === id)?.label || id;
-}
-
 /** The poll the views put forward: the open one, else the latest that has a result. */
 export function featuredPoll(s) {
   const list = (s?.polls || []).filter((p) => p.status !== "cancelled");
   return list.find((p) => p.status === "open") || [...list].reverse().find((p) => p.status === "published" || p.status === "closed") || null;
-}
-
-function passed(poll) {
-  const r = poll.result;
-  if (!r) return null;
-  if (poll.outcome?.decision) return poll.outcome.decision;
-  if (r.method === "yes_no_abstain") return r.passed ? "passed" : "failed";
-  if (r.seats) return r.tie_at_last_seat?.length ? "tied" : "elected";
-  return "counted";
-}
-
-export function resultChart(poll, { big = false } = {}) {
-  const r = poll.result;
-  if (!r) return null;
-  const rows = [...(r.options || [])];
-  const showBlank = r.blank && (r.blank.count > 0 || poll.method === "yes_no_abstain");
-  const decision = passed(poll);
-  const maxPct = Math.max(1, ...rows.map((o) => Number(o.percent_of_base) || 0));
-  const chart = h("div", { class: "chart", id: big ? "screen-result" : "poll-result", role: "table", "aria-label": t("polls.result") },
-    rows.map((o) => chartRow(optionLabel(poll, o.option), o, o.option, big ? 100 : maxPct)),
-    showBlank ? chartRow(poll.method === "yes_no_abstain" ? tv("polls.choice", "abstain") : t("polls.blank"), { count: r.blank.count, percent_of_base: pct(r.blank.count, r.base_total?.count), percent_of_entitled: pct(r.blank.count, r.entitled?.count) }, "abstain", big ? 100 : maxPct) : null);
-  const elected = (r.winners || []).map((id) => optionLabel(poll, id));
-  return h("div", { class: "result" },
-    chart,
-    h("p", { class: "muted small" }, t("polls.base_line", {
-      cast: formatNumber(r.cast?.count ?? 0), valid: formatNumber(r.valid?.count ?? 0),
-      entitled: formatNumber(r.entitled?.count ?? 0), rule: ruleText(r.rule) })),
-    decision ? h("div", { class: `outcome outcome-${decision === "passed" || decision === "elected" ? "passed" : "failed"}`, id: big ? "screen-outcome" : "poll-outcome", "data-decision": decision },
-      t(`polls.decision.${decision}`)) : null,
-    elected.length ? h("p", { class: "elected" }, t("polls.elected", { names: elected.join(", ") })) : null,
-    r.tie_at_last_seat?.length ? h("p", { class: "notice" }, t("polls.tie", { names: r.tie_at_last_seat.map((id) => optionLabel(poll, id)).join(", ") })) : null);
 }
 
 /** The poll's majority rule in the reader's language (the chair typed it in English words). */
@@ -110,23 +77,6 @@ export function ruleLabel(poll) {
   if (described) return described;
   const i = RULES.indexOf(poll.rule);
   return i >= 0 ? t(`polls.rule_preset.${i}`) : poll.rule || "";
-}
-
-function pct(part, whole) {
-  return whole ? ((100 * part) / whole).toFixed(2) : "0";
-}
-
-function ruleText(rule) {
-  if (!rule) return t("polls.no_rule");
-  return (getLang() === "en" ? rule.en : rule.vi) || rule.text || "";
-}
-
-function chartRow(label, share, key, scale) {
-  const p = Number(share.percent_of_base) || 0;
-  return h("div", { class: `chart-row opt-${key}`, role: "row", "data-option": key },
-    h("div", { class: "chart-label", role: "rowheader" }, label),
-    h("div", { class: "chart-bar", role: "cell", "aria-hidden": "true" }, h("div", { class: "chart-fill", style: `width:${Math.min(100, (p / scale) * 100)}%` })),
-    h("div", { class: "chart-value", role: "cell" }, `${formatNumber(share.count)} · ${formatNumber(p, 2)}%`));
 }
 
 export function progressBlock(s, poll, now) {
@@ -164,7 +114,11 @@ function chairPoll(poll, ctx) {
   const s = ctx.model.state;
   const c = ctx.client;
   const act = (kind, label, cls = "btn") => h("button", { type: "button", class: `${cls} btn`, "data-action": kind,
-    onclick: () => run(c, kind, { poll: poll.poll }) }, label);
+    onclick: async () => {
+      // Closing ends the vote for everyone who has not voted yet: one click must not do it.
+      if (kind === "poll.close" && !(await confirmClose(s, poll))) return;
+      run(c, kind, { poll: poll.poll });
+    } }, label);
   return h("article", { class: "poll-card", "data-poll": poll.poll, "data-status": poll.status },
     h("div", { class: "poll-head" },
       h("span", { class: "poll-title" }, poll.title), " ",
@@ -181,6 +135,12 @@ function chairPoll(poll, ctx) {
         onclick: async () => {
           if (await confirmDialog({ title: t("polls.cancel_title"), text: poll.title, ok: t("polls.cancel"), danger: true })) run(c, "poll.cancel", { poll: poll.poll });
         } }, t("polls.cancel")) : null));
+}
+
+function confirmClose(s, poll) {
+  const pr = progressOf(s, poll.poll);
+  const text = t("polls.close_text", { title: poll.title, voted: formatNumber(pr?.voted ?? 0), eligible: formatNumber(pr?.eligible ?? poll.snapshot?.eligible?.count ?? 0) });
+  return confirmDialog({ title: t("polls.close_title"), text, ok: t("polls.close"), danger: true });
 }
 
 function pollForm(ctx) {
@@ -244,19 +204,4 @@ function currentTitle(s) {
     for (const y of x.items || []) if (y.id === id) return y.title;
   }
   return "";
-}
-
-// ---- the hall screen's poll ----
-
-export function screenPoll(slot, ctx) {
-  const s = ctx.model.state;
-  const poll = featuredPoll(s);
-  if (!poll) { fill(slot); return; }
-  fill(slot,
-    h("div", { class: "eyebrow" }, poll.status === "open" ? t("polls.voting_now") : t("polls.result")),
-    h("div", { class: "poll-title", id: "screen-poll-title" }, poll.title),
-    poll.rule ? h("div", { class: "muted" }, t("polls.rule_line", { rule: ruleLabel(poll) })) : null,
-    poll.status === "open" ? progressBlock(s, poll, ctx.client.now()) :
-      poll.status === "published" && poll.result ? resultChart(poll, { big: true }) :
-        h("p", { class: "screen-counting" }, t("polls.counting")));
 }

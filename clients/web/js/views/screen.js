@@ -1,54 +1,107 @@
-// Hall screen (projector): readable from the back of the hall. Current item, speaker and
-// timer, quorum, vote progress and the result chart. No controls.
+// Hall screen (projector): readable from the back of the hall and always one screen, never a
+// page to scroll. It chooses what to show (the current item, a running vote or its result with a
+// large verdict, the speaker with the timer and who speaks next, quorum, approved questions)
+// and fits.js scales the text of each column to its box; the least important parts are dropped
+// when even the smallest size does not fit. No controls.
 
 import { h, fill } from "../dom.js";
 import { t } from "../i18n.js";
-import { statusBadge, currentItemBlock, quorumBlock, meetingTitle, timerBlock } from "./common.js";
+import { statusBadge, currentItemBlock, quorumBlock, meetingTitle, timerBlock, nameOf } from "./common.js";
 import "./reducers.js";
-import { floorBlock } from "./speakers.js";
-import { screenPoll } from "./polls.js";
+import { floorBlock, speakerQueue } from "./speakers.js";
+import { featuredPoll, progressBlock, ruleLabel } from "./polls.js";
+import { resultChart } from "./results.js";
 import { screenQuestions } from "./questions.js";
+import { fitBox } from "./fit.js";
+
+const NEXT_SPEAKERS = 3;
 
 export function mount(root, ctx) {
   const { model, client } = ctx;
   const slots = {
-    head: h("div", { class: "screen-head" }),
-    current: h("div", { class: "screen-current" }),
-    floor: h("div", { class: "screen-floor" }),
-    quorum: h("div", { class: "screen-quorum" }),
-    poll: h("div", { class: "screen-poll", id: "screen-poll" }),
-    questions: h("section", { class: "screen-qa", id: "screen-qa", "aria-label": t("questions.screen_title"), hidden: true }),
+    title: h("div", { class: "screen-title", id: "screen-title" }),
+    status: h("div", { class: "screen-status", id: "screen-status" }),
     clock: h("div", { class: "screen-clock", "aria-hidden": "true" }),
+    left: h("div", { class: "screen-box screen-left", id: "screen-left" }),
+    right: h("div", { class: "screen-box screen-right", id: "screen-right" }),
+    floor: h("div", { class: "screen-floor" }),
+    timer: h("div", { class: "screen-timer" }),
+    questions: h("section", { class: "screen-qa", id: "screen-qa", "aria-label": t("questions.screen_title"), hidden: true }),
   };
-  root.appendChild(h("div", { class: "screen" },
+  const screen = h("div", { class: "screen", id: "screen" },
     h("h1", { class: "sr-only" }, t("screen.title")),
-    slots.head,
-    h("div", { class: "screen-grid" },
-      h("div", { class: "screen-left" }, slots.current, slots.poll, slots.questions),
-      h("div", { class: "screen-right" }, slots.floor, slots.quorum)),
-    slots.clock));
+    h("div", { class: "screen-head" }, slots.title, h("div", { class: "screen-meta" }, slots.status, slots.clock)),
+    h("div", { class: "screen-grid" }, slots.left, slots.right));
+  root.appendChild(screen);
 
   function update() {
     const s = model.state;
     if (!s) return;
-    fill(slots.head,
-      h("div", { class: "screen-title", id: "screen-title" }, meetingTitle(s)),
-      h("div", { class: "screen-status", id: "screen-status" }, statusBadge(s.status, true)));
-    fill(slots.current, currentItemBlock(s, { big: true }));
-    fill(slots.quorum, quorumBlock(s, { big: true }));
-    screenPoll(slots.poll, ctx);
+    fill(slots.title, meetingTitle(s));
+    fill(slots.status, statusBadge(s.status, true));
+    const poll = shownPoll(s);
+    screen.dataset.mode = poll ? (poll.status === "open" ? "voting" : "result") : "meeting";
     screenQuestions(slots.questions, ctx);
+    markQuestionsDroppable(slots.questions);
+    fill(slots.left, currentItemBlock(s, { big: true }), poll ? pollBlock(s, poll, ctx) : slots.questions);
+    fill(slots.right, slots.floor, nextSpeakers(s), slots.timer,
+      s.status === "closed" ? null : h("div", { class: "screen-quorum", "data-drop": "3" }, quorumBlock(s, { big: true })),
+      poll ? slots.questions : null);
     tick();
+    fit();
   }
 
   function tick() {
     const s = model.state;
     if (!s) return;
-    fill(slots.floor, floorBlock(s, client.now(), { big: true }),
-      timerBlock(s.agenda?.timer, client.now(), t("agenda.timer")));
+    fill(slots.floor, floorBlock(s, client.now(), { big: true }));
+    fill(slots.timer, timerBlock(s.agenda?.timer, client.now(), t("agenda.timer")));
     slots.clock.textContent = new Date(client.now()).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" });
   }
 
+  function fit() {
+    const vh = window.innerHeight;
+    fitBox(slots.title, { min: vh / 60, max: vh / 20 });
+    fitBox(slots.left, { min: vh / 90, max: vh / 22 });
+    fitBox(slots.right, { min: vh / 90, max: vh / 26 });
+  }
+
   const timer = setInterval(tick, 1000);
-  return { update, destroy: () => clearInterval(timer) };
+  window.addEventListener("resize", fit);
+  return { update, destroy: () => { clearInterval(timer); window.removeEventListener("resize", fit); } };
+}
+
+/** The vote to show: the open one, or the latest result of the current item (or of none). */
+function shownPoll(s) {
+  const poll = featuredPoll(s);
+  if (!poll || poll.status === "open") return poll;
+  const item = s.agenda?.current;
+  return !poll.agenda_item || !item || poll.agenda_item === item ? poll : null;
+}
+
+function pollBlock(s, poll, ctx) {
+  const body = poll.status === "open" ? progressBlock(s, poll, ctx.client.now())
+    : poll.status === "published" && poll.result ? resultChart(poll, { big: true })
+      : h("p", { class: "screen-counting" }, t("polls.counting"));
+  return h("div", { class: "screen-poll", id: "screen-poll", "data-status": poll.status },
+    h("div", { class: "eyebrow" }, poll.status === "open" ? t("polls.voting_now") : t("polls.result")),
+    h("div", { class: "poll-title", id: "screen-poll-title" }, poll.title),
+    poll.rule ? h("div", { class: "muted screen-rule", "data-drop": "4" }, t("polls.rule_line", { rule: ruleLabel(poll) })) : null,
+    body);
+}
+
+function nextSpeakers(s) {
+  const queue = speakerQueue(s).slice(0, NEXT_SPEAKERS);
+  if (!queue.length) return null;
+  return h("div", { class: "screen-next", id: "screen-next", "data-drop": "2" },
+    h("div", { class: "eyebrow" }, t("speakers.next")),
+    h("ol", { class: "screen-next-list" }, queue.map((r) => h("li", { "data-participant": r.participant },
+      nameOf(s, r.participant, r.full_name),
+      r.delegation ? h("span", { class: "muted" }, ` — ${r.delegation}`) : null))));
+}
+
+function markQuestionsDroppable(section) {
+  // Questions go first, the least voted first: they are the easiest to read elsewhere.
+  const items = section.querySelectorAll("li");
+  items.forEach((li, i) => { li.dataset.drop = String(10 + i); });
 }
