@@ -30,6 +30,13 @@ class Settings:
     # The server key file (token signing, ballot keys); every process of one Redis needs the
     # same one. None: DATA_DIR/keys/server.key.
     key_file: Path | None = None
+    # A meeting with no connection in this process for this many seconds is unloaded (its
+    # state dropped from memory, its bus channel left); 0 keeps every meeting loaded.
+    idle_unload: float = 900.0
+    # A hub checkpoints its folded state after this many events, or after this many seconds
+    # with at least one new event; 0 events turns checkpoints off (loading folds everything).
+    checkpoint_events: int = 1000
+    checkpoint_interval: float = 60.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -60,6 +67,9 @@ class Settings:
             ("coalesce_interval", "PHONGHOP_COALESCE_INTERVAL", float),
             ("tablet_interval", "PHONGHOP_TABLET_INTERVAL", float),
             ("token_ttl", "PHONGHOP_TOKEN_TTL", int),
+            ("idle_unload", "PHONGHOP_IDLE_UNLOAD", float),
+            ("checkpoint_events", "PHONGHOP_CHECKPOINT_EVENTS", int),
+            ("checkpoint_interval", "PHONGHOP_CHECKPOINT_INTERVAL", float),
         ):
             if env.get(key):
                 values[name] = kind(env[key])
