@@ -78,13 +78,17 @@ async def _mismatch(
 
 
 async def write(
-    store: Store, meeting_id: str, epoch: str, state: MeetingState, chain_hash: str
+    store: Store, meeting_id: str, epoch: str, state: MeetingState, chain_hash: str, *,
+    replace: bool = False,
 ) -> bool:
     """Store ``state`` (folded up to its seq, whose chain hash is ``chain_hash``) unless a
-    checkpoint as recent is there already (another process wrote it). True when written."""
-    stored = await store.redis.hmget(key(meeting_id), ["seq", "epoch"])
-    if stored[0] is not None and stored[1] == epoch.encode() and int(stored[0]) >= state.seq:
-        return False
+    checkpoint as recent is there already (another process wrote it) and ``replace`` (the
+    one there did not fit the log) is not set. True when written."""
+    if not replace:
+        stored = await store.redis.hmget(key(meeting_id), ["seq", "epoch"])
+        if (stored[0] is not None and stored[1] == epoch.encode()
+                and int(stored[0]) >= state.seq):
+            return False
     data = await asyncio.to_thread(encode_state, state)
     # One HSET: a reader never sees the fields of two different checkpoints.
     await store.redis.hset(

@@ -139,7 +139,7 @@ class MeetingHub:
             self._checkpoint_at = self.clock.monotonic()
             behind = self.seq - self._checkpoint_seq
             if self._policy.every and (rejected or behind >= self._policy.every):
-                self._start_checkpoint()
+                self._start_checkpoint(replace=rejected)
         return self.state is not None
 
     async def catch_up(self) -> None:
@@ -201,15 +201,16 @@ class MeetingHub:
         ):
             self._start_checkpoint()
 
-    def _start_checkpoint(self) -> None:
+    def _start_checkpoint(self, *, replace: bool = False) -> None:
         if self.state is None or (self._writer is not None and not self._writer.done()):
             return
         self._writer = asyncio.get_running_loop().create_task(
-            self._write_checkpoint(self.state, self.hash))
+            self._write_checkpoint(self.state, self.hash, replace))
 
-    async def _write_checkpoint(self, state: MeetingState, chain_hash: str) -> None:
+    async def _write_checkpoint(self, state: MeetingState, chain_hash: str, replace: bool) -> None:
         try:
-            await checkpoints.write(self.store, self.meeting_id, self.epoch, state, chain_hash)
+            await checkpoints.write(self.store, self.meeting_id, self.epoch, state, chain_hash,
+                                    replace=replace)
         except Exception as exc:
             # Loading stays correct without it; the next try comes after as many events or
             # as much time again, not on the next event.
