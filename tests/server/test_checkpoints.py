@@ -69,7 +69,8 @@ async def loaded(store: Store, **kwargs: Any) -> MeetingHub:
 
 
 async def stored(store: Store) -> tuple[int, MeetingState]:
-    raw = await store.redis.hgetall(checkpoints.key("m1"))
+    raw: dict[bytes, bytes] = await store.redis.hgetall(  # type: ignore[assignment]
+        checkpoints.key("m1"))
     return int(raw[b"seq"]), decode_state(raw[b"state"])
 
 
@@ -112,11 +113,11 @@ async def test_without_checkpoints_every_load_folds_everything(
     ids=["garbage", "empty", "hash", "epoch", "seq-beyond", "seq-moved"],
 )
 async def test_a_checkpoint_that_does_not_fit_is_rebuilt(
-    store: Store, logged: list[Logged], spoil: dict[str, Any]
+    store: Store, logged: list[Logged], spoil: dict[str, str | bytes]
 ) -> None:
     await append(store, logged[:25])
     await loaded(store)
-    await store.redis.hset(checkpoints.key("m1"), mapping=spoil)
+    await store.redis.hset(checkpoints.key("m1"), mapping=spoil)  # type: ignore[arg-type]
     await append(store, logged[25:])
     again = await loaded(store)
     assert folded(again) == len(logged)  # from the start
