@@ -47,10 +47,15 @@ LoadHook = Callable[["MeetingHub"], None]
 log = logging.getLogger("phonghop.hub")
 
 # Catching up reads the log in pages of this many entries, and folds for at most
-# FOLD_SLICE seconds before letting the event loop run: a meeting loading 100k events must
-# not stall every other meeting's tablets (decoding a page of 500 takes ~5 ms).
-LOG_PAGE = 500
+# FOLD_SLICE seconds before letting the event loop run for FOLD_PAUSE: a meeting loading
+# 100k events must not stall every other meeting's tablets (reading and decoding a page of
+# 200 took ~7 ms on a busy 2-core machine). A bare `sleep(0)` between slices
+# was not enough: it runs one loop iteration, and a command or a /healthz answer takes a
+# dozen (socket, Redis, bus, socket), so each waited a dozen slices (0.3 s measured). The
+# pause is real time, not the hub's clock: it waits for sockets, not for a deadline.
+LOG_PAGE = 200
 FOLD_SLICE = 0.01
+FOLD_PAUSE = 0.002
 
 # The chair's console, the secretaries' and the hall screen follow coalesced values closely.
 # Every other tablet gets them at most every tablet interval: sent to 5,000 delegates four
@@ -153,7 +158,7 @@ class MeetingHub:
             for entry in page:
                 self._apply(entry)
                 if time.perf_counter() - sliced > FOLD_SLICE:
-                    await asyncio.sleep(0)
+                    await asyncio.sleep(FOLD_PAUSE)
                     sliced = time.perf_counter()
             if len(page) < LOG_PAGE:
                 return
