@@ -138,6 +138,8 @@ class Hubs:
             await self._unload_idle()
 
     async def _unload_idle(self) -> None:
+        # The meeting's loading lock stays in `_loading` (a few hundred bytes): dropping it
+        # while a get() waits on it would let a second get() load a second hub beside it.
         for meeting_id, hub in list(self._hubs.items()):
             if self._idle(hub):
                 lock = self._loading.setdefault(meeting_id, asyncio.Lock())
@@ -150,8 +152,6 @@ class Hubs:
                         await self.bus.unsubscribe(meeting_id)
                         log.info("meeting %s unloaded after %.0f s idle", meeting_id,
                                  self.clock.monotonic() - hub.idle_since)
-                if not lock.locked() and meeting_id not in self._hubs:
-                    self._loading.pop(meeting_id, None)
 
     def _idle(self, hub: MeetingHub) -> bool:
         return (
