@@ -162,3 +162,20 @@ async def test_idle_unload_zero_keeps_every_meeting(store: Store, clock: ManualC
         assert hubs.loaded == ["m1"]
     finally:
         await hubs.bus.stop()
+
+
+async def test_load_hooks_see_each_loaded_hub_once_with_its_state(
+    store: Store, hubs: Hubs, clock: ManualClock
+) -> None:
+    seen: list[tuple[str, int]] = []
+    hubs.load_hooks.append(lambda hub: seen.append((hub.meeting_id, hub.seq)))
+    await append(store, "m1", [*created("m1"), added(1)])
+    assert await hubs.get("m1") is not None
+    assert await hubs.get("m1") is not None  # already loaded: not again
+    assert seen == [("m1", 3)]
+    await clock.advance(60)
+    await hubs.check()  # unloaded
+    assert await hubs.get("m1") is not None  # loaded again: the hooks run again
+    assert seen == [("m1", 3), ("m1", 3)]
+    assert await hubs.get("nope") is None
+    assert seen == [("m1", 3), ("m1", 3)]
