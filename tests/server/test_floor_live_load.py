@@ -17,9 +17,11 @@ from tests.server.test_hub import hub_on
 
 def asked(*, approve: bool) -> MeetingState:
     state = floor_fixtures.given(*floor_fixtures.opened_meeting())
-    commands: list[tuple[str, str, dict[str, Any]]] = [("s1", "agenda.import", {"items": [{"id": "1", "title": "Thảo luận"}]}),
-                ("c1", "agenda.set_current", {"id": "1"}),
-                ("d1", "question.ask", {"id": "q1", "text": "Khi nào có kết quả?"})]
+    commands: list[tuple[str, str, dict[str, Any]]] = [
+        ("s1", "agenda.import", {"items": [{"id": "1", "title": "Thảo luận"}]}),
+        ("c1", "agenda.set_current", {"id": "1"}),
+        ("d1", "question.ask", {"id": "q1", "text": "Khi nào có kết quả?"}),
+    ]
     if approve:
         commands += [("c1", "question.approve", {"id": "q1"}),
                      ("d2", "question.vote", {"id": "q1", "up": True})]
