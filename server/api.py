@@ -11,11 +11,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from protocol.canonical import GENESIS
 from protocol.commands import validate_command
 from protocol.errors import ErrorCode, ProtocolError
 from rooms.model import STAFF, Actor, Rejected
 from rooms.roster import RosterError, parse_roster_csv
+from server import log_export
 from server.auth import TokenError
 from server.errors import ApiError
 from server.http_auth import require_actor, require_admin
@@ -256,24 +256,6 @@ async def badge_login(request: Request) -> JSONResponse:
     )
 
 
-async def export_log(request: Request) -> JSONResponse:
-    meeting_id = request.path_params["meeting_id"]
-    await require_actor(request, meeting_id, STAFF)
-    hub = await meeting_state(request, meeting_id)
-    rt = runtime(request)
-    entries = await rt.store.read_log(meeting_id)
-    return JSONResponse(
-        {
-            "meeting": meeting_id,
-            "epoch": hub.epoch,
-            "genesis": GENESIS,
-            "hash_algorithm": "sha256-chain-v1",
-            "events": [{"seq": e.seq, **e.event.to_dict(), "hash": e.hash} for e in entries],
-            "final_hash": entries[-1].hash if entries else GENESIS,
-        }
-    )
-
-
 async def healthz(request: Request) -> JSONResponse:
     rt = runtime(request)
     try:
@@ -309,6 +291,6 @@ ROUTES = [
     Route("/api/meetings/{meeting_id}/participants", list_participants, methods=["GET"]),
     Route("/api/meetings/{meeting_id}/participants", add_participant, methods=["POST"]),
     Route("/api/meetings/{meeting_id}/commands", post_command, methods=["POST"]),
-    Route("/api/meetings/{meeting_id}/log.json", export_log, methods=["GET"]),
+    Route("/api/meetings/{meeting_id}/log.json", log_export.export_log, methods=["GET"]),
     Route("/api/badge-login", badge_login, methods=["POST"]),
 ]

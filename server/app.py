@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 from rooms.decision import RateLimit
 from server import api, features, openapi
 from server.auth import ensure_admin_token, signer_for
+from server.checkpoints import Policy
 from server.clock import Clock, SystemClock
 from server.config import Settings
 from server.errors import ApiError, api_error_handler, store_unavailable_handler
@@ -116,6 +117,8 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         max_replay=settings.max_replay,
         coalesce_interval=settings.coalesce_interval,
         tablet_interval=settings.tablet_interval,
+        checkpoint=Policy(settings.checkpoint_events, settings.checkpoint_interval),
+        idle_unload=settings.idle_unload,
     )
     keys = await load_keys(client, settings.key_path)
     poll_keys = PollKeys(settings.key_path.parent / "polls")

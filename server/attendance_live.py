@@ -48,6 +48,13 @@ class AttendanceLive:
             self.pending.add(hub)
             asyncio.get_running_loop().call_later(QUORUM_DEBOUNCE, self.publish_quorum, hub)
 
+    def on_load(self, hub: MeetingHub) -> None:
+        """Quorum and presence are live values, not events: a hub loaded from a checkpoint
+        computes them once, as a full fold's entries would have."""
+        if hub not in self.pending:
+            self.pending.add(hub)
+            asyncio.get_running_loop().call_later(QUORUM_DEBOUNCE, self.publish_quorum, hub)
+
     def publish_quorum(self, hub: MeetingHub) -> None:
         self.pending.discard(hub)
         if hub.state is None:
@@ -90,5 +97,6 @@ class AttendanceLive:
 def setup(rt: Runtime) -> None:
     live = AttendanceLive(rt)
     rt.hubs.live_hooks.append(live.on_entry)
+    rt.hubs.load_hooks.append(live.on_load)
     rt.on_connect.append(live.on_connect)
     rt.on_disconnect.append(live.on_disconnect)

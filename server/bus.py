@@ -64,6 +64,17 @@ class Bus:
         if self._pubsub is not None:
             await self._pubsub.subscribe(channel)
 
+    async def unsubscribe(self, meeting_id: str) -> None:
+        """Stop receiving a meeting's events (it was unloaded)."""
+        channel = k(meeting_id, "bus")
+        if channel not in self._channels:
+            return
+        self._channels.discard(channel)
+        # While disconnected there is nothing to tell: the reconnect subscribes to
+        # `_channels` only.
+        if self._pubsub is not None and self._ready.is_set():
+            await self._pubsub.unsubscribe(channel)
+
     async def _run(self) -> None:
         first = True
         while True:

@@ -39,6 +39,13 @@ class Settings:
     max_conn_per_ip: int = 2000
     header_timeout: float = 10.0
     max_sessions_per_token: int = 5
+    # A meeting with no connection in this process for this many seconds is unloaded (its
+    # state dropped from memory, its bus channel left); 0 keeps every meeting loaded.
+    idle_unload: float = 900.0
+    # A hub checkpoints its folded state after this many events, or after this many seconds
+    # with at least one new event; 0 events turns checkpoints off (loading folds everything).
+    checkpoint_events: int = 1000
+    checkpoint_interval: float = 60.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -73,6 +80,9 @@ class Settings:
             ("max_conn_per_ip", "PHONGHOP_MAX_CONN_PER_IP", int),
             ("header_timeout", "PHONGHOP_HEADER_TIMEOUT", float),
             ("max_sessions_per_token", "PHONGHOP_MAX_SESSIONS_PER_TOKEN", int),
+            ("idle_unload", "PHONGHOP_IDLE_UNLOAD", float),
+            ("checkpoint_events", "PHONGHOP_CHECKPOINT_EVENTS", int),
+            ("checkpoint_interval", "PHONGHOP_CHECKPOINT_INTERVAL", float),
         ):
             if env.get(key):
                 values[name] = kind(env[key])

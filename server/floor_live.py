@@ -15,7 +15,22 @@ _VOTE_KINDS = frozenset({"question.voted", "question.approved", "question.hidden
 def _vote_counts(hub: MeetingHub, entry: LogEntry) -> None:
     """Every vote is an event for staff; everyone else sees the counts of the questions on
     screen at most once per coalesce interval, not 5,000 events a minute."""
-    if entry.event.kind not in _VOTE_KINDS or hub.state is None:
+    if entry.event.kind in _VOTE_KINDS:
+        _publish(hub)
+
+
+def _on_load(hub: MeetingHub) -> None:
+    """A hub loaded from a checkpoint never saw the votes folded into it. A question only
+    leaves "pending" by an event of _VOTE_KINDS, so this publishes exactly when a full fold
+    would have."""
+    if hub.state is not None and any(
+        q.status != questions.PENDING for q in questions.questions_of(hub.state).questions.values()
+    ):
+        _publish(hub)
+
+
+def _publish(hub: MeetingHub) -> None:
+    if hub.state is None:
         return
     shown = questions.questions_of(hub.state).questions.values()
     votes = {q.id: q.votes for q in shown if q.status == questions.APPROVED}
@@ -24,4 +39,5 @@ def _vote_counts(hub: MeetingHub, entry: LogEntry) -> None:
 
 def setup(rt: Runtime) -> None:
     rt.hubs.live_hooks.append(_vote_counts)
+    rt.hubs.load_hooks.append(_on_load)
 

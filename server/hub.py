@@ -9,6 +9,7 @@ stream, and fans each one out encoded once per (role, codec).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from collections.abc import Callable
@@ -20,6 +21,8 @@ from protocol.messages import Live, Snapshot, Welcome
 from rooms import aggregate
 from rooms.model import Role
 from rooms.state import MeetingState
+from server import checkpoints
+from server.checkpoints import Policy
 from server.clock import Clock
 from server.connection import Connection, Frame
 from server.metrics import Metrics
@@ -37,6 +40,22 @@ class _Recent:
 
 
 LiveHook = Callable[["MeetingHub", LogEntry], None]
+# Called once a hub has loaded, however it got there: from a checkpoint, the live hooks have
+# not seen the events folded into it, so a feature sets its live values and timers here.
+LoadHook = Callable[["MeetingHub"], None]
+
+log = logging.getLogger("phonghop.hub")
+
+# Catching up reads the log in pages of this many entries, and folds for at most
+# FOLD_SLICE seconds before letting the event loop run for FOLD_PAUSE: a meeting loading
+# 100k events must not stall every other meeting's tablets (reading and decoding a page of
+# 200 took ~7 ms on a busy 2-core machine). A bare `sleep(0)` between slices
+# was not enough: it runs one loop iteration, and a command or a /healthz answer takes a
+# dozen (socket, Redis, bus, socket), so each waited a dozen slices (0.3 s measured). The
+# pause is real time, not the hub's clock: it waits for sockets, not for a deadline.
+LOG_PAGE = 200
+FOLD_SLICE = 0.01
+FOLD_PAUSE = 0.002
 
 # The chair's console, the secretaries' and the hall screen follow coalesced values closely.
 # Every other tablet gets them at most every tablet interval: sent to 5,000 delegates four
@@ -68,6 +87,7 @@ class MeetingHub:
         coalesce_interval: float,
         tablet_interval: float | None = None,
         live_hooks: list[LiveHook] | None = None,
+        checkpoint: Policy | None = None,
     ) -> None:
         self.meeting_id = meeting_id
         self.store = store
@@ -86,17 +106,45 @@ class MeetingHub:
         self._watchers = _Lane(coalesce_interval)
         self._tablets = _Lane(coalesce_interval if tablet_interval is None else tablet_interval)
         self._live_hooks = live_hooks if live_hooks is not None else []
+        # The chain hash of the entry at `seq`, which a checkpoint of `state` is tied to.
+        self.hash = ""
+        self._policy = checkpoint if checkpoint is not None else Policy(every=0)
+        self._checkpoint_seq = 0
+        self._checkpoint_at = clock.monotonic()
+        self._writer: asyncio.Task[None] | None = None
+        self._loading = False
+        # Unloaded by Hubs: no longer fed by the bus, sends no live values.
+        self.closed = False
+        # When the hub was last used (loaded, asked for, left by its last connection).
+        self.idle_since = clock.monotonic()
 
     # ---- loading and applying ----------------------------------------------------------
 
     async def load(self) -> bool:
-        """Fold the whole log; False when the meeting does not exist."""
+        """Fold the log from the last checkpoint that fits it (or from the start); False when
+        the meeting does not exist."""
         async with self.lock:
             meta = await self.store.meta(self.meeting_id)
             if "epoch" not in meta:
                 return False
             self.epoch = meta["epoch"]
-            await self._catch_up_locked()
+            rejected = False
+            if self._policy.every:
+                restored, rejected = await checkpoints.restore(
+                    self.store, self.meeting_id, self.epoch)
+                if restored is not None:
+                    self.state, self.seq = restored.state, restored.state.seq
+                    self.hash = restored.hash
+                    self._checkpoint_seq = self.seq
+            self._loading = True
+            try:
+                await self._catch_up_locked()
+            finally:
+                self._loading = False
+            self._checkpoint_at = self.clock.monotonic()
+            behind = self.seq - self._checkpoint_seq
+            if self._policy.every and (rejected or behind >= self._policy.every):
+                self._start_checkpoint(replace=rejected)
         return self.state is not None
 
     async def catch_up(self) -> None:
@@ -104,8 +152,16 @@ class MeetingHub:
             await self._catch_up_locked()
 
     async def _catch_up_locked(self) -> None:
-        for entry in await self.store.read_log(self.meeting_id, after=self.seq):
-            self._apply(entry)
+        sliced = time.perf_counter()
+        while True:
+            page = await self.store.read_log(self.meeting_id, after=self.seq, count=LOG_PAGE)
+            for entry in page:
+                self._apply(entry)
+                if time.perf_counter() - sliced > FOLD_SLICE:
+                    await asyncio.sleep(FOLD_PAUSE)
+                    sliced = time.perf_counter()
+            if len(page) < LOG_PAGE:
+                return
 
     async def on_published(self, entry: LogEntry) -> None:
         """An entry from the bus: apply it, first fetching any it skipped over."""
@@ -121,6 +177,7 @@ class MeetingHub:
         started = time.perf_counter()
         self.state = aggregate.evolve(self.state, entry.event, entry.seq)
         self.seq = entry.seq
+        self.hash = entry.hash
         recent = _Recent(entry)
         self._recent.append(recent)
         for role, conns in self.connections.items():
@@ -134,6 +191,45 @@ class MeetingHub:
             hook(self, entry)
         self.metrics.inc("phonghop_events_total")
         self.metrics.observe_fanout(time.perf_counter() - started)
+        if not self._loading:
+            self.maybe_checkpoint()
+
+    # ---- checkpoints -------------------------------------------------------------------
+
+    def maybe_checkpoint(self) -> None:
+        """Write a checkpoint in the background when the policy says one is due."""
+        new = self.seq - self._checkpoint_seq
+        if not self._policy.every or new <= 0 or self.closed:
+            return
+        if new >= self._policy.every or (
+            self.clock.monotonic() - self._checkpoint_at >= self._policy.interval
+        ):
+            self._start_checkpoint()
+
+    def _start_checkpoint(self, *, replace: bool = False) -> None:
+        if self.state is None or (self._writer is not None and not self._writer.done()):
+            return
+        self._writer = asyncio.get_running_loop().create_task(
+            self._write_checkpoint(self.state, self.hash, replace))
+
+    async def _write_checkpoint(self, state: MeetingState, chain_hash: str, replace: bool) -> None:
+        try:
+            await checkpoints.write(self.store, self.meeting_id, self.epoch, state, chain_hash,
+                                    replace=replace)
+        except Exception as exc:
+            # Loading stays correct without it; the next try comes after as many events or
+            # as much time again, not on the next event.
+            log.warning("checkpoint of %s at seq %d failed: %s", self.meeting_id, state.seq, exc)
+        self._checkpoint_seq = max(self._checkpoint_seq, state.seq)
+        self._checkpoint_at = self.clock.monotonic()
+
+    def close(self) -> None:
+        """Unloaded: stop the live lanes (no connection is left to send to)."""
+        self.closed = True
+        for lane in (self._watchers, self._tablets):
+            if lane.ticker is not None:
+                lane.ticker.cancel()
+            lane.dirty.clear()
 
     def _frame(self, recent: _Recent, role: Role, codec: Codec) -> Frame | None:
         key = (role, codec)
@@ -223,6 +319,8 @@ class MeetingHub:
         if conn in self.connections[conn.role]:
             self.connections[conn.role].discard(conn)
             self.metrics.gauges["phonghop_connections"] -= 1
+            if not self.connection_count:
+                self.idle_since = self.clock.monotonic()
 
     @property
     def connection_count(self) -> int:
@@ -233,6 +331,8 @@ class MeetingHub:
     def set_live(self, kind: str, roles: frozenset[Role], body: dict[str, Any]) -> None:
         """Record the latest value; it goes out at most once per coalesce interval to the
         watchers among `roles`, and at most once per tablet interval to the others."""
+        if self.closed:
+            return
         for part, lane in ((roles & WATCHERS, self._watchers), (roles - WATCHERS, self._tablets)):
             key = (kind, part)
             if not part or self._live.get(key) == body:

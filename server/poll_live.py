@@ -51,12 +51,7 @@ class PollWatch:
             return
         key = (hub.meeting_id, poll.id)
         if poll.status == PollStatus.OPEN:
-            if poll.closes_at is not None and key not in self.timers:
-                self.timers[key] = asyncio.get_running_loop().create_task(
-                    self._close_at(hub.meeting_id, poll.id, poll.closes_at))
-            if hub.meeting_id not in self.readers or self.readers[hub.meeting_id].done():
-                self.readers[hub.meeting_id] = asyncio.get_running_loop().create_task(
-                    self._read_progress(hub))
+            self._watch(hub, poll)
             if kind == "poll.opened" and hub.connection_count:
                 self._tell_eligibility(hub, poll)
         else:
@@ -67,6 +62,25 @@ class PollWatch:
             if kind in ("poll.closed", "poll.cancelled") and poll.definition.secret:
                 # Counted (or never to be): no ciphertext of this poll need open again.
                 self.rt.poll_keys.destroy(poll_commands.seal_context(state, poll))
+
+    def on_load(self, hub: MeetingHub) -> None:
+        """A hub loaded from a checkpoint never showed its polls' openings to on_entry."""
+        assert hub.state is not None
+        for poll in polls.polls_of(hub.state).polls.values():
+            if poll.status == PollStatus.OPEN:
+                self._watch(hub, poll)
+
+    def _watch(self, hub: MeetingHub, poll: Poll) -> None:
+        """An open poll's closing timer and its meeting's progress reader, unless running."""
+        key = (hub.meeting_id, poll.id)
+        if poll.closes_at is not None and key not in self.timers:
+            self.timers[key] = asyncio.get_running_loop().create_task(
+                self._close_at(hub.meeting_id, poll.id, poll.closes_at))
+        reader = self.readers.get(hub.meeting_id)
+        # An unloaded hub's reader has stopped; the reloaded hub gets its own.
+        if reader is None or reader.done():
+            self.readers[hub.meeting_id] = asyncio.get_running_loop().create_task(
+                self._read_progress(hub))
 
     async def _close_at(self, meeting_id: str, poll_id: str, closes_at: int) -> None:
         """Send poll.close at the deadline. Every process that has the meeting loaded does
@@ -113,7 +127,7 @@ class PollWatch:
                 if tallies or hub.meeting_id in self.tallying:
                     self.tallying.add(hub.meeting_id)
                     hub.set_live("poll.tally", LIVE_TO_STAFF, {"polls": tallies})
-                if not open_polls:
+                if not open_polls or hub.closed:  # closed: unloaded, its state frozen
                     return
                 await asyncio.sleep(PROGRESS_INTERVAL)
         except asyncio.CancelledError:
@@ -171,4 +185,5 @@ def _eligibility(
 def setup(rt: Runtime) -> None:
     watch = PollWatch(rt)
     rt.hubs.live_hooks.append(watch.on_entry)
+    rt.hubs.load_hooks.append(watch.on_load)
     rt.on_connect.append(watch.on_connect)

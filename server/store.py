@@ -14,6 +14,11 @@ slot and every script touches one slot):
     roles that see it, ``p`` msgpack map role → previous seq that role saw
 ``ph:{m}:cmd:PID:CID``  string, ``LASTSEQ:ACK`` of an applied command, so a retry of the same
     client command id is acked again and not applied twice (expires after ``DEDUPE_TTL``)
+``ph:{m}:checkpoint``  hash, a cache of the meeting's folded state so that loading folds only
+    the log's tail (server/checkpoints.py): ``state`` the bytes of rooms/checkpoint.py,
+    ``seq`` the last event folded into it, ``hash`` the chain hash of the log entry at that seq,
+    ``epoch`` the log's epoch. Verified against the log before use, rewritten when it does not
+    match; deleting it costs one full fold.
 ``ph:{m}:bus``   pub/sub channel: every appended event, msgpack ``[seq, e, h, v, p]``
 ``ph:meetings``  sorted set of meeting ids by creation time (the one key outside any meeting)
 ``ph:secret``    only in data of older versions: the token key, moved at start into the key
@@ -238,6 +243,13 @@ class Store:
             if len(rows) < batch or (count is not None and len(out) >= count):
                 return out if count is None else out[:count]
             start = f"{_entry_seq(rows[-1][0]) + 1}-0"
+
+    async def entry_hash(self, meeting_id: str, seq: int) -> str | None:
+        """The chain hash stored with the log entry at ``seq``, or None when there is none."""
+        rows = await self.redis.xrange(k(meeting_id, "log"), f"{seq}-0", f"{seq}-0", count=1)
+        if not rows or rows[0][1] is None:
+            return None
+        return reply_text(rows[0][1][b"h"])
 
     async def meeting_ids(self) -> list[str]:
         ids: list[str] = []
