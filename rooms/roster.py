@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from rooms.credentials import bumped
 from rooms.model import STAFF, Command, Event, Participant, Rejected, Role, nfc
 from rooms.state import MeetingState
 
@@ -234,7 +235,8 @@ def evolve_added(state: MeetingState, event: Event) -> MeetingState:
 def evolve_removed(state: MeetingState, event: Event) -> MeetingState:
     participants = dict(state.participants)
     participants.pop(event.body["id"], None)
-    return replace(state, participants=participants)
+    # A new generation: the id added back later does not revive the removed one's links.
+    return bumped(replace(state, participants=participants), event.body["id"])
 
 
 DECIDERS = {

@@ -16,6 +16,7 @@ from rooms.model import Actor, Role
 from rooms.roster import parse_roster_csv
 from server import features
 from server.config import Settings
+from server.join_links import join_token, join_url
 from server.runtime import Runtime
 
 DEMO_KEY = "ph:demo"
@@ -89,7 +90,6 @@ async def links(rt: Runtime, meeting_id: str) -> list[tuple[str, str]]:
     hub = await rt.hubs.get(meeting_id)
     hub_state = hub.state if hub is not None else None
     assert hub_state is not None
-    expires = (rt.clock.now_ms() // 1000 + rt.settings.token_ttl) // 86400 * 86400
     out: list[tuple[str, str]] = []
     people = list(hub_state.participants.values())
     picks: list[tuple[str, Any]] = []
@@ -102,7 +102,6 @@ async def links(rt: Runtime, meeting_id: str) -> list[tuple[str, str]]:
         chosen = [p for p in people if p.role == role][:count]
         picks += [(f"{label}: {p.full_name}", p) for p in chosen]
     for label, p in picks:
-        token = rt.signer.issue(meeting_id, p.id, p.role, expires)
-        out.append((label, f"{rt.settings.base_url}/j/{token}"))
+        out.append((label, join_url(rt, join_token(rt, hub_state, p))))
     out.append(("Meeting id", meeting_id))
     return out

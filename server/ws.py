@@ -22,10 +22,12 @@ from protocol.commands import validate_command
 from protocol.errors import ErrorCode, ProtocolError
 from protocol.messages import Ack, Cmd, Error, Hello, Ping, Pong
 from protocol.version import SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, SUBPROTOCOLS
+from rooms.credentials import generation
 from rooms.model import Actor
 from server.auth import TokenError
 from server.connection import Connection, Frame
 from server.hub import MeetingHub
+from server.identity_live import identity_input
 from server.runtime import Runtime
 from server.session import (
     ATTACH_FAILED,
@@ -39,8 +41,11 @@ from server.session import (
     FindParticipant,
     Input,
     Refuse,
+    Revoked,
+    RoleChanged,
     RosterLookup,
     Session,
+    State,
     TokenRefused,
     TokenVerified,
     VerifyToken,
@@ -100,6 +105,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         return
     hub, attach = opened
     conn = _connection(ws, rt, hub, attach, sock, codec)
+    _follow_identity(rt, hub, conn, session)
     actor = Actor(attach.participant.id, attach.participant.role)
     # The live loop stays in this coroutine, not a helper: an idle tablet's task then waits
     # through as few coroutine frames as before, and a frame costs no extra coroutine.
@@ -111,6 +117,9 @@ async def websocket_endpoint(ws: WebSocket) -> None:
                 except ProtocolError as exc:
                     rt.metrics.inc("phonghop_protocol_errors_total")
                     msg = exc
+                if conn.closed:
+                    # Closed from outside meanwhile (role changed, revoked): not run.
+                    break
                 action = session.handle(msg)
                 if isinstance(action, Cmd):
                     rt.gc_defer.enter()
@@ -235,8 +244,10 @@ async def _find_participant(
         hub = await rt.hubs.get(meeting_id)
     except RedisError:
         return None, session.handle(STORE_UNAVAILABLE)
-    participant = hub.state.participants.get(participant_id) if hub and hub.state else None
-    return hub, session.handle(RosterLookup(participant))
+    if hub is None or hub.state is None:
+        return hub, session.handle(RosterLookup(None))
+    participant = hub.state.participants.get(participant_id)
+    return hub, session.handle(RosterLookup(participant, generation(hub.state, participant_id)))
 
 
 async def _attach(
@@ -255,7 +266,31 @@ async def _attach(
     for hook in rt.on_connect:
         await hook(hub, conn)
     session.handle(ATTACHED)
+    # The roster may have changed between the lookup and the attach: check once more.
+    change = identity_input(hub.state, conn) if hub.state is not None else None
+    if change is not None:
+        assert conn.on_identity is not None
+        conn.on_identity(change)
+        await conn.wait_closed()
+        return False
     return True
+
+
+def _follow_identity(rt: Runtime, hub: MeetingHub, conn: Connection, session: Session) -> None:
+    """Let a roster change reach this connection's session (server/identity_live.py): a
+    refusal stops delivery at once, then the error goes out and the socket closes."""
+    conn.generation = session.generation
+
+    def on_identity(change: RoleChanged | Revoked) -> None:
+        if session.state is not State.LIVE:
+            # Attaching: _attach checks again once live. Closing: already on the way out.
+            return
+        action = session.handle(change)
+        if isinstance(action, Refuse):
+            hub.detach(conn)
+            _answer(rt, conn, action)
+
+    conn.on_identity = on_identity
 
 
 def _answer(rt: Runtime, conn: Connection, action: Action) -> bool:
