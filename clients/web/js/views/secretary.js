@@ -132,7 +132,8 @@ function stat(label, value, id) {
 
 function rosterTab(panel, ctx) {
   const { client, model, token, meeting } = ctx;
-  let links = {}; // participant id -> join_url
+  let links = {}; // participant id -> join_url (own, observers and screens: server/api.py)
+  const issued = {}; // participant id -> join_url reissued from this page
   let linksFor = -1;
   let query = "";
   const search = h("input", { type: "search", id: "roster-search", autocomplete: "off", placeholder: t("roster.search_ph") });
@@ -170,8 +171,22 @@ function rosterTab(panel, ctx) {
     }
   }
 
+  // Staff do not read a delegate's (or a colleague's) link: the desk issues a new one, which
+  // revokes the one before, and it is shown here for this page's life only.
+  async function reissue(p) {
+    if (!window.confirm(t("roster.reissue_confirm", { name: p.full_name }))) return;
+    try {
+      const res = await api(`/api/meetings/${encodeURIComponent(meeting)}/participants/${encodeURIComponent(p.id)}/reissue`, { token, method: "POST" });
+      issued[p.id] = res.join_url;
+      toast(t("roster.reissued", { name: p.full_name }), "ok");
+      renderTable(model.state);
+    } catch (err) {
+      showError(err);
+    }
+  }
+
   function renderTable(s) {
-    if (s) fill(table, ...participantsTable(s, query, links));
+    if (s) fill(table, ...participantsTable(s, query, { ...links, ...issued }, reissue));
   }
 
   return (s) => { renderTable(s); loadLinks(); };
@@ -227,7 +242,7 @@ function sortedParticipants(s, q) {
   return hits.sort((a, b) => compareNames(a.full_name, b.full_name));
 }
 
-function participantsTable(s, query, links) {
+function participantsTable(s, query, links, reissue) {
   const rows = sortedParticipants(s, query);
   const total = Object.keys(s.participants || {}).length;
   const shown = rows.slice(0, PAGE);
@@ -237,11 +252,11 @@ function participantsTable(s, query, links) {
       h("caption", { class: "sr-only" }, t("roster.participants")),
       h("thead", {}, h("tr", {},
         ["roster.code", "roster.name", "roster.delegation", "roster.seat", "roster.role", "roster.link"].map((k) => h("th", { scope: "col" }, t(k))))),
-      h("tbody", {}, shown.map((p) => participantRow(p, links[p.id]))))),
+      h("tbody", {}, shown.map((p) => participantRow(p, links[p.id], reissue))))),
   ];
 }
 
-function participantRow(p, url) {
+function participantRow(p, url, reissue) {
   return h("tr", { "data-id": p.id, "data-role": p.role },
     h("td", { class: "mono" }, p.id),
     h("td", {}, p.full_name, p.title ? h("div", { class: "muted small" }, p.title) : null),
@@ -253,7 +268,9 @@ function participantRow(p, url) {
       " ",
       h("button", { type: "button", class: "btn btn-sm", "aria-label": t("roster.copy_for", { name: p.full_name }),
         onclick: () => copy(url) }, t("roster.copy")),
-    ] : h("span", { class: "muted" }, "…")));
+    ] : h("button", { type: "button", class: "btn btn-sm reissue", "data-id": p.id,
+      "aria-label": t("roster.reissue_for", { name: p.full_name }), onclick: () => reissue(p) },
+    t("roster.reissue"))));
 }
 
 async function copy(text) {
