@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from rooms.model import STAFF, Actor
+from rooms.roster import ID_PATTERN
 from server.api import meeting_state, outcome_response, read_json, runtime
 from server.auth import TokenError
 from server.errors import ApiError
@@ -63,6 +64,12 @@ async def badge_login(request: Request) -> JSONResponse:
         raise ApiError(422, "bad_field", "'token' must be the badge's text")
     rt = runtime(request)
     await _limit_address(rt, request)
+    if ID_PATTERN.match(token.strip()):
+        # The code printed on the badge (DB0004) checks in at the attended desk or kiosk; at
+        # a seat it would let anyone who read a badge across the room sign in.
+        raise ApiError(401, "bad_token", "the code printed on a badge works at the desk or "
+                       "kiosk only; scan the badge's QR code or use your join link",
+                       reason="typed_code")
     try:
         claims = rt.signer.verify(token, rt.clock.now_ms() // 1000, purpose="b")
     except TokenError as exc:

@@ -189,3 +189,22 @@ async def test_a_demoted_or_removed_participant_loses_the_open_socket_on_every_p
     assert delegate.close_code == 4001
     assert colleague.close_code is None
     await colleague.close()
+
+
+def test_the_code_printed_on_the_badge_checks_in_at_the_desk_but_signs_nobody_in_at_a_seat(
+    start_server: StartServer, redis_db: redis.Redis, admin_headers: dict[str, str]
+) -> None:
+    server = start_server()
+    meeting, people = make_meeting(server.base_url, admin_headers)
+    desk = token_of(people["DB0002"])
+    with httpx.Client(base_url=server.base_url, timeout=20) as http:
+        # At a seat: the typed code is refused, and says where it works.
+        seat = http.post("/api/badge-login", json={"token": "DB0004"})
+        assert seat.status_code == 401, seat.text
+        assert seat.json()["error"]["details"]["reason"] == "typed_code"
+        assert "desk or kiosk" in seat.json()["error"]["message"]
+        # At the desk (or kiosk), as the screen says, "type the code on the badge".
+        scanned = command(http, meeting, "checkin.scan", {"token": "db0004"}, desk)
+        assert scanned.status_code == 200, scanned.text
+        assert scanned.json()["result"]["participant"] == "DB0004"
+        assert scanned.json()["result"]["full_name"] == "Trần Thị Loan"

@@ -20,7 +20,7 @@ import { qrCamera } from "./qrcamera.js";
 const REASONS = ["bad_token", "token_expired", "forbidden", "bad_field", "network", "rate_limited"];
 // Refusals the meeting's badge_sign_in setting makes (server: details.reason), said apart
 // from "not on the roster": a badge alone signs in only a delegate checked in at the desk.
-const SETTING_REASONS = ["not_checked_in", "badge_sign_in_off"];
+const SETTING_REASONS = ["not_checked_in", "badge_sign_in_off", "typed_code"];
 
 /**
  * @param {HTMLElement} root
