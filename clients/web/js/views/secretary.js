@@ -171,25 +171,26 @@ function rosterTab(panel, ctx) {
     }
   }
 
-  // Staff do not read a delegate's (or a colleague's) link: the desk issues a new one, which
-  // revokes the one before, and it is shown here for this page's life only.
-  async function reissue(p) {
-    if (!window.confirm(t("roster.reissue_confirm", { name: p.full_name }))) return;
-    try {
-      const res = await api(`/api/meetings/${encodeURIComponent(meeting)}/participants/${encodeURIComponent(p.id)}/reissue`, { token, method: "POST" });
-      issued[p.id] = res.join_url;
-      toast(t("roster.reissued", { name: p.full_name }), "ok");
-      renderTable(model.state);
-    } catch (err) {
-      showError(err);
-    }
-  }
+  const reissue = (p) => reissueLink(ctx, p, (url) => { issued[p.id] = url; renderTable(model.state); });
 
   function renderTable(s) {
     if (s) fill(table, ...participantsTable(s, query, { ...links, ...issued }, reissue));
   }
 
   return (s) => { renderTable(s); loadLinks(); };
+}
+
+// Staff do not read a delegate's (or a colleague's) link: the desk issues a new one, which
+// revokes the one before, and it is shown on this page only, for its life.
+async function reissueLink({ meeting, token }, p, onIssued) {
+  if (!window.confirm(t("roster.reissue_confirm", { name: p.full_name }))) return;
+  try {
+    const res = await api(`/api/meetings/${encodeURIComponent(meeting)}/participants/${encodeURIComponent(p.id)}/reissue`, { token, method: "POST" });
+    onIssued(res.join_url);
+    toast(t("roster.reissued", { name: p.full_name }), "ok");
+  } catch (err) {
+    showError(err);
+  }
 }
 
 function kioskUrl(token) {
