@@ -55,6 +55,8 @@ ROSTER: dict[str, Schema] = {
         "id": Field("str", max_len=32),
         "via": Field("str", required=False, choices=("badge",)),
     },
+    # A kiosk or hall screen paired from the desk (server/devices.py signs its credential).
+    "device.pair": {"kind": Field("str", choices=("kiosk", "screen"))},
 }
 
 COMMANDS: dict[str, Schema] = {**MEETING, **ROSTER, **FLOOR}

@@ -14,7 +14,7 @@ Redis keys: ``signin:{participant}`` (rate counter of badge sign-ins, string, ex
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from protocol.errors import ErrorCode
 from rooms.attendance_state import attendance
@@ -31,6 +31,21 @@ SIGN_IN_RATE = RateLimit(5, 10 * 60_000)
 @dataclass(frozen=True)
 class Credentials:
     generations: Mapping[str, int] = field(default_factory=dict)
+    # Device participants paired from the desk (id -> "kiosk" or "screen"): they attend
+    # nothing, so the attendance list leaves them out.
+    devices: Mapping[str, str] = field(default_factory=dict)
+
+
+# The participant a pairing of each kind of device uses: (id, name, role). Neither role votes
+# or counts towards the quorum; the kiosk is an observer because observers may check in.
+DEVICES: Mapping[str, tuple[str, str, Role]] = {
+    "kiosk": ("KIOSK", "Bàn điểm danh / Check-in kiosk", Role.OBSERVER),
+    "screen": ("SCREEN", "Màn hình hội trường / Hall screen", Role.SCREEN),
+}
+
+
+def is_device(state: MeetingState, participant_id: str) -> bool:
+    return participant_id in get_slice(state, SLICE, Credentials()).devices
 
 
 def generation(state: MeetingState, participant_id: str) -> int:
@@ -44,7 +59,8 @@ def bumped(state: MeetingState, participant_id: str, to: int | None = None) -> M
     creds = get_slice(state, SLICE, Credentials())
     current = creds.generations.get(participant_id, 0)
     new = max(current + 1 if to is None else to, current)
-    return with_slice(state, SLICE, Credentials({**creds.generations, participant_id: new}))
+    return with_slice(state, SLICE, replace(creds, generations={**creds.generations,
+                                                                participant_id: new}))
 
 
 # ---- participant.reissue -------------------------------------------------------------------
@@ -95,6 +111,35 @@ def decide_sign_in(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
                     [guard], result=body, on_guard=too_many)
 
 
+# ---- device.pair ----------------------------------------------------------------------------
+
+
+def decide_pair(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
+    """Pair a kiosk or a hall screen: its device participant, added once; the shell signs a
+    credential of the device's own purpose for it (server/devices.py)."""
+    kind = cmd.body["kind"]
+    pid, name, role = DEVICES[kind]
+    existing = state.participants.get(pid)
+    if existing is not None and existing.role != role:
+        raise Rejected(ErrorCode.CONFLICT, f"participant {pid} exists as {existing.role.value}",
+                       id=pid)
+    actor, events = cmd.actor.participant_id, []
+    if existing is None:
+        body = {"id": pid, "full_name": name, "role": role.value, "delegation": "", "title": "",
+                "seat": "", "weight": "0"}
+        events.append(Event("participant.added", body, actor, ctx.now))
+    if not is_device(state, pid):
+        events.append(Event("device.paired", {"id": pid, "kind": kind}, actor, ctx.now))
+    return Decision(events, result={"id": pid, "kind": kind, "role": role.value,
+                                    "generation": generation(state, pid)})
+
+
+def evolve_paired(state: MeetingState, event: Event) -> MeetingState:
+    creds = get_slice(state, SLICE, Credentials())
+    devices = {**creds.devices, event.body["id"]: event.body["kind"]}
+    return with_slice(state, SLICE, replace(creds, devices=devices))
+
+
 def evolve_generation(state: MeetingState, event: Event) -> MeetingState:
     return bumped(state, event.body["id"], int(event.body["generation"]))
 
@@ -102,11 +147,15 @@ def evolve_generation(state: MeetingState, event: Event) -> MeetingState:
 DECISIONS = {
     "participant.reissue": decide_reissue,
     "participant.sign_in": decide_sign_in,
+    "device.pair": decide_pair,
 }
 EVOLVERS = {
     "participant.reissued": evolve_generation,
     "participant.signed_in": evolve_generation,
+    "device.paired": evolve_paired,
 }
 # participant.sign_in is sent by the shell only (as the administrator): nobody may send it.
-PERMISSIONS = {"participant.reissue": STAFF, "participant.sign_in": frozenset[Role]()}
-AUDIENCES = {"participant.reissued": STAFF, "participant.signed_in": STAFF}
+PERMISSIONS = {"participant.reissue": STAFF, "participant.sign_in": frozenset[Role](),
+               "device.pair": STAFF}
+AUDIENCES = {"participant.reissued": STAFF, "participant.signed_in": STAFF,
+             "device.paired": STAFF}

@@ -12,11 +12,13 @@ import tomllib
 from importlib import resources
 from typing import Any
 
+from rooms.credentials import DEVICES, generation
 from rooms.model import Actor, Role
 from rooms.roster import parse_roster_csv
 from server import features
 from server.config import Settings
-from server.join_links import join_token, join_url
+from server.devices import PURPOSE
+from server.join_links import join_token, join_url, token_expiry
 from server.runtime import Runtime
 
 DEMO_KEY = "ph:demo"
@@ -66,18 +68,12 @@ async def _ensure_meeting(rt: Runtime) -> str:
     outcome = await rt.commands.execute(meeting_id, admin, "roster.import", {"participants": rows})
     if not outcome.ok:
         raise RuntimeError(f"demo roster import failed: {outcome.message}")
-    for pid, name, role in (
-        ("SCREEN", "Màn hình hội trường", Role.SCREEN),
-        ("KIOSK", "Bàn điểm danh", Role.OBSERVER),
-    ):
-        outcome = await rt.commands.execute(
-            meeting_id,
-            admin,
-            "participant.add",
-            {"id": pid, "full_name": name, "role": role.value},
-        )
+    # The hall screen and the check-in kiosk are paired devices with their own credentials
+    # (server/devices.py), not participants with a join link.
+    for kind in ("screen", "kiosk"):
+        outcome = await rt.commands.execute(meeting_id, admin, "device.pair", {"kind": kind})
         if not outcome.ok:
-            raise RuntimeError(f"demo participant {pid} failed: {outcome.message}")
+            raise RuntimeError(f"demo device {kind} failed: {outcome.message}")
     for module in features.modules():
         setup = getattr(module, "demo_setup", None)
         if setup is not None:
@@ -96,12 +92,17 @@ async def links(rt: Runtime, meeting_id: str) -> list[tuple[str, str]]:
     for label, role, count in (
         ("Chủ tọa / Chair", Role.CHAIR, 1),
         ("Thư ký / Secretary", Role.SECRETARY, 1),
-        ("Màn hình hội trường / Hall screen", Role.SCREEN, 1),
         ("Đại biểu / Delegate", Role.DELEGATE, 3),
     ):
         chosen = [p for p in people if p.role == role][:count]
         picks += [(f"{label}: {p.full_name}", p) for p in chosen]
     for label, p in picks:
         out.append((label, join_url(rt, join_token(rt, hub_state, p))))
+    for label, kind in (("Màn hình hội trường / Hall screen (device)", "screen"),
+                        ("Bàn điểm danh / Check-in kiosk (device)", "kiosk")):
+        pid, _name, role = DEVICES[kind]
+        token = rt.signer.issue(meeting_id, pid, role, token_expiry(rt), purpose=PURPOSE[kind],
+                                generation=generation(hub_state, pid))
+        out.append((label, join_url(rt, token)))
     out.append(("Meeting id", meeting_id))
     return out

@@ -19,7 +19,7 @@ FEATURE_MODULES += ("server.documents",)
 FEATURE_MODULES += ("server.attendance_live", "server.attendance_http")
 FEATURE_MODULES += ("server.poll_live", "server.poll_http")
 FEATURE_MODULES += ("server.minutes_http",)
-FEATURE_MODULES += ("server.identity_live", "server.identity_http")
+FEATURE_MODULES += ("server.identity_live", "server.identity_http", "server.devices")
 
 
 def modules() -> list[ModuleType]:

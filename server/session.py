@@ -193,7 +193,8 @@ REPLACED = "this link was replaced; ask the desk for a new one"
 
 
 class Session:
-    __slots__ = ("codec", "state", "position", "participant_id", "role", "generation", "_row")
+    __slots__ = ("codec", "state", "position", "participant_id", "role", "generation", "purpose",
+                 "_row")
 
     def __init__(self, codec: Codec) -> None:
         self.codec = codec
@@ -202,6 +203,7 @@ class Session:
         self.participant_id = ""
         self.role: Role | None = None
         self.generation = 0
+        self.purpose = "j"  # j: a join link; k, h: a kiosk's or hall screen's (server/devices.py)
         self._row = _TABLE[State.AWAITING_HELLO]
 
     def handle(self, event: Input) -> Action:
@@ -256,6 +258,7 @@ def _token_verified(s: Session, event: TokenVerified) -> Action:
     s.participant_id = event.claims.participant_id
     s.role = event.claims.role
     s.generation = event.claims.generation
+    s.purpose = event.claims.purpose
     return FindParticipant(s.participant_id)
 
 

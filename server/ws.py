@@ -26,6 +26,7 @@ from rooms.credentials import generation
 from rooms.model import Actor
 from server.auth import TokenError
 from server.connection import Connection, Frame
+from server.device_purposes import may_send, purpose_of
 from server.hub import MeetingHub
 from server.identity_live import identity_input
 from server.runtime import Runtime
@@ -121,7 +122,9 @@ async def websocket_endpoint(ws: WebSocket) -> None:
                     # Closed from outside meanwhile (role changed, revoked): not run.
                     break
                 action = session.handle(msg)
-                if isinstance(action, Cmd):
+                if isinstance(action, Cmd) and not may_send(session.purpose, action.kind):
+                    conn.send(_device_refusal(action, codec))
+                elif isinstance(action, Cmd):
                     rt.gc_defer.enter()
                     try:
                         answer = await _run_command(rt, meeting_id, actor, action, codec)
@@ -231,7 +234,8 @@ async def _first_frame(ws: WebSocket, session: Session) -> Action:
 
 def _verify_token(rt: Runtime, session: Session, token: str, meeting_id: str) -> Action:
     try:
-        claims = rt.signer.verify(token, rt.clock.now_ms() // 1000, meeting_id)
+        claims = rt.signer.verify(token, rt.clock.now_ms() // 1000, meeting_id,
+                                  purpose=purpose_of(token))
     except TokenError as exc:
         return session.handle(TokenRefused(exc))
     return session.handle(TokenVerified(claims))
@@ -334,6 +338,12 @@ async def _run_command(rt: Runtime, meeting_id: str, actor: Actor, msg: Cmd, cod
         Error(code=outcome.code, message=outcome.message, id=msg.id, details=outcome.details),
         codec,
     )
+
+
+def _device_refusal(msg: Cmd, codec: Codec) -> Frame:
+    # A kiosk or hall screen credential does only its job (server/devices.py).
+    return encode(Error(code=ErrorCode.FORBIDDEN, message=f"this device may not send "
+                        f"'{msg.kind}'", id=msg.id), codec)
 
 
 async def _receive(ws: WebSocket, codec: Codec) -> Hello | Cmd | Ping:

@@ -208,3 +208,46 @@ def test_the_code_printed_on_the_badge_checks_in_at_the_desk_but_signs_nobody_in
         assert scanned.status_code == 200, scanned.text
         assert scanned.json()["result"]["participant"] == "DB0004"
         assert scanned.json()["result"]["full_name"] == "Trần Thị Loan"
+
+
+async def test_a_paired_kiosk_checks_in_and_does_nothing_else(
+    start_server: StartServer, redis_db: redis.Redis, admin_headers: dict[str, str]
+) -> None:
+    server = start_server()
+    meeting, people = make_meeting(server.base_url, admin_headers)
+    secretary = token_of(people["DB0002"])
+    with httpx.Client(base_url=server.base_url, timeout=20) as http:
+        paired = http.post(f"/api/meetings/{meeting}/devices", json={"kind": "kiosk"},
+                           headers=bearer(secretary))
+        assert paired.status_code == 200, paired.text
+        kiosk = paired.json()["token"]
+        assert paired.json()["participant"] == "KIOSK" and kiosk.split("~")[2][0] == "k"
+        assert secretary.split("~")[1] not in kiosk.split("~")  # not the secretary's token
+        # Over HTTP a device credential opens nothing: no roster, no links, no downloads.
+        for path in ("/participants", "", "/attendance.json", "/log.json"):
+            refused = http.get(f"/api/meetings/{meeting}{path}", headers=bearer(kiosk))
+            assert (refused.status_code, refused.json()["error"]["code"]) == (401, "bad_token")
+    device = Client(server.ws_url, meeting, kiosk)
+    welcome = await device.connect()
+    assert welcome["participant"]["id"] == "KIOSK"
+    assert "participants" not in device.snapshots[-1]["state"]  # not a staff snapshot
+    # Its job: check in by the code on the badge (or the badge's QR).
+    ok = await device.command("checkin.scan", {"token": "DB0004"})
+    assert ok["type"] == "ack" and ok["result"]["participant"] == "DB0004", ok
+    for kind, body in (("participant.add", {"id": "X1", "full_name": "X", "role": "chair"}),
+                       ("meeting.open", {}), ("checkin.manual", {"participant": "DB0005"})):
+        refused = await device.command(kind, body)
+        assert (refused["type"], refused["code"]) == ("error", "forbidden"), refused
+    await device.close()
+    # A hall screen's credential only reads.
+    with httpx.Client(base_url=server.base_url, timeout=20) as http:
+        screen = http.post(f"/api/meetings/{meeting}/devices", json={"kind": "screen"},
+                           headers=bearer(secretary)).json()["token"]
+        export = http.get(f"/api/meetings/{meeting}/attendance.csv", headers=admin_headers)
+        # Paired devices attend nothing: not listed (as absent) in the attendance export.
+        assert "KIOSK" not in export.text and "DB0004" in export.text
+    hall = Client(server.ws_url, meeting, screen)
+    await hall.connect()
+    refused = await hall.command("checkin.scan", {"token": "DB0005"})
+    assert (refused["type"], refused["code"]) == ("error", "forbidden"), refused
+    await hall.close()

@@ -16,6 +16,7 @@ import { feedbackModeration } from "./feedback.js";
 import { questionModeration } from "./questions.js";
 import { proxyPanel } from "./proxies.js";
 import { settingsPanel } from "./settings.js";
+import { devicePairing } from "./pairing.js";
 
 const TABS = ["overview", "roster", "checkin", "documents", "feedback", "questions", "downloads"];
 const PAGE = 200;
@@ -139,16 +140,17 @@ function rosterTab(panel, ctx) {
   const search = h("input", { type: "search", id: "roster-search", autocomplete: "off", placeholder: t("roster.search_ph") });
   search.addEventListener("input", () => { query = search.value; renderTable(model.state); });
   const table = h("div", { id: "roster-table" });
+  const pairing = devicePairing(ctx);
   const extraForm = h("div", { class: "btn-row" },
     h("button", { type: "button", class: "btn", id: "add-screen", onclick: () => addDevice("screen") }, t("roster.add_screen")),
-    h("button", { type: "button", class: "btn", id: "open-kiosk", onclick: () => window.open(kioskUrl(token), "_blank", "noopener") }, t("roster.open_kiosk")),
+    ...pairing.buttons,
     h("button", { type: "button", class: "btn", id: "refresh-links", onclick: () => { linksFor = -1; loadLinks(true); } }, t("roster.refresh_links")));
   const importer = rosterImport(ctx, () => { linksFor = -1; });
   panel.append(
     section(t("roster.import_title"), "sec-import", importer.form, importer.errors),
     section(t("roster.participants"), "sec-participants",
       h("div", { class: "field" }, h("label", { for: "roster-search" }, t("roster.search")), search),
-      extraForm, table));
+      extraForm, pairing.box, table));
 
   async function addDevice(role) {
     const existing = Object.values(model.state?.participants || {}).filter((p) => p.role === role).length;
@@ -191,10 +193,6 @@ async function reissueLink({ meeting, token }, p, onIssued) {
   } catch (err) {
     showError(err);
   }
-}
-
-function kioskUrl(token) {
-  return `${location.pathname}?t=${encodeURIComponent(token)}&view=kiosk`;
 }
 
 /** The roster CSV upload form; the server's row-by-row complaints are shown under it. */
