@@ -17,7 +17,10 @@ import redis
 import websockets
 from PIL import Image
 from pyzbar.pyzbar import ZBarSymbol, decode  # type: ignore[import-untyped]
+from starlette.testclient import TestClient
 
+from server.app import create_app
+from server.config import Settings
 from tests.conftest import ServerProcess, StartServer
 from tests.support import Client, make_meeting, token_of
 
@@ -236,8 +239,8 @@ async def test_a_paired_kiosk_checks_in_and_does_nothing_else(
     assert ok["type"] == "ack" and ok["result"]["participant"] == "DB0004", ok
     for kind, body in (("participant.add", {"id": "X1", "full_name": "X", "role": "chair"}),
                        ("meeting.open", {}), ("checkin.manual", {"participant": "DB0005"})):
-        refused = await device.command(kind, body)
-        assert (refused["type"], refused["code"]) == ("error", "forbidden"), refused
+        answer = await device.command(kind, body)
+        assert (answer["type"], answer["code"]) == ("error", "forbidden"), answer
     await device.close()
     # A hall screen's credential only reads.
     with httpx.Client(base_url=server.base_url, timeout=20) as http:
@@ -248,6 +251,24 @@ async def test_a_paired_kiosk_checks_in_and_does_nothing_else(
         assert "KIOSK" not in export.text and "DB0004" in export.text
     hall = Client(server.ws_url, meeting, screen)
     await hall.connect()
-    refused = await hall.command("checkin.scan", {"token": "DB0005"})
-    assert (refused["type"], refused["code"]) == ("error", "forbidden"), refused
+    answer = await hall.command("checkin.scan", {"token": "DB0005"})
+    assert (answer["type"], answer["code"]) == ("error", "forbidden"), answer
     await hall.close()
+
+
+def test_the_demo_prints_device_links_and_lists_no_device_as_absent(
+    settings: Settings, admin_headers: dict[str, str]
+) -> None:
+    from server.demo import load_demo
+
+    links = dict(asyncio.run(load_demo(settings)))
+    kiosk = links["Bàn điểm danh / Check-in kiosk (device)"].rsplit("/j/", 1)[1]
+    screen = links["Màn hình hội trường / Hall screen (device)"].rsplit("/j/", 1)[1]
+    assert (kiosk.split("~")[1:3], screen.split("~")[1:3]) == (["KIOSK", "ko"], ["SCREEN", "hh"])
+    meeting = links["Meeting id"]
+    with TestClient(create_app(settings)) as client:
+        export = client.get(f"/api/meetings/{meeting}/attendance.csv", headers=admin_headers)
+        assert export.status_code == 200
+        assert "KIOSK" not in export.text and "DB0004" in export.text
+        listed = client.get(f"/api/meetings/{meeting}/attendance.json", headers=admin_headers)
+        assert "KIOSK" not in listed.text
