@@ -296,6 +296,20 @@ SPEC: dict[str, Any] = {
                 auth=False, errors=(401, 403, 422, 429),
             )
         },
+        "/api/meetings/{meeting_id}/devices": {
+            "parameters": [_MEETING_ID],
+            "post": _op(
+                "Pair a check-in kiosk or a hall screen (staff): a credential of its own "
+                "purpose for the device participant (kiosk: check-in only; screen: read only)",
+                {"200": _json({"type": "object", "properties": {
+                    "kind": {"enum": ["kiosk", "screen"]}, "participant": {"type": "string"},
+                    "token": {"type": "string"}, "pair_url": {"type": "string"}}})},
+                body={"application/json": {"schema": {
+                    "type": "object", "required": ["kind"],
+                    "properties": {"kind": {"enum": ["kiosk", "screen"]}}}}},
+                errors=(401, 403, 409, 422),
+            ),
+        },
         "/api/meetings/{meeting_id}/participants/{participant_id}/reissue": {
             "parameters": [_MEETING_ID, {"name": "participant_id", "in": "path",
                                          "required": True, "schema": {"type": "string"}}],
