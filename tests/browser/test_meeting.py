@@ -40,6 +40,8 @@ def join_link(page: Page, participant_id: str) -> str:
     runs the meeting."""
     page.fill("#roster-search", participant_id)
     reissue = page.locator(f"button.reissue[data-id='{participant_id}']")
+    page.locator(f"a.join-link[data-id='{participant_id}'], button.reissue"
+                 f"[data-id='{participant_id}']").first.wait_for()
     if reissue.count():
         page.once("dialog", lambda dialog: dialog.accept())
         reissue.click()

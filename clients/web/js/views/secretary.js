@@ -136,6 +136,7 @@ function rosterTab(panel, ctx) {
   let links = {}; // participant id -> join_url (own, observers and screens: server/api.py)
   const issued = {}; // participant id -> join_url reissued from this page
   let linksFor = -1;
+  let loaded = false; // the links of this roster have arrived
   let query = "";
   const search = h("input", { type: "search", id: "roster-search", autocomplete: "off", placeholder: t("roster.search_ph") });
   search.addEventListener("input", () => { query = search.value; renderTable(model.state); });
@@ -163,9 +164,11 @@ function rosterTab(panel, ctx) {
     const count = Object.keys(model.state?.participants || {}).length;
     if (!force && linksFor === count) return;
     linksFor = count;
+    loaded = false;
     try {
       const res = await api(`/api/meetings/${encodeURIComponent(meeting)}/participants`, { token });
       links = Object.fromEntries(res.participants.map((p) => [p.id, p.join_url]));
+      loaded = true;
       renderTable(model.state);
     } catch (err) {
       linksFor = -1;
@@ -176,7 +179,8 @@ function rosterTab(panel, ctx) {
   const reissue = (p) => reissueLink(ctx, p, (url) => { issued[p.id] = url; renderTable(model.state); });
 
   function renderTable(s) {
-    if (s) fill(table, ...participantsTable(s, query, { ...links, ...issued }, reissue));
+    // Until the links have loaded, a row cannot tell "no link for you" from "not yet".
+    if (s) fill(table, ...participantsTable(s, query, { ...links, ...issued }, loaded ? reissue : null));
   }
 
   return (s) => { renderTable(s); loadLinks(); };
@@ -267,9 +271,9 @@ function participantRow(p, url, reissue) {
       " ",
       h("button", { type: "button", class: "btn btn-sm", "aria-label": t("roster.copy_for", { name: p.full_name }),
         onclick: () => copy(url) }, t("roster.copy")),
-    ] : h("button", { type: "button", class: "btn btn-sm reissue", "data-id": p.id,
+    ] : reissue ? h("button", { type: "button", class: "btn btn-sm reissue", "data-id": p.id,
       "aria-label": t("roster.reissue_for", { name: p.full_name }), onclick: () => reissue(p) },
-    t("roster.reissue"))));
+    t("roster.reissue")) : h("span", { class: "muted" }, "…")));
 }
 
 async function copy(text) {
