@@ -175,6 +175,19 @@ class ParticipantRemoveBody(TypedDict):
     id: str
 
 
+class ParticipantReissueBody(TypedDict):
+    id: str
+
+
+class ParticipantSignInBody(TypedDict):
+    id: str
+    via: NotRequired[Literal["badge"]]
+
+
+class DevicePairBody(TypedDict):
+    kind: Literal["kiosk", "screen"]
+
+
 class ParticipantUpdateBody(TypedDict):
     id: str
     full_name: NotRequired[str]
@@ -306,6 +319,9 @@ COMMAND_BODIES: dict[CommandKind, type] = {
     "note.edit": NoteEditBody,
     "participant.add": ParticipantAddBody,
     "participant.remove": ParticipantRemoveBody,
+    "participant.reissue": ParticipantReissueBody,
+    "participant.sign_in": ParticipantSignInBody,
+    "device.pair": DevicePairBody,
     "participant.update": ParticipantUpdateBody,
     "poll.cancel": PollCancelBody,
     "poll.close": PollCloseBody,

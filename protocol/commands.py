@@ -48,6 +48,15 @@ ROSTER: dict[str, Schema] = {
     "participant.add": {"id": Field("str", max_len=32), **_PARTICIPANT_FIELDS},
     "participant.update": {"id": Field("str", max_len=32), **_PARTICIPANT_FIELDS},
     "participant.remove": {"id": Field("str", max_len=32)},
+    # A new credential generation: the participant's earlier join links stop working.
+    "participant.reissue": {"id": Field("str", max_len=32)},
+    # Sent by the shell for POST /api/badge-login (only the administrator may send it).
+    "participant.sign_in": {
+        "id": Field("str", max_len=32),
+        "via": Field("str", required=False, choices=("badge",)),
+    },
+    # A kiosk or hall screen paired from the desk (server/devices.py signs its credential).
+    "device.pair": {"kind": Field("str", choices=("kiosk", "screen"))},
 }
 
 COMMANDS: dict[str, Schema] = {**MEETING, **ROSTER, **FLOOR}

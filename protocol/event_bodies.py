@@ -229,6 +229,24 @@ class ParticipantRemovedBody(TypedDict):
     id: str
 
 
+class ParticipantReissuedBody(TypedDict):
+    """A new credential generation (rooms/credentials.py): earlier links stop working."""
+
+    id: str
+    generation: int
+
+
+class ParticipantSignedInBody(TypedDict):
+    id: str
+    via: Literal["badge"]
+    generation: int
+
+
+class DevicePairedBody(TypedDict):
+    id: str
+    kind: Literal["kiosk", "screen"]
+
+
 class ParticipantUpdatedBody(ParticipantMap):
     """The whole participant after the change."""
 
@@ -395,6 +413,9 @@ EVENT_BODIES: dict[EventKind, type] = {
     "note.edited": NoteEditedBody,
     "participant.added": ParticipantAddedBody,
     "participant.removed": ParticipantRemovedBody,
+    "participant.reissued": ParticipantReissuedBody,
+    "participant.signed_in": ParticipantSignedInBody,
+    "device.paired": DevicePairedBody,
     "participant.updated": ParticipantUpdatedBody,
     "poll.cancelled": PollCancelledBody,
     "poll.closed": PollClosedBody,

@@ -14,6 +14,7 @@ from rooms import (
     agenda,
     attendance,
     attendance_commands,
+    credentials,
     documents,
     feedback,
     floor_commands,
@@ -42,7 +43,7 @@ SnapshotPart = Callable[[MeetingState, Role, str], dict[str, Any]]
 # AUDIENCES (event kind -> roles that see it), PROJECTORS (event kind -> body per role) and
 # SNAPSHOT (its part of a client's starting state). Add a feature by listing it here.
 FEATURES: tuple[ModuleType, ...] = (
-    meeting, roster,
+    meeting, roster, credentials,
     agenda, documents, speakers, feedback, questions,
     attendance, proxies,
 )
@@ -67,6 +68,7 @@ SNAPSHOTS: list[SnapshotPart] = []
 # Commands whose decision is more than their events (guards on per-key state, reads, ids or
 # receipts from the context) are decided by these modules, over the features' rules.
 COMMAND_MODULES: tuple[ModuleType, ...] = (poll_commands, attendance_commands, floor_commands)
+COMMAND_MODULES += (credentials,)
 
 for _feature in FEATURES:
     for _table, _name in (

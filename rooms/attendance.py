@@ -27,6 +27,7 @@ from typing import Any, Literal
 from protocol.errors import ErrorCode
 from rooms import memo
 from rooms.attendance_state import SLICE, AttendanceState, Record, attendance
+from rooms.credentials import is_device
 from rooms.model import STAFF, Command, Event, Participant, Rejected, Role
 from rooms.quorum import Quorum, quorum
 from rooms.settings import settings_of
@@ -288,11 +289,11 @@ class Row:
 
 
 def rows(state: MeetingState) -> list[Row]:
-    """Everyone who attends (no hall screens), in roster order."""
+    """Everyone who attends (no hall screens, no paired devices), in roster order."""
     att = attendance(state)
     out = []
     for pid, participant in state.participants.items():
-        if participant.role == Role.SCREEN:
+        if participant.role == Role.SCREEN or is_device(state, pid):
             continue
         grant = att.proxies.get(pid)
         out.append(Row(participant, att.record(pid), grant.holder if grant else "",

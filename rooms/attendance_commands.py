@@ -24,6 +24,7 @@ from rooms.attendance import me
 from rooms.attendance_state import AttendanceState, attendance
 from rooms.decision import Context, Decision, Guard
 from rooms.model import Command, Event, Rejected
+from rooms.roster import ID_PATTERN
 from rooms.state import MeetingState
 from rooms.timezone import zone as meeting_zone
 
@@ -167,7 +168,26 @@ def _result(state: MeetingState, events: list[Event], now: int) -> dict[str, Any
 # ---- badges: the token becomes the participant it names ----------------------------------------
 
 
+def _typed_code(state: MeetingState, text: str) -> str | None:
+    """The participant whose code (printed on the badge, e.g. ``DB0004``) was typed at the
+    kiosk or the desk: both are attended by staff, so the code alone is enough there (never
+    at a seat: POST /api/badge-login takes only the signed QR). None when ``text`` is no
+    participant's code: then it is read as a badge's token."""
+    if not ID_PATTERN.match(text) or "~" in text:
+        return None
+    if text in state.participants:
+        return text
+    folded = text.casefold()
+    for pid in state.participants:
+        if pid.casefold() == folded:
+            return pid
+    return None
+
+
 def _badge_holder(state: MeetingState, token: Any, ctx: Context) -> str:
+    typed = _typed_code(state, str(token).strip())
+    if typed is not None:
+        return typed
     participant_id = ctx.badge(str(token))
     if participant_id not in state.participants:
         raise Rejected(ErrorCode.NOT_FOUND, "Người này không còn trong danh sách / the badge's "

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from protocol.errors import ErrorCode
+from rooms.credentials import bumped
 from rooms.model import STAFF, Command, Event, Participant, Rejected, Role, nfc
 from rooms.state import MeetingState
 
@@ -248,7 +249,8 @@ def evolve_added(state: MeetingState, event: Event) -> MeetingState:
 def evolve_removed(state: MeetingState, event: Event) -> MeetingState:
     participants = dict(state.participants)
     participants.pop(event.body["id"], None)
-    return replace(state, participants=participants)
+    # A new generation: the id added back later does not revive the removed one's links.
+    return bumped(replace(state, participants=participants), event.body["id"])
 
 
 DECIDERS = {

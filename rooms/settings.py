@@ -91,6 +91,11 @@ _SETTINGS = (
     Setting("device_checkin", "text", "tap", choices=("tap", "connect", "off"),
             guard=_while_running("device_checkin")),
     Setting("hybrid", "bool", False, guard=_hybrid),
+    # Read by participant.sign_in (rooms/credentials.py, POST /api/badge-login): may a badge
+    # scanned at a seat sign its delegate in? Only a delegate checked in at the desk, by
+    # default, so that a photographed badge alone never reaches a ballot.
+    Setting("badge_sign_in", "text", "checked_in", choices=("off", "checked_in", "open"),
+            guard=_while_running("badge_sign_in")),
     Setting("proxy_limit", "int", 1, min=0, max=100, guard=_proxy_limit),
     # Read live by the quorum (rooms/quorum.py; recomputed after every meeting.updated) and
     # frozen by a poll when it opens.
@@ -190,6 +195,7 @@ def effective(settings: Mapping[str, Any]) -> dict[str, Any]:
 # ---- the settings as the rules read them ---------------------------------------------------
 
 DeviceCheckin = Literal["tap", "connect", "off"]
+BadgeSignIn = Literal["off", "checked_in", "open"]
 
 
 @dataclass(frozen=True)
@@ -199,6 +205,7 @@ class MeetingSettings:
 
     device_checkin: DeviceCheckin
     hybrid: bool
+    badge_sign_in: BadgeSignIn
     proxy_limit: int
     proxies_count_for_quorum: bool
     require_check_in: bool

@@ -13,13 +13,13 @@ from starlette.routing import Route
 
 from protocol.commands import validate_command
 from protocol.errors import ErrorCode, ProtocolError
-from rooms.model import STAFF, Actor, Rejected
+from rooms.model import STAFF, Actor, Rejected, Role
 from rooms.roster import RosterError, parse_roster_csv
 from server import log_export
-from server.auth import TokenError
 from server.errors import ApiError
 from server.http_auth import require_actor, require_admin
 from server.interpreter import Outcome
+from server.join_links import join_token, join_url
 from server.runtime import Runtime
 
 MAX_JSON_BODY = 1024 * 1024
@@ -169,22 +169,25 @@ async def import_roster(request: Request) -> JSONResponse:
 
 
 async def list_participants(request: Request) -> JSONResponse:
+    """The roster. Join links are shown to the administrator (who hands them out first) and,
+    to a chair or secretary, only their own and those of participants who neither vote nor
+    run the meeting (observers, hall screens): a delegate's or a colleague's link is handed
+    out by reissuing it (POST …/participants/{id}/reissue) or by printing the badge."""
     meeting_id = request.path_params["meeting_id"]
-    await require_actor(request, meeting_id, STAFF)
+    actor = await require_actor(request, meeting_id, STAFF)
     hub = await meeting_state(request, meeting_id)
     rt = runtime(request)
-    expires = _token_expiry(rt)
     out = []
     for p in hub.state.participants.values():
-        token = rt.signer.issue(meeting_id, p.id, p.role, expires)
-        out.append({**p.to_dict(), "join_url": f"{rt.settings.base_url}/j/{token}"})
+        row = p.to_dict()
+        if actor.is_admin or p.id == actor.participant_id or p.role in LINK_VISIBLE:
+            row["join_url"] = join_url(rt, join_token(rt, hub.state, p))
+        out.append(row)
     return JSONResponse({"participants": out})
 
 
-def _token_expiry(rt: Runtime) -> int:
-    # Rounded to the day, so repeated listings hand out the same links.
-    now = rt.clock.now_ms() // 1000
-    return (now + rt.settings.token_ttl) // 86400 * 86400
+# Roles whose join link staff may read from the roster: they neither vote nor run it.
+LINK_VISIBLE = frozenset({Role.OBSERVER, Role.SCREEN})
 
 
 async def add_participant(request: Request) -> JSONResponse:
@@ -227,35 +230,6 @@ async def _command(
     return outcome_response(outcome, ok)
 
 
-async def badge_login(request: Request) -> JSONResponse:
-    """A tablet signs a delegate in by their badge: the badge's check-in token, scanned at
-    the seat, is exchanged for that participant's join link. It grants nothing more than the
-    join link printed for the same person would."""
-    body = await read_json(request)
-    token = body.get("token")
-    if not isinstance(token, str) or not 0 < len(token) <= 512:
-        raise ApiError(422, ErrorCode.BAD_FIELD, "'token' must be the badge's text")
-    rt = runtime(request)
-    try:
-        claims = rt.signer.verify(token, rt.clock.now_ms() // 1000, purpose="b")
-    except TokenError as exc:
-        raise ApiError(401, exc.code, exc.message) from None
-    hub = await rt.hubs.get(claims.meeting_id)
-    state = hub.state if hub is not None else None
-    participant = state.participants.get(claims.participant_id) if state else None
-    if participant is None or participant.role != claims.role:
-        raise ApiError(403, ErrorCode.FORBIDDEN, "this badge's participant is not on the roster")
-    join = rt.signer.issue(claims.meeting_id, participant.id, participant.role, _token_expiry(rt))
-    return JSONResponse(
-        {
-            "meeting": claims.meeting_id,
-            "participant": participant.to_dict(),
-            "join_url": f"{rt.settings.base_url}/j/{join}",
-            "token": join,
-        }
-    )
-
-
 async def healthz(request: Request) -> JSONResponse:
     rt = runtime(request)
     try:
@@ -292,5 +266,4 @@ ROUTES = [
     Route("/api/meetings/{meeting_id}/participants", add_participant, methods=["POST"]),
     Route("/api/meetings/{meeting_id}/commands", post_command, methods=["POST"]),
     Route("/api/meetings/{meeting_id}/log.json", log_export.export_log, methods=["GET"]),
-    Route("/api/badge-login", badge_login, methods=["POST"]),
 ]

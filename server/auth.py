@@ -1,8 +1,11 @@
 """Signed, expiring tokens for participants, and the admin bearer token.
 
-A participant token is ``MEETING~PARTICIPANT~PR~EXPIRY~SIG`` (about 60 ASCII characters, small
+A participant token is ``MEETING~PARTICIPANT~PRG~EXPIRY~SIG`` (about 60 ASCII characters, small
 enough for a QR code): ``P`` is the purpose (``j`` join link, ``b`` badge check-in), ``R`` the
-first letter of the role when issued, ``EXPIRY`` seconds since the epoch in base 36, and ``SIG``
+first letter of the role when issued, ``G`` the participant's credential generation in
+decimal, left out when 0 (rooms/credentials.py: a token of an older generation is revoked;
+badges carry none, they are reprinted rarely and sign in only as the meeting allows),
+``EXPIRY`` seconds since the epoch in base 36, and ``SIG``
 the first 22 characters of the URL-safe base64 HMAC-SHA256 of everything before it, keyed with
 the token-signing key derived from the server key file (server/keys.py; never kept in Redis).
 A token names its meeting, so one of meeting A fails on B.
@@ -13,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -35,6 +39,8 @@ _ROLE_LETTER = {
     Role.OBSERVER: "o",
 }
 _LETTER_ROLE = {v: k for k, v in _ROLE_LETTER.items()}
+# Purpose letter, role letter, then the generation (no leading zero, none for 0).
+_KIND = re.compile(r"[a-z]{2}(?:[1-9][0-9]{0,8})?")
 
 
 class TokenError(Exception):
@@ -51,6 +57,7 @@ class TokenClaims:
     purpose: str
     role: Role
     expires: int
+    generation: int = 0
 
 
 class Signer:
@@ -82,11 +89,11 @@ class Signer:
         )
 
     def issue(
-        self, meeting_id: str, participant_id: str, role: Role, expires: int, purpose: str = "j"
+        self, meeting_id: str, participant_id: str, role: Role, expires: int, purpose: str = "j",
+        generation: int = 0,
     ) -> str:
-        payload = SEP.join(
-            (meeting_id, participant_id, purpose + _ROLE_LETTER[role], _b36(expires))
-        )
+        kind = purpose + _ROLE_LETTER[role] + (str(generation) if generation else "")
+        payload = SEP.join((meeting_id, participant_id, kind, _b36(expires)))
         return f"{payload}{SEP}{self._sig(payload)}"
 
     def verify(
@@ -94,7 +101,7 @@ class Signer:
     ) -> TokenClaims:
         parts = token.strip().split(SEP)
         # Tokens are ASCII; hmac.compare_digest raises TypeError on a non-ASCII str.
-        if len(parts) != 5 or len(parts[2]) != 2 or not token.isascii():
+        if len(parts) != 5 or not _KIND.fullmatch(parts[2]) or not token.isascii():
             raise TokenError(ErrorCode.BAD_TOKEN, "malformed token")
         payload = SEP.join(parts[:4])
         if not self._signed(payload, parts[4], now):
@@ -113,7 +120,7 @@ class Signer:
             raise TokenError(ErrorCode.BAD_TOKEN, "token is not valid for this use")
         if expires < now:
             raise TokenError(ErrorCode.TOKEN_EXPIRED, "token expired")
-        return TokenClaims(mid, pid, kind[0], role, expires)
+        return TokenClaims(mid, pid, kind[0], role, expires, int(kind[2:] or "0"))
 
 
 def _mac(key: bytes, payload: str) -> str:

@@ -9,12 +9,16 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from protocol.codec import Codec
 from protocol.errors import CloseCode
 from rooms.model import Role
 from server.metrics import Metrics
 from server.ws_transport import DirectSink
+
+if TYPE_CHECKING:
+    from server.session import Revoked, RoleChanged
 
 Frame = bytes | str
 # Shared, always empty: swapped for a connection's own deque on its first queued frame.
@@ -65,6 +69,8 @@ class Connection:
         "_wake",
         "_writer",
         "_close_after",
+        "generation",
+        "on_identity",
     )
 
     def __init__(
@@ -100,6 +106,10 @@ class Connection:
         self._wake: asyncio.Event | None = None
         self._writer: asyncio.Task[None] | None = None
         self._close_after: tuple[int, str] | None = None
+        # The credential generation this connection's token was issued for, and how a roster
+        # change reaches its session (server/identity_live.py; set by server/ws.py).
+        self.generation = 0
+        self.on_identity: Callable[[RoleChanged | Revoked], None] | None = None
 
     def start(self) -> None:
         if self.direct is not None:

@@ -10,11 +10,14 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
+from rooms.credentials import DEVICES, generation
 from rooms.definition import Definition, loads_toml
 from rooms.model import Actor, Role
 from rooms.roster import parse_roster_csv
 from server.config import Settings
 from server.definition_import import import_definition
+from server.devices import PURPOSE
+from server.join_links import join_token, join_url, token_expiry
 from server.runtime import Runtime
 from server.store import reply_text
 
@@ -53,18 +56,12 @@ async def _ensure_meeting(rt: Runtime) -> str:
     outcome = await rt.commands.execute(meeting_id, admin, "roster.import", {"participants": rows})
     if not outcome.ok:
         raise RuntimeError(f"demo roster import failed: {outcome.message}")
-    for pid, name, role in (
-        ("SCREEN", "Màn hình hội trường", Role.SCREEN),
-        ("KIOSK", "Bàn điểm danh", Role.OBSERVER),
-    ):
-        outcome = await rt.commands.execute(
-            meeting_id,
-            admin,
-            "participant.add",
-            {"id": pid, "full_name": name, "role": role.value},
-        )
+    # The hall screen and the check-in kiosk are paired devices with their own credentials
+    # (server/devices.py), not participants with a join link.
+    for kind in ("screen", "kiosk"):
+        outcome = await rt.commands.execute(meeting_id, admin, "device.pair", {"kind": kind})
         if not outcome.ok:
-            raise RuntimeError(f"demo participant {pid} failed: {outcome.message}")
+            raise RuntimeError(f"demo device {kind} failed: {outcome.message}")
     await rt.redis.set(DEMO_KEY, meeting_id)
     return meeting_id
 
@@ -73,27 +70,24 @@ async def links(rt: Runtime, meeting_id: str) -> list[tuple[str, str]]:
     hub = await rt.hubs.get(meeting_id)
     hub_state = hub.state if hub is not None else None
     assert hub_state is not None
-    expires = (rt.clock.now_ms() // 1000 + rt.settings.token_ttl) // 86400 * 86400
     out: list[tuple[str, str]] = []
     people = list(hub_state.participants.values())
     picks: list[tuple[str, Any]] = []
     for label, role, count in (
         ("Chủ tọa / Chair", Role.CHAIR, 1),
         ("Thư ký / Secretary", Role.SECRETARY, 1),
-        ("Màn hình hội trường / Hall screen", Role.SCREEN, 1),
         ("Đại biểu / Delegate", Role.DELEGATE, 3),
     ):
         chosen = [p for p in people if p.role == role][:count]
         picks += [(f"{label}: {p.full_name}", p) for p in chosen]
     for label, p in picks:
-        token = rt.signer.issue(meeting_id, p.id, p.role, expires)
-        out.append((label, f"{rt.settings.base_url}/j/{token}"))
-    kiosk = hub_state.participants.get("KIOSK")
-    if kiosk is not None:
-        # The join redirect drops query strings: the kiosk view is asked for on the page.
-        token = rt.signer.issue(meeting_id, kiosk.id, kiosk.role, expires)
-        out.append(("Bàn điểm danh / Check-in kiosk",
-                    f"{rt.settings.base_url}/app/?view=kiosk&t={token}"))
+        out.append((label, join_url(rt, join_token(rt, hub_state, p))))
+    for label, kind in (("Màn hình hội trường / Hall screen (device)", "screen"),
+                        ("Bàn điểm danh / Check-in kiosk (device)", "kiosk")):
+        pid, _name, role = DEVICES[kind]
+        token = rt.signer.issue(meeting_id, pid, role, token_expiry(rt), purpose=PURPOSE[kind],
+                                generation=generation(hub_state, pid))
+        out.append((label, join_url(rt, token)))
     out.append(("Trang tổ chức / Organiser page", f"{rt.settings.base_url}/admin"))
     out.append(("Meeting id", meeting_id))
     return out

@@ -15,6 +15,7 @@ from protocol.errors import ErrorCode
 from rooms.model import Actor, Role
 from server.auth import TokenError, check_admin
 from server.errors import ApiError
+from server.join_links import is_current
 from server.runtime import Runtime
 
 
@@ -51,6 +52,11 @@ async def require_actor(
     participant = hub.state.participants.get(claims.participant_id) if hub and hub.state else None
     if participant is None or participant.role != claims.role:
         raise ApiError(403, ErrorCode.FORBIDDEN, "this participant is not on the roster")
+    assert hub is not None and hub.state is not None
+    if not is_current(hub.state, participant, claims.role, claims.generation):
+        # A reissued link, or one from before a sign-in on another device.
+        raise ApiError(401, ErrorCode.BAD_TOKEN,
+                       "this link was replaced; ask the desk for a new one")
     if roles is not None and participant.role not in set(roles):
         raise ApiError(403, ErrorCode.FORBIDDEN, f"a {participant.role.value} may not do this")
     return Actor(participant.id, participant.role)

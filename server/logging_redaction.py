@@ -29,7 +29,9 @@ _PATTERNS = (
      rf"\1{MARKER}"),
     # Anything shaped like a participant token (server/auth.py: MEETING~PID~PR~EXPIRY~SIG),
     # wherever it appears, '~' possibly percent-encoded.
-    (re.compile(r"[\w.-]+(?:~|%7E)[\w.-]+(?:~|%7E)[a-z]{2}(?:~|%7E)[0-9a-z]+(?:~|%7E)[\w-]{22}",
+    # The kind part may carry a credential generation (``jd3``).
+    (re.compile(r"[\w.-]+(?:~|%7E)[\w.-]+(?:~|%7E)[a-z]{2}[0-9]{0,9}(?:~|%7E)[0-9a-z]+"
+                r"(?:~|%7E)[\w-]{22}",
                 re.IGNORECASE), MARKER),
 )
 

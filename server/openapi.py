@@ -284,7 +284,9 @@ SPEC: dict[str, Any] = {
         },
         "/api/badge-login": {
             "post": _op(
-                "Exchange a badge's check-in token (scanned at a tablet) for the join link",
+                "Exchange a badge's check-in token (scanned at a seat) for a join link of a new "
+                "credential generation, where the meeting's badge_sign_in setting allows it; "
+                "ends the participant's other sessions",
                 {"200": _json({"type": "object", "properties": {
                     "meeting": {"type": "string"}, "join_url": {"type": "string"},
                     "token": {"type": "string"},
@@ -292,8 +294,35 @@ SPEC: dict[str, Any] = {
                 body={"application/json": {"schema": {
                     "type": "object", "required": ["token"],
                     "properties": {"token": {"type": "string"}}}}},
-                auth=False, errors=(401, 403, 422),
+                auth=False, errors=(401, 403, 422, 429),
             )
+        },
+        "/api/meetings/{meeting_id}/devices": {
+            "parameters": [_MEETING_ID],
+            "post": _op(
+                "Pair a check-in kiosk or a hall screen (staff): a credential of its own "
+                "purpose for the device participant (kiosk: check-in only; screen: read only)",
+                {"200": _json({"type": "object", "properties": {
+                    "kind": {"enum": ["kiosk", "screen"]}, "participant": {"type": "string"},
+                    "token": {"type": "string"}, "pair_url": {"type": "string"}}})},
+                body={"application/json": {"schema": {
+                    "type": "object", "required": ["kind"],
+                    "properties": {"kind": {"enum": ["kiosk", "screen"]}}}}},
+                errors=(401, 403, 409, 422),
+            ),
+        },
+        "/api/meetings/{meeting_id}/participants/{participant_id}/reissue": {
+            "parameters": [_MEETING_ID, {"name": "participant_id", "in": "path",
+                                         "required": True, "schema": {"type": "string"}}],
+            "post": _op(
+                "A new join link for the participant (staff); the earlier ones stop working "
+                "and their live connections close. The link is in this response only.",
+                {"200": _json({"type": "object", "properties": {
+                    "id": {"type": "string"}, "generation": {"type": "integer"},
+                    "seq": {"type": "integer"}, "token": {"type": "string"},
+                    "join_url": {"type": "string"}}})},
+                errors=(401, 403, 404),
+            ),
         },
         "/j/{token}": {
             "parameters": [

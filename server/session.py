@@ -71,9 +71,10 @@ class TokenRefused:
 @dataclass(frozen=True, slots=True)
 class RosterLookup:
     """The hub's answer: the token's participant, or None when the meeting or the
-    participant is not there."""
+    participant is not there, and the participant's current credential generation."""
 
     participant: Participant | None
+    generation: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,14 +94,17 @@ class AttachFailed:
 
 @dataclass(frozen=True, slots=True)
 class RoleChanged:
-    """The participant's role on the roster is now ``role`` (nothing emits this yet)."""
+    """The participant's role on the roster is now ``role`` (server/identity_live.py)."""
 
     role: Role
 
 
 @dataclass(frozen=True, slots=True)
 class Revoked:
-    """The participant's access was withdrawn (nothing emits this yet)."""
+    """The participant's access was withdrawn: removed, link reissued, or signed in on
+    another device (server/identity_live.py); ``message`` tells the tablet which."""
+
+    message: str = "your access was revoked"
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,10 +189,12 @@ _ENDINGS = (Refuse, Close)
 
 NOT_ON_ROSTER = "this participant is not on the roster"
 STORE_DOWN = "the store is unreachable; retry shortly"
+REPLACED = "this link was replaced; ask the desk for a new one"
 
 
 class Session:
-    __slots__ = ("codec", "state", "position", "participant_id", "role", "_row")
+    __slots__ = ("codec", "state", "position", "participant_id", "role", "generation", "purpose",
+                 "_row")
 
     def __init__(self, codec: Codec) -> None:
         self.codec = codec
@@ -196,6 +202,8 @@ class Session:
         self.position: tuple[str, int] | None = None
         self.participant_id = ""
         self.role: Role | None = None
+        self.generation = 0
+        self.purpose = "j"  # j: a join link; k, h: a kiosk's or hall screen's (server/devices.py)
         self._row = _TABLE[State.AWAITING_HELLO]
 
     def handle(self, event: Input) -> Action:
@@ -249,6 +257,8 @@ def _hello_timeout(_s: Session, _event: HelloTimeout) -> Action:
 def _token_verified(s: Session, event: TokenVerified) -> Action:
     s.participant_id = event.claims.participant_id
     s.role = event.claims.role
+    s.generation = event.claims.generation
+    s.purpose = event.claims.purpose
     return FindParticipant(s.participant_id)
 
 
@@ -261,6 +271,9 @@ def _roster(s: Session, event: RosterLookup) -> Action:
     # A token keeps the role it was issued for: one issued before a role change is refused.
     if participant is None or participant.role != s.role:
         return s.refuse(ErrorCode.FORBIDDEN, NOT_ON_ROSTER, CloseCode.FORBIDDEN)
+    if event.generation != s.generation:
+        # Reissued, or signed in on another device since: this link no longer opens.
+        return s.refuse(ErrorCode.BAD_TOKEN, REPLACED, CloseCode.UNAUTHENTICATED)
     return Attach(participant, s.position)
 
 
@@ -293,8 +306,8 @@ def _role_changed(s: Session, event: RoleChanged) -> Action:
     )
 
 
-def _revoked(s: Session, _event: Revoked) -> Action:
-    return s.refuse(ErrorCode.UNAUTHENTICATED, "your access was revoked", CloseCode.UNAUTHENTICATED)
+def _revoked(s: Session, event: Revoked) -> Action:
+    return s.refuse(ErrorCode.UNAUTHENTICATED, event.message, CloseCode.UNAUTHENTICATED)
 
 
 Handler = Callable[[Session, Any], Action]

@@ -22,10 +22,13 @@ from protocol.commands import validate_command
 from protocol.errors import ErrorCode, ProtocolError
 from protocol.messages import Ack, Cmd, Error, Hello, Ping, Pong
 from protocol.version import SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, SUBPROTOCOLS
+from rooms.credentials import generation
 from rooms.model import Actor
 from server.auth import TokenError
 from server.connection import Connection, Frame
+from server.device_purposes import may_send, purpose_of
 from server.hub import MeetingHub
+from server.identity_live import identity_input
 from server.runtime import Runtime
 from server.session import (
     ATTACH_FAILED,
@@ -39,8 +42,11 @@ from server.session import (
     FindParticipant,
     Input,
     Refuse,
+    Revoked,
+    RoleChanged,
     RosterLookup,
     Session,
+    State,
     TokenRefused,
     TokenVerified,
     VerifyToken,
@@ -100,6 +106,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         return
     hub, attach = opened
     conn = _connection(ws, rt, hub, attach, sock, codec)
+    _follow_identity(rt, hub, conn, session)
     actor = Actor(attach.participant.id, attach.participant.role)
     # The live loop stays in this coroutine, not a helper: an idle tablet's task then waits
     # through as few coroutine frames as before, and a frame costs no extra coroutine.
@@ -111,8 +118,13 @@ async def websocket_endpoint(ws: WebSocket) -> None:
                 except ProtocolError as exc:
                     rt.metrics.inc("phonghop_protocol_errors_total")
                     msg = exc
+                if conn.closed:
+                    # Closed from outside meanwhile (role changed, revoked): not run.
+                    break
                 action = session.handle(msg)
-                if isinstance(action, Cmd):
+                if isinstance(action, Cmd) and not may_send(session.purpose, action.kind):
+                    conn.send(_device_refusal(action, codec))
+                elif isinstance(action, Cmd):
                     rt.gc_defer.enter()
                     try:
                         answer = await _run_command(rt, meeting_id, actor, action, codec)
@@ -222,7 +234,8 @@ async def _first_frame(ws: WebSocket, session: Session) -> Action:
 
 def _verify_token(rt: Runtime, session: Session, token: str, meeting_id: str) -> Action:
     try:
-        claims = rt.signer.verify(token, rt.clock.now_ms() // 1000, meeting_id)
+        claims = rt.signer.verify(token, rt.clock.now_ms() // 1000, meeting_id,
+                                  purpose=purpose_of(token))
     except TokenError as exc:
         return session.handle(TokenRefused(exc))
     return session.handle(TokenVerified(claims))
@@ -235,8 +248,10 @@ async def _find_participant(
         hub = await rt.hubs.get(meeting_id)
     except RedisError:
         return None, session.handle(STORE_UNAVAILABLE)
-    participant = hub.state.participants.get(participant_id) if hub and hub.state else None
-    return hub, session.handle(RosterLookup(participant))
+    if hub is None or hub.state is None:
+        return hub, session.handle(RosterLookup(None))
+    participant = hub.state.participants.get(participant_id)
+    return hub, session.handle(RosterLookup(participant, generation(hub.state, participant_id)))
 
 
 async def _attach(
@@ -255,7 +270,31 @@ async def _attach(
     for hook in rt.on_connect:
         await hook(hub, conn)
     session.handle(ATTACHED)
+    # The roster may have changed between the lookup and the attach: check once more.
+    change = identity_input(hub.state, conn) if hub.state is not None else None
+    if change is not None:
+        assert conn.on_identity is not None
+        conn.on_identity(change)
+        await conn.wait_closed()
+        return False
     return True
+
+
+def _follow_identity(rt: Runtime, hub: MeetingHub, conn: Connection, session: Session) -> None:
+    """Let a roster change reach this connection's session (server/identity_live.py): a
+    refusal stops delivery at once, then the error goes out and the socket closes."""
+    conn.generation = session.generation
+
+    def on_identity(change: RoleChanged | Revoked) -> None:
+        if session.state is not State.LIVE:
+            # Attaching: _attach checks again once live. Closing: already on the way out.
+            return
+        action = session.handle(change)
+        if isinstance(action, Refuse):
+            hub.detach(conn)
+            _answer(rt, conn, action)
+
+    conn.on_identity = on_identity
 
 
 def _answer(rt: Runtime, conn: Connection, action: Action) -> bool:
@@ -299,6 +338,12 @@ async def _run_command(rt: Runtime, meeting_id: str, actor: Actor, msg: Cmd, cod
         Error(code=outcome.code, message=outcome.message, id=msg.id, details=outcome.details),
         codec,
     )
+
+
+def _device_refusal(msg: Cmd, codec: Codec) -> Frame:
+    # A kiosk or hall screen credential does only its job (server/devices.py).
+    return encode(Error(code=ErrorCode.FORBIDDEN, message=f"this device may not send "
+                        f"'{msg.kind}'", id=msg.id), codec)
 
 
 async def _receive(ws: WebSocket, codec: Codec) -> Hello | Cmd | Ping:

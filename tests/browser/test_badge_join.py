@@ -29,6 +29,8 @@ def test_badge_signs_a_delegate_in_and_a_forged_one_is_refused(
     meeting = new_meeting()
     meeting.import_roster()
     meeting.command("meeting.open")
+    # By default a badge signs in only a delegate already checked in at the desk.
+    meeting.command("checkin.manual", {"participant": "DB0004"})
     token = badge_token(meeting, "DB0004")  # Trần Thị Loan
     assert "~b" in token  # a badge (check-in) token, not a join link
 
@@ -97,11 +99,44 @@ def test_badge_of_someone_removed_from_the_roster_is_refused_in_english(
     expect(tablet.locator("#signin h1")).to_have_text("Đăng nhập bằng thẻ đại biểu")
 
 
+@pytest.mark.parametrize(("lang", "title", "reason"), [
+    ("vi", "Không đăng nhập được", "điểm danh tại bàn tiếp đón trước"),
+    ("en", "Cannot sign in", "check in at the reception desk first"),
+])
+def test_a_badge_of_a_delegate_not_checked_in_signs_nobody_in(
+    new_meeting: Any, open_page: Any, shot: Any, lang: str, title: str, reason: str
+) -> None:
+    """A photo of a badge, typed at a seat before its delegate reached the desk: refused,
+    said in words, and nothing is connected (no ballot can be cast from this tablet)."""
+    meeting = new_meeting()
+    meeting.import_roster()
+    meeting.command("meeting.open")
+    token = badge_token(meeting, "DB0007")
+    tablet = open_page(f"{meeting.base_url}/app/?lang={lang}", TABLET)
+    field = tablet.locator("#badge-input")
+    expect(field).to_be_focused()
+    tablet.keyboard.type(token)
+    tablet.keyboard.press("Enter")
+    refused = tablet.locator("#badge-refused")
+    expect(refused).to_have_attribute("data-code", "forbidden")
+    expect(refused).to_have_attribute("data-reason", "not_checked_in")
+    expect(refused).to_contain_text(title)
+    expect(refused).to_contain_text(reason)
+    expect(field).to_be_focused()
+    expect(tablet.locator("body")).to_have_attribute("data-view", "signin")
+    assert tablet.evaluate("() => !window.phonghop.client")  # nothing connected
+    assert tablet.evaluate("() => sessionStorage.getItem('phonghop.token')") is None
+    shot(tablet, f"signin-badge-not-checked-in-{lang}")
+    log = meeting.request("GET", f"/api/meetings/{meeting.id}/log.json").json()["events"]
+    assert "participant.signed_in" not in [e["kind"] for e in log]
+
+
 def test_camera_refused_says_so_and_typing_still_signs_in(
     new_meeting: Any, open_page: Any, context: Any, shot: Any, axe_check: Any
 ) -> None:
     meeting = new_meeting()
     meeting.import_roster()
+    meeting.command("checkin.manual", {"participant": "DB0005"})
     context.add_init_script(REFUSE_CAMERA)
     tablet = open_page(f"{meeting.base_url}/app/", TABLET)
     tablet.click("#camera-toggle")
@@ -152,6 +187,7 @@ def test_camera_reads_the_badge_with_jsqr(
 ) -> None:
     meeting = new_meeting()
     meeting.import_roster()
+    meeting.command("checkin.manual", {"participant": "DB0006"})
     png = meeting.request(
         "GET", f"/api/meetings/{meeting.id}/participants/DB0006/badge.png").content
     data_url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
@@ -172,6 +208,7 @@ def test_a_refused_join_link_offers_the_badge_sign_in(
 ) -> None:
     meeting = new_meeting()
     meeting.import_roster()
+    meeting.command("checkin.manual", {"participant": "DB0004"})
     join = meeting.links()["DB0004"].rsplit("/j/", 1)[1]
     tablet = open_page(f"{meeting.base_url}/app/?t={forge(join)}", TABLET)
     banner = tablet.locator("#banner")

@@ -35,7 +35,16 @@ def badge_token(meeting: Any, participant_id: str) -> str:
 
 
 def join_link(page: Page, participant_id: str) -> str:
+    """The participant's link as the desk hands it out: read from the roster for a hall
+    screen or an observer, issued anew (revoking the one before) for anyone who votes or
+    runs the meeting."""
     page.fill("#roster-search", participant_id)
+    reissue = page.locator(f"button.reissue[data-id='{participant_id}']")
+    page.locator(f"a.join-link[data-id='{participant_id}'], button.reissue"
+                 f"[data-id='{participant_id}']").first.wait_for()
+    if reissue.count():
+        page.once("dialog", lambda dialog: dialog.accept())
+        reissue.click()
     link = page.locator(f"a.join-link[data-id='{participant_id}']")
     expect(link).to_have_count(1)
     href = link.get_attribute("href")

@@ -22,7 +22,7 @@ ROSTER = "\n".join([
 ]).encode()
 
 DEFAULTS = {
-    "device_checkin": "tap", "hybrid": False, "proxy_limit": 1,
+    "device_checkin": "tap", "hybrid": False, "badge_sign_in": "checked_in", "proxy_limit": 1,
     "proxies_count_for_quorum": False, "require_check_in": True,
     "require_quorum_to_open": False, "majority": "more than 1/2 of delegates present",
     "parent_organisation": "", "reference": "", "city": "",

@@ -66,13 +66,17 @@ def every_feature() -> list[Event]:
     the speakers' list reordered, tags, Q&A, a published and a cancelled poll."""
     m = Meeting()
     m.do("S1", "meeting.update", {"place": "Hội trường B", "settings": {
-        "hybrid": True, "proxy_limit": 2, "city": "Hạ Long"}}, minute=-60)
+        "hybrid": True, "proxy_limit": 2, "city": "Hạ Long", "badge_sign_in": "open"}},
+         minute=-60)
     m.do("S1", "participant.add", {"id": "D5", "full_name": "Lý Thị Mai", "role": "delegate",
                                    "seat": "B12", "weight": "1.5"}, minute=-59)
     m.do("S1", "participant.update", {"id": "D5", "title": "Đại biểu khách mời"}, minute=-59)
     m.do("S1", "participant.add", {"id": "O1", "full_name": "Phóng viên", "role": "observer"},
          minute=-58)
     m.do("S1", "participant.remove", {"id": "O1"}, minute=-58)
+    m.do("S1", "participant.reissue", {"id": "D5"}, minute=-58)
+    m.do("S1", "device.pair", {"kind": "kiosk"}, minute=-57)
+    m.do("@admin", "participant.sign_in", {"id": "D5", "via": "badge"}, minute=-57)
     _agenda(m)
     _attendance(m)
     m.do("C1", "meeting.open", minute=0)

@@ -418,3 +418,16 @@ def test_rows_list_everyone_but_screens_in_roster_order() -> None:
     by_id = {r.participant.id: r for r in listed}
     assert by_id["D1"].record.status == "present" and by_id["D1"].proxies_held == ("D2",)
     assert by_id["D2"].proxy_to == "D1" and by_id["D2"].record.status == "pending"
+
+
+def test_the_code_printed_on_the_badge_typed_at_the_kiosk_or_desk_checks_in() -> None:
+    # Staff-attended: the code alone names the participant, in any letter case.
+    for typed in ("D1", "d1", " D1 "):
+        events = when(given(), "checkin.scan", {"token": typed})
+        assert [(e.kind, e.body["participant"], e.body["via"]) for e in events] == [
+            ("attendance.checked_in", "D1", "badge")]
+    state = then_state(given(), when(given(), "checkin.scan", {"token": "d1"}))
+    [out] = when(state, "checkin.out", {"token": "D1"})
+    assert (out.kind, out.body["participant"]) == ("attendance.checked_out", "D1")
+    # A code nobody has is read as a badge, and refused as one.
+    assert rejected(given(), "checkin.scan", {"token": "D999"}).code == "bad_token"

@@ -57,6 +57,7 @@ def update(settings: dict[str, Any]) -> dict[str, Any]:
 CHANGED: dict[str, Any] = {
     "device_checkin": "off",
     "hybrid": True,
+    "badge_sign_in": "open",
     "proxy_limit": 3,
     "proxies_count_for_quorum": True,
     "require_check_in": False,
@@ -70,6 +71,7 @@ BAD: list[tuple[str, Any, str]] = [
     ("device_checkin", "sometimes", "must be one of tap, connect, off"),
     ("device_checkin", True, "must be a text"),
     ("hybrid", "yes", "must be true or false"),
+    ("badge_sign_in", "always", "must be one of off, checked_in, open"),
     ("hybrid", 1, "must be true or false"),
     ("proxy_limit", -1, "whole number from 0 to 100"),
     ("proxy_limit", 101, "whole number from 0 to 100"),
@@ -97,7 +99,7 @@ def test_the_table_covers_every_setting_tested_here() -> None:
 def test_a_new_meeting_shows_every_setting_with_its_default() -> None:
     state = fold(given())
     assert dict(state.info.settings) == {
-        "device_checkin": "tap", "hybrid": False, "proxy_limit": 1,
+        "device_checkin": "tap", "hybrid": False, "badge_sign_in": "checked_in", "proxy_limit": 1,
         "proxies_count_for_quorum": False, "require_check_in": True,
         "require_quorum_to_open": False,
         "majority": "more than 1/2 of delegates present", "parent_organisation": "",
@@ -130,7 +132,7 @@ def test_creation_refuses_an_unknown_setting(settings: dict[str, Any]) -> None:
                                     ADMIN), T0)
     assert info.value.code == "invalid"
     assert "unknown setting" in info.value.message
-    assert "known settings: city, device_checkin, hybrid" in info.value.message
+    assert "known settings: badge_sign_in, city, device_checkin, hybrid" in info.value.message
 
 
 @pytest.mark.parametrize("settings", [[], "hybrid", 1])

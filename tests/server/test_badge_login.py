@@ -25,6 +25,9 @@ def test_badge_token_is_exchanged_for_the_join_link(
                            headers=admin_headers).status_code == 200
         signer = client.app.state.runtime.signer  # type: ignore[attr-defined]
         badge = signer.issue(meeting, "DB0004", Role.DELEGATE, int(time.time()) + 3600, "b")
+        # By default only a delegate checked in at the desk signs in at a seat by badge.
+        assert client.post(f"/api/meetings/{meeting}/commands", headers=admin_headers, json={
+            "kind": "checkin.manual", "body": {"participant": "DB0004"}}).status_code == 200
 
         resp = client.post("/api/badge-login", json={"token": badge})
         assert resp.status_code == 200

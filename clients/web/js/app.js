@@ -112,6 +112,11 @@ function connect() {
 }
 
 function routeFor(participant) {
+  // A paired device's credential (server/devices.py) locks the tablet to its view: a kiosk
+  // shows only the kiosk, whatever the address says; the server allows it nothing else.
+  const purpose = parseToken(app.token)?.purpose;
+  if (purpose === "k") return "kiosk";
+  if (purpose === "h") return "screen";
   const wanted = new URLSearchParams(location.search).get("view");
   const role = participant.role;
   if (wanted === "kiosk" && role !== "delegate" && role !== "screen") return "kiosk";

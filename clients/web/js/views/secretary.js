@@ -17,6 +17,7 @@ import { questionModeration } from "./questions.js";
 import { proxyPanel } from "./proxies.js";
 import { settingsPanel } from "./settings.js";
 import { signingPanel } from "./signing.js";
+import { devicePairing } from "./pairing.js";
 
 const TABS = ["overview", "roster", "checkin", "documents", "feedback", "questions", "downloads"];
 const PAGE = 200;
@@ -135,22 +136,25 @@ function stat(label, value, id) {
 
 function rosterTab(panel, ctx) {
   const { client, model, token, meeting } = ctx;
-  let links = {}; // participant id -> join_url
+  let links = {}; // participant id -> join_url (own, observers and screens: server/api.py)
+  const issued = {}; // participant id -> join_url reissued from this page
   let linksFor = -1;
+  let loaded = false; // the links of this roster have arrived
   let query = "";
   const search = h("input", { type: "search", id: "roster-search", autocomplete: "off", placeholder: t("roster.search_ph") });
   search.addEventListener("input", () => { query = search.value; renderTable(model.state); });
   const table = h("div", { id: "roster-table" });
+  const pairing = devicePairing(ctx);
   const extraForm = h("div", { class: "btn-row" },
     h("button", { type: "button", class: "btn", id: "add-screen", onclick: () => addDevice("screen") }, t("roster.add_screen")),
-    h("button", { type: "button", class: "btn", id: "open-kiosk", onclick: () => window.open(kioskUrl(token), "_blank", "noopener") }, t("roster.open_kiosk")),
+    ...pairing.buttons,
     h("button", { type: "button", class: "btn", id: "refresh-links", onclick: () => { linksFor = -1; loadLinks(true); } }, t("roster.refresh_links")));
   const importer = rosterImport(ctx, () => { linksFor = -1; });
   panel.append(
     section(t("roster.import_title"), "sec-import", importer.form, importer.errors),
     section(t("roster.participants"), "sec-participants",
       h("div", { class: "field" }, h("label", { for: "roster-search" }, t("roster.search")), search),
-      extraForm, table));
+      extraForm, pairing.box, table));
 
   async function addDevice(role) {
     const existing = Object.values(model.state?.participants || {}).filter((p) => p.role === role).length;
@@ -163,9 +167,11 @@ function rosterTab(panel, ctx) {
     const count = Object.keys(model.state?.participants || {}).length;
     if (!force && linksFor === count) return;
     linksFor = count;
+    loaded = false;
     try {
       const res = await api(`/api/meetings/${encodeURIComponent(meeting)}/participants`, { token });
       links = Object.fromEntries(res.participants.map((p) => [p.id, p.join_url]));
+      loaded = true;
       renderTable(model.state);
     } catch (err) {
       linksFor = -1;
@@ -173,15 +179,27 @@ function rosterTab(panel, ctx) {
     }
   }
 
+  const reissue = (p) => reissueLink(ctx, p, (url) => { issued[p.id] = url; renderTable(model.state); });
+
   function renderTable(s) {
-    if (s) fill(table, ...participantsTable(s, query, links));
+    // Until the links have loaded, a row cannot tell "no link for you" from "not yet".
+    if (s) fill(table, ...participantsTable(s, query, { ...links, ...issued }, loaded ? reissue : null));
   }
 
   return (s) => { renderTable(s); loadLinks(); };
 }
 
-function kioskUrl(token) {
-  return `${location.pathname}?t=${encodeURIComponent(token)}&view=kiosk`;
+// Staff do not read a delegate's (or a colleague's) link: the desk issues a new one, which
+// revokes the one before, and it is shown on this page only, for its life.
+async function reissueLink({ meeting, token }, p, onIssued) {
+  if (!window.confirm(t("roster.reissue_confirm", { name: p.full_name }))) return;
+  try {
+    const res = await api(`/api/meetings/${encodeURIComponent(meeting)}/participants/${encodeURIComponent(p.id)}/reissue`, { token, method: "POST" });
+    onIssued(res.join_url);
+    toast(t("roster.reissued", { name: p.full_name }), "ok");
+  } catch (err) {
+    showError(err);
+  }
 }
 
 /** The roster CSV upload form; the server's row-by-row complaints are shown under it. */
@@ -230,7 +248,7 @@ function sortedParticipants(s, q) {
   return hits.sort((a, b) => compareNames(a.full_name, b.full_name));
 }
 
-function participantsTable(s, query, links) {
+function participantsTable(s, query, links, reissue) {
   const rows = sortedParticipants(s, query);
   const total = Object.keys(s.participants || {}).length;
   const shown = rows.slice(0, PAGE);
@@ -240,11 +258,11 @@ function participantsTable(s, query, links) {
       h("caption", { class: "sr-only" }, t("roster.participants")),
       h("thead", {}, h("tr", {},
         ["roster.code", "roster.name", "roster.delegation", "roster.seat", "roster.role", "roster.link"].map((k) => h("th", { scope: "col" }, t(k))))),
-      h("tbody", {}, shown.map((p) => participantRow(p, links[p.id]))))),
+      h("tbody", {}, shown.map((p) => participantRow(p, links[p.id], reissue))))),
   ];
 }
 
-function participantRow(p, url) {
+function participantRow(p, url, reissue) {
   return h("tr", { "data-id": p.id, "data-role": p.role },
     h("td", { class: "mono" }, p.id),
     h("td", {}, p.full_name, p.title ? h("div", { class: "muted small" }, p.title) : null),
@@ -256,7 +274,9 @@ function participantRow(p, url) {
       " ",
       h("button", { type: "button", class: "btn btn-sm", "aria-label": t("roster.copy_for", { name: p.full_name }),
         onclick: () => copy(url) }, t("roster.copy")),
-    ] : h("span", { class: "muted" }, "…")));
+    ] : reissue ? h("button", { type: "button", class: "btn btn-sm reissue", "data-id": p.id,
+      "aria-label": t("roster.reissue_for", { name: p.full_name }), onclick: () => reissue(p) },
+    t("roster.reissue")) : h("span", { class: "muted" }, "…")));
 }
 
 async function copy(text) {

@@ -12,6 +12,7 @@ const FIELDS = [
   { name: "require_quorum_to_open", kind: "bool" },
   { name: "require_check_in", kind: "bool" },
   { name: "device_checkin", kind: "choice", choices: ["tap", "connect", "off"] },
+  { name: "badge_sign_in", kind: "choice", choices: ["checked_in", "off", "open"] },
   { name: "hybrid", kind: "bool" },
   { name: "proxy_limit", kind: "int", min: 0, max: 100 },
   { name: "proxies_count_for_quorum", kind: "bool" },
@@ -30,8 +31,8 @@ export function settingsPanel(ctx) {
   const reset = h("button", { type: "button", class: "btn", id: "settings-reset",
     onclick: () => { dirty = false; update(ctx.model.state); } }, t("settings.reset"));
   const form = h("form", { class: "settings-form", id: "settings-form" },
-    h("fieldset", {}, h("legend", {}, t("settings.rules")), rows.slice(0, 6)),
-    h("fieldset", {}, h("legend", {}, t("settings.minutes")), rows.slice(6)),
+    h("fieldset", {}, h("legend", {}, t("settings.rules")), rows.slice(0, 7)),
+    h("fieldset", {}, h("legend", {}, t("settings.minutes")), rows.slice(7)),
     h("div", { class: "btn-row" }, save, reset));
   form.addEventListener("input", () => { dirty = true; });
   form.addEventListener("change", () => { dirty = true; });

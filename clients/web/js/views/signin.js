@@ -2,7 +2,8 @@
 // jsQR, or a handheld scanner that types the badge's text and Enter) and exchanged for their
 // join token with POST /api/badge-login (docs/api.md, "Signing in by badge"). A join link or
 // join code pasted into the same field works too. A refusal (forged or expired badge, not on
-// the roster) is shown big and red, and the field keeps the focus for the next try.
+// the roster, not checked in at the desk where the meeting requires it, signing in by badge
+// off) is shown big and red, and the field keeps the focus for the next try.
 
 import { h, fill } from "../dom.js";
 import { t } from "../i18n.js";
@@ -16,7 +17,10 @@ import "./reducers.js";
 import { qrCamera } from "./qrcamera.js";
 
 /** Codes the sign-in screen explains in its own words (the rest: common errorText). */
-const REASONS = ["bad_token", "token_expired", "forbidden", "bad_field", "network"];
+const REASONS = ["bad_token", "token_expired", "forbidden", "bad_field", "network", "rate_limited"];
+// Refusals the meeting's badge_sign_in setting makes (server: details.reason), said apart
+// from "not on the roster": a badge alone signs in only a delegate checked in at the desk.
+const SETTING_REASONS = ["not_checked_in", "badge_sign_in_off", "typed_code"];
 
 /**
  * @param {HTMLElement} root
@@ -140,9 +144,11 @@ function okOutcome(participant) {
 
 function refusedOutcome(err) {
   const code = err?.code || "internal";
-  const reason = REASONS.includes(code) ? t(`signin.reason_${code}`) : errorText(err);
+  const why = SETTING_REASONS.includes(err?.details?.reason) ? err.details.reason : "";
+  const reason = why ? t(`signin.reason_${why}`)
+    : REASONS.includes(code) ? t(`signin.reason_${code}`) : errorText(err);
   const serverSaid = err?.status && err?.message && code !== "network" ? err.message : "";
-  return h("div", { class: "scan-outcome scan-fail signin-refused", "data-outcome": "fail", "data-code": code, id: "badge-refused" },
+  return h("div", { class: "scan-outcome scan-fail signin-refused", "data-outcome": "fail", "data-code": code, "data-reason": why || null, id: "badge-refused" },
     h("div", { class: "scan-icon", "aria-hidden": "true" }, "✕"),
     h("div", { class: "scan-title" }, t("signin.refused")),
     h("div", { class: "signin-reason" }, reason),

@@ -1,0 +1,161 @@
+"""Credential generations: which of a participant's signed links is the live one.
+
+A join token carries the generation it was issued for (server/auth.py); the shell refuses a
+token whose generation is not the participant's current one. The generation goes up when a
+participant's link is reissued (``participant.reissue``, staff), when a delegate signs in
+at a seat by badge (``participant.signed_in``: the other device's session ends), and when a
+participant is removed, so that removing and adding back the same id never revives an old
+link. The highest generation per id is kept for the meeting's whole life.
+
+Both events are in the log, so the minutes' audit trail shows every reissue and sign-in.
+Redis keys: ``signin:{participant}`` (rate counter of badge sign-ins, string, expires).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from protocol.errors import ErrorCode
+from rooms.attendance_state import attendance
+from rooms.decision import Context, Decision, Guard, RateLimit, limited
+from rooms.model import STAFF, Command, Event, Rejected, Role
+from rooms.settings import settings_of
+from rooms.state import MeetingState, get_slice, with_slice
+
+SLICE = "credentials"
+# Badge sign-ins per participant: a few retries on a flaky tablet, not a stream of them.
+SIGN_IN_RATE = RateLimit(5, 10 * 60_000)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    generations: Mapping[str, int] = field(default_factory=dict)
+    # Device participants paired from the desk (id -> "kiosk" or "screen"): they attend
+    # nothing, so the attendance list leaves them out.
+    devices: Mapping[str, str] = field(default_factory=dict)
+
+
+# The participant a pairing of each kind of device uses: (id, name, role). Neither role votes
+# or counts towards the quorum; the kiosk is an observer because observers may check in.
+DEVICES: Mapping[str, tuple[str, str, Role]] = {
+    "kiosk": ("KIOSK", "Bàn điểm danh / Check-in kiosk", Role.OBSERVER),
+    "screen": ("SCREEN", "Màn hình hội trường / Hall screen", Role.SCREEN),
+}
+
+
+def is_device(state: MeetingState, participant_id: str) -> bool:
+    return participant_id in get_slice(state, SLICE, Credentials()).devices
+
+
+def generation(state: MeetingState, participant_id: str) -> int:
+    """The participant's current credential generation (0 until anything revoked one)."""
+    return get_slice(state, SLICE, Credentials()).generations.get(participant_id, 0)
+
+
+def bumped(state: MeetingState, participant_id: str, to: int | None = None) -> MeetingState:
+    """The state with the participant's generation raised to ``to`` (default: one more);
+    never lowered, so no old link comes back."""
+    creds = get_slice(state, SLICE, Credentials())
+    current = creds.generations.get(participant_id, 0)
+    new = max(current + 1 if to is None else to, current)
+    return with_slice(state, SLICE, replace(creds, generations={**creds.generations,
+                                                                participant_id: new}))
+
+
+# ---- participant.reissue -------------------------------------------------------------------
+
+
+def decide_reissue(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
+    pid = cmd.body["id"]
+    if pid not in state.participants:
+        raise Rejected(ErrorCode.NOT_FOUND, f"no participant {pid}", id=pid)
+    new = generation(state, pid) + 1
+    body = {"id": pid, "generation": new}
+    return Decision([Event("participant.reissued", body, cmd.actor.participant_id, ctx.now)],
+                    result=body)
+
+
+# ---- participant.sign_in (the shell's, for POST /api/badge-login) -------------------------
+
+
+def _may_sign_in(state: MeetingState, pid: str) -> None:
+    mode = settings_of(state).badge_sign_in
+    if mode == "off":
+        raise Rejected(ErrorCode.FORBIDDEN, "signing in at a seat by badge is off in this "
+                       "meeting; use your join link", reason="badge_sign_in_off")
+    record = attendance(state).record(pid)
+    if mode == "checked_in" and not (record.present and record.mode == "in_person"):
+        raise Rejected(ErrorCode.FORBIDDEN, "check in at the desk first, then sign in at your "
+                       "seat with your badge", reason="not_checked_in")
+
+
+def decide_sign_in(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
+    """A badge was exchanged for a join link at a seat: allowed only as the meeting's
+    ``badge_sign_in`` setting says, rate limited per participant, and it ends the
+    participant's other sessions by moving to a new generation."""
+    pid = cmd.body["id"]
+    participant = state.participants.get(pid)
+    if participant is None or participant.role == Role.SCREEN:
+        raise Rejected(ErrorCode.FORBIDDEN, "this badge's participant is not on the roster")
+    _may_sign_in(state, pid)
+    body = {"id": pid, "via": cmd.body.get("via", "badge"),
+            "generation": generation(state, pid) + 1}
+    guard: Guard = limited(f"signin:{pid}", SIGN_IN_RATE)
+
+    def too_many(_index: int, _found: bytes) -> Decision:
+        raise Rejected(ErrorCode.RATE_LIMITED, "too many sign-ins with this badge; ask the desk",
+                       limit=SIGN_IN_RATE.limit, window_ms=SIGN_IN_RATE.window_ms)
+
+    return Decision([Event("participant.signed_in", body, cmd.actor.participant_id, ctx.now)],
+                    [guard], result=body, on_guard=too_many)
+
+
+# ---- device.pair ----------------------------------------------------------------------------
+
+
+def decide_pair(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
+    """Pair a kiosk or a hall screen: its device participant, added once; the shell signs a
+    credential of the device's own purpose for it (server/devices.py)."""
+    kind = cmd.body["kind"]
+    pid, name, role = DEVICES[kind]
+    existing = state.participants.get(pid)
+    if existing is not None and existing.role != role:
+        raise Rejected(ErrorCode.CONFLICT, f"participant {pid} exists as {existing.role.value}",
+                       id=pid)
+    actor, events = cmd.actor.participant_id, []
+    if existing is None:
+        body = {"id": pid, "full_name": name, "role": role.value, "delegation": "", "title": "",
+                "seat": "", "weight": "0"}
+        events.append(Event("participant.added", body, actor, ctx.now))
+    if not is_device(state, pid):
+        events.append(Event("device.paired", {"id": pid, "kind": kind}, actor, ctx.now))
+    return Decision(events, result={"id": pid, "kind": kind, "role": role.value,
+                                    "generation": generation(state, pid)})
+
+
+def evolve_paired(state: MeetingState, event: Event) -> MeetingState:
+    creds = get_slice(state, SLICE, Credentials())
+    devices = {**creds.devices, event.body["id"]: event.body["kind"]}
+    return with_slice(state, SLICE, replace(creds, devices=devices))
+
+
+def evolve_generation(state: MeetingState, event: Event) -> MeetingState:
+    return bumped(state, event.body["id"], int(event.body["generation"]))
+
+
+DECISIONS = {
+    "participant.reissue": decide_reissue,
+    "participant.sign_in": decide_sign_in,
+    "device.pair": decide_pair,
+}
+EVOLVERS = {
+    "participant.reissued": evolve_generation,
+    "participant.signed_in": evolve_generation,
+    "device.paired": evolve_paired,
+}
+# participant.sign_in is sent by the shell only (as the administrator): nobody may send it.
+PERMISSIONS = {"participant.reissue": STAFF, "participant.sign_in": frozenset[Role](),
+               "device.pair": STAFF}
+AUDIENCES = {"participant.reissued": STAFF, "participant.signed_in": STAFF,
+             "device.paired": STAFF}

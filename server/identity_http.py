@@ -1,0 +1,97 @@
+"""HTTP routes of identity: reissuing a participant's join link (staff) and signing in at a
+seat by badge (``POST /api/badge-login``), both through the log (rooms/credentials.py).
+
+Redis keys: ``ph:rate:badge-login:{ip}`` (string counter of badge sign-ins from one address
+in the current minute, expires with it).
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from protocol.errors import ErrorCode
+from rooms.model import STAFF, Actor
+from rooms.roster import ID_PATTERN
+from server.api import meeting_state, outcome_response, read_json, runtime
+from server.auth import TokenError
+from server.errors import ApiError
+from server.http_auth import require_actor
+from server.join_links import join_token, join_url
+from server.runtime import Runtime
+
+# Badge sign-ins from one address per minute: a hall behind one NAT signs in over minutes,
+# not all at once; a script trying badges is held back. Per badge: rooms/credentials.py.
+IP_LIMIT = 60
+IP_WINDOW_MS = 60_000
+
+
+async def reissue(request: Request) -> JSONResponse:
+    """A new join link for the participant; every earlier one stops working, live
+    connections made with one are closed. The link is in this response only."""
+    meeting_id = request.path_params["meeting_id"]
+    pid = request.path_params["participant_id"]
+    actor = await require_actor(request, meeting_id, STAFF)
+    rt = runtime(request)
+    outcome = await rt.commands.execute(meeting_id, actor, "participant.reissue", {"id": pid})
+    if not outcome.ok:
+        return outcome_response(outcome)
+    hub = await meeting_state(request, meeting_id)
+    participant = hub.state.participants[pid]
+    token = join_token(rt, hub.state, participant, int(outcome.result["generation"]))
+    return JSONResponse({"id": pid, "generation": outcome.result["generation"],
+                         "seq": outcome.seq, "token": token, "join_url": join_url(rt, token)})
+
+
+async def _limit_address(rt: Runtime, request: Request) -> None:
+    address = request.client.host if request.client else "unknown"
+    key = f"ph:rate:badge-login:{address}"
+    count = await rt.redis.incr(key)
+    if count == 1:
+        await rt.redis.pexpire(key, IP_WINDOW_MS)
+    if count > IP_LIMIT:
+        raise ApiError(429, ErrorCode.RATE_LIMITED,
+                       "too many badge sign-ins from this address; wait "
+                       "a minute", limit=IP_LIMIT, window_ms=IP_WINDOW_MS)
+
+
+async def badge_login(request: Request) -> JSONResponse:
+    """A tablet at a seat signs a delegate in by their badge, where the meeting's
+    ``badge_sign_in`` setting allows it. It ends the delegate's other sessions (a new
+    credential generation), and the desk sees it in the log (``participant.signed_in``)."""
+    body = await read_json(request)
+    token = body.get("token")
+    if not isinstance(token, str) or not 0 < len(token) <= 512:
+        raise ApiError(422, ErrorCode.BAD_FIELD, "'token' must be the badge's text")
+    rt = runtime(request)
+    await _limit_address(rt, request)
+    if ID_PATTERN.match(token.strip()):
+        # The code printed on the badge (DB0004) checks in at the attended desk or kiosk; at
+        # a seat it would let anyone who read a badge across the room sign in.
+        raise ApiError(401, ErrorCode.BAD_TOKEN, "the code printed on a badge works at the desk or "
+                       "kiosk only; scan the badge's QR code or use your join link",
+                       reason="typed_code")
+    try:
+        claims = rt.signer.verify(token, rt.clock.now_ms() // 1000, purpose="b")
+    except TokenError as exc:
+        raise ApiError(401, exc.code, exc.message) from None
+    hub = await rt.hubs.get(claims.meeting_id)
+    state = hub.state if hub is not None else None
+    participant = state.participants.get(claims.participant_id) if state else None
+    if state is None or participant is None or participant.role != claims.role:
+        raise ApiError(403, ErrorCode.FORBIDDEN, "this badge's participant is not on the roster")
+    outcome = await rt.commands.execute(claims.meeting_id, Actor.admin(), "participant.sign_in",
+                                        {"id": participant.id, "via": "badge"})
+    if not outcome.ok:
+        return outcome_response(outcome)
+    join = join_token(rt, state, participant, int(outcome.result["generation"]))
+    return JSONResponse({"meeting": claims.meeting_id, "participant": participant.to_dict(),
+                         "join_url": join_url(rt, join), "token": join})
+
+
+ROUTES = [
+    Route("/api/meetings/{meeting_id}/participants/{participant_id}/reissue", reissue,
+          methods=["POST"]),
+    Route("/api/badge-login", badge_login, methods=["POST"]),
+]

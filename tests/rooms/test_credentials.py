@@ -1,0 +1,97 @@
+"""Credential generations (rooms/credentials.py): reissue and badge sign-in move a
+participant to a new generation, in the log; removal too, so adding the same id back never
+revives an old link — given events / when command / then events (or a rejection)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from rooms import aggregate
+from rooms.aggregate import fold
+from rooms.credentials import SIGN_IN_RATE, generation
+from rooms.decision import Decision
+from rooms.model import Actor, Command, Event, Rejected, Role
+from tests.rooms.contexts import at, decide
+from tests.rooms.test_settings import ADMIN, DELEGATE, SECRETARY, T0, given
+
+
+def decision(events: list[Event], kind: str, body: dict[str, Any],
+             actor: Actor = SECRETARY) -> Decision:
+    return aggregate.decide(fold(events), Command(kind, body, actor), at(T0 + 100))
+
+
+def refusal(events: list[Event], kind: str, body: dict[str, Any],
+            actor: Actor = SECRETARY) -> Rejected:
+    with pytest.raises(Rejected) as info:
+        decision(events, kind, body, actor)
+    return info.value
+
+
+def test_a_reissue_is_a_logged_event_with_the_next_generation() -> None:
+    events = given()
+    assert generation(fold(events), "D1") == 0
+    first = decision(events, "participant.reissue", {"id": "D1"})
+    assert [(e.kind, e.body) for e in first.events] == [
+        ("participant.reissued", {"id": "D1", "generation": 1})]
+    assert first.result == {"id": "D1", "generation": 1}
+    events += first.events
+    events += decision(events, "participant.reissue", {"id": "D1"}).events
+    state = fold(events)
+    assert (generation(state, "D1"), generation(state, "D2")) == (2, 0)
+    assert aggregate.audience("participant.reissued") == frozenset({Role.CHAIR, Role.SECRETARY})
+
+
+def test_only_staff_reissue_and_only_participants_on_the_roster() -> None:
+    assert refusal(given(), "participant.reissue", {"id": "D2"}, DELEGATE).code == "forbidden"
+    assert refusal(given(), "participant.reissue", {"id": "NOBODY"}).code == "not_found"
+
+
+def test_removing_and_adding_back_never_revives_an_old_generation() -> None:
+    events = given()
+    events += decision(events, "participant.reissue", {"id": "D1"}).events  # generation 1
+    events += decide(fold(events), Command("participant.remove", {"id": "D1"}, SECRETARY), T0)
+    assert generation(fold(events), "D1") == 2
+    events += decide(fold(events), Command("participant.add", {
+        "id": "D1", "full_name": "Đại biểu 1", "role": "delegate"}, SECRETARY), T0)
+    state = fold(events)
+    assert "D1" in state.participants and generation(state, "D1") == 2
+
+
+def _checked_in(*extra: Event, **settings: Any) -> list[Event]:
+    events = given(*extra, **settings)
+    events += decide(fold(events), Command("checkin.manual", {"participant": "D1"}, SECRETARY),
+                     T0 + 50)
+    return events
+
+
+def test_badge_sign_in_by_default_only_for_a_delegate_checked_in_at_the_desk() -> None:
+    rej = refusal(given(), "participant.sign_in", {"id": "D1", "via": "badge"}, ADMIN)
+    assert (rej.code, rej.details["reason"]) == ("forbidden", "not_checked_in")
+    events = _checked_in()
+    signed = decision(events, "participant.sign_in", {"id": "D1", "via": "badge"}, ADMIN)
+    assert [(e.kind, e.body) for e in signed.events] == [
+        ("participant.signed_in", {"id": "D1", "via": "badge", "generation": 1})]
+    # rate limited per badge, in the same atomic step as the event
+    [guard] = signed.guards
+    assert (guard.op, guard.key, guard.value) == ("rate", "signin:D1", SIGN_IN_RATE.limit)
+    assert signed.on_guard is not None
+    with pytest.raises(Rejected) as info:
+        signed.on_guard(0, b"")
+    assert info.value.code == "rate_limited"
+    assert generation(fold([*events, *signed.events]), "D1") == 1
+    assert aggregate.audience("participant.signed_in") == frozenset({Role.CHAIR, Role.SECRETARY})
+
+
+def test_badge_sign_in_follows_the_meeting_setting() -> None:
+    off = refusal(_checked_in(badge_sign_in="off"), "participant.sign_in", {"id": "D1"}, ADMIN)
+    assert (off.code, off.details["reason"]) == ("forbidden", "badge_sign_in_off")
+    assert decision(given(badge_sign_in="open"), "participant.sign_in", {"id": "D2"},
+                    ADMIN).events[0].body["generation"] == 1
+
+
+def test_nobody_but_the_shell_sends_a_sign_in() -> None:
+    for actor in (DELEGATE, SECRETARY, Actor("CT01", Role.CHAIR)):
+        assert refusal(_checked_in(), "participant.sign_in", {"id": "D1"}, actor).code == \
+            "forbidden"
