@@ -39,13 +39,15 @@ CLOSE_CODES: dict[CloseCode, str] = {
     CloseCode.PROTOCOL_ERROR: "A protocol error (the error frame before it says which): fix "
     "the client; do not resend the same frame.",
     CloseCode.UNSUPPORTED_DATA: "A frame in the other codec than the subprotocol chosen.",
-    CloseCode.POLICY_VIOLATION: "Policy violation (e.g. too many commands too fast).",
+    CloseCode.POLICY_VIOLATION: "Reserved; the server does not send it.",
     CloseCode.MESSAGE_TOO_BIG: f"A frame over {limits.MAX_FRAME_BYTES} bytes.",
     CloseCode.INTERNAL_ERROR: "The server failed: reconnect and resume.",
     CloseCode.TRY_AGAIN_LATER: "The server cannot reach its store (Redis): reconnect later "
     "with backoff and resume; the same token is fine.",
-    CloseCode.UNAUTHENTICATED: "No valid hello: the token is unknown, expired or for another "
-    "meeting. Do not retry with the same token.",
+    CloseCode.UNAUTHENTICATED: "No valid hello: the first frame was not hello, or the token "
+    "does not verify (bad_token, token_expired, wrong_meeting), or access was revoked. Do not "
+    "retry with the same token. (A token that is empty or over 512 characters is a malformed "
+    "hello: bad_field, 1002.)",
     CloseCode.FORBIDDEN: "The token's participant was removed or has no access.",
     CloseCode.SLOW_CONSUMER: "The outbound queue overflowed: reconnect and resume from "
     "(epoch, seq).",
