@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 
 from tests.conftest import ADMIN_TOKEN
 
@@ -38,7 +39,7 @@ def loose_json(text: str) -> Any:
     return json.loads(text)
 
 
-def test_the_create_meeting_curl_example(start_server: Any) -> None:
+def test_the_create_meeting_curl_example(start_server: Any, redis_db: redis.Redis) -> None:
     server = start_server()
     (curl,) = [b for b in blocks("sh") if "/api/meetings -H" in b]
     curl = curl.replace("localhost:8000", f"127.0.0.1:{server.port}")
@@ -54,7 +55,7 @@ def test_the_create_meeting_curl_example(start_server: Any) -> None:
 
 
 def test_the_error_example_and_the_log_export(
-    start_server: Any, admin_headers: dict[str, str]
+    start_server: Any, redis_db: redis.Redis, admin_headers: dict[str, str]
 ) -> None:
     server = start_server()
     error_example, log_example = (loose_json(b) for b in blocks("json"))

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 
 from clients.python.phonghop_client import MeetingClient
 
@@ -40,7 +41,8 @@ def test_the_python_client_example_is_twenty_lines_or_so() -> None:
 
 
 async def test_the_python_client_example_votes(
-    start_server: Any, admin_headers: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+    start_server: Any, redis_db: redis.Redis, admin_headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     server = start_server()

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 import websockets
 
 from tests.support import make_meeting, token_of
@@ -104,7 +105,7 @@ class Tablet:
 
 
 async def test_the_worked_session_is_what_the_server_says(
-    start_server: Any, admin_headers: dict[str, str]
+    start_server: Any, redis_db: redis.Redis, admin_headers: dict[str, str]
 ) -> None:
     server = start_server()
     blocks = section_blocks()

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 
 from clients.python.phonghop_client import MeetingClient, Rejected
 from rooms.polls import receipt_hash
@@ -35,7 +36,7 @@ def _setup(base_url: str, admin: dict[str, str]) -> tuple[str, dict[str, str]]:
 
 
 async def test_a_whole_meeting_through_the_python_client(
-    start_server: Any, admin_headers: dict[str, str]
+    start_server: Any, redis_db: redis.Redis, admin_headers: dict[str, str]
 ) -> None:
     server = start_server()
     meeting, tokens = _setup(server.base_url, admin_headers)
