@@ -29,6 +29,7 @@ from rooms.model import STAFF, Role
 from server.app import create_app
 from server.config import Settings
 from server.contract import asyncapi_document
+from tests.protocol.event_logs import demo_congress, every_feature, fixture_logs
 
 VALIDATOR = Path(__file__).parent / "asyncapi_validator"
 REPO = Path(__file__).resolve().parents[2]
@@ -180,13 +181,16 @@ def _validator() -> Path:
     assert node and npm, "node and npm are needed to validate the AsyncAPI document"
     target = REPO / "var" / "asyncapi-validator"
     target.mkdir(parents=True, exist_ok=True)
-    for name in ("package.json", "package-lock.json", "validate.mjs"):
+    for name in ("package.json", "package-lock.json", "validate.mjs", "validate_frames.mjs"):
         shutil.copy(VALIDATOR / name, target / name)
-    if not (target / "node_modules" / "@asyncapi" / "parser").is_dir():
+    lock = (VALIDATOR / "package-lock.json").read_text()
+    installed = target / "installed-lock.json"
+    if not installed.is_file() or installed.read_text() != lock:
         subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
             cwd=target, check=True, capture_output=True, timeout=600,
         )
+        installed.write_text(lock)
     return target
 
 
@@ -217,3 +221,57 @@ def test_the_asyncapi_parser_refuses_a_broken_document(
     )
     code, report = _validate(broken, tmp_path)
     assert code == 1 and report["errors"], report
+
+
+def logs() -> dict[str, list[Any]]:
+    return {**fixture_logs(), "demo congress": demo_congress(), "every feature": every_feature()}
+
+
+def _event_frames() -> list[dict[str, Any]]:
+    """Every event of the test meetings (all kinds between them) as the frame a staff member
+    gets, and, for projected kinds, as the frame a delegate gets."""
+    cases = []
+    for log in logs().values():
+        for seq, event in enumerate(log, start=1):
+            bodies = [event.body]
+            if event.kind in aggregate.PROJECTORS:
+                bodies.append(aggregate.PROJECTORS[event.kind](event, Role.DELEGATE))
+            for body in bodies:
+                frame = {"v": 1, "type": "event", "meeting": "m", "epoch": "e", "seq": seq,
+                         "prev": 0, "kind": event.kind, "at": event.at, "body": body}
+                cases.append({"message": f"event.{event.kind}",
+                              "frame": json.loads(json.dumps(frame))})
+    return cases
+
+
+def _check_frames(doc: dict[str, Any], cases: list[dict[str, Any]], tmp_path: Path) -> str:
+    target = _validator()
+    (tmp_path / "doc.json").write_text(json.dumps(doc), encoding="utf-8")
+    (tmp_path / "frames.json").write_text(json.dumps(cases), encoding="utf-8")
+    done = subprocess.run(
+        ["node", str(target / "validate_frames.mjs"), str(tmp_path / "doc.json"),
+         str(tmp_path / "frames.json")],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    return done.stdout
+
+
+def test_real_event_frames_match_the_published_schemas(
+    doc: dict[str, Any], tmp_path: Path
+) -> None:
+    cases = _event_frames()
+    assert {c["frame"]["kind"] for c in cases} == EVENT_KINDS
+    out = _check_frames(doc, cases, tmp_path)
+    assert out.strip().endswith(f"{len(cases)} of {len(cases)} frames match"), out
+
+
+def test_a_frame_off_the_schema_is_caught(doc: dict[str, Any], tmp_path: Path) -> None:
+    """The frame check can fail: an unknown key, a missing key, a wrong type."""
+    good = next(c for c in _event_frames() if c["frame"]["kind"] == "poll.created")
+    extra, missing, wrong = (json.loads(json.dumps(good)) for _ in range(3))
+    extra["frame"]["body"]["surprise"] = 1
+    del missing["frame"]["body"]["title"]
+    wrong["frame"]["seq"] = "7"
+    out = _check_frames(doc, [good, extra, missing, wrong], tmp_path)
+    assert out.strip().endswith("1 of 4 frames match"), out
