@@ -11,7 +11,7 @@ import httpx
 import pytest
 import redis
 
-from clients.python.phonghop_client import MeetingClient, Rejected
+from clients.python.phonghop_client import ConnectionRefused, MeetingClient, Rejected
 from rooms.polls import receipt_hash
 
 pytestmark = [pytest.mark.redis]
@@ -120,3 +120,19 @@ async def _vote(delegates: dict[str, MeetingClient]) -> dict[str, str]:
         await delegates["V2"].cast_ballot("e1", ["o3"])
     assert second.value.code == "duplicate"
     return receipts
+
+
+async def test_token_refusals_are_typed_and_final(
+    start_server: Any, redis_db: redis.Redis, admin_headers: dict[str, str]
+) -> None:
+    """As docs/protocol.md §5 says: a token that does not verify closes with 4001, an empty
+    one is a malformed hello (bad_field, 1002); the client raises and does not retry."""
+    server = start_server()
+    meeting, tokens = _setup(server.base_url, admin_headers)
+    forged = tokens["V1"][:-4] + ("AAAA" if not tokens["V1"].endswith("AAAA") else "BBBB")
+    for token, code, close_code in ((forged, "bad_token", 4001), ("", "bad_field", 1002)):
+        client = MeetingClient(server.ws_url, meeting, token, codec="json")
+        with pytest.raises(ConnectionRefused) as refused:
+            await client.connect()
+        assert (refused.value.code, refused.value.close_code) == (code, close_code)
+        await client.close()
