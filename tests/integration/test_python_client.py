@@ -116,6 +116,9 @@ async def _vote(delegates: dict[str, MeetingClient]) -> dict[str, str]:
         receipts[voter] = ack["receipt"]
     again = await delegates["V1"].cast_ballot("e1", choices["V1"], ballot_id="ballot-V1")
     assert again["replayed"] is True and again["receipt"] == receipts["V1"]
+    with pytest.raises(Rejected) as changed:  # the same ballot id with another choice
+        await delegates["V1"].cast_ballot("e1", ["o3"], ballot_id="ballot-V1")
+    assert changed.value.code == "conflict"
     with pytest.raises(Rejected) as second:
         await delegates["V2"].cast_ballot("e1", ["o3"])
     assert second.value.code == "duplicate"
