@@ -35,6 +35,7 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.UNAVAILABLE: 503,
     ErrorCode.UNKNOWN_KIND: 400,
+    ErrorCode.INTERNAL: 500,
 }
 
 

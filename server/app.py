@@ -26,6 +26,7 @@ from server.auth import ensure_admin_token, signer_for
 from server.checkpoints import Policy
 from server.clock import Clock, SystemClock
 from server.config import Settings
+from server.contract import asyncapi_document
 from server.errors import ApiError, api_error_handler, store_unavailable_handler
 from server.gc_defer import CollectionDeferral
 from server.hubs import Hubs
@@ -174,10 +175,14 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     async def openapi_json(_request: Request) -> JSONResponse:
         return JSONResponse(openapi.SPEC)
 
+    async def asyncapi_json(_request: Request) -> JSONResponse:
+        return JSONResponse(asyncapi_document())
+
     routes = [
         *api.ROUTES,
         *features.routes(),
         Route("/openapi.json", openapi_json, methods=["GET"]),
+        Route("/asyncapi.json", asyncapi_json, methods=["GET"]),
         Route("/j/{token}", join, methods=["GET"]),
         Route("/", lambda _r: RedirectResponse("/app/", status_code=302), methods=["GET"]),
         Mount("/app", app=StaticFiles(directory=WEB_DIR, html=True, check_dir=False), name="web"),

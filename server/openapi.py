@@ -158,6 +158,15 @@ SPEC: dict[str, Any] = {
         "/openapi.json": {
             "get": _op("This document", {"200": _json({"type": "object"})}, auth=False, errors=())
         },
+        "/asyncapi.json": {
+            "get": _op(
+                "The AsyncAPI 3 document of the WebSocket protocol (/ws/{meeting_id}): every "
+                "command and event with its fields, who sends and sees it, error and close codes",
+                {"200": _json({"type": "object"})},
+                auth=False,
+                errors=(),
+            )
+        },
         "/api/meetings": {
             "post": _op(
                 "Create a meeting (admin)",
