@@ -48,10 +48,13 @@ CLOSE_CODES: dict[CloseCode, str] = {
     "does not verify (bad_token, token_expired, wrong_meeting), or access was revoked. Do not "
     "retry with the same token. (A token that is empty or over 512 characters is a malformed "
     "hello: bad_field, 1002.)",
-    CloseCode.FORBIDDEN: "The token's participant was removed or has no access.",
+    CloseCode.FORBIDDEN: "The token's participant is not on the roster or has another role "
+    "(also while connected: a role change closes the socket).",
     CloseCode.SLOW_CONSUMER: "The outbound queue overflowed: reconnect and resume from "
     "(epoch, seq).",
     CloseCode.HELLO_TIMEOUT: "No hello within the allowed time.",
+    CloseCode.SESSION_LIMIT: "More live sessions of this participant than the server allows "
+    "(PHONGHOP_MAX_SESSIONS_PER_TOKEN): the oldest was closed. Do not reconnect automatically.",
 }
 
 
