@@ -59,6 +59,8 @@ class LogRun:
     seen_items: Mapping[str, PlanItem]
     event_count: int
     final_hash: str
+    # who sent a command that was logged: staff who worked the meeting without checking in
+    actors: frozenset[str] = frozenset()
 
 
 def fold_log(entries: Iterable[LoggedEvent]) -> LogRun:
@@ -70,6 +72,7 @@ def fold_log(entries: Iterable[LoggedEvent]) -> LogRun:
     seen: dict[str, PlanItem] = {}
     current: tuple[str, int] | None = None
     count, final_hash = 0, ""
+    actors: set[str] = set()
 
     def leave(at: int) -> None:
         nonlocal current
@@ -80,6 +83,7 @@ def fold_log(entries: Iterable[LoggedEvent]) -> LogRun:
     for entry in entries:
         event = entry.event
         count, final_hash = count + 1, entry.hash
+        actors.add(event.actor)
         if event.kind != "meeting.created" and event.kind not in aggregate.EVOLVERS:
             # A kind this build does not know (a feature not installed here): its section
             # stays empty, the rest of the minutes is still right.
@@ -104,4 +108,6 @@ def fold_log(entries: Iterable[LoggedEvent]) -> LogRun:
         raise MinutesError("the log is empty or does not start with meeting.created")
     if current is not None:
         visits.setdefault(current[0], []).append((current[1], None))
-    return LogRun(state, opened, opened_at, closed_at, visits, seen, count, final_hash)
+    return LogRun(
+        state, opened, opened_at, closed_at, visits, seen, count, final_hash, frozenset(actors)
+    )
