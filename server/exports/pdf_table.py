@@ -64,24 +64,48 @@ class _Cells:
         return found
 
 
-def draw_table(pdf: FPDF, block: Table, family: str, size: float) -> None:
-    """`block` across the page width from the current position, under a row of its column
-    titles, in `family` at `size` points (the titles bold)."""
+def _widths(pdf: FPDF, block: Table) -> tuple[list[float], list[float]]:
+    """Each column's left edge and width across the page, in proportion to its weight."""
     total = sum(c.width for c in block.columns)
     edges = [pdf.l_margin]
     for column in block.columns:
         edges.append(edges[-1] + pdf.epw * column.width / total)
-    x, widths = edges[:-1], [right - left for left, right in zip(edges, edges[1:], strict=False)]
+    return edges[:-1], [right - left for left, right in zip(edges, edges[1:], strict=False)]
+
+
+def _layout(
+    texts: Sequence[str], widths: Sequence[float], cells: _Cells
+) -> tuple[float, list[list[str]]]:
+    """A row's height and each cell's lines, in the current font."""
+    lines = [
+        wrap(text, w - 2 * PAD_H, cells.width) if text else []
+        for text, w in zip(texts, widths, strict=True)
+    ]
+    tallest = max(map(len, lines), default=0)
+    return (tallest * LINE_HEIGHT + 2 * PAD_V if tallest else LINE_HEIGHT), lines
+
+
+def opening_height(pdf: FPDF, block: Table, family: str, size: float) -> float:
+    """The height of the header row and the first row: what must fit at the foot of a page
+    for the table to start there (draw_table starts a new page otherwise)."""
+    _, widths = _widths(pdf, block)
+    cells = _Cells(pdf)
+    pdf.set_font(family, "B", size)
+    height = _layout([c.title for c in block.columns], widths, cells)[0]
+    pdf.set_font(family, "", size)
+    if block.rows:
+        height += _layout(block.rows[0], widths, cells)[0]
+    return height
+
+
+def draw_table(pdf: FPDF, block: Table, family: str, size: float) -> None:
+    """`block` across the page width from the current position, under a row of its column
+    titles, in `family` at `size` points (the titles bold)."""
+    x, widths = _widths(pdf, block)
     cells = _Cells(pdf)
 
     def layout(texts: Sequence[str]) -> tuple[float, list[list[str]]]:
-        """The row's height and each cell's lines, in the current font."""
-        lines = [
-            wrap(text, w - 2 * PAD_H, cells.width) if text else []
-            for text, w in zip(texts, widths, strict=True)
-        ]
-        tallest = max(map(len, lines), default=0)
-        return (tallest * LINE_HEIGHT + 2 * PAD_V if tallest else LINE_HEIGHT), lines
+        return _layout(texts, widths, cells)
 
     def draw(height: float, lines: list[list[str]], heading: bool) -> None:
         top = pdf.get_y()
