@@ -4,7 +4,7 @@ it stood when the meeting opened, and who was absent and who held whose proxy.""
 from __future__ import annotations
 
 from rooms.minutes_model import AbsentDelegate, Attendance, Minutes
-from rooms.vietnamese import name_sort_key
+from rooms.vietnamese import name_sort_key, sort_key
 from server.exports.blocks import Block, Column, Table, para
 from server.exports.i18n import Lang, fmt_number, fmt_percent, fmt_stamp, t
 
@@ -104,13 +104,13 @@ def _proxy_table(a: Attendance, lang: Lang) -> Table:
 
 
 def _absent_by_delegation(a: Attendance, lang: Lang) -> Table:
-    """One row per delegation, in name order of the delegations: how many are absent and
-    their names, each with the reason when one was given."""
+    """One row per delegation, in dictionary order of the delegations: how many are absent
+    and their names in the order of a list of people, each with its reason if one was given."""
     groups: dict[str, list[AbsentDelegate]] = {}
     for x in a.absent:
         groups.setdefault(x.delegation, []).append(x)
     rows: list[tuple[str, ...]] = []
-    for number, delegation in enumerate(sorted(groups, key=name_sort_key), 1):
+    for number, delegation in enumerate(sorted(groups, key=sort_key), 1):
         people = sorted(groups[delegation], key=lambda x: name_sort_key(x.name))
         label = delegation or t(lang, "no_delegation")
         for start in range(0, len(people), NAMES_PER_ROW):

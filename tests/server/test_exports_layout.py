@@ -215,6 +215,10 @@ def test_docx_headings_and_table_introductions_keep_with_next(minutes: Minutes) 
     names = " ".join(row.cells[-1].text for row in table.rows[1:])
     assert all(x.name in names for x in minutes.attendance.absent)
     assert len(table.rows) - 1 == 17  # the demo roster's delegations
+    delegations = [row.cells[1].text for row in table.rows[1:]]
+    # In dictionary order (đ after d, before h); each delegation's names as people are sorted.
+    assert delegations[:3] == ["Đoàn Chủ tịch", "H. Ba Chẽ", "H. Bình Liêu"]
+    assert delegations[-1] == "TX. Quảng Yên"
 
 
 # --- the Q&A in every format -----------------------------------------------------------------
