@@ -114,11 +114,11 @@ def questions_blocks(questions: tuple[QuestionEntry, ...], lang: Lang) -> list[B
     )
     table = Table(
         (
-            Column(t(lang, "col_no"), 0.7, "center"),
+            Column(t(lang, "col_no"), 0.9, "center"),
             Column(t(lang, "col_question"), 5),
             Column(t(lang, "col_asked_by"), 2.6),
             Column(t(lang, "col_support"), 1.4, "center"),
-            Column(t(lang, "col_answered"), 1.5, "center"),
+            Column(t(lang, "col_answered"), 1.8, "center"),
         ),
         rows,
     )

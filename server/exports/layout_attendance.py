@@ -125,7 +125,8 @@ def _absent_by_delegation(a: Attendance, lang: Lang) -> Table:
             )
     return Table(
         (
-            Column(t(lang, "col_no"), 0.7, "center"),
+            # "STT" on one line at Word's 12 pt (0.7 wraps it to "ST" / "T").
+            Column(t(lang, "col_no"), 1.0, "center"),
             Column(t(lang, "col_delegation"), 2.4),
             Column(t(lang, "col_absent_count"), 1.0, "center"),
             Column(t(lang, "col_absent_names"), 7.5),
