@@ -245,7 +245,7 @@ CATALOGUE: Final[dict[Lang, dict[str, str]]] = {
         "general_questions": "General questions",
         "col_question": "Question",
         "col_asked_by": "Asked by",
-        "col_support": "Supported by",
+        "col_support": "Votes",
         "col_answered": "Answer",
         "answered_yes": "Answered",
         "answered_no": "Not answered",

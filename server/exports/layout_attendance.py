@@ -128,7 +128,7 @@ def _absent_by_delegation(a: Attendance, lang: Lang) -> Table:
             # "STT" on one line at Word's 12 pt (0.7 wraps it to "ST" / "T").
             Column(t(lang, "col_no"), 0.9, "center"),
             Column(t(lang, "col_delegation"), 2.1),
-            Column(t(lang, "col_absent_count"), 0.9, "center"),
+            Column(t(lang, "col_absent_count"), 1.1, "center"),
             Column(t(lang, "col_absent_names"), 7.5),
         ),
         tuple(rows),
