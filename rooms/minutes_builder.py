@@ -50,14 +50,16 @@ from rooms.minutes_model import (
     MeetingInfo,
     Minutes,
     Proxy,
+    QuestionEntry,
     QuorumCheck,
     Signatures,
     Speaker,
 )
 from rooms.minutes_polls import counted_polls, poll_result
-from rooms.model import VOTING_ROLES, Participant, Role
+from rooms.model import STAFF, VOTING_ROLES, Participant, Role
 from rooms.notes import by_item as notes_by_item
 from rooms.polls import polls_of
+from rooms.questions import ranked
 from rooms.quorum import quorum
 from rooms.settings import settings_of
 from rooms.speakers import speeches_by_item
@@ -93,6 +95,13 @@ def build_minutes(
         return None if ms is None else _time(ms, tz)
 
     agenda_items, numbers = _agenda(state, run, when)
+    listed = {item.number for item in agenda_items}
+    general = tuple(
+        q
+        for item_id, questions in _questions_by_item(state).items()
+        if item_id is None or numbers.get(item_id) not in listed
+        for q in questions
+    )
     polls = tuple(poll_result(state, p, numbers, language, when) for p in counted_polls(state))
     return Minutes(
         meeting=_meeting(state, run, language, tz),
@@ -104,6 +113,7 @@ def build_minutes(
         status="final" if final else "draft",
         language=language,
         generated_at=when(generated_at),
+        questions=general,
     )
 
 
@@ -163,13 +173,18 @@ def _rule_words(text: str, lang: Language) -> str:
 def _attendance(state: MeetingState, run: LogRun, lang: Language, when: Any) -> Attendance:
     att = attendance(state)
     voters = [p for p in state.participants.values() if p.role in VOTING_ROLES]
-    attended = [p for p in voters if att.record(p.id).first_in]
+
+    def attended(p: Participant) -> bool:
+        # The chair and the secretaries run the meeting from their consoles and seldom check
+        # in: one who sent a logged command was there, never an absent delegate.
+        return bool(att.record(p.id).first_in) or (p.role in STAFF and p.id in run.actors)
+
+    present = [p for p in voters if attended(p)]
     absent = sorted(
-        (p for p in voters if not att.record(p.id).first_in),
-        key=lambda p: name_sort_key(p.full_name),
+        (p for p in voters if not attended(p)), key=lambda p: name_sort_key(p.full_name)
     )
     entitled_w = sum((_weight(p) for p in voters), Decimal(0))
-    present_w = sum((_weight(p) for p in attended), Decimal(0))
+    present_w = sum((_weight(p) for p in present), Decimal(0))
     weighted = any(_weight(p) != 1 for p in voters)
 
     # The quorum as it stood when the meeting opened (never opened: as it stands now).
@@ -184,7 +199,7 @@ def _attendance(state: MeetingState, run: LogRun, lang: Language, when: Any) -> 
     )
     return Attendance(
         entitled=len(voters),
-        present=len(attended),
+        present=len(present),
         quorum=check,
         entitled_weight=entitled_w if weighted else None,
         present_weight=present_w if weighted else None,
@@ -234,13 +249,14 @@ def _agenda(
     notes = notes_by_item(state)
     feedback = summarize(feedback_of(state).entries)
     polled = {p.definition.agenda_item for p in counted_polls(state)}
+    asked = _questions_by_item(state)
 
     ran = sorted(run.visits, key=lambda item_id: run.visits[item_id][0][0])
     rest = [
         item_id
         for item_id in plan
         if item_id not in run.visits
-        and (item_id in speeches or item_id in notes or item_id in feedback or item_id in polled)
+        and any(item_id in found for found in (speeches, notes, feedback, polled, asked))
     ]
     items: list[AgendaItem] = []
     numbers: dict[str, int] = {}
@@ -268,9 +284,23 @@ def _agenda(
                 documents=_documents(state, item_id, source),
                 feedback=_feedback(state, feedback.get(item_id)),
                 notes=tuple(n.text for n in notes.get(item_id, [])),
+                questions=asked.get(item_id, ()),
             )
         )
     return tuple(items), numbers
+
+
+def _questions_by_item(state: MeetingState) -> dict[str | None, tuple[QuestionEntry, ...]]:
+    """The Q&A's approved questions by agenda item (None: asked with no item current), in
+    the hall screen's order: most supported first. Pending and hidden ones were never shown
+    to the hall and are not in the minutes."""
+    out: dict[str | None, list[QuestionEntry]] = {}
+    for q in ranked(state):
+        entry = QuestionEntry(
+            q.text, _name(state, q.author), _delegation(state, q.author), q.votes, q.answered
+        )
+        out.setdefault(q.item, []).append(entry)
+    return {item: tuple(entries) for item, entries in out.items()}
 
 
 def _delegation(state: MeetingState, participant_id: str) -> str:
@@ -281,16 +311,16 @@ def _delegation(state: MeetingState, participant_id: str) -> str:
 def _documents(
     state: MeetingState, item_id: str, source: PlanItem | None
 ) -> tuple[DocumentRef, ...]:
-    """The released documents of the item: those the plan names (by id, or by title when
-    the file was never uploaded) and those uploaded for it. Drafts are not in the minutes."""
+    """The released documents of the item: those the plan names and those uploaded for it.
+    Drafts are not in the minutes, nor placeholders: a plan imported before the files names
+    a document by its title ("Dự thảo Báo cáo chính trị (PDF, ~60 trang)") until it is
+    uploaded, and a title alone was never before the meeting."""
     docs = documents_of(state).documents
     out: list[DocumentRef] = []
     listed: set[str] = set()
     for ref in source.documents if source else ():
         doc = docs.get(ref)
-        if doc is None:
-            out.append(DocumentRef(ref))
-        elif doc.current is not None:
+        if doc is not None and doc.current is not None:
             out.append(DocumentRef(doc.title, str(doc.current.n), doc.current.pages))
         listed.add(ref)
     for doc in docs.values():

@@ -24,6 +24,7 @@ from rooms.minutes_sections import (
     Outcome,
     PollResult,
     Proxy,
+    QuestionEntry,
     QuorumCheck,
     Speaker,
 )
@@ -106,7 +107,34 @@ def item_out(item: AgendaItem) -> JSON:
             ],
         },
         "notes": list(item.notes),
+        "questions": questions_out(item.questions),
     }
+
+
+def questions_out(questions: Sequence[QuestionEntry]) -> list[JSON]:
+    return [
+        {
+            "text": q.text,
+            "author": q.author,
+            "delegation": q.delegation,
+            "votes": q.votes,
+            "answered": q.answered,
+        }
+        for q in questions
+    ]
+
+
+def questions_in(readers: Sequence[Reader]) -> tuple[QuestionEntry, ...]:
+    return tuple(
+        QuestionEntry(
+            q.text("text"),
+            q.text("author"),
+            q.text("delegation"),
+            q.integer("votes"),
+            q.flag("answered"),
+        )
+        for q in readers
+    )
 
 
 def poll_out(p: PollResult) -> JSON:
@@ -335,6 +363,7 @@ def item_in(d: Reader) -> AgendaItem:
             ),
         ),
         notes=d.texts("notes"),
+        questions=questions_in(d.objs_or_empty("questions")),
     )
 
 

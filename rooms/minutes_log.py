@@ -59,6 +59,8 @@ class LogRun:
     seen_items: Mapping[str, PlanItem]
     event_count: int
     final_hash: str
+    # who sent a command that was logged: staff who worked the meeting without checking in
+    actors: frozenset[str] = frozenset()
 
 
 class _Visits:
@@ -96,10 +98,12 @@ def fold_log(entries: Iterable[LoggedEvent]) -> LogRun:
     visits = _Visits()
     seen: dict[str, PlanItem] = {}
     count, final_hash = 0, ""
+    actors: set[str] = set()
 
     for entry in entries:
         event = entry.event
         count, final_hash = count + 1, entry.hash
+        actors.add(event.actor)
         if event.kind != "meeting.created" and event.kind not in aggregate.EVOLVERS:
             # A kind this build does not know (a feature not installed here): its section
             # stays empty, the rest of the minutes is still right.
@@ -122,4 +126,6 @@ def fold_log(entries: Iterable[LoggedEvent]) -> LogRun:
     if state is None:
         raise MinutesError("the log is empty or does not start with meeting.created")
     spans = visits.finish()
-    return LogRun(state, opened, opened_at, closed_at, spans, seen, count, final_hash)
+    return LogRun(
+        state, opened, opened_at, closed_at, spans, seen, count, final_hash, frozenset(actors)
+    )

@@ -24,7 +24,9 @@ strings with offset, ``null`` where absent); ``Minutes.from_dict()`` reads it ba
                     documents: [{title, version, pages}],
                     feedback: {count, accepted, answered,
                                samples: [{text, author, upvotes}]} | null,
-                    notes: [str]}]
+                    notes: [str],
+                    questions: [{text, author, delegation, votes, answered}]}]
+    questions     [{text, author, delegation, votes, answered}]  (asked with no agenda item)
     polls         [{poll_id, title, method, secret, rule_text, base_name, base_value, eligible,
                     cast, valid, invalid, seats, agenda_number, opened_at, closed_at,
                     options: [{key, label, count, weight, pct_of_base, pct_of_entitled}],
@@ -40,6 +42,9 @@ Known values (renderers translate them; other values are printed as given):
 agenda ``kind`` procedural | report | discussion | vote | election; poll ``method``
 yes_no_abstain | single | multiple | approval; ``base_name`` valid | cast | present |
 entitled; option ``key`` yes | no | abstain for yes/no/abstain polls.
+
+``questions`` are the Q&A's approved questions (hidden ones are not), most supported first;
+files written before the Q&A was in the minutes have none.
 
 ``named_votes`` is the roll call of a named (open) poll, sorted by name in Vietnamese order:
 every voter of the snapshot frozen at opening, whether or not a ballot was cast for them.
@@ -74,6 +79,8 @@ from rooms.minutes_json import (
     meeting_out,
     poll_in,
     poll_out,
+    questions_in,
+    questions_out,
     time_out,
 )
 from rooms.minutes_sections import (
@@ -92,6 +99,7 @@ from rooms.minutes_sections import (
     Outcome,
     PollResult,
     Proxy,
+    QuestionEntry,
     QuorumCheck,
     Signatures,
     Speaker,
@@ -120,6 +128,7 @@ __all__ = [
     "PollResult",
     "PollResultRow",
     "Proxy",
+    "QuestionEntry",
     "QuorumCheck",
     "Signatures",
     "Speaker",
@@ -148,6 +157,7 @@ class Minutes(Normalised):
     status: MinutesStatus = "draft"
     language: Language = "vi"
     generated_at: datetime | None = None
+    questions: tuple[QuestionEntry, ...] = ()  # asked when no agenda item was current
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -169,6 +179,7 @@ class Minutes(Normalised):
             "meeting": meeting_out(self.meeting),
             "attendance": attendance_out(self.attendance),
             "agenda": [item_out(item) for item in self.agenda],
+            "questions": questions_out(self.questions),
             "polls": [poll_out(poll) for poll in self.polls],
             "log": {
                 "event_count": self.log.event_count,
@@ -200,6 +211,7 @@ class Minutes(Normalised):
             status=cast(MinutesStatus, status),
             language=cast(Language, language),
             generated_at=d.time_or_none("generated_at"),
+            questions=questions_in(d.objs_or_empty("questions")),
         )
 
 

@@ -178,6 +178,21 @@ class FeedbackSummary(Normalised):
 
 
 @dataclass(frozen=True)
+class QuestionEntry(Normalised):
+    """An approved question of the Q&A, as the hall saw it."""
+
+    text: str
+    author: str = ""  # the delegate who asked
+    delegation: str = ""
+    votes: int = 0  # delegates who supported it
+    answered: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_non_negative(self, votes=self.votes)
+
+
+@dataclass(frozen=True)
 class AgendaItem(Normalised):
     number: int  # position as it ran, from 1
     title: str
@@ -188,6 +203,7 @@ class AgendaItem(Normalised):
     documents: tuple[DocumentRef, ...] = ()
     feedback: FeedbackSummary | None = None
     notes: tuple[str, ...] = ()  # the secretary's notes
+    questions: tuple[QuestionEntry, ...] = ()  # approved questions, most supported first
 
 
 # --- polls --------------------------------------------------------------------------------

@@ -115,7 +115,7 @@ async def results(request: Request) -> Response:
         if ext == "csv":
             return poll_results_csv(rows, lang)
         sheets = [
-            (roll_call_sheet_name(number, p.poll_id), p)
+            (roll_call_sheet_name(number, p.title), p)
             for number, p in enumerate(polls, 1)
             if not p.secret
         ]

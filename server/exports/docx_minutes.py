@@ -107,8 +107,7 @@ def render_docx(minutes: Minutes, lang: str | None = None) -> bytes:
         run.bold = True
         run.font.size = Pt(TITLE_PT)
 
-    for block in layout.body:
-        _block(doc, block)
+    _blocks(doc, layout.body)
     _signatures(doc, layout.signatures)
     _seal(doc, layout)
     if layout.annex is not None:
@@ -293,10 +292,23 @@ def _runs(p: DocxParagraph, runs: tuple[Run, ...], size: int | None = None) -> N
             run.font.size = Pt(size)
 
 
-def _block(doc: DocumentObject, block: Block) -> None:
+def _blocks(doc: DocumentObject, blocks: tuple[Block, ...]) -> None:
+    """Every block in turn. A heading keeps with what follows (its style says so, and so does
+    the paragraph itself, which survives a style edited in Word), and so does a paragraph
+    that introduces a table: Word then moves it to the next page with the table's first row
+    rather than leave it last on a page."""
+    for index, block in enumerate(blocks):
+        p = _block(doc, block)
+        follows = blocks[index + 1] if index + 1 < len(blocks) else None
+        if p is not None and (isinstance(block, Heading) or isinstance(follows, Table)):
+            p.paragraph_format.keep_with_next = True
+
+
+def _block(doc: DocumentObject, block: Block) -> DocxParagraph | None:
+    """Add ``block``; returns its paragraph (None for a table)."""
     match block:
         case Heading():
-            doc.add_paragraph(block.text, style=f"Heading {block.level}")
+            return doc.add_paragraph(block.text, style=f"Heading {block.level}")
         case Paragraph():
             p = doc.add_paragraph()
             p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
@@ -307,8 +319,10 @@ def _block(doc: DocumentObject, block: Block) -> None:
                 pf.left_indent = Mm(10 * block.indent)
                 pf.first_line_indent = Mm(10)
             _runs(p, block.runs)
+            return p
         case Table():
             _table(doc, block)
+            return None
         case _:
             assert_never(block)
 
@@ -417,5 +431,4 @@ def _annex(doc: DocumentObject, annex: Annex) -> None:
         run = p.add_run(text)
         run.bold, run.italic = bold or None, italic or None
         run.font.size = Pt(TITLE_PT if bold else BODY_PT)
-    for block in annex.body:
-        _block(doc, block)
+    _blocks(doc, annex.body)

@@ -3,18 +3,21 @@ feedback, the secretary's notes and the polls held on it."""
 
 from __future__ import annotations
 
-from rooms.minutes_model import AgendaItem, FeedbackSummary, Minutes, PollResult
+from rooms.minutes_model import AgendaItem, FeedbackSummary, Minutes, PollResult, QuestionEntry
 from server.exports.blocks import Block, Column, Heading, Paragraph, Run, Table, para
 from server.exports.i18n import Lang, fmt_duration, fmt_number, fmt_span, t, t_or
 
 
 def agenda_section(minutes: Minutes, lang: Lang) -> list[Block]:
-    if not minutes.agenda:
-        return [para(t(lang, "no_items"), italic=True)]
     blocks: list[Block] = []
+    if not minutes.agenda:
+        blocks.append(para(t(lang, "no_items"), italic=True))
     for item in minutes.agenda:
         blocks.append(Heading(f"{item.number}. {item.title}", 2))
         blocks.extend(_item(item, minutes.polls, lang))
+    if minutes.questions:  # asked while no item was current
+        blocks.append(Heading(t(lang, "general_questions"), 2))
+        blocks.extend(questions_blocks(minutes.questions, lang))
     return blocks
 
 
@@ -31,6 +34,8 @@ def _item(item: AgendaItem, polls: tuple[PollResult, ...], lang: Lang) -> list[B
         blocks.append(_speakers_table(item, lang))
     if item.feedback is not None:
         blocks.extend(_feedback(item.feedback, lang))
+    if item.questions:
+        blocks.extend(questions_blocks(item.questions, lang))
     if item.notes:
         blocks.append(para(t(lang, "notes")))
         blocks.extend(para(f"- {note}", indent=1) for note in item.notes)
@@ -93,3 +98,28 @@ def _feedback(fb: FeedbackSummary, lang: Lang) -> list[Block]:
             )
         )
     return blocks
+
+
+def questions_blocks(questions: tuple[QuestionEntry, ...], lang: Lang) -> list[Block]:
+    """The Q&A's approved questions as the hall saw them, most supported first."""
+    rows = tuple(
+        (
+            str(i),
+            q.text,
+            f"{q.author} ({q.delegation})" if q.author and q.delegation else q.author,
+            fmt_number(q.votes, lang),
+            t(lang, "answered_yes" if q.answered else "answered_no"),
+        )
+        for i, q in enumerate(questions, 1)
+    )
+    table = Table(
+        (
+            Column(t(lang, "col_no"), 0.9, "center"),
+            Column(t(lang, "col_question"), 5),
+            Column(t(lang, "col_asked_by"), 2.6),
+            Column(t(lang, "col_support"), 1.4, "center"),
+            Column(t(lang, "col_answered"), 1.8, "center"),
+        ),
+        rows,
+    )
+    return [para(t(lang, "questions", n=fmt_number(len(questions), lang))), table]

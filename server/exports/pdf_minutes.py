@@ -3,6 +3,7 @@ precomposed Vietnamese letter); same content and structure as the DOCX, "Trang x
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import assert_never
@@ -24,7 +25,7 @@ from server.exports.blocks import (
 )
 from server.exports.i18n import Lang, t
 from server.exports.layout import build_layout
-from server.exports.pdf_table import draw_table
+from server.exports.pdf_table import draw_table, opening_height
 
 FONTS = Path(__file__).resolve().parent.parent / "assets" / "fonts"
 SERIF, SANS = "DejaVuSerif", "DejaVuSans"
@@ -32,6 +33,7 @@ SERIF, SANS = "DejaVuSerif", "DejaVuSans"
 BODY_PT, TITLE_PT, HEAD_PT, TABLE_PT, SMALL_PT = 11, 13, 10.5, 9.5, 8
 LINE = 5.6  # mm per body line
 MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = 20, 20, 30, 15
+MAX_KEEP = 120  # mm: the most a heading or an introduction keeps with it
 LEFT_COLUMN = 68  # mm, the organisation's side of the header
 # No italic face is shipped, so italics are drawn slanted (a shear of the upright face).
 SLANT_DEG = 12
@@ -96,6 +98,18 @@ class _MinutesPDF(FPDF):
             self.set_xy(x, y)
             self.cell(w, h, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
+    def slanted_lines(self, text: str, x: float, w: float, h: float, align: Align) -> None:
+        """Faux italic wrapped to ``w``: each line sheared on its own, else later lines drift
+        sideways; a line never runs past ``w`` (cell() would draw it off the page)."""
+        lines = self.multi_cell(
+            w - 2, h, text, dry_run=True, output=MethodReturnValue.LINES, align=align
+        )
+        assert isinstance(lines, list)
+        for line in lines:
+            if self.will_page_break(h):
+                self.add_page()
+            self.slanted_line(line, x, w, h, Align.L if align == Align.J else align)
+
     def text_block(
         self,
         text: str,
@@ -114,15 +128,7 @@ class _MinutesPDF(FPDF):
             self.set_x(x)
             self.multi_cell(w, h, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             return
-        # Shear each wrapped line on its own, else later lines drift sideways.
-        lines = self.multi_cell(
-            w - 2, h, text, dry_run=True, output=MethodReturnValue.LINES, align=align
-        )
-        assert isinstance(lines, list)
-        for line in lines:
-            if self.will_page_break(h):
-                self.add_page()
-            self.slanted_line(line, x, w, h, Align.L if align == Align.J else align)
+        self.slanted_lines(text, x, w, h, align)
 
 
 def render_pdf(minutes: Minutes, lang: str | None = None) -> bytes:
@@ -144,8 +150,7 @@ def render_pdf_with_places(
     pdf.set_lang("vi-VN" if layout.lang == "vi" else "en-GB")
     pdf.add_page()
     _header(pdf, layout)
-    for block in layout.body:
-        _block(pdf, block)
+    _blocks(pdf, layout.body)
     _signatures(pdf, layout.signatures)
     _seal(pdf, layout)
     if layout.annex is not None:
@@ -185,12 +190,23 @@ def _header(pdf: _MinutesPDF, layout: Layout) -> None:
     pdf.set_y(line_y + 3)
 
     pdf.set_font(SERIF, "", BODY_PT)
-    pdf.slanted_line(layout.dateline, right_x, right_w, LINE, Align.C)
+    _dateline(pdf, layout.dateline, right_x, right_w)
     pdf.set_y(max(pdf.get_y(), left_bottom) + 8)
 
     pdf.text_block(layout.title, size=TITLE_PT, bold=True, align=Align.C, h=7)
     pdf.text_block(layout.subtitle, size=BODY_PT + 0.5, bold=True, align=Align.C, h=6)
     pdf.ln(4)
+
+
+def _dateline(pdf: _MinutesPDF, dateline: str, x: float, w: float) -> None:
+    """ "Place, date" on one line when it fits; else the date on a line of its own under the
+    place (wrapped if it must be): a date is never broken, nor drawn past the margin."""
+    place, comma, date = dateline.rpartition(", ")
+    if not comma or pdf.get_string_width(dateline) <= w - 2:
+        pdf.slanted_lines(dateline, x, w, LINE, Align.C)
+        return
+    pdf.slanted_lines(place + ",", x, w, LINE, Align.C)
+    pdf.slanted_lines(date, x, w, LINE, Align.C)
 
 
 def _keep_room(pdf: _MinutesPDF, height: float) -> None:
@@ -199,13 +215,66 @@ def _keep_room(pdf: _MinutesPDF, height: float) -> None:
         pdf.add_page()
 
 
+def _blocks(pdf: _MinutesPDF, blocks: Sequence[Block]) -> None:
+    """Every block in turn, a heading kept with what follows it: a run of headings starts
+    a new page unless it fits with the first lines of the block after it (or, for a short
+    table, the whole table), and so does a paragraph introducing a table ("…:")."""
+    for index, block in enumerate(blocks):
+        leads = isinstance(block, Heading) or (
+            isinstance(block, Paragraph)
+            and index + 1 < len(blocks)
+            and isinstance(blocks[index + 1], Table)
+        )
+        if leads and (index == 0 or not isinstance(blocks[index - 1], Heading)):
+            # Capped: what is taller than half a page could not fit on any page either.
+            _keep_room(pdf, min(_opening(pdf, blocks, index), MAX_KEEP))
+        _block(pdf, block)
+
+
+def _heading_size(heading: Heading) -> float:
+    return HEAD_PT + (0.5 if heading.level == 1 else 0)
+
+
+def _lines(pdf: _MinutesPDF, text: str, size: float, bold: bool, indent: float = 0) -> int:
+    pdf.set_font(SERIF, "B" if bold else "", size)
+    lines = pdf.multi_cell(
+        pdf.epw - indent - 2, LINE, text, dry_run=True, output=MethodReturnValue.LINES
+    )
+    assert isinstance(lines, list)
+    return len(lines)
+
+
+def _opening(pdf: _MinutesPDF, blocks: Sequence[Block], start: int) -> float:
+    """The height of the blocks from ``start`` up to and including the first that is not a
+    heading or an introduction, counting only the opening of that one: two lines of a
+    paragraph, a table's header and first row (a short table whole, as _table keeps it)."""
+    height = 0.0
+    for index in range(start, len(blocks)):
+        block = blocks[index]
+        match block:
+            case Heading():
+                lines = _lines(pdf, block.text, _heading_size(block), True)
+                height += (3 if block.level == 1 else 1.5) + lines * LINE + 1
+            case Paragraph():
+                text = "".join(r.text for r in block.runs)
+                lines = _lines(pdf, text, BODY_PT, False, 8.0 * block.indent)
+                if index + 1 < len(blocks) and isinstance(blocks[index + 1], Table):
+                    height += lines * LINE + 0.8  # it introduces the table: all of it
+                    continue
+                return height + min(lines, 2) * LINE
+            case Table():
+                short = 10 + 5 * len(block.rows) if len(block.rows) <= 8 else 0
+                return height + max(short, opening_height(pdf, block, SERIF, TABLE_PT))
+            case _:
+                assert_never(block)
+    return height
+
+
 def _block(pdf: _MinutesPDF, block: Block) -> None:
     match block:
         case Heading():
-            _keep_room(pdf, 22)
             pdf.ln(3 if block.level == 1 else 1.5)
-            size = HEAD_PT + (0.5 if block.level == 1 else 0)
-            pdf.text_block(block.text, size=size, bold=True, align=Align.L)
+            pdf.text_block(block.text, size=_heading_size(block), bold=True, align=Align.L)
             pdf.ln(1)
         case Paragraph():
             _paragraph(pdf, block)
@@ -260,13 +329,13 @@ def _signatures(pdf: _MinutesPDF, signatures: tuple[Signature, Signature]) -> No
         x = pdf.l_margin + index * half
         pdf.set_xy(x, top)
         pdf.set_font(SERIF, "B", BODY_PT)
-        pdf.cell(half, LINE, sig.role, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.multi_cell(half, LINE, sig.role, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.set_font(SERIF, "", BODY_PT - 1)
-        pdf.slanted_line(sig.hint, x, half, LINE, Align.C)
+        pdf.slanted_lines(sig.hint, x, half, LINE, Align.C)
         _place(pdf, x, pdf.get_y(), half)
         pdf.set_xy(x, pdf.get_y() + SIGN_ROOM)  # room to sign and stamp
         pdf.set_font(SERIF, "B", BODY_PT)
-        pdf.cell(half, LINE, sig.name, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.multi_cell(half, LINE, sig.name, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
         bottom = max(bottom, pdf.get_y())
     pdf.set_xy(pdf.l_margin, bottom + 8)
 
@@ -298,5 +367,4 @@ def _annex(pdf: _MinutesPDF, annex: Annex) -> None:
     pdf.text_block(annex.subtitle, size=TITLE_PT, bold=True, align=Align.C, h=7)
     pdf.text_block(annex.attached, italic=True, align=Align.C)
     pdf.ln(4)
-    for block in annex.body:
-        _block(pdf, block)
+    _blocks(pdf, annex.body)

@@ -124,6 +124,18 @@ class _Grid:
             y += LINE_HEIGHT
 
 
+def opening_height(pdf: FPDF, block: Table, family: str, size: float) -> float:
+    """The height of the header row and the first row: what must fit at the foot of a page
+    for the table to start there (draw_table starts a new page otherwise)."""
+    grid = _Grid(pdf, block, family, size)
+    pdf.set_font(family, "B", size)
+    height = grid.layout([c.title for c in block.columns])[0]
+    pdf.set_font(family, "", size)
+    if block.rows:
+        height += grid.layout(block.rows[0])[0]
+    return height
+
+
 def draw_table(pdf: FPDF, block: Table, family: str, size: float) -> None:
     """`block` across the page width from the current position, under a row of its column
     titles, in `family` at `size` points (the titles bold)."""

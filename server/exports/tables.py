@@ -68,6 +68,8 @@ _NAMED_VOTE_HEADERS = {
 }
 # Excel refuses these in a sheet name, and a name starting or ending with an apostrophe.
 _SHEET_FORBIDDEN = re.compile(r"[\\/?*\[\]:]")
+_SHEET_SPACE = re.compile(r"[\s\x00-\x1f\x7f]+")
+_SHEET_MAX = 31
 
 # Spreadsheets run a cell that starts with one of these as a formula: a name or a reason
 # typed as "=HYPERLINK(…)" must stay text ("CSV injection").
@@ -121,12 +123,20 @@ def _named_vote_header(lang: Lang) -> list[str]:
     return [t(lang, _NAMED_VOTE_HEADERS[c]) for c in NAMED_VOTE_COLUMNS]
 
 
-def roll_call_sheet_name(number: int, poll_id: str) -> str:
-    """The sheet of poll ``number`` (as in the minutes' section III) with id ``poll_id``:
-    "2 nq-01". The number leads, so two polls never share a sheet even when cut to Excel's
-    31 characters, and no name can clash with the totals sheet (which starts with a letter)."""
-    name = _SHEET_FORBIDDEN.sub("_", f"{number} {nfc(poll_id)}")[:31]
-    return name.rstrip("'") or str(number)
+def roll_call_sheet_name(number: int, title: str) -> str:
+    """The sheet of poll ``number`` (as in the minutes' section III) titled ``title``, for a
+    human: "2 Thông qua Nghị quyết Đại hội", cut at a word to Excel's 31 characters with "…".
+    The number leads, so two polls never share a sheet (Excel compares names without case),
+    and no name can clash with the totals sheet, which starts with a letter. Characters
+    Excel refuses become "_", control characters and runs of spaces one space, and a name
+    never starts or ends with an apostrophe."""
+    head = f"{number} "
+    words = _SHEET_SPACE.sub(" ", _SHEET_FORBIDDEN.sub("_", nfc(title))).strip(" '")
+    if len(head) + len(words) > _SHEET_MAX:
+        room = _SHEET_MAX - len(head) - 1  # one for the ellipsis
+        cut = words[: room + 1].rsplit(" ", 1)[0] if " " in words[: room + 1] else ""
+        words = (cut if len(cut) >= room // 2 else words[:room]).rstrip(" '") + "…"
+    return (head + words).rstrip(" '") or str(number)
 
 
 # --- CSV ----------------------------------------------------------------------------------

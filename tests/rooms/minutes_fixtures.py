@@ -48,6 +48,7 @@ class Meeting:
         # Each row as the roster's writer puts it in the log: every field of a Participant.
         rows = ROSTER if roster is None else roster
         people = [Participant.from_dict(row).to_dict() for row in rows]
+        self.roles = {p["id"]: Role(p["role"]) for p in people}
         self.append(Event("roster.imported", {"participants": people}, "@admin", T0 - 3_000_000))
 
     def append(self, event: Event) -> None:
@@ -61,7 +62,7 @@ class Meeting:
     ) -> list[Event]:
         """``who`` sends ``kind`` at T0 + ``minute`` minutes."""
         assert self.state is not None
-        actor = Actor(who, ROLES[who]) if who in ROLES else Actor.admin()
+        actor = Actor(who, self.roles[who]) if who in self.roles else Actor.admin()
         events = contexts.decide(
             self.state, Command(kind, body or {}, actor), T0 + int(minute * 60_000)
         )

@@ -250,6 +250,7 @@ def test_to_dict_is_json_with_the_documented_keys() -> None:
         "meeting",
         "attendance",
         "agenda",
+        "questions",
         "polls",
         "log",
         "signatures",

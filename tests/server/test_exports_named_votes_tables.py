@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -138,8 +139,9 @@ def test_the_xlsx_has_a_frozen_roll_call_sheet_per_named_poll_only(
     wb = openpyxl.load_workbook(io.BytesIO(resp.content))
     totals = "Kết quả biểu quyết" if lang == "vi" else "Poll results"
     # The secret election (poll 1) has no sheet; the named vote is poll 2.
-    assert wb.sheetnames == [totals, "2 p1"]
-    ws = wb["2 p1"]
+    # Named for a human: the poll's number in section III and its title, not its id.
+    assert wb.sheetnames == [totals, "2 Thông qua Nghị quyết"]
+    ws = wb["2 Thông qua Nghị quyết"]
     rows = _rows(ws)
     assert list(rows[0]) == HEADER[lang]
     assert rows[1:] == EXPECTED[lang]
@@ -213,8 +215,14 @@ def test_other_roll_call_requests_are_refused(meeting: Meeting) -> None:
 
 
 def test_sheet_names_fit_excel() -> None:
-    assert roll_call_sheet_name(2, "p1") == "2 p1"
-    long = roll_call_sheet_name(120, "nghi-quyet.thong-qua_bao-cao.2025")
-    assert len(long) == 31 and long.startswith("120 ")
+    assert roll_call_sheet_name(2, "Thông qua Nghị quyết") == "2 Thông qua Nghị quyết"
+    title = "Thông qua Nghị quyết Đại hội đại biểu Mặt trận Tổ quốc tỉnh lần thứ XV"
+    long = roll_call_sheet_name(120, title)
+    assert long == "120 Thông qua Nghị quyết Đại…" and len(long) <= 31
+    names = [roll_call_sheet_name(n, title) for n in range(1, 200)]
+    assert len({n.casefold() for n in names}) == len(names)  # unique, as Excel compares them
+    assert all(len(n) <= 31 and not re.search(r"[\\/?*\[\]:]", n) for n in names)
     assert roll_call_sheet_name(3, "a/b:c?d*e[f]g\\h") == "3 a_b_c_d_e_f_g_h"
-    assert roll_call_sheet_name(4, "x'") == "4 x"
+    assert roll_call_sheet_name(4, "'x'") == "4 x"
+    assert roll_call_sheet_name(5, "  Bầu\tBan\n kiểm phiếu ") == "5 Bầu Ban kiểm phiếu"
+    assert roll_call_sheet_name(6, "") == "6"
