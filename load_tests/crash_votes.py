@@ -249,7 +249,7 @@ class _Burst:
         import redis
 
         ids = [v.session.participant.get("id", "") for v in self.voters if v.group == g]
-        key = stored_key(self.meeting_id, self.secret)
+        key = stored_key(self.meeting_id, self.secret, POLL)
         client = redis.Redis.from_url(self.target.redis_url)
         written = 0
         try:
@@ -492,6 +492,6 @@ def _stored_voters(redis_url: str, meeting_id: str, secret: bool) -> int:
 
     client = redis.Redis.from_url(redis_url)
     try:
-        return int(client.hlen(stored_key(meeting_id, secret)))
+        return int(client.hlen(stored_key(meeting_id, secret, POLL)))
     finally:
         client.close()

@@ -236,9 +236,9 @@ def _voters(
     return voters
 
 
-def stored_key(meeting_id: str, secret: bool) -> str:
+def stored_key(meeting_id: str, secret: bool, poll: str = POLL) -> str:
     """Where a poll's ballots are claimed per voter: the named records, or (secret) who voted."""
-    return f"ph:{{{meeting_id}}}:poll:{POLL}:{'voters' if secret else 'ballots'}"
+    return f"ph:{{{meeting_id}}}:poll:{poll}:{'voters' if secret else 'ballots'}"
 
 
 def _stored_ballots(redis_url: str, meeting_id: str, secret: bool) -> dict[str, Any]:

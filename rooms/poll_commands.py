@@ -38,7 +38,7 @@ from dataclasses import replace
 from typing import Any
 
 from protocol.errors import ErrorCode
-from rooms import polls
+from rooms import memo, polls
 from rooms.decision import Context, Decision, Guard, Read, Sealed
 from rooms.model import Command, Event, Rejected
 from rooms.polls import BallotBox, NamedBallot, Poll, PollStatus, Ticket
@@ -144,7 +144,8 @@ def decide_ballot(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
     ballot_id = str(cmd.body["ballot_id"])
     receipt = ctx.receipt(ticket.poll.id, ticket.voter, ballot_id)
     if ticket.poll.definition.secret:
-        return _secret(ticket, receipt, seal_context(state, ticket.poll))
+        size = _sealed_sizes(state)[ticket.poll.id]
+        return _secret(ticket, receipt, seal_context(state, ticket.poll), size)
     return _named(ticket, ballot_id, receipt)
 
 
@@ -182,12 +183,20 @@ def sealed_size(poll: Poll) -> int:
     """One padded length for every sealed ballot of the poll: the longest record it can hold
     (every option chosen, the longest weight), so a ciphertext's length tells nothing."""
     assert poll.snapshot is not None
-    longest = max((poll.snapshot.voters.values()), key=len, default="1")
+    longest = poll.snapshot.longest_weight
     everything = list(poll.definition.spec.choosable)
     return max(len(_sealed_record(c, longest, "0" * 64)) for c in (everything, "abstain"))
 
 
-def _secret(ticket: Ticket, receipt: str, context: bytes) -> Decision:
+@memo.by_state
+def _sealed_sizes(state: MeetingState) -> dict[str, int]:
+    """``sealed_size`` of every open secret poll, once per folded state: a burst of ballots
+    decides on one state, and must not redo it for each of them."""
+    return {p.id: sealed_size(p) for p in polls.polls_of(state).polls.values()
+            if p.definition.secret and p.status == PollStatus.OPEN}
+
+
+def _secret(ticket: Ticket, receipt: str, context: bytes, size: int) -> Decision:
     poll_id, voter = ticket.poll.id, ticket.voter
     hashed = polls.receipt_hash(receipt)
     choice = ticket.choice.to_json()
@@ -218,7 +227,7 @@ def _secret(ticket: Ticket, receipt: str, context: bytes) -> Decision:
             _open(poll_id),
             Guard("setnx", poll_key(poll_id, "voters"), voter, "1"),
             Guard("setnx", poll_key(poll_id, "sealed"), voter,
-                  Sealed(plain, context, sealed_size(ticket.poll))),
+                  Sealed(plain, context, size)),
         ],
         result=_accepted(ticket, receipt), optimistic=False, batch=True, on_guard=voted,
     )

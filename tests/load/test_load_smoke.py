@@ -157,6 +157,7 @@ if votes.available():
         result = run(crash_votes.crash_vote(small(duration=4.5, secret=True)))
         assert_clean(result)
         assert result.acked == CLIENTS
+        assert result.extra["ballots_in_redis"] == CLIENTS  # who voted, in Redis
         assert result.extra["unacked_at_end"] == 0
         assert result.extra["receipt_mismatches"] == 0
         assert result.extra["replay_check"] == {"same": CLIENTS}
