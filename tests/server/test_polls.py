@@ -4,6 +4,7 @@ in step with the log, the timer, and receipts checked against the published resu
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Iterator
@@ -261,6 +262,32 @@ def test_a_secret_election_counts_without_storing_choices_by_voter(
     m.ok("C1", "poll.publish", {"poll": "e1"})
     _, seen = m.get("D3", "/polls/e1")
     assert sorted(receipt_hash(r) for r in receipts.values()) == seen["receipts"]
+
+
+def test_a_close_whose_poll_key_is_missing_is_refused_and_counts_nothing(
+    meeting: Meeting, redis_db: redis.Redis, server_key_file: Path
+) -> None:
+    m = meeting
+    m.start()
+    m.ok("C1", "poll.create", {"id": "e1", "title": "Bầu", "method": "approval", "secret": True,
+                               "candidates": ["An", "Bình"], "seats": 1})
+    m.ok("C1", "poll.open", {"poll": "e1"})
+    m.ok("D1", "ballot.cast", {"poll": "e1", "choice": ["o1"], "ballot_id": "k1"})
+    keys = list((server_key_file.parent / "polls").glob("*.key"))
+    context = f"phonghop ballot|{m.id}|e1".encode()
+    mine = [k for k in keys if k.name.startswith(hashlib.sha256(context).hexdigest()[:40])]
+    assert len(mine) == 1
+    saved = mine[0].read_bytes()
+    mine[0].unlink()  # lost: deleted by hand, or a node without the shared key directory
+    m.client.app.state.runtime.poll_keys.destroy(context)  # and this process's copy
+    status, err = m.send("C1", "poll.close", {"poll": "e1"})
+    assert (status, err["error"]["code"]) == (500, "internal")
+    assert "cannot be opened" in err["error"]["message"]
+    assert not [e for e in m.log() if e["kind"] == "poll.closed"]  # never a wrong or empty count
+    # With the key back, closing goes on from where it stopped and counts the ballot.
+    mine[0].write_bytes(saved)
+    closed = m.ok("C1", "poll.close", {"poll": "e1"})
+    assert closed["result"]["cast"]["count"] == 1
 
 
 def test_the_timer_closes_the_poll_once(meeting: Meeting, redis_db: redis.Redis) -> None:
