@@ -102,7 +102,7 @@ class Context:
     receipt, a keyed hash under a key the core never holds; ``badge(token)`` the participant
     id a badge names (or ``Rejected``), checked with the signing key; ``rate`` the floor's
     rate limit per participant (feedback, questions); ``command_rate`` the limit on every
-    log-writing command of a participant who is not staff.
+    log-writing command of a delegate.
     """
 
     now: int
@@ -110,7 +110,7 @@ class Context:
     receipt: Callable[[str, str, str], str]
     badge: Callable[[str], str]
     rate: RateLimit = RateLimit(10, 60_000)
-    # Every command a delegate, observer or screen sends that writes to the log.
+    # Every command a delegate sends that writes to the log.
     command_rate: RateLimit = RateLimit(30, 10_000)
 
 

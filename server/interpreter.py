@@ -47,7 +47,7 @@ MAX_ATTEMPTS = 20
 MAX_STEPS = 24
 # Floor rate limit per participant (feedback, questions) unless the settings say otherwise.
 RATE_LIMIT = RateLimit(10, 60_000)
-# Every log-writing command of a delegate, observer or screen (rooms.aggregate.rate_limited).
+# Every log-writing command of a delegate (rooms.aggregate.rate_limited).
 COMMAND_RATE = RateLimit(30, 10_000)
 
 

@@ -6,6 +6,10 @@ When one more attaches, the **oldest** is closed with 4029 (``CloseCode.SESSION_
 rather than the new one refused: a tablet that comes back after a Wi-Fi drop, while the
 server still holds its half-dead old sockets, must get in; whoever is bumped was connected
 longest. The web client does not reconnect on 4029 (it would bump the next one in turn).
+
+Only delegates are capped: a delegate's link is a voting credential held by one person on
+one tablet. Staff open the desk and the console on several machines, and a paired kiosk or
+hall-screen credential legitimately runs at several doors or projectors at once.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from protocol.errors import CloseCode
+from rooms.model import Role
 from server.connection import Connection
 from server.hub import MeetingHub
 from server.runtime import Runtime
@@ -26,6 +31,8 @@ class SessionLimit:
         self._sessions: dict[tuple[str, str], OrderedDict[Connection, None]] = {}
 
     async def on_connect(self, hub: MeetingHub, conn: Connection) -> None:
+        if conn.role != Role.DELEGATE:
+            return
         key = (hub.meeting_id, conn.participant_id)
         sessions = self._sessions.setdefault(key, OrderedDict())
         sessions[conn] = None

@@ -212,3 +212,23 @@ def test_a_sixth_session_of_one_token_closes_the_oldest(
             await client.close()
 
     asyncio.run(scenario())
+
+
+def test_staff_and_devices_are_not_capped_like_a_delegate(
+    start_server: StartServer, redis_db: redis.Redis, admin_headers: dict[str, str]
+) -> None:
+    # The desk open on several laptops, or kiosks at several doors, share one credential.
+    server = start_server()
+    meeting, people = make_meeting(server.base_url, admin_headers)
+    token = token_of(next(p for p in people.values() if p["role"] == "secretary"))
+
+    async def scenario() -> None:
+        clients = [Client(server.ws_url, meeting, token) for _ in range(8)]
+        for client in clients:
+            await client.connect()
+        for client in clients:
+            assert client.close_code is None
+            assert (await client.command("ping.nothing"))["type"] == "error"  # still served
+            await client.close()
+
+    asyncio.run(scenario())
