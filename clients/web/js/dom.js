@@ -7,6 +7,8 @@ export function h(tag, attrs = {}, ...children) {
     if (value === undefined || value === null || value === false) continue;
     if (name === "class") el.className = value;
     else if (name === "text") el.textContent = value;
+    // Through the CSSOM: the page's CSP (no 'unsafe-inline') refuses style attributes.
+    else if (name === "style") el.style.cssText = String(value);
     else if (name === "dataset") Object.assign(el.dataset, value);
     else if (name.startsWith("on") && typeof value === "function") {
       el.addEventListener(name.slice(2), value);
