@@ -89,7 +89,9 @@ def authenticated_routes(meeting: str) -> list[tuple[str, str]]:
     out = []
     for route in [*api.ROUTES, *features.routes()]:
         assert isinstance(route, Route)
-        if route.path in ("/healthz", "/metrics", "/api/badge-login"):
+        # /admin is the organiser's page itself (static HTML, no credential); it signs in
+        # through the API routes listed here.
+        if route.path in ("/healthz", "/metrics", "/api/badge-login", "/admin"):
             continue
         path = route.path.format(**values)
         for method in sorted((route.methods or set()) - {"HEAD"}):
