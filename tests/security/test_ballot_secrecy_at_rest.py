@@ -1,7 +1,9 @@
 """A secret election as a reader of Redis's files or its MONITOR stream sees it: run.py with
-its embedded Redis, ballots cast over HTTP, then the append-only file read back byte by byte
-and the commands MONITOR printed. Who voted is visible; what anyone chose is not, by content
-(the stored ballot is a ciphertext of one length) or by order."""
+its embedded Redis, ballots cast over HTTP, then the append-only file parsed into the
+commands it replays, an RDB dump loaded by a second Valkey, and the commands MONITOR
+printed. Who voted is visible; what anyone chose is not, by content (the stored ballot is a
+ciphertext of one length) or by order. The same scan of a named poll finds every choice in
+each place that records them, so each part of the scan is shown able to fail."""
 
 from __future__ import annotations
 
@@ -10,18 +12,21 @@ import json
 import random
 import re
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import msgpack
 import pytest
 import redis
 
 from server.embedded_redis import configured_url
 from server.sealing import Sealer, SealingError
 from tests.conftest import StartServer
+from tests.security.redis_files import aof_commands, aof_files, key_values, rdb_values
 
 pytestmark = [pytest.mark.redis, pytest.mark.multiprocess]
 
@@ -86,15 +91,21 @@ class Monitor:
 
 
 def aof_bytes(data_dir: Path) -> bytes:
-    files = sorted((data_dir / "redis").rglob("*.aof"))
+    files = [f for f in aof_files(data_dir) if f.name.endswith(".aof")]
     assert files, "no append-only file was written"
     return b"".join(f.read_bytes() for f in files)
 
 
+def joined(values: dict[bytes, list[bytes]]) -> bytes:
+    """Each stored string on its own, separated by a byte no choice contains."""
+    return b"\0".join(k + b"\0" + b"\0".join(v) for k, v in values.items())
+
+
 def forms(choice: list[str]) -> list[bytes]:
     """The ways a choice could be written down."""
-    return [s.encode() for s in (json.dumps(choice), json.dumps(choice, separators=(",", ":")),
-                                 ",".join(choice), "|".join(choice), " ".join(choice))]
+    texts = [s.encode() for s in (json.dumps(choice), json.dumps(choice, separators=(",", ":")),
+                                  ",".join(choice), "|".join(choice), " ".join(choice))]
+    return [*texts, msgpack.packb(choice)]
 
 
 def hold_election(start_server: StartServer, tmp_path: Path, admin_headers: dict[str, str],
@@ -131,35 +142,38 @@ def cast_all(base_url: str, meeting: str, tokens: dict[str, str],
 
 def stored_everywhere(tmp_path: Path, url: str, server: Any, meeting: str,
                       admin_headers: dict[str, str]) -> list[tuple[str, bytes]]:
-    """What a reader of the data directory, the logs and the exports holds: the AOF, an RDB
-    dump, every key of the meeting, the server's output, the log and every export."""
+    """What a reader of the data directory, the logs and the exports holds: the commands of
+    the AOF, an RDB dump as Valkey loads it, every key of the meeting, the server's output,
+    the log and every export."""
+    aof = b"\0".join(b"\0".join(c) for c in aof_commands(tmp_path))
     with redis.Redis.from_url(url) as r:
         r.save()
-        keys = b"\n".join(k + b" " + repr(dump_key(r, k)).encode()
-                          for k in r.scan_iter(f"ph:{{{meeting}}}:*"))
-    rdb = b"".join(f.read_bytes() for f in (tmp_path / "redis").rglob("*.rdb"))
-    assert rdb, "no RDB dump was written"
-    out: list[tuple[str, bytes]] = [("AOF", aof_bytes(tmp_path)), ("RDB", rdb), ("keys", keys),
-                                    ("server output", server.output().encode())]
+        keys = joined(key_values(r, f"ph:{{{meeting}}}:*"))
+        rewrite_aof(r)  # the AOF's base is then an RDB holding the data: read that too
+    rdbs = {"RDB dump": tmp_path / "redis" / "dump.rdb",
+            "RDB base of the AOF": next(f for f in aof_files(tmp_path) if f.suffix == ".rdb")}
+    out: list[tuple[str, bytes]] = [
+        ("AOF", aof), *((name, joined(rdb_values(f))) for name, f in rdbs.items()),
+        ("keys", keys), ("server output", server.output().encode())]
     with httpx.Client(base_url=server.base_url, headers=admin_headers, timeout=60) as http:
-        for path in ("log.json", "minutes.json", "minutes.md", "results.csv", "attendance.csv"):
+        for path in EXPORTS:
             resp = http.get(f"/api/meetings/{meeting}/{path}")
             assert resp.status_code == 200, (path, resp.text)
             out.append((path, resp.content))
     return out
 
 
-def dump_key(r: redis.Redis, key: bytes) -> Any:
-    kind = r.type(key)
-    if kind == b"hash":
-        return r.hgetall(key)
-    if kind == b"stream":
-        return r.xrange(key)
-    if kind == b"set":
-        return r.smembers(key)
-    if kind == b"string":
-        return r.get(key)
-    return kind
+def rewrite_aof(r: redis.Redis) -> None:
+    r.bgrewriteaof()
+    for _ in range(400):
+        info = r.info("persistence")
+        if not info["aof_rewrite_in_progress"] and not info["aof_rewrite_scheduled"]:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the AOF rewrite did not finish in 20 s")
+
+
+EXPORTS = ("log.json", "minutes.json", "minutes.md", "results.csv", "attendance.csv")
 
 
 def links(places: list[tuple[str, bytes]], choices: dict[str, list[str]]) -> list[str]:
@@ -181,11 +195,13 @@ def test_the_aof_and_monitor_show_who_voted_but_never_what(
                     {"poll": "e1", "choice": choices[voter], "ballot_id": uuid.uuid4().hex})
     with redis.Redis.from_url(url) as r:
         sealed = r.hgetall(f"ph:{{{meeting}}}:poll:e1:sealed")
+        r.save()
     aof = aof_bytes(tmp_path)
     watched = "\n".join(monitor.lines).encode()
+    open_rdb = joined(rdb_values(tmp_path / "redis" / "dump.rdb"))
     assert len(sealed) == len(VOTERS)
 
-    for where, content in (("AOF", aof), ("MONITOR", watched)):
+    for where, content in (("AOF", aof), ("MONITOR", watched), ("RDB while open", open_rdb)):
         for voter in VOTERS:
             assert voter.encode() in content, f"{where} should show that {voter} voted"
             for form in forms(choices[voter]):
@@ -231,12 +247,27 @@ def test_no_stored_byte_links_a_voter_to_a_secret_choice_and_the_scan_finds_name
         command(http, meeting, tokens["C1"], "poll.publish", {"poll": "e1"})
     url = configured_url(tmp_path)
     assert url is not None
-    found = links(stored_everywhere(tmp_path, url, server, meeting, admin_headers), choices)
+    places = stored_everywhere(tmp_path, url, server, meeting, admin_headers)
+    found = links(places, choices)
     if secret:
         assert found == []
-    else:
-        # A named poll records who chose what: the same scan finds every voter's choice.
-        assert {f.split(": ")[1] for f in found} == set(VOTERS)
+        return
+    # A named poll records who chose what: the same scan finds every voter's choice in each
+    # place that keeps ballots, each place on its own.
+    by_place = {where: {f.split(": ")[1] for f in found if f.startswith(where + ": ")}
+                for where, _ in places}
+    keeping_ballots = ("AOF", "RDB dump", "RDB base of the AOF", "keys", "log.json")
+    for where in keeping_ballots:
+        assert by_place[where] == set(VOTERS), f"the scan of {where} missed named choices"
+    # The other places keep no ballot even for a named poll (the minutes and results give
+    # totals): that they were read at all is shown by what they must hold.
+    content = dict(places)
+    assert set(by_place) - set(keeping_ballots) == {
+        "server output", "minutes.json", "minutes.md", "results.csv", "attendance.csv"}
+    assert b"/commands" in content["server output"]
+    for where in ("minutes.json", "minutes.md", "results.csv"):
+        assert "Ứng viên o1".encode() in content[where], where
+    assert b"V01" in content["attendance.csv"]
 
 
 def test_after_counting_nothing_on_the_machine_opens_the_ballots_of_the_aof(
