@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
+import subprocess
+import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +19,8 @@ import redis
 import websockets
 from websockets.exceptions import InvalidStatus
 
-from tests.conftest import ADMIN_TOKEN, STARTUP_TIMEOUT, ServerProcess, StartServer
+from server.tls import local_tls, machine_identity
+from tests.conftest import ADMIN_TOKEN, RUN_PY, STARTUP_TIMEOUT, ServerProcess, StartServer
 from tests.support import SUB
 
 pytestmark = pytest.mark.multiprocess
@@ -33,13 +37,14 @@ def ca_only_context(ca_file: Path) -> ssl.SSLContext:
     return context
 
 
-def wait_https_healthy(server: ServerProcess, host: str = "127.0.0.1") -> ssl.SSLContext:
-    """Wait until ``server`` answers ``/healthz`` over https under its own CA; that context.
+def wait_https_healthy(server: ServerProcess, ca_file: Path | None = None) -> ssl.SSLContext:
+    """Wait until ``server`` answers ``/healthz`` over https under ``ca_file`` (default: the
+    CA it makes, ``DATA_DIR/tls/ca.pem``); the client context trusting that CA alone.
 
     The CA file appears when run.py has made it, before it serves; until then, and until
     uvicorn listens, there is nothing to connect to.
     """
-    ca_file = server.data_dir / "tls" / "ca.pem"
+    ca_file = ca_file or server.data_dir / "tls" / "ca.pem"
     deadline = time.monotonic() + STARTUP_TIMEOUT
     last = "no CA file yet"
     while time.monotonic() < deadline:
@@ -49,7 +54,7 @@ def wait_https_healthy(server: ServerProcess, host: str = "127.0.0.1") -> ssl.SS
         if ca_file.exists():
             try:
                 context = ca_only_context(ca_file)
-                response = httpx.get(f"https://{host}:{server.port}/healthz",
+                response = httpx.get(f"https://127.0.0.1:{server.port}/healthz",
                                      verify=context, timeout=2)
                 if response.status_code == 200:
                     return context
@@ -122,3 +127,29 @@ def test_tls_serves_https_and_wss_under_its_own_ca(
     assert der.headers["content-type"] == "application/x-x509-ca-cert"
     assert der.content == ssl.PEM_cert_to_DER_cert((tmp_path / "tls" / "ca.pem").read_text())
     assert "CA SHA-256:" in server.output()
+
+
+def test_tls_cert_serves_an_organisations_certificate_and_offers_no_ca(
+    start_server: StartServer, redis_db: redis.Redis, tmp_path: Path
+) -> None:
+    # The organisation's certificate and key, made here by the same code as a stand-in.
+    org = local_tls(tmp_path / "org", machine_identity(), datetime.now(UTC))
+    data_dir = tmp_path / "data"
+    server = start_server(data_dir=data_dir, wait=False,
+                          args=["--tls-cert", str(org.cert_file), "--tls-key", str(org.key_file)])
+    assert org.ca_file is not None
+    context = wait_https_healthy(server, org.ca_file)
+    base = f"https://127.0.0.1:{server.port}"
+    assert httpx.get(f"{base}/ca", verify=context).status_code == 404
+    assert httpx.get(f"{base}/ca.crt", verify=context).status_code == 404
+    assert not (data_dir / "tls").exists()  # no CA of its own made
+
+
+def test_tls_cert_without_its_key_is_refused(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(RUN_PY), "serve", "--data-dir", str(tmp_path),
+         "--tls-cert", str(tmp_path / "cert.pem")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 2
+    assert "--tls-cert and --tls-key go together" in done.stderr
