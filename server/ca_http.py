@@ -11,7 +11,9 @@ also printed on the server's console, so that whoever installs it can compare th
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import qrcode  # type: ignore[import-untyped]
 import qrcode.image.svg  # type: ignore[import-untyped]
@@ -119,6 +121,23 @@ alt="Mã QR của trang này / QR code of this page"><br><code id="ca-url">{url}
 </html>
 """
     return HTMLResponse(body, headers={"Cache-Control": "no-cache"})
+
+
+def openapi_paths(op: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+    """The OpenAPI entries of these routes, merged into server/openapi.py's description."""
+    def public(summary: str, media_type: str) -> dict[str, Any]:
+        ok = {"200": {"description": media_type, "content": {media_type: {}}},
+              "404": {"description": "no local CA: not run with --tls"}}
+        return {"get": op(summary, ok, auth=False, errors=())}
+
+    return {
+        CA_PAGE: public("The page from which a tablet installs the local CA of run.py --tls: "
+                        "steps for Android, iPad, Windows, the CA's SHA-256, a QR of the page",
+                        "text/html"),
+        "/ca.crt": public("The local CA certificate (DER) to install", CA_MEDIA_TYPE),
+        "/ca/qr.svg": public("A QR code of the /ca page's address at the public URL",
+                             "image/svg+xml"),
+    }
 
 
 ROUTES = [
