@@ -114,7 +114,8 @@ def add_parser(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--public-url",
         default=os.environ.get("PHONGHOP_PUBLIC_URL") or None,
-        help="base of the links handed to participants (default: http://HOST:PORT)",
+        help="base of the links handed to participants (default: http://HOST:PORT; with TLS "
+        "https://HOST:PORT, or https://LAN-ADDRESS:PORT when HOST is 0.0.0.0)",
     )
     parser.add_argument(
         "--tls",

@@ -94,10 +94,11 @@ def test_delegate_view_is_a_secure_context_and_registers_the_service_worker(
     expect(tablet.locator("#conn")).to_have_attribute("data-status", "online")
     secure = tablet.evaluate(
         "() => ({secure: isSecureContext, caches: typeof caches, "
-        "uuid: typeof crypto.randomUUID, protocol: location.protocol})"
+        "uuid: typeof crypto.randomUUID, camera: typeof navigator.mediaDevices?.getUserMedia, "
+        "protocol: location.protocol})"
     )
     assert secure == {"secure": True, "caches": "object", "uuid": "function",
-                      "protocol": "https:"}
+                      "camera": "function", "protocol": "https:"}
     script = tablet.evaluate(
         "async () => (await navigator.serviceWorker.ready).active.scriptURL"
     )
