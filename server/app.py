@@ -21,7 +21,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from rooms.decision import RateLimit
-from server import api, features, openapi
+from server import api, ca_http, features, openapi
 from server.auth import ensure_admin_token, signer_for
 from server.checkpoints import Policy
 from server.clock import Clock, SystemClock
@@ -184,6 +184,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         Route("/openapi.json", openapi_json, methods=["GET"]),
         Route("/asyncapi.json", asyncapi_json, methods=["GET"]),
         Route("/j/{token}", join, methods=["GET"]),
+        # The local CA of `run.py --tls` for tablets to install; 404 without it.
+        *ca_http.ROUTES,
         Route("/", lambda _r: RedirectResponse("/app/", status_code=302), methods=["GET"]),
         Mount("/app", app=StaticFiles(directory=WEB_DIR, html=True, check_dir=False), name="web"),
     ]

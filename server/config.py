@@ -46,6 +46,9 @@ class Settings:
     # with at least one new event; 0 events turns checkpoints off (loading folds everything).
     checkpoint_events: int = 1000
     checkpoint_interval: float = 60.0
+    # The local certificate authority the /ca page offers (run.py --tls, server/tls.py);
+    # None without --tls or with an organisation's own certificate.
+    tls_ca_file: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -104,14 +104,30 @@ def pkcs11_signer(
 ) -> Iterator[signers.Signer]:
     """A signer on a PKCS#11 token (the USB tokens of Vietnamese officials), open for the
     ``with`` block. Needs ``python-pkcs11`` (``pip install 'pyhanko[pkcs11]'``) and the
-    token's module, e.g. the vendor's ``.so``; untested here: no token on the test machines."""
+    token's module, e.g. the vendor's ``.so``. Tested with SoftHSM
+    (tests/server/test_minutes_pkcs11.py). A wrong PIN, slot or label is a SigningError here,
+    before any signing starts."""
     try:
+        from pkcs11.exceptions import PinIncorrect, PKCS11Error
         from pyhanko.sign import pkcs11
     except ImportError as exc:  # python-pkcs11 is an optional extra
         raise SigningError(f"PKCS#11 needs python-pkcs11: {exc}") from None
-    session = pkcs11.open_pkcs11_session(lib, slot_no=slot, user_pin=pin)
     try:
-        yield pkcs11.PKCS11Signer(session, cert_label=cert_label, key_label=key_label)
+        session = pkcs11.open_pkcs11_session(lib, slot_no=slot, user_pin=pin)
+    except PinIncorrect:
+        raise SigningError("sai mã PIN của token / the token's PIN is wrong") from None
+    except (PKCS11Error, OSError, RuntimeError) as exc:
+        raise SigningError(
+            f"không mở được token / cannot open the PKCS#11 token: {type(exc).__name__} {exc}"
+        ) from None
+    try:
+        signer = pkcs11.PKCS11Signer(session, cert_label=cert_label, key_label=key_label)
+        try:
+            # Finds the certificate now, so that a wrong label is said before signing.
+            signer.signing_cert  # noqa: B018
+        except PKCS11Error as exc:
+            raise SigningError(f"không thấy chứng thư trên token / {exc}") from None
+        yield signer
     finally:
         session.close()
 

@@ -7,11 +7,11 @@ vote buttons), ``X-Content-Type-Options: nosniff`` (an uploaded file is never ru
 and ``Referrer-Policy: no-referrer`` (a link followed from a tablet does not carry its URL).
 
 A WebSocket upgrade is refused with 403, before it is accepted, when its ``Origin`` is neither
-this server as the browser reached it (the ``Host`` header) nor ``PHONGHOP_PUBLIC_URL``: a
-page of another site open in the delegate's browser cannot talk to the meeting. An upgrade
-without ``Origin`` is let through: browsers always send one, so it comes from a program (the
-load tests, a tablet's native app, a script of the operator) that holds its own token and
-that no web page controls.
+this server as the browser reached it (the ``Host`` header; over TLS an https page) nor
+``PHONGHOP_PUBLIC_URL``: a page of another site open in the delegate's browser cannot talk to
+the meeting. An upgrade without ``Origin`` is let through: browsers always send one, so it
+comes from a program (the load tests, a tablet's native app, a script of the operator) that
+holds its own token and that no web page controls.
 """
 
 from __future__ import annotations
@@ -52,11 +52,21 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def origin_allowed(origin: str, host: str, public_url: str | None) -> bool:
-    """Same origin as the ``Host`` the browser used, or the public URL's origin."""
+def origin_allowed(
+    origin: str, host: str, public_url: str | None, *, secure: bool = False
+) -> bool:
+    """Same origin as the ``Host`` the browser used, or the public URL's origin.
+
+    ``secure``: the upgrade came over TLS (``run.py --tls``), so a page of this server is an
+    https page; an http Origin naming the same host and port is not one of ours. Over plain
+    ws the scheme is not compared: behind a TLS-terminating proxy the browser's page is https
+    while the upgrade reaching this process is ws.
+    """
     parts = urlsplit(origin.strip().lower())
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return False  # "null" (a sandboxed frame, a file: page) and anything odd
+    if secure and parts.scheme != "https":
+        return False
     if host and parts.netloc == host.strip().lower():
         return True
     return public_url is not None and origin_of(origin) == origin_of(public_url)
@@ -75,7 +85,8 @@ class SecurityHeaders:
             headers = Headers(scope=scope)
             origin = headers.get("origin")
             if origin is not None and not origin_allowed(
-                origin, headers.get("host", ""), self.public_url
+                origin, headers.get("host", ""), self.public_url,
+                secure=scope.get("scheme") == "wss",
             ):
                 # A close before the accept: the server answers the upgrade with 403.
                 await send({"type": "websocket.close", "code": 1008, "reason": "origin"})

@@ -50,7 +50,8 @@ def test_help_lists_serve_and_its_flags() -> None:
         timeout=30,
     )
     assert serve.returncode == 0
-    for flag in ("--host", "--port", "--data-dir", "--demo", "--public-url"):
+    for flag in ("--host", "--port", "--data-dir", "--demo", "--public-url", "--tls",
+                 "--tls-cert", "--tls-key"):
         assert flag in serve.stdout
 
 

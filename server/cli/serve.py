@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from server.cli import Subparsers
 from server.config import Settings
+from server.tls import TlsError, TlsFiles, fingerprint, serve_tls
 
 
 class Shutdown(SystemExit):
@@ -80,6 +81,16 @@ def banner(base_url: str, redis_note: str) -> str:
     )
 
 
+def ca_note(base_url: str, ca_file: Path) -> str:
+    return "\n".join(
+        [
+            f"  Cài chứng chỉ trên máy tính bảng / install the CA on tablets: {base_url}/ca",
+            f"  CA SHA-256: {fingerprint(ca_file)}",
+            "",
+        ]
+    )
+
+
 def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "serve",
@@ -103,14 +114,29 @@ def add_parser(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--public-url",
         default=os.environ.get("PHONGHOP_PUBLIC_URL") or None,
-        help="base of the links handed to participants (default: http://HOST:PORT)",
+        help="base of the links handed to participants (default: http://HOST:PORT; with TLS "
+        "https://HOST:PORT, or https://LAN-ADDRESS:PORT when HOST is 0.0.0.0)",
     )
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve https/wss with a local certificate authority kept in DATA_DIR/tls; "
+        "tablets install it from the /ca page (docs/deployment.md)",
+    )
+    parser.add_argument("--tls-cert", help="serve https/wss with this PEM certificate chain")
+    parser.add_argument("--tls-key", help="the PEM private key of --tls-cert")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if (args.tls_cert is None) != (args.tls_key is None):
+        print("--tls-cert and --tls-key go together", file=sys.stderr, flush=True)
+        return 2
     try:
         serve(args)
+    except TlsError as exc:
+        print(f"Lỗi chứng chỉ / certificate: {exc}", file=sys.stderr, flush=True)
+        return 2
     except Shutdown as stop:
         # Raised inside the `with` blocks below, caught once they have stopped the Redis.
         print(f"Đã dừng ({stop.signame}). / Stopped ({stop.signame}).", file=sys.stderr, flush=True)
@@ -127,6 +153,8 @@ def serve(args: argparse.Namespace) -> None:
     os.umask(0o077)
     tighten(private_dir(data_dir))
     install_redaction()
+    tls = tls_files(args, data_dir)
+    public_url = tls[1] if tls is not None else args.public_url
     with shutdown_on_signals(), contextlib.ExitStack() as stack:
         external = os.environ.get("REDIS_URL")
         if external:
@@ -147,10 +175,19 @@ def serve(args: argparse.Namespace) -> None:
             data_dir=data_dir,
             host=args.host,
             port=args.port,
-            public_url=args.public_url,
+            public_url=public_url,
+            tls_ca_file=tls[0].ca_file if tls is not None else None,
         )
         run_setup(settings, demo=args.demo)
-        run_uvicorn(settings, redis_note)
+        run_uvicorn(settings, redis_note, tls[0] if tls is not None else None)
+
+
+def tls_files(args: argparse.Namespace, data_dir: Path) -> tuple[TlsFiles, str] | None:
+    """The certificate to serve https with and the public URL, or None for plain http."""
+    if not (args.tls or args.tls_cert):
+        return None
+    own = (Path(args.tls_cert), Path(args.tls_key)) if args.tls_cert else None
+    return serve_tls(data_dir, args.host, args.port, args.public_url, own)
 
 
 def run_setup(settings: Settings, *, demo: bool) -> None:
@@ -174,7 +211,7 @@ def run_setup(settings: Settings, *, demo: bool) -> None:
             print(f"  {label.ljust(width)}  {url}", flush=True)
 
 
-def run_uvicorn(settings: Settings, redis_note: str) -> None:
+def run_uvicorn(settings: Settings, redis_note: str, tls: TlsFiles | None = None) -> None:
     import uvicorn
 
     from protocol.limits import MAX_FRAME_BYTES
@@ -211,6 +248,10 @@ def run_uvicorn(settings: Settings, redis_note: str) -> None:
         log_level="info",
         # Every handler redacts tokens: the access log would otherwise print each join link.
         log_config=log_config(),
+        ssl_certfile=tls.cert_file if tls is not None else None,
+        ssl_keyfile=tls.key_file if tls is not None else None,
     )
     print(banner(settings.base_url, redis_note), flush=True)
+    if tls is not None and tls.ca_file is not None:
+        print(ca_note(settings.base_url, tls.ca_file), flush=True)
     uvicorn.Server(config).run()
