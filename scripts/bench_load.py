@@ -1,7 +1,8 @@
 """How a meeting with a long log behaves on restart and on export (issue 17): (a) the time from a
 delegate's WebSocket connect to its snapshot on a freshly started server, from the checkpoint
-and without one; (b) the longest `/healthz` answer (polled every 20 ms) while the meeting loads
-and while `log.json` is downloaded; (c) the server's RSS before and after 8 exports (`--exports`).
+and without one; (b) the longest `/healthz` answer (polled every 20 ms by a process of its own,
+scripts/healthz_poller.py) while the meeting loads and while `log.json` is downloaded; (c) the
+server's RSS before and after 8 exports (`--exports`).
 
     python -m scripts.bench_load                 # 100,000 events, 1,000 delegates
     python -m scripts.bench_load --events 20000 --repeat 1
