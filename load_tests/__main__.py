@@ -1,7 +1,7 @@
 """python -m load_tests SCENARIO [options] --json OUT.json
 
 Scenarios: connect-storm, fanout, reconnect-storm, slow-consumer, idle-memory, two-node,
-crash, vote-burst and crash-vote (when the server has ballot.cast); and ``compare SCENARIO``
+crash, vote-burst, crash-vote and season (when the server has ballot.cast); and ``compare SCENARIO``
 for the side-by-side run against the python-socketio peer and the bare websockets floor.
 ``reconnect-storm --during vote-burst`` drops clients during a vote burst instead of a fanout.
 docs/performance.md describes each one, the JSON fields and the recorded figures.
@@ -26,7 +26,7 @@ DURING = ("fanout", "vote-burst")  # what reconnect-storm's drops happen in
 
 
 def scenarios() -> dict[str, Scenario]:
-    from load_tests import connect, crash, crash_votes, fanout, votes
+    from load_tests import connect, crash, crash_votes, fanout, season, votes
 
     table: dict[str, Scenario] = {
         "connect-storm": connect.connect_storm,
@@ -40,6 +40,7 @@ def scenarios() -> dict[str, Scenario]:
     if votes.available():
         table["vote-burst"] = votes.vote_burst
         table["crash-vote"] = crash_votes.crash_vote
+        table["season"] = season.season
     return table
 
 
@@ -106,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="vote-burst, crash-vote: a secret poll (sealed ballots) instead of a named one",
     )
     parser.add_argument("--rounds", type=int, default=5, help="compare: measured rounds")
+    parser.add_argument("--meetings", type=int, default=500, help="season: small meetings")
+    parser.add_argument("--meeting-size", type=int, default=20,
+                        help="season: delegates of each small meeting")
+    parser.add_argument("--congress", type=int, default=2000,
+                        help="season: delegates of the congress that votes")
     parser.add_argument("--json", dest="json_path", help="write the result here")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     return parser
@@ -130,6 +136,9 @@ def options(args: argparse.Namespace) -> Options:
         load_cpus=cpus(args.load_cpus),
         server_env=env,
         quiet=args.quiet,
+        meetings=args.meetings,
+        meeting_size=args.meeting_size,
+        congress=args.congress,
     )
 
 

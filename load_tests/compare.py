@@ -5,7 +5,8 @@ server and Redis pinned to one core and the load to the other. Reports every rou
 medians and the ratios to the floor.
 
 Scenarios: ``fanout`` (server CPU per delivery, latency), ``idle-memory`` (server RSS per
-idle connection) and ``connect-storm`` (connect latency, server CPU per connection).
+idle connection) and ``connect-storm`` (connect latency, server CPU per connection); and
+``vote-burst``, phonghop against the vote floor only (load_tests/compare_votes.py).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from load_tests.target import ProcStats, new_run_id
 from load_tests.targets.harness import PlainServer, PlainSession, close_crowd
 
 TARGETS = ("phonghop", "socketio-peer", "websockets-floor")
-KINDS = {"socketio-peer": "socketio", "websockets-floor": "floor"}
+KINDS = {"socketio-peer": "socketio", "websockets-floor": "floor",
+         "websockets-vote-floor": "vote-floor"}
 # Padding of the peer's and floor's messages, so their frames are about the size of
 # phonghop's event frame for the same change (~150 bytes).
 PAD = 100
@@ -264,6 +266,8 @@ class Compared:
     plain: Callable[[PlainServer, Options], Awaitable[Result]]
     columns: tuple[Column, ...]
     settings: Callable[[Options], dict[str, Any]]  # the scenario's own summary fields
+    # The targets in the order each round runs them; the last is the floor.
+    targets: tuple[str, ...] = TARGETS
 
 
 def _fanout_phonghop(opts: Options) -> Awaitable[Result]:
@@ -345,10 +349,19 @@ SCENARIOS: dict[str, Compared] = {
 }
 
 
+def scenario_of(name: str) -> Compared | None:
+    if name == "vote-burst":
+        # Against its own floor (load_tests/compare_votes.py), not the fan-out targets.
+        from load_tests.compare_votes import VOTE_BURST
+
+        return VOTE_BURST
+    return SCENARIOS.get(name)
+
+
 def unsupported(scenario: str) -> str:
     return (
         f"compare: unsupported scenario {scenario!r}; supported: {', '.join(SCENARIOS)} "
-        "(the ones all three targets can run)"
+        "(the ones all three targets can run) and vote-burst (phonghop against a vote floor)"
     )
 
 
@@ -368,7 +381,7 @@ def summarize(
             c.key: (sum if c.total else statistics.median)(c.value(r) for r in rows)
             for c in compared.columns
         }
-    floor = medians["websockets-floor"]
+    floor = medians[compared.targets[-1]]
 
     def ratios(name: str) -> dict[str, float]:
         return {
@@ -385,18 +398,21 @@ def summarize(
         "server_cpus": sorted(opts.server_cpus or []),
         "load_cpus": sorted(opts.load_cpus or []),
         "medians": medians,
-        "ratios": {"phonghop/floor": ratios("phonghop"), "peer/floor": ratios("socketio-peer")},
+        "ratios": {
+            ("peer" if name == "socketio-peer" else name) + "/floor": ratios(name)
+            for name in compared.targets[:-1]
+        },
         "runs": runs,
     }
 
 
 def print_summary(compared: Compared, summary: dict[str, Any]) -> None:
     columns = compared.columns
-    width = max(len(n) for n in TARGETS)
+    width = max(len(n) for n in compared.targets)
     widths = [max(len(c.header), 8) for c in columns]
     head = "  ".join(c.header.rjust(w) for c, w in zip(columns, widths, strict=True))
     print(f"{'target'.ljust(width)}  {head}   (medians; gaps, dups, retries: totals)", flush=True)
-    for name in TARGETS:
+    for name in compared.targets:
         m = summary["medians"][name]
         cells = "  ".join(
             c.fmt.format(m[c.key]).rjust(w) for c, w in zip(columns, widths, strict=True)
@@ -404,7 +420,7 @@ def print_summary(compared: Compared, summary: dict[str, Any]) -> None:
         print(f"{name.ljust(width)}  {cells}", flush=True)
     for c in columns:
         if c.ratio:
-            for name in TARGETS:
+            for name in compared.targets:
                 values = ", ".join(c.fmt.format(c.value(r)) for r in summary["runs"][name])
                 print(f"{c.header}, {name} by round: {values}", flush=True)
     for pair, values in summary["ratios"].items():
@@ -413,16 +429,16 @@ def print_summary(compared: Compared, summary: dict[str, Any]) -> None:
 
 
 async def compare(scenario: str, opts: Options, *, rounds: int = 5) -> dict[str, Any]:
-    compared = SCENARIOS.get(scenario)
+    compared = scenario_of(scenario)
     if compared is None:
         print(unsupported(scenario), file=sys.stderr, flush=True)
         raise SystemExit(2)
     if opts.server_cpus is None and opts.load_cpus is None and (os.cpu_count() or 1) >= 2:
         opts.server_cpus, opts.load_cpus = {0}, {1}
         os.sched_setaffinity(0, opts.load_cpus)
-    runs: dict[str, list[Row]] = {name: [] for name in TARGETS}
+    runs: dict[str, list[Row]] = {name: [] for name in compared.targets}
     for round_no in range(rounds + 1):
-        for name in TARGETS:
+        for name in compared.targets:
             label = "warm-up" if round_no == 0 else f"round {round_no}/{rounds}"
             say(opts, f"compare {scenario}: {label}, {name}")
             result = await one_round(compared, name, opts)

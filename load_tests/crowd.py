@@ -35,6 +35,10 @@ class Options:
     server_env: dict[str, str] = field(default_factory=dict)
     quiet: bool = False
     drain_timeout: float = 15.0
+    # season: small meetings, their delegates each, and the congress's delegates
+    meetings: int = 500
+    meeting_size: int = 20
+    congress: int = 2000
 
     @property
     def steps(self) -> int:

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import anyio.lowlevel
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
@@ -154,6 +155,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         rt = await build_runtime(settings, clock)
         app.state.runtime = rt
         await rt.hubs.start()
+        # Starlette's StreamingResponse (log.json) runs in an anyio task group, and anyio
+        # imports its asyncio backend on first use: ~30-100 ms of imports that held the event
+        # loop in the middle of the first export. Paid here, before any tablet connects.
+        await anyio.lowlevel.checkpoint()
         # Thousands of long-lived connection objects make each full garbage collection walk
         # them all, a pause every tablet feels; the hub makes few reference cycles, so
         # collect the oldest generation far less often.

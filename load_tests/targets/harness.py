@@ -1,4 +1,4 @@
-"""The peer and the floor as the compare harness runs them: ``PlainServer`` starts one fresh
+"""The peer and the floors as the compare harness runs them: ``PlainServer`` starts one fresh
 (with its own embedded Redis, pinned like phonghop's) and connects crowds of
 ``PlainSession``, a client of either (msgpack frames for the floor, Engine.IO v4 + Socket.IO
 msgpack packets for the peer)."""
@@ -137,6 +137,12 @@ def _wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30.0) 
     raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
 
 
+# The kinds of plain target, their names in the results and their modules in targets/.
+NAMES = {"floor": "websockets-floor", "socketio": "socketio-peer",
+         "vote-floor": "websockets-vote-floor"}
+MODULES = {"floor": "floor", "socketio": "socketio_peer", "vote-floor": "vote_floor"}
+
+
 class PlainServer:
     """A fresh embedded Redis and the floor or the peer on it, pinned to the server CPUs as
     phonghop's are; a context manager that stops what it started, including the processes
@@ -156,15 +162,17 @@ class PlainServer:
 
     @property
     def name(self) -> str:
-        return "websockets-floor" if self.kind == "floor" else "socketio-peer"
+        return NAMES[self.kind]
 
     def __enter__(self) -> PlainServer:
         try:
             self.redis_url = self.redis.start()
             pin(self.redis.pid or 0, self.opts.server_cpus)
             self.port = free_port()
-            module = "floor" if self.kind == "floor" else "socketio_peer"
+            module = MODULES[self.kind]
             args = ["--port", str(self.port), "--redis", self.redis_url]
+            if self.kind == "vote-floor" and self.opts.secret:
+                args.append("--secret")
             server = self.spawn(
                 ["-m", f"load_tests.targets.{module}", *args],
                 self.opts.server_cpus,

@@ -79,3 +79,35 @@ def test_fanout_floor() -> None:
 def test_socketio_peer(scenario: str) -> None:
     result = run_round(scenario, "socketio-peer")
     assert result.reach == 1.0, result.to_json()
+
+
+@pytest.mark.parametrize("secret", [False, True])
+def test_vote_burst_floor(secret: bool) -> None:
+    opts = small()
+    opts.secret = secret
+    compared = compare.scenario_of("vote-burst")
+    assert compared is not None
+    result = asyncio.run(compare.one_round(compared, "websockets-vote-floor", opts))
+    assert (result.scenario, result.target) == ("vote-burst", "websockets-vote-floor")
+    assert (result.acked, result.lost, result.duplicates) == (CLIENTS, 0, 0), result.to_json()
+    # Every ballot in Redis, and no other (the connection that says "open" does not vote).
+    assert result.extra["ballots_stored"] == CLIENTS
+    assert 0 < result.latency_ms["p50"] <= result.latency_ms["p99"]
+
+
+def test_vote_burst_summary_is_phonghop_against_the_vote_floor() -> None:
+    def row(cpu_s: float, p99: float) -> dict[str, object]:
+        extra = {"burst_server_cpu_s": cpu_s, "burst_s": 1.0}
+        return {"acked": 1000, "lost": 0, "duplicates": 0, "extra": extra,
+                "latency_ms": {"p50": p99 / 2, "p99": p99}}
+
+    runs = {
+        "phonghop": [row(0.6, 400.0), row(0.5, 300.0), row(0.7, 500.0)],
+        "websockets-vote-floor": [row(0.2, 200.0), row(0.25, 100.0), row(0.3, 150.0)],
+    }
+    compared = compare.scenario_of("vote-burst")
+    assert compared is not None
+    summary = compare.summarize("vote-burst", compared, small(), 3, runs)
+    assert summary["medians"]["phonghop"]["cpu_us_per_ballot"] == 600.0
+    assert summary["ratios"] == {"phonghop/floor": {"cpu_per_ballot": 2.4, "ack_p99": 2.67}}
+    assert summary["poll"] == "named"

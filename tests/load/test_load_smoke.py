@@ -10,7 +10,7 @@ import asyncio
 
 import pytest
 
-from load_tests import connect, crash, crash_votes, fanout, votes
+from load_tests import connect, crash, crash_votes, fanout, season, votes
 from load_tests.crowd import Options
 from load_tests.report import FIELDS, Result
 
@@ -163,3 +163,17 @@ if votes.available():
         assert result.extra["replay_check"] == {"same": CLIENTS}
         assert result.extra["counted"] == CLIENTS
         assert result.extra["cut_after_send"] > 0
+
+
+def test_season_on_a_cluster() -> None:
+    opts = small(meetings=6, meeting_size=5, congress=20, duration=3.0)
+    result = run(season.season(opts))
+    assert_clean(result)
+    assert result.delegates == 6 * 5 + 20
+    # 3 changes a meeting at 1 Hz, every one acked; every congress ballot acked, and the
+    # result reached every congress delegate.
+    assert result.extra["by_size"]["5"]["changes_acked"] == 6 * 3
+    assert result.extra["by_size"]["20"]["ballots_acked"] == 20
+    assert result.extra["reach_by_size"] == {"5": 1.0, "20": 1.0}
+    assert len(result.extra["cpu_s_per_node"]) == 2
+    assert all(mb > 0 for mb in result.extra["rss_peak_mb_per_node"])
