@@ -10,6 +10,7 @@ from typing import Any
 
 from rooms.settings import SETTINGS
 from server.openapi_organiser import paths as organiser_paths
+from server.openapi_prep import paths as prep_paths
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -495,3 +496,5 @@ SPEC["paths"].update({
     },
 })
 SPEC["paths"].update(organiser_paths(_op, _json, _MEETING_ID))
+for _path, _ops in prep_paths(_op, _json, _MEETING_ID).items():
+    SPEC["paths"].setdefault(_path, {}).update(_ops)
