@@ -2,26 +2,30 @@
 Excel file (one with a bad row first: refused, the row named, nothing imported; then the good
 one, previewed before it is imported), a 3-item agenda reordered by buttons, keyboard and drag,
 a document attached to an item and a prepared secret election on another; then the chair opens
-the prepared election with one click when its item comes up."""
+the prepared election with one click when its item comes up. And a definition file imported
+into the meeting from the desk before it opens, refused once it has."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import Workbook
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from server.placeholder_pdf import placeholder
 from tests.browser.conftest import PROJECTOR, ROSTER_CSV
 
 pytestmark = pytest.mark.browser
 
-SMALL_LAPTOP = {"width": 1280, "height": 800}
+SMALL_LAPTOP: ViewportSize = {"width": 1280, "height": 800}
+FULL_HD: ViewportSize = {"width": 1920, "height": 1080}
+CONGRESS = Path(str(resources.files("server").joinpath("assets/demo/congress.toml")))
 BAD_ROW = 120  # the Excel row number of the broken line (the header is row 1)
 ITEMS = ("Khai mạc Đại hội", "Báo cáo chính trị", "Bầu Ủy ban MTTQ tỉnh khóa XV")
 CANDIDATES = ("Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung")
@@ -80,7 +84,7 @@ def import_roster(desk: Page, meeting: Any, tmp_path: Path, shot: Callable[..., 
     shot(desk, "prep-roster-preview-1920")
     desk.set_viewport_size(SMALL_LAPTOP)
     shot(desk, "prep-roster-preview-1280")
-    desk.set_viewport_size(PROJECTOR)
+    desk.set_viewport_size(FULL_HD)
     desk.click("#roster-import")
     expect(desk.locator("#roster-result")).to_contain_text("350")
     assert participants(meeting) == 351
@@ -106,7 +110,8 @@ def build_agenda(desk: Page, tmp_path: Path) -> None:
     assert_order(desk, [ITEMS[1], ITEMS[0], ITEMS[2]])
     expect(row(desk, ITEMS[0])).to_be_focused()
     # By dragging: the opening onto the report's place.
-    row(desk, ITEMS[0]).locator(".agenda-edit-title").drag_to(row(desk, ITEMS[1]).locator(".agenda-edit-title"))
+    title = ".agenda-edit-title"
+    row(desk, ITEMS[0]).locator(title).drag_to(row(desk, ITEMS[1]).locator(title))
     assert_order(desk, [ITEMS[0], ITEMS[1], ITEMS[2]])
 
     # A duration changed and a document uploaded for the report.
@@ -137,7 +142,8 @@ def build_agenda(desk: Page, tmp_path: Path) -> None:
 
 
 def assert_order(page: Page, expected: list[str]) -> None:
-    expect(page.locator("#agenda-editor > ol > li > .agenda-edit-line .agenda-edit-title")).to_have_text(expected)
+    top = page.locator("#agenda-editor > ol > li > .agenda-edit-line .agenda-edit-title")
+    expect(top).to_have_text(expected)
 
 
 def test_the_secretary_prepares_and_the_chair_opens_the_prepared_election(
@@ -176,3 +182,25 @@ def test_the_secretary_prepares_and_the_chair_opens_the_prepared_election(
     shot(chair, "prep-chair-opened-1920")
     opened = meeting.request("GET", f"/api/meetings/{meeting.id}/polls").json()["polls"]
     assert opened[0]["status"] == "open"
+
+
+def test_a_definition_is_imported_into_the_meeting_until_it_opens(
+    new_meeting: Any, open_page: Callable[..., Page], shot: Callable[..., Path],
+) -> None:
+    meeting = new_meeting()
+    desk = open_page(meeting.secretary_url, SMALL_LAPTOP)
+    expect(desk.locator("#conn")).to_have_attribute("data-status", "online")
+    desk.click("#tab-agenda")
+    desk.set_input_files("#definition-file", str(CONGRESS))
+    desk.click("#definition-import")
+    expect(desk.locator("#definition-ok")).to_contain_text("9")
+    expect(desk.locator("#agenda-editor > ol > li")).to_have_count(9)
+    expect(row(desk, "Hiệp thương cử Ủy ban MTTQ tỉnh")).to_contain_text("1 biểu quyết")
+
+    meeting.command("meeting.open")
+    desk.set_input_files("#definition-file", str(CONGRESS))
+    desk.click("#definition-import")
+    desk.locator(".dialog .btn-danger").click()  # "the file's agenda replaces this one"
+    expect(desk.locator("#definition-error")).to_contain_text("Hội nghị đã khai mạc")
+    shot(desk, "prep-definition-refused-1280")
+    expect(desk.locator("#agenda-editor > ol > li")).to_have_count(9)

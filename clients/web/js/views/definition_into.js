@@ -31,7 +31,9 @@ export function definitionImport(ctx) {
       file.value = "";
     } catch (err) {
       const fields = err.details?.errors || [];
-      fill(result, h("p", { class: "notice notice-error", role: "alert", id: "definition-error" }, errorText(err)),
+      // Once the meeting has opened the import is refused: say so in the desk's language.
+      const text = err.status === 409 && err.code === "invalid_state" ? `${t("prep.definition_started")} (${err.message})` : errorText(err);
+      fill(result, h("p", { class: "notice notice-error", role: "alert", id: "definition-error" }, text),
         fields.length ? h("ul", { class: "error-list" }, fields.map((x) => h("li", {}, h("code", {}, x.field), " ", x.message))) : null);
     }
   });
