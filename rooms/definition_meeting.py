@@ -84,10 +84,16 @@ def rehearse(meeting_id: str, spec: MeetingSpec, steps: Sequence[Step], ctx: Con
             meeting_id, Command("meeting.create", spec.create_body(), admin), ctx)
     except Rejected as rej:
         raise Rejected(rej.code, rej.message, field="meeting") from None
-    state = aggregate.fold(list(created.events))
+    return rehearse_on(aggregate.fold(list(created.events)), admin, steps, ctx)
+
+
+def rehearse_on(state: MeetingState, actor: Actor, steps: Sequence[Step], ctx: Context
+                ) -> MeetingState:
+    """The meeting ``state`` becomes by the steps, sent by ``actor``, folded in memory;
+    ``Rejected`` naming the step's field (``field``) when a rule refuses one."""
     for step in steps:
         try:
-            decision = aggregate.decide(state, Command(step.kind, step.body, admin), ctx)
+            decision = aggregate.decide(state, Command(step.kind, step.body, actor), ctx)
         except Rejected as rej:
             raise Rejected(rej.code, rej.message, field=step.where) from None
         for event in decision.events:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -82,18 +82,28 @@ def parse_roster_csv(data: bytes | str) -> list[Participant]:
         raise RosterError([RowError(1, "empty file: a header row is required")])
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = _roster_header(next(reader))
+    return parse_roster_rows((reader.line_num, row) for row in reader)
+
+
+def parse_roster_rows(rows: Iterable[tuple[int, Sequence[str]]]) -> list[Participant]:
+    """A roster from its rows, each with its row number in the file, the header first (a CSV
+    file's lines, a spreadsheet's rows). Every row or none: any bad row raises RosterError
+    listing all bad rows by number."""
+    numbered = iter(rows)
+    first = next(numbered, None)
+    if first is None or not any(str(cell).strip() for cell in first[1]):
+        raise RosterError([RowError(1, "empty file: a header row is required")])
+    header = _roster_header([nfc(str(cell)) for cell in first[1]])
     errors: list[RowError] = []
     participants: list[Participant] = []
     seen: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
+    for line, row in numbered:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
             errors.append(RowError(line, f"{len(row)} fields, expected {len(header)}"))
             continue
-        values = {name: cell.strip() for name, cell in zip(header, row, strict=True) if name}
+        values = {name: nfc(cell.strip()) for name, cell in zip(header, row, strict=True) if name}
         try:
             participant = participant_from_values(values)
         except ValueError as exc:

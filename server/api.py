@@ -13,13 +13,14 @@ from starlette.routing import Route
 
 from protocol.commands import validate_command
 from protocol.errors import ErrorCode, ProtocolError
-from rooms.model import STAFF, Actor, Rejected, Role
-from rooms.roster import RosterError, parse_roster_csv
+from rooms.model import STAFF, Actor, Participant, Rejected, Role
+from rooms.roster import RosterError
 from server import log_export
 from server.errors import ApiError
 from server.http_auth import require_actor, require_admin
 from server.interpreter import Outcome
 from server.join_links import join_token, join_url
+from server.roster_files import parse_roster_file
 from server.runtime import Runtime
 
 MAX_JSON_BODY = 1024 * 1024
@@ -144,15 +145,13 @@ async def get_meeting(request: Request) -> JSONResponse:
     return JSONResponse(_summary(hub))
 
 
-async def import_roster(request: Request) -> JSONResponse:
-    meeting_id = request.path_params["meeting_id"]
-    actor = await require_actor(request, meeting_id, STAFF)
-    await meeting_state(request, meeting_id)
+async def _read_roster(request: Request) -> list[Participant]:
+    """The roster file of the request (CSV or XLSX), or 422 naming every bad row."""
     data = await read_body(request, MAX_ROSTER_BODY)
     try:
-        # Up to 5 MB of CSV takes a while to parse: in a thread, not on the event loop that
-        # every tablet's connection shares.
-        participants = await run_in_threadpool(parse_roster_csv, data)
+        # Up to 5 MB of CSV or XLSX takes a while to parse: in a thread, not on the event
+        # loop that every tablet's connection shares.
+        return await run_in_threadpool(parse_roster_file, data)
     except RosterError as exc:
         raise ApiError(
             422,
@@ -160,6 +159,13 @@ async def import_roster(request: Request) -> JSONResponse:
             f"{len(exc.errors)} bad row(s); nothing was imported",
             rows=[{"row": e.row, "message": e.message} for e in exc.errors],
         ) from None
+
+
+async def import_roster(request: Request) -> JSONResponse:
+    meeting_id = request.path_params["meeting_id"]
+    actor = await require_actor(request, meeting_id, STAFF)
+    await meeting_state(request, meeting_id)
+    participants = await _read_roster(request)
     rows = [{**p.to_dict(), "code": p.id} for p in participants]
     outcome = await runtime(request).commands.execute(
         meeting_id, actor, "roster.import", {"participants": rows}
@@ -167,6 +173,21 @@ async def import_roster(request: Request) -> JSONResponse:
     if not outcome.ok:
         return outcome_response(outcome)
     return JSONResponse({"imported": len(participants), "seq": outcome.seq})
+
+
+async def preview_roster(request: Request) -> JSONResponse:
+    """What importing the file would do, changing nothing: its rows as read, and how many of
+    their codes are already in the roster (an import updates those)."""
+    meeting_id = request.path_params["meeting_id"]
+    await require_actor(request, meeting_id, STAFF)
+    hub = await meeting_state(request, meeting_id)
+    participants = await _read_roster(request)
+    known = hub.state.participants
+    return JSONResponse({
+        "count": len(participants),
+        "updates": sum(1 for p in participants if p.id in known),
+        "participants": [p.to_dict() for p in participants],
+    })
 
 
 async def list_participants(request: Request) -> JSONResponse:
@@ -263,6 +284,7 @@ ROUTES = [
     Route("/api/meetings", list_meetings, methods=["GET"]),
     Route("/api/meetings/{meeting_id}", get_meeting, methods=["GET"]),
     Route("/api/meetings/{meeting_id}/roster", import_roster, methods=["POST"]),
+    Route("/api/meetings/{meeting_id}/roster/preview", preview_roster, methods=["POST"]),
     Route("/api/meetings/{meeting_id}/participants", list_participants, methods=["GET"]),
     Route("/api/meetings/{meeting_id}/participants", add_participant, methods=["POST"]),
     Route("/api/meetings/{meeting_id}/commands", post_command, methods=["POST"]),

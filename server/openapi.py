@@ -11,6 +11,7 @@ from typing import Any
 from rooms.settings import SETTINGS
 from server.ca_http import openapi_paths as ca_paths
 from server.openapi_organiser import paths as organiser_paths
+from server.openapi_prep import paths as prep_paths
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -497,3 +498,5 @@ SPEC["paths"].update({
 })
 SPEC["paths"].update(organiser_paths(_op, _json, _MEETING_ID))
 SPEC["paths"].update(ca_paths(_op))
+for _path, _ops in prep_paths(_op, _json, _MEETING_ID).items():
+    SPEC["paths"].setdefault(_path, {}).update(_ops)

@@ -92,7 +92,7 @@ export function progressBlock(s, poll, now) {
     closes ? h("div", { class: "timer" }, h("span", { class: "timer-label" }, t("polls.closes_in")), h("span", { class: "timer-value" }, formatClock((closes - now) / 1000))) : null);
 }
 
-const RULES = [
+export const RULES = [
   "more than 1/2 of delegates present",
   "more than 1/2 of all delegates",
   "at least 2/3 of all delegates",

@@ -1,4 +1,5 @@
-// Secretary desk (laptop): roster import, participants with join links, check-in desk with
+// Secretary desk (laptop): roster import (roster_import.js), the agenda with its documents
+// and prepared polls (agenda_editor.js), participants with join links, check-in desk with
 // a search that ignores diacritics, proxies, feedback and question moderation, downloads.
 
 import { h, fill, toast } from "../dom.js";
@@ -18,8 +19,10 @@ import { proxyPanel } from "./proxies.js";
 import { settingsPanel } from "./settings.js";
 import { signingPanel } from "./signing.js";
 import { devicePairing } from "./pairing.js";
+import { rosterImport } from "./roster_import.js";
+import { agendaTab } from "./agenda_editor.js";
 
-const TABS = ["overview", "roster", "checkin", "documents", "feedback", "questions", "downloads"];
+const TABS = ["overview", "roster", "agenda", "checkin", "documents", "feedback", "questions", "downloads"];
 const PAGE = 200;
 const TAB_KEY = "phonghop.secretary.tab";
 
@@ -50,6 +53,7 @@ export function mount(root, ctx) {
   const renderers = {
     overview: overviewTab(panels.overview, ctx),
     roster: rosterTab(panels.roster, ctx),
+    agenda: agendaTab(panels.agenda, ctx),
     checkin: deskTab(panels.checkin, ctx),
     documents: slotTab(panels.documents, ctx, "secretary-docs", chairDocuments,
       (slot) => [section(t("documents.upload_title"), "sec-doc-upload", documentUpload(ctx)),
@@ -200,45 +204,6 @@ async function reissueLink({ meeting, token }, p, onIssued) {
   } catch (err) {
     showError(err);
   }
-}
-
-/** The roster CSV upload form; the server's row-by-row complaints are shown under it. */
-function rosterImport(ctx, onImported) {
-  const fileInput = h("input", { type: "file", id: "roster-file", accept: ".csv,text/csv" });
-  const errors = h("div", { id: "roster-errors", "aria-live": "polite" });
-  const form = h("form", { class: "form-row", id: "roster-form" },
-    h("div", { class: "field" },
-      h("label", { for: "roster-file" }, t("roster.file")),
-      fileInput,
-      h("p", { class: "hint" }, t("roster.hint"))),
-    h("button", { type: "submit", class: "btn btn-primary", id: "roster-import" }, t("roster.import")));
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    const file = fileInput.files?.[0];
-    if (!file) {
-      toast(t("roster.choose"), "error");
-      return;
-    }
-    fill(errors);
-    try {
-      const res = await api(`/api/meetings/${encodeURIComponent(ctx.meeting)}/roster`, {
-        token: ctx.token, method: "POST", body: file, type: "text/csv; charset=utf-8",
-      });
-      toast(t("roster.imported", { n: res.imported }), "ok");
-      fill(errors, h("p", { class: "notice notice-ok", id: "roster-result" }, t("roster.imported", { n: res.imported })));
-      fileInput.value = "";
-      onImported();
-    } catch (err) {
-      const rows = err.details?.rows || [];
-      fill(errors,
-        h("p", { class: "notice notice-error", role: "alert" }, errorText(err)),
-        rows.length ? h("table", { class: "table" },
-          h("caption", {}, t("roster.bad_rows")),
-          h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("roster.row")), h("th", { scope: "col" }, t("roster.problem")))),
-          h("tbody", {}, rows.slice(0, 100).map((r) => h("tr", {}, h("td", {}, r.row), h("td", {}, r.message))))) : null);
-    }
-  });
-  return { form, errors };
 }
 
 function sortedParticipants(s, q) {
