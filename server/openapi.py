@@ -9,9 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from rooms.settings import SETTINGS
-from server.ca_http import openapi_paths as ca_paths
-from server.openapi_organiser import paths as organiser_paths
-from server.openapi_prep import paths as prep_paths
+from server.openapi_sections import add_sections
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -496,7 +494,4 @@ SPEC["paths"].update({
                    errors=(401, 403, 404, 422)),
     },
 })
-SPEC["paths"].update(organiser_paths(_op, _json, _MEETING_ID))
-SPEC["paths"].update(ca_paths(_op))
-for _path, _ops in prep_paths(_op, _json, _MEETING_ID).items():
-    SPEC["paths"].setdefault(_path, {}).update(_ops)
+add_sections(SPEC["paths"], _op, _json, _MEETING_ID)
