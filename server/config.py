@@ -46,6 +46,9 @@ class Settings:
     # with at least one new event; 0 events turns checkpoints off (loading folds everything).
     checkpoint_events: int = 1000
     checkpoint_interval: float = 60.0
+    # Retention (docs/archive.md): once a closed meeting is archived, drop its live state
+    # from Redis, leaving the archive (DATA_DIR/archive) as its record.
+    archive_drop_live: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -70,6 +73,8 @@ class Settings:
             "admin_token": env.get("PHONGHOP_ADMIN_TOKEN") or None,
             "key_file": Path(env["PHONGHOP_KEY_FILE"]) if env.get("PHONGHOP_KEY_FILE") else None,
             "tsa_url": env.get("PHONGHOP_TSA_URL") or None,
+            "archive_drop_live": env.get("PHONGHOP_ARCHIVE_DROP_LIVE", "").lower()
+            in ("1", "true", "yes", "on"),
         }
         for name, key, kind in (
             ("max_queue", "PHONGHOP_MAX_QUEUE", int),
