@@ -9,6 +9,8 @@ import hashlib
 import io
 import json
 import stat
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.archive_store import Archive
 from server.config import Settings
+from tests.conftest import RUN_PY
 from tests.server.archive_support import closed_meeting
 from tests.support import token_of
 
@@ -187,3 +190,32 @@ def test_retention_is_off_by_default_and_participants_read_their_archive(
                           headers=mine).status_code == 200
         assert client.get(f"/api/archive/meetings/{other}", headers=mine).status_code == 403
         assert client.get("/api/archive/search?q=nong", headers=mine).status_code == 403
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(RUN_PY), "archive", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_run_py_archive_import_verifies_and_refuses_a_tampered_file(
+    settings: Settings, admin_headers: dict[str, str], tmp_path: Path
+) -> None:
+    with TestClient(create_app(settings)) as client:
+        meeting = closed_meeting(client, admin_headers)
+        data = client.get(f"/api/meetings/{meeting}/archive.zip", headers=admin_headers).content
+    good, bad = tmp_path / "good.zip", tmp_path / "bad.zip"
+    good.write_bytes(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        pdf = next(n for n in zf.namelist() if n.startswith("documents/"))
+        changed = zf.read(pdf) + b"%one byte more\n"
+    bad.write_bytes(_rewritten(data, {pdf: changed}))
+    other = str(tmp_path / "elsewhere")
+
+    refused = _run("--data-dir", other, "import", str(bad))
+    assert refused.returncode == 1
+    assert f"{pdf} does not match its SHA-256" in refused.stderr
+    imported = _run("--data-dir", other, "import", str(good))
+    assert imported.returncode == 0, imported.stderr
+    assert "chain intact" in imported.stdout and meeting in imported.stdout
+    found = _run("--data-dir", other, "search", "nong thon moi")
+    assert found.returncode == 0 and f"{meeting}  document  Báo cáo tổng kết p.2" in found.stdout
