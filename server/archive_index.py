@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
@@ -35,12 +36,17 @@ CREATE TABLE IF NOT EXISTS meetings (
     details TEXT NOT NULL
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(
-    title, body, meeting UNINDEXED, kind UNINDEXED, file UNINDEXED, page UNINDEXED,
-    label UNINDEXED, raw UNINDEXED, tokenize = 'unicode61 remove_diacritics 2'
+    title, body, meeting UNINDEXED, kind UNINDEXED, file UNINDEXED, label UNINDEXED,
+    tokenize = 'unicode61 remove_diacritics 2'
 );
+CREATE TABLE IF NOT EXISTS pages (
+    passage INTEGER NOT NULL, page INTEGER, raw TEXT NOT NULL, folded TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS pages_of_passage ON pages (passage, page);
 """
-# bm25 weights of the two indexed columns: a word in a title counts five times one in text.
-_RANK = "bm25(passages, 5.0, 1.0)"
+# bm25 weights of the two indexed columns: a word in a title counts five times one in text
+# (FTS5's ``rank``, configured once per file).
+_RANK = "bm25(5.0, 1.0)"
 MAX_HITS = 100
 
 
@@ -105,6 +111,7 @@ class ArchiveIndex:
             pass
         with self._connect() as db:
             db.executescript(_SCHEMA)
+            db.execute(f"INSERT INTO passages(passages, rank) VALUES ('rank', '{_RANK}')")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -112,16 +119,30 @@ class ArchiveIndex:
             yield db
 
     def put(self, record: Record, passages: Sequence[Passage]) -> None:
-        """Add or replace a meeting and all its passages, in one transaction."""
+        """Add or replace a meeting and all its passages, in one transaction. The pages of
+        one file are one row of the FTS table (ranking costs per matching row: a 40-page
+        report is one row, not 40); the page of a hit is found among its pages afterwards."""
+        groups: dict[tuple[str, str, str], list[Passage]] = {}
+        for p in passages:
+            groups.setdefault((p.kind, p.file, p.label), []).append(p)
         with self._connect() as db:
+            db.execute("DELETE FROM pages WHERE passage IN "
+                       "(SELECT rowid FROM passages WHERE meeting = ?)", (record.id,))
             db.execute("DELETE FROM passages WHERE meeting = ?", (record.id,))
             db.execute("INSERT OR REPLACE INTO meetings VALUES (?,?,?,?,?,?,?,?,?,?,?)", (
                 record.id, record.title, record.organisation, record.year, record.status,
                 int(record.signed), record.closed_at, record.archived_at, record.final_hash,
                 record.zip_sha256, json.dumps(record.details, ensure_ascii=False)))
-            db.executemany("INSERT INTO passages VALUES (?,?,?,?,?,?,?,?)", [
-                (search_form(p.label), search_form(p.text), record.id, p.kind, p.file,
-                 p.page, p.label, p.text) for p in passages])
+            for (kind, file, label), group in groups.items():
+                folded = [search_form(p.text) for p in group]
+                row = db.execute("INSERT INTO passages VALUES (?,?,?,?,?,?)", (
+                    search_form(label), "\n".join(folded), record.id, kind, file,
+                    label)).lastrowid
+                # The folded page is kept: a search picks a page and cuts a snippet with no
+                # folding of its own (folding a page costs about a millisecond).
+                db.executemany("INSERT INTO pages VALUES (?,?,?,?)", [
+                    (row, p.page, unicodedata.normalize("NFC", p.text), f)
+                    for p, f in zip(group, folded, strict=True)])
 
     def meetings(
         self, year: int | None = None, organisation: str | None = None, status: str | None = None
@@ -145,22 +166,35 @@ class ArchiveIndex:
 
     def search(self, query: str, limit: int = 20, meeting: str | None = None) -> list[Hit]:
         """The best passages for ``query`` (every word, the last also as a prefix), best
-        first; ``meeting`` limits them to one meeting."""
+        first, each at its page that holds most of the words; ``meeting`` limits them to one
+        meeting."""
         match = fts_query(query)
         if match is None:
             return []
-        sql = (f"SELECT p.meeting, m.title, p.kind, p.label, p.file, p.page, p.raw, {_RANK} "
-               "FROM passages p JOIN meetings m ON m.id = p.meeting WHERE passages MATCH ?")
-        args: list[Any] = [match]
-        if meeting is not None:
-            sql += " AND p.meeting = ?"
-            args.append(meeting)
-        args.append(max(1, min(limit, MAX_HITS)))
-        with self._connect() as db:
-            rows = db.execute(sql + f" ORDER BY {_RANK} LIMIT ?", args).fetchall()
+        # Ranked on the FTS table alone (``ORDER BY rank LIMIT``, FTS5's fast path); the
+        # meeting's title and the pages are read for the chosen rows only.
+        where = "passages MATCH ?" + (" AND meeting = ?" if meeting is not None else "")
+        args: list[Any] = [match] + ([meeting] if meeting is not None else [])
+        sql = ("SELECT best.rowid, p.meeting, m.title, p.kind, p.label, p.file, best.rank "
+               f"FROM (SELECT rowid, rank FROM passages WHERE {where} ORDER BY rank LIMIT ?) "
+               "AS best JOIN passages p ON p.rowid = best.rowid "
+               "JOIN meetings m ON m.id = p.meeting ORDER BY best.rank")
         terms = query_terms(query)
-        return [Hit(r[0], r[1], r[2], r[3], r[4], r[5], snippet(r[6], terms=terms), -r[7])
-                for r in rows]
+        hits = []
+        with self._connect() as db:
+            for row in db.execute(sql, [*args, max(1, min(limit, MAX_HITS))]).fetchall():
+                pages = db.execute("SELECT page, raw, folded FROM pages WHERE passage = ? "
+                                   "ORDER BY page", (row[0],)).fetchall()
+                page, raw, folded = _best_page(pages, terms)
+                hits.append(Hit(row[1], row[2], row[3], row[4], row[5], page,
+                                snippet(raw, folded, terms), -row[6]))
+        return hits
+
+
+def _best_page(pages: Sequence[tuple[int | None, str, str]], terms: list[str]) -> tuple[
+        int | None, str, str]:
+    """The page holding most of the query's words (the first such page on a tie)."""
+    return max(pages, key=lambda p: sum(1 for t in terms if t in p[2]), default=(None, "", ""))
 
 
 def _record(row: Sequence[Any]) -> Record:
