@@ -37,7 +37,7 @@ def _url(hit: Hit) -> str | None:
     if not hit.file:
         return None
     page = f"#page={hit.page}" if hit.page else ""
-    return f"/api/archive/meetings/{hit.meeting}/files/{quote(hit.file)}{page}"
+    return f"/api/archive/meetings/{hit.meeting}/files/{quote(hit.file, safe='/')}{page}"
 
 
 def _hits(hits: list[Hit]) -> list[dict[str, Any]]:
@@ -159,7 +159,8 @@ async def export_live(request: Request) -> Response:
 
 async def read_file(request: Request) -> Response:
     record = await _record(request)
-    path = request.path_params["path"]
+    params = request.path_params
+    path = "/".join(p for p in (params.get("folder"), params["name"]) if p)
     archive = archive_of(runtime(request))
     try:
         data = await anyio.to_thread.run_sync(archive.read_file, record.id, path)
@@ -193,6 +194,9 @@ ROUTES = [
     Route("/api/archive/meetings/{meeting_id}", archive_now, methods=["POST"]),
     Route("/api/archive/meetings/{meeting_id}/search", search_meeting, methods=["GET"]),
     Route("/api/archive/meetings/{meeting_id}/export.zip", download_zip, methods=["GET"]),
-    Route("/api/archive/meetings/{meeting_id}/files/{path:path}", read_file, methods=["GET"]),
+    # Files sit at the top of the ZIP or one folder down (documents/, minutes/).
+    Route("/api/archive/meetings/{meeting_id}/files/{name}", read_file, methods=["GET"]),
+    Route("/api/archive/meetings/{meeting_id}/files/{folder}/{name}", read_file,
+          methods=["GET"]),
     Route("/api/meetings/{meeting_id}/archive.zip", export_live, methods=["GET"]),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from rooms.settings import SETTINGS
+from server.openapi_archive import paths as archive_paths
 from server.openapi_organiser import paths as organiser_paths
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -495,3 +496,4 @@ SPEC["paths"].update({
     },
 })
 SPEC["paths"].update(organiser_paths(_op, _json, _MEETING_ID))
+SPEC["paths"].update(archive_paths(_op, _json, _MEETING_ID))
