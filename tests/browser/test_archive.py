@@ -43,7 +43,7 @@ def test_the_organiser_archives_searches_and_downloads(
     expect(page.locator("#admin-archive")).to_contain_text("Chưa có hội nghị nào")
 
     page.locator(f"#admin-table tr[data-meeting='{meeting}'] [data-action=archive]").click()
-    row = page.locator(f"#archive-table tr[data-meeting='{meeting}']")
+    row = page.locator(f"#archive-table tr[data-archived='{meeting}']")
     expect(row).to_contain_text("Hội nghị Ban Thường trực tháng 3")
     expect(row).to_contain_text("Đã bế mạc")
     page.select_option("#archive-year", "2026")

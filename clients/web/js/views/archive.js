@@ -94,7 +94,8 @@ function filter(name, values, state, onChange, label = (v) => String(v)) {
 }
 
 function meetingRow(ui, m) {
-  return h("tr", { "data-meeting": m.id, "data-status": m.status },
+  // Not data-meeting: that names the rows of the live meetings table above.
+  return h("tr", { "data-archived": m.id, "data-status": m.status },
     h("td", {}, h("strong", {}, m.title), h("div", { class: "muted small" }, m.organisation)),
     h("td", {}, m.year ?? ""),
     h("td", {}, h("span", { class: "pill" }, t(`archive.status.${m.status}`))),
