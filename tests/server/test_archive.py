@@ -21,8 +21,8 @@ from server.app import create_app
 from server.archive_store import Archive
 from server.config import Settings
 from tests.conftest import RUN_PY
-from tests.server.archive_support import closed_meeting
-from tests.support import token_of
+from tests.server.archive_support import closed_meeting, token_of_participant
+from tests.signing_fixtures import PASSWORD, make_keys
 
 ZIP = {"Content-Type": "application/zip"}
 
@@ -174,12 +174,7 @@ def test_retention_is_off_by_default_and_participants_read_their_archive(
     with TestClient(create_app(settings)) as client:
         meeting = closed_meeting(client, admin_headers)
         other = closed_meeting(client, admin_headers, title="Họp khác")
-        added = client.post(f"/api/meetings/{meeting}/participants", headers=admin_headers,
-                            json={"id": "D1", "full_name": "Nguyễn Văn A", "role": "delegate"})
-        assert added.status_code in (200, 201), added.text
-        people = client.get(f"/api/meetings/{meeting}/participants",
-                            headers=admin_headers).json()["participants"]
-        token = token_of(next(p for p in people if p["id"] == "D1"))
+        token = token_of_participant(client, admin_headers, meeting, "D1")
         _archive(client, admin_headers, meeting)
         _archive(client, admin_headers, other)
         assert redis_db.keys(f"ph:{{{meeting}}}:*")
@@ -190,6 +185,38 @@ def test_retention_is_off_by_default_and_participants_read_their_archive(
                           headers=mine).status_code == 200
         assert client.get(f"/api/archive/meetings/{other}", headers=mine).status_code == 403
         assert client.get("/api/archive/search?q=nong", headers=mine).status_code == 403
+
+
+def test_feedback_and_signed_minutes_are_archived_and_found(
+    settings: Settings, admin_headers: dict[str, str], tmp_path: Path
+) -> None:
+    keys = make_keys(tmp_path)
+    with TestClient(create_app(settings)) as client:
+        meeting = closed_meeting(client, admin_headers)
+        chair = token_of_participant(client, admin_headers, meeting, "CT")
+        signed = client.post(f"/api/meetings/{meeting}/minutes/sign",
+                             headers={"Authorization": f"Bearer {chair}"},
+                             files={"p12": ("ct.p12", keys.chair_p12.read_bytes(),
+                                            "application/x-pkcs12")},
+                             data={"password": PASSWORD})
+        assert signed.status_code == 200, signed.text
+        record = _archive(client, admin_headers, meeting)
+        assert (record["status"], record["signed"]) == ("signed", True)
+        assert "minutes/bien-ban-da-ky.pdf" in record["details"]["files"]
+        kept = client.get(f"/api/archive/meetings/{meeting}/files/minutes/bien-ban-da-ky.pdf",
+                          headers=admin_headers)
+        assert kept.content == client.get(f"/api/meetings/{meeting}/minutes.signed.pdf",
+                                          headers=admin_headers).content
+        hits = client.get("/api/archive/search?q=so lieu nha dai doan ket",
+                          headers=admin_headers).json()["hits"]
+        (said,) = [h for h in hits if h["kind"] == "feedback"]
+        assert said["page"] == 3 and said["url"].endswith("-v1.pdf#page=3")
+        assert "nhà đại đoàn kết" in said["snippet"]
+        minutes = client.get("/api/archive/search?q=bien ban", headers=admin_headers).json()
+        assert {h["file"] for h in minutes["hits"] if h["kind"] == "minutes"} == {
+            "minutes/bien-ban-da-ky.pdf"}
+        listed = client.get("/api/archive/meetings?status=signed", headers=admin_headers)
+        assert [m["id"] for m in listed.json()["meetings"]] == [meeting]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
