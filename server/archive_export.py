@@ -9,7 +9,9 @@ anything is dropped, and only a record that was written lets the drop go ahead.
 
 from __future__ import annotations
 
+import functools
 import logging
+from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
@@ -43,7 +45,13 @@ class NotClosed(Exception):
 
 
 def archive_of(rt: Runtime) -> Archive:
-    return Archive(rt.settings.data_dir)
+    return _archive_at(Path(rt.settings.data_dir).absolute())
+
+
+@functools.cache
+def _archive_at(data_dir: Path) -> Archive:
+    # One per data directory: opening it makes directories and the schema, not per request.
+    return Archive(data_dir)
 
 
 async def _signed_minutes(rt: Runtime, meeting_id: str) -> bytes | None:
