@@ -2,7 +2,7 @@
 
     python run.py                 # same as: python run.py serve
     python run.py serve --demo    # with the demo congress loaded
-    python run.py badges | minutes | verify | verify-minutes ...   # see COMMAND --help
+    python run.py badges | minutes | verify | verify-minutes | archive ...   # COMMAND --help
 
 Each command lives in its own module under ``server/cli/``; this file only picks one. A new
 command is a module there with ``add_parser`` (which sets ``handler``), listed in COMMANDS.
@@ -14,7 +14,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from server.cli import Subparsers, badges, minutes, serve, verify, verify_minutes
+from server.cli import Subparsers, archive, badges, minutes, serve, verify, verify_minutes
 from server.keys import KeyFileError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -25,6 +25,7 @@ COMMANDS: dict[str, Callable[[Subparsers], None]] = {
     "verify": verify.add_parser,
     "verify-minutes": verify_minutes.add_parser,
     "badges": badges.add_parser,
+    "archive": archive.add_parser,
 }
 DEFAULT_COMMAND = "serve"
 

@@ -49,6 +49,9 @@ class Settings:
     # The local certificate authority the /ca page offers (run.py --tls, server/tls.py);
     # None without --tls or with an organisation's own certificate.
     tls_ca_file: Path | None = None
+    # Retention (docs/archive.md): once a closed meeting is archived, drop its live state
+    # from Redis, leaving the archive (DATA_DIR/archive) as its record.
+    archive_drop_live: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -73,6 +76,8 @@ class Settings:
             "admin_token": env.get("PHONGHOP_ADMIN_TOKEN") or None,
             "key_file": Path(env["PHONGHOP_KEY_FILE"]) if env.get("PHONGHOP_KEY_FILE") else None,
             "tsa_url": env.get("PHONGHOP_TSA_URL") or None,
+            "archive_drop_live": env.get("PHONGHOP_ARCHIVE_DROP_LIVE", "").lower()
+            in ("1", "true", "yes", "on"),
         }
         for name, key, kind in (
             ("max_queue", "PHONGHOP_MAX_QUEUE", int),

@@ -22,6 +22,7 @@ FEATURE_MODULES += ("server.poll_live", "server.poll_http")
 # signing_http first: minutes_http's minutes.{fmt} would take minutes.signed.pdf.
 FEATURE_MODULES += ("server.signing_http", "server.minutes_http")
 FEATURE_MODULES += ("server.organiser_http", "server.definition_into_meeting")
+FEATURE_MODULES += ("server.archive_http",)
 FEATURE_MODULES += ("server.identity_live", "server.identity_http", "server.devices")
 
 

@@ -30,6 +30,7 @@ from rooms.lifecycle import Status
 from rooms.model import STAFF, VOTING_ROLES, Role
 from rooms.polls import PollStatus, polls_of
 from server.api import meeting_state, read_body, runtime
+from server.archive_export import archive_meeting
 from server.definition_import import (
     ImportFailed,
     archive,
@@ -157,6 +158,10 @@ async def set_archived(request: Request) -> JSONResponse:
                        "only a closed meeting can be archived; close it "
                        "first", {"status": hub.state.status.value})
     await archive(runtime(request), meeting_id, wanted)
+    if wanted:
+        # The record in DATA_DIR/archive (server/archive_export.py); with retention on, this
+        # also drops the meeting's live state from Redis.
+        await archive_meeting(runtime(request), meeting_id)
     return JSONResponse({"id": meeting_id, "archived": wanted})
 
 

@@ -1,12 +1,14 @@
 // The organiser's view (/admin): sign in with the admin token, then the meetings with their
 // status and counts, a new meeting (details, quorum and majority, the settings table of
 // rooms/settings.py), a meeting made from a definition file (docs/definition.md), and per
-// meeting: its agenda, the secretary desk, export, close, archive.
+// meeting: its agenda, the secretary desk, export, close, archive; and the archive of past
+// meetings (views/archive.js).
 
 import { api, download, ApiError } from "../api.js";
 import { h, fill, toast } from "../dom.js";
 import { t, tv, formatNumber } from "../i18n.js";
 import { confirmDialog, errorText } from "./common.js";
+import { archiveSection } from "./archive.js";
 
 const TOKEN_KEY = "phonghop.admin";
 // The rules the chair's poll form offers (views/polls.js), in the same order.
@@ -62,7 +64,8 @@ function render(ui) {
           onchange: (e) => { ui.showArchived = e.target.checked; renderList(ui); } }), " ", t("admin.show_archived"))),
       h("div", { id: "admin-list" })),
     h("section", { class: "card", id: "admin-detail", hidden: true }),
-    h("div", { class: "grid-2" }, createForm(ui), importForm(ui))));
+    h("div", { class: "grid-2" }, createForm(ui), importForm(ui)),
+    archiveSection(ui)));
   refresh(ui);
 }
 
@@ -187,6 +190,7 @@ async function setArchived(ui, m, archived) {
     await ui.call(`/api/meetings/${encodeURIComponent(m.id)}/archive`, { method: "POST", body: { archived } });
   } catch (err) { toast(errorText(err), "error"); }
   refresh(ui);
+  ui.root.querySelector("#admin-archive")?.reload?.();
 }
 
 function createForm(ui) {

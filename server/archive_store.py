@@ -1,0 +1,63 @@
+"""The archive on disk: ``DATA_DIR/archive/`` (0700) holds each archived meeting's ZIP,
+``meetings/ID.zip`` (0600, the record itself), and ``index.sqlite3`` (0600, the search index
+and the list, rebuilt from the ZIPs by ``rebuild``). Not in Redis: it outlives a meeting's
+live state and a restart, and is backed up as files (docs/archive.md).
+
+Synchronous: the server calls it in a worker thread; ``run.py archive`` calls it directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from server.archive_index import ArchiveIndex, Record
+from server.archive_record import read_record
+from server.archive_zip import SAFE_ID, ArchiveRefused, read_member, unpack
+from server.private_files import private_dir, replace_private
+
+__all__ = ["Archive", "ArchiveRefused"]
+
+
+class Archive:
+    def __init__(self, data_dir: Path) -> None:
+        self.root = private_dir(Path(data_dir).absolute() / "archive")
+        self.zips = private_dir(self.root / "meetings")
+        self.index = ArchiveIndex(self.root / "index.sqlite3")
+
+    def zip_path(self, meeting_id: str) -> Path:
+        if not SAFE_ID.match(meeting_id):
+            raise KeyError(meeting_id)
+        return self.zips / f"{meeting_id}.zip"
+
+    def add(self, data: bytes, archived_at: int) -> Record:
+        """Verify a meeting's ZIP (``ArchiveRefused`` if it is not sound), keep it and index
+        it. A meeting archived again replaces its earlier record."""
+        unpacked = unpack(data)
+        record, passages = read_record(unpacked, hashlib.sha256(data).hexdigest(), archived_at)
+        replace_private(self.zip_path(record.id), data)
+        self.index.put(record, passages)
+        return record
+
+    def read_zip(self, meeting_id: str) -> bytes | None:
+        try:
+            return self.zip_path(meeting_id).read_bytes()
+        except (KeyError, FileNotFoundError):
+            return None
+
+    def read_file(self, meeting_id: str, path: str) -> bytes | None:
+        """One file of an archived meeting, as its verified ZIP holds it."""
+        try:
+            source = self.zip_path(meeting_id)
+        except KeyError:
+            return None
+        return read_member(source, path) if source.is_file() else None
+
+    def rebuild(self) -> int:
+        """Index every kept ZIP again (after restoring a backup without the index)."""
+        count = 0
+        for path in sorted(self.zips.glob("*.zip")):
+            record = self.index.get(path.stem)
+            self.add(path.read_bytes(), record.archived_at if record else 0)
+            count += 1
+        return count
