@@ -47,7 +47,7 @@ class ImportFailed(Exception):
 async def import_definition(rt: Runtime, definition: Definition) -> str:
     """The new meeting's id; ``DefinitionError`` (nothing made) when a rule refuses a step."""
     slots = document_slots(definition)
-    drawn = await anyio.to_thread.run_sync(_draw, definition, slots)
+    drawn = await anyio.to_thread.run_sync(draw_placeholders, definition, slots)
     files = [(slot, DocumentFile(p.sha256, len(p.data), 1, p.filename)) for slot, p in drawn]
     steps = plan(definition, files)
     admin = Actor.admin()
@@ -56,7 +56,7 @@ async def import_definition(rt: Runtime, definition: Definition) -> str:
                  rt.commands.context("mrehearsal", rt.clock.now_ms()))
     except Rejected as rej:
         raise DefinitionError(errors_of(rej)) from None
-    await anyio.to_thread.run_sync(_store, rt, [p for _, p in drawn])
+    await anyio.to_thread.run_sync(store_placeholders, rt, [p for _, p in drawn])
     meeting_id = await rt.commands.create_meeting(definition.meeting.create_body(), admin)
     for step in steps:
         outcome = await rt.commands.execute(meeting_id, admin, step.kind, step.body)
@@ -66,7 +66,7 @@ async def import_definition(rt: Runtime, definition: Definition) -> str:
     return meeting_id
 
 
-def _draw(definition: Definition, slots: list[DocumentSlot]
+def draw_placeholders(definition: Definition, slots: list[DocumentSlot]
           ) -> list[tuple[DocumentSlot, Placeholder]]:
     titles = {i.id: i.title for i in walk(definition.agenda)}
     meeting = _heading(definition.meeting)
@@ -77,7 +77,7 @@ def _heading(meeting: MeetingSpec) -> str:
     return f"{meeting.organisation} — {meeting.title}" if meeting.organisation else meeting.title
 
 
-def _store(rt: Runtime, placeholders: list[Placeholder]) -> None:
+def store_placeholders(rt: Runtime, placeholders: list[Placeholder]) -> None:
     """Each file at its content address (server/documents.py), written whole or not at all."""
     for p in placeholders:
         final = file_path(rt, p.sha256)

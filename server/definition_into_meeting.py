@@ -36,10 +36,10 @@ from rooms.model import STAFF, Actor, Rejected
 from rooms.polls import polls_of
 from rooms.state import MeetingState
 from server.api import meeting_state, read_body, runtime
-from server.definition_import import _draw, _store
+from server.definition_import import draw_placeholders, store_placeholders
 from server.errors import ApiError
 from server.http_auth import require_actor
-from server.organiser_http import MAX_DEFINITION, _invalid, _read_definition, _wants_json
+from server.organiser_http import MAX_DEFINITION, invalid_definition, read_definition, wants_json
 from server.runtime import Runtime
 
 
@@ -83,14 +83,14 @@ async def import_into(rt: Runtime, meeting_id: str, state: MeetingState, actor: 
                        "the meeting has already started: a definition can be imported only "
                        "before it opens", {"status": state.status.value})
     fitted, slots = _fitted(state, definition)
-    drawn = await anyio.to_thread.run_sync(_draw, fitted, slots)
+    drawn = await anyio.to_thread.run_sync(draw_placeholders, fitted, slots)
     files = [(slot, DocumentFile(p.sha256, len(p.data), 1, p.filename)) for slot, p in drawn]
     steps = [_settings_step(fitted), *plan(fitted, files)]
     try:
         rehearse_on(state, actor, steps, rt.commands.context(meeting_id, rt.clock.now_ms()))
     except Rejected as rej:
         raise DefinitionError(errors_of(rej)) from None
-    await anyio.to_thread.run_sync(_store, rt, [p for _, p in drawn])
+    await anyio.to_thread.run_sync(store_placeholders, rt, [p for _, p in drawn])
     for step in steps:
         outcome = await rt.commands.execute(meeting_id, actor, step.kind, step.body)
         if not outcome.ok:
@@ -108,12 +108,12 @@ async def import_definition_into(request: Request) -> JSONResponse:
     actor = await require_actor(request, meeting_id, STAFF)
     hub = await meeting_state(request, meeting_id)
     raw = await read_body(request, MAX_DEFINITION)
-    definition = _read_definition(raw, _wants_json(request, request.headers.get(
+    definition = read_definition(raw, wants_json(request, request.headers.get(
         "content-type", "")))
     try:
         counts = await import_into(runtime(request), meeting_id, hub.state, actor, definition)
     except DefinitionError as exc:
-        raise _invalid(exc) from None
+        raise invalid_definition(exc) from None
     return JSONResponse(counts)
 
 

@@ -84,7 +84,7 @@ async def list_meetings(request: Request) -> JSONResponse:
     return JSONResponse({"meetings": out})
 
 
-def _wants_json(request: Request, content_type: str) -> bool:
+def wants_json(request: Request, content_type: str) -> bool:
     fmt = request.query_params.get("format", "").lower()
     if fmt:
         if fmt not in ("toml", "json"):
@@ -93,7 +93,7 @@ def _wants_json(request: Request, content_type: str) -> bool:
     return "json" in content_type.lower() and "toml" not in content_type.lower()
 
 
-def _read_definition(raw: bytes, as_json: bool) -> Definition:
+def read_definition(raw: bytes, as_json: bool) -> Definition:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -101,10 +101,10 @@ def _read_definition(raw: bytes, as_json: bool) -> Definition:
     try:
         return loads_json(text) if as_json else loads_toml(text)
     except DefinitionError as exc:
-        raise _invalid(exc) from None
+        raise invalid_definition(exc) from None
 
 
-def _invalid(exc: DefinitionError) -> ApiError:
+def invalid_definition(exc: DefinitionError) -> ApiError:
     return ApiError(422, ErrorCode.INVALID_DEFINITION,
                     f"{len(exc.errors)} field(s) are wrong; nothing was created",
                     errors=[e.to_dict() for e in exc.errors])
@@ -113,12 +113,12 @@ def _invalid(exc: DefinitionError) -> ApiError:
 async def import_meeting(request: Request) -> JSONResponse:
     await require_admin(request)
     raw = await read_body(request, MAX_DEFINITION)
-    definition = _read_definition(raw, _wants_json(request, request.headers.get(
+    definition = read_definition(raw, wants_json(request, request.headers.get(
         "content-type", "")))
     try:
         meeting_id = await import_definition(runtime(request), definition)
     except DefinitionError as exc:
-        raise _invalid(exc) from None
+        raise invalid_definition(exc) from None
     except ImportFailed as exc:
         raise ApiError(503, ErrorCode.UNAVAILABLE,
                        f"{exc.message}; the meeting {exc.meeting_id} was "
@@ -132,7 +132,7 @@ async def export_definition(request: Request) -> Response:
     await require_actor(request, meeting_id, STAFF)
     hub = await meeting_state(request, meeting_id)
     definition = definition_of(hub.state)
-    as_json = _wants_json(request, request.headers.get("accept", ""))
+    as_json = wants_json(request, request.headers.get("accept", ""))
     name = f"{meeting_id}.{'json' if as_json else 'toml'}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"',
                "Cache-Control": "no-store"}
