@@ -27,7 +27,7 @@ from protocol.json_schema import (
 )
 from protocol.majority_grammar import MAJORITY_RULE_TEXT
 from protocol.messages import Ack, Error, Live, Pong, Snapshot, Welcome
-from protocol.version import PROTOCOL_VERSION, SUBPROTOCOLS
+from protocol.version import PROTOCOL_VERSION, SUBPROTOCOLS, SUPPORTED_VERSIONS
 
 ROLES: tuple[str, ...] = get_args(RoleName)
 CHANNEL = "meeting"
@@ -37,7 +37,9 @@ CLOSE_CODES: dict[CloseCode, str] = {
     CloseCode.NORMAL: "Normal closure.",
     CloseCode.GOING_AWAY: "The server is shutting down: reconnect and resume.",
     CloseCode.PROTOCOL_ERROR: "A protocol error (the error frame before it says which): fix "
-    "the client; do not resend the same frame.",
+    "the client; do not resend the same frame. unsupported_version: the client announced a "
+    "protocol version (v) the server does not speak; details.supported lists those it does: "
+    "do not reconnect with that version.",
     CloseCode.UNSUPPORTED_DATA: "A frame in the other codec than the subprotocol chosen.",
     CloseCode.POLICY_VIOLATION: "Reserved; the server does not send it.",
     CloseCode.MESSAGE_TOO_BIG: f"A frame over {limits.MAX_FRAME_BYTES} bytes.",
@@ -130,8 +132,10 @@ _INFO = (
     "against its kind's schema: a wrong shape is a protocol error (an `error` frame, then "
     "close 1002); a well-formed command that is not allowed now is an `error` frame with a "
     "rejection code and the connection stays open. Error codes: components.schemas.ErrorCode; "
-    "close codes: info.x-close-codes. The version is bumped only by a change that breaks a "
-    "client; adding a command, event, field or code does not break one."
+    "close codes: info.x-close-codes. `v` in the client's frames is the version it speaks "
+    "(hello.v lists those the server supports; another is refused with unsupported_version, "
+    "close 1002). The version is bumped only by a change that breaks a client; adding a "
+    "command, event, field or code does not break one."
 )
 
 
@@ -154,10 +158,24 @@ def _const(value: Any) -> SchemaMap:
     return {"const": value}
 
 
-def _frame(type_: str, props: SchemaMap, required: Sequence[str]) -> SchemaMap:
+# ``v`` in a client's frames: the version it speaks, one the server supports (anything else is
+# unsupported_version, close 1002); the server's own frames carry PROTOCOL_VERSION.
+_CLIENT_VERSION: SchemaMap = {
+    "type": "integer",
+    "enum": list(SUPPORTED_VERSIONS),
+    "description": "The protocol version the client speaks. Another is refused: an error "
+    "frame unsupported_version with details.supported (the versions the server speaks), then "
+    "close 1002.",
+}
+
+
+def _frame(
+    type_: str, props: SchemaMap, required: Sequence[str], *, sent_by_client: bool = False
+) -> SchemaMap:
+    version = dict(_CLIENT_VERSION) if sent_by_client else _const(PROTOCOL_VERSION)
     return {
         "type": "object",
-        "properties": {"v": _const(PROTOCOL_VERSION), "type": _const(type_), **props},
+        "properties": {"v": version, "type": _const(type_), **props},
         "required": ["v", "type", *required],
         "additionalProperties": False,
     }
@@ -173,7 +191,7 @@ def _command_message(
     defs[name] = command_body_schema(COMMANDS[kind])
     payload = _frame(
         "cmd", {"id": _ID, "kind": _const(kind), "body": {"$ref": REF_PREFIX + name}},
-        ["id", "kind"],
+        ["id", "kind"], sent_by_client=True,
     )
     roles = sorted(permissions.get(kind, ()))
     return {
@@ -236,10 +254,11 @@ def _envelope_messages(defs: dict[str, SchemaMap]) -> dict[str, SchemaMap]:
                 "resume": {"$ref": REF_PREFIX + "Position"},
                 "lang": {"enum": ["vi", "en"], "type": "string", "default": "vi"},
             },
-            ["token"],
+            ["token"], sent_by_client=True,
         )),
         "ping": _message("ping", "Keep-alive; answered with pong.", _frame(
-            "ping", {"id": {"type": "string", "maxLength": limits.MAX_ID_CHARS}}, []
+            "ping", {"id": {"type": "string", "maxLength": limits.MAX_ID_CHARS}}, [],
+            sent_by_client=True,
         )),
     }
     defs["Position"] = {
