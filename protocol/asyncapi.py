@@ -25,8 +25,10 @@ from protocol.json_schema import (
     map_fields,
     type_schema,
 )
+from protocol.live_bodies import LIVE_BODIES
 from protocol.majority_grammar import MAJORITY_RULE_TEXT
 from protocol.messages import Ack, Error, Live, Pong, Snapshot, Welcome
+from protocol.snapshot_state import SnapshotState
 from protocol.version import PROTOCOL_VERSION, SUBPROTOCOLS, SUPPORTED_VERSIONS
 
 ROLES: tuple[str, ...] = get_args(RoleName)
@@ -66,12 +68,14 @@ def build_document(
     audiences: Mapping[str, Collection[str]],
     projected: Mapping[str, Collection[str]],
     staff: Collection[str],
+    live_audiences: Mapping[str, Collection[str]] | None = None,
 ) -> dict[str, Any]:
     """The AsyncAPI 3.0 document.
 
     ``permissions``: command kind -> roles that may send it; ``audiences``: event kind -> roles
     that see it live (unlisted: everyone; ``staff`` see all); ``projected``: event kind -> roles
-    that get a projection (a subset of the body's keys) instead of the whole body.
+    that get a projection (a subset of the body's keys) instead of the whole body;
+    ``live_audiences``: live kind -> roles it is sent to (unlisted: everyone).
     """
     defs: dict[str, SchemaMap] = {}
     messages: dict[str, SchemaMap] = {}
@@ -82,6 +86,9 @@ def build_document(
         messages[event_message_name(kind)] = _event_message(
             kind, body_type, seen_by, projected.get(kind, ()), defs
         )
+    for kind, body_type in sorted(LIVE_BODIES.items()):
+        seen_by = _audience((live_audiences or {}).get(kind), ())
+        messages[live_message_name(kind)] = _live_message(kind, body_type, seen_by, defs)
     envelopes = _envelope_messages(defs)
     messages.update(envelopes)
     _add_shared_schemas(defs)
@@ -122,6 +129,10 @@ def command_message_name(kind: str) -> str:
 
 def event_message_name(kind: str) -> str:
     return f"event.{kind}"
+
+
+def live_message_name(kind: str) -> str:
+    return f"live.{kind}"
 
 
 _INFO = (
@@ -245,6 +256,21 @@ def _event_message(
     }
 
 
+def _live_message(
+    kind: str, body_type: type, seen_by: list[str], defs: dict[str, SchemaMap]
+) -> SchemaMap:
+    payload = _frame("live", {"kind": _const(kind), "body": type_schema(body_type, defs)},
+                     ["kind", "body"])
+    return {
+        "name": live_message_name(kind),
+        "title": f"Live {kind}",
+        "summary": f"Sent to: {', '.join(seen_by)}. The latest value replaces the one before.",
+        "payload": payload,
+        "x-kind": kind,
+        "x-audience": seen_by,
+    }
+
+
 def _envelope_messages(defs: dict[str, SchemaMap]) -> dict[str, SchemaMap]:
     out: dict[str, SchemaMap] = {
         "hello": _message("hello", "The first frame: who the client is and where it was.", _frame(
@@ -271,6 +297,11 @@ def _envelope_messages(defs: dict[str, SchemaMap]) -> dict[str, SchemaMap]:
         name = cls.__name__.lower()
         out[name] = _message(name, summary, _server_frame(cls, defs))
     out["error"]["payload"]["properties"]["code"] = {"$ref": REF_PREFIX + "ErrorCode"}
+    out["snapshot"]["payload"]["properties"]["state"] = type_schema(SnapshotState, defs)
+    # Any live kind: the live.<kind> messages say which body goes with which kind.
+    live = out["live"]["payload"]["properties"]
+    live["kind"] = {"type": "string", "enum": sorted(LIVE_BODIES)}
+    live["body"] = {"anyOf": [type_schema(t, defs) for _, t in sorted(LIVE_BODIES.items())]}
     return out
 
 

@@ -163,8 +163,9 @@ def test_a_refused_command_raises_the_typed_error(lib_page: Page, new_meeting: A
     caught = lib_page.evaluate("""async () => {
         try { await c.send("meeting.open", {}); return null; }
         catch (e) {
-            return {command: e instanceof lib.CommandError, base: e instanceof lib.PhonghopError,
-                    error: e instanceof Error, code: e.code, known: e.code === lib.ErrorCode.FORBIDDEN};
+            return {command: e instanceof lib.CommandError,
+                    base: e instanceof lib.PhonghopError, error: e instanceof Error,
+                    code: e.code, known: e.code === lib.ErrorCode.FORBIDDEN};
         }
     }""")
     assert caught == {"command": True, "base": True, "error": True, "code": "forbidden",

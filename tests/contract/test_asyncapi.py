@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from protocol.codec import decode_client
 from protocol.command_bodies import COMMAND_BODIES
 from protocol.commands import COMMANDS, validate_command
 from protocol.errors import CloseCode, ErrorCode, ProtocolError
@@ -23,7 +24,6 @@ from protocol.event_bodies import EVENT_BODIES
 from protocol.json_schema import map_fields
 from protocol.kinds import COMMAND_KINDS, EVENT_KINDS
 from protocol.messages import Ack, Error, Live, Pong, Snapshot, Welcome
-from protocol.codec import decode_client
 from protocol.version import PROTOCOL_VERSION, SUPPORTED_VERSIONS
 from rooms import aggregate
 from rooms.model import STAFF, Role
