@@ -9,6 +9,7 @@ own origin, and driven with ``page.evaluate``: no view is involved."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, WebSocket
 
+from tests.browser.conftest import ROOT
 from tests.browser.hall import token_of
 
 pytestmark = pytest.mark.browser
@@ -198,3 +200,39 @@ def test_another_protocol_version_is_refused(lib_page: Page, new_meeting: Any) -
     error = lib_page.evaluate("window.errors")[0]
     assert error["code"] == "unsupported_version" and error["details"]["supported"] == [1]
     assert lib_page.evaluate("c.timers.retry") is None  # it does not retry: a retry cannot help
+
+
+def readme_example() -> str:
+    """The 20-line example of clients/js/README.md, its import made a dynamic one so that it
+    runs inside ``page.evaluate``."""
+    text = (ROOT / "clients" / "js" / "README.md").read_text(encoding="utf-8")
+    block = text.split("<!-- example: js-client -->\n```js\n", 1)[1].split("```", 1)[0]
+    assert len(block.strip().splitlines()) <= 20
+    return re.sub(r'^import \{(.*)\} from "(.*)";$', r'const {\1} = await import("\2");',
+                  block, flags=re.M)
+
+
+def test_the_readme_example_runs(lib_page: Page, new_meeting: Any) -> None:
+    meeting = new_meeting()
+    meeting.command("participant.add", {"id": "DB1", "full_name": "Trần Văn An",
+                                        "role": "delegate"})
+    lib_page.evaluate(
+        "async ({token}) => { const rendered = []; const render = (s) => rendered.push(s);\n"
+        + readme_example()
+        + "\nwindow.c = client; window.example = {askToSpeak, vote, rendered}; }",
+        {"token": token_of(meeting.links()["DB1"])},
+    )
+    wait_status(lib_page, "online")
+    assert lib_page.evaluate("example.rendered.at(-1).me.id") == "DB1"
+    assert lib_page.evaluate("example.askToSpeak()") == "no agenda item is being discussed"
+    meeting.command("meeting.open")
+    meeting.command("agenda.import", {"items": [{"id": "1", "title": "Thảo luận"}]})
+    meeting.command("agenda.set_current", {"id": "1"})
+    assert lib_page.evaluate("example.askToSpeak()").startswith("in the queue (log position ")
+    assert lib_page.evaluate("example.askToSpeak()") == "already in the queue"
+    meeting.command("checkin.manual", {"participant": "DB1"})
+    meeting.command("poll.create", {"id": "p1", "title": "Thông qua", "method": "yes_no_abstain",
+                                    "rule": "more than 1/2 of valid ballots"})
+    meeting.command("poll.open", {"poll": "p1"})
+    ack = lib_page.evaluate("example.vote('p1', 'yes')")
+    assert ack["type"] == "ack" and ack["result"]["voter"] == "DB1" and ack["result"]["receipt"]
