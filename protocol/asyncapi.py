@@ -25,9 +25,11 @@ from protocol.json_schema import (
     map_fields,
     type_schema,
 )
+from protocol.live_bodies import LIVE_BODIES
 from protocol.majority_grammar import MAJORITY_RULE_TEXT
 from protocol.messages import Ack, Error, Live, Pong, Snapshot, Welcome
-from protocol.version import PROTOCOL_VERSION, SUBPROTOCOLS
+from protocol.snapshot_state import SnapshotState
+from protocol.version import PROTOCOL_VERSION, SUBPROTOCOLS, SUPPORTED_VERSIONS
 
 ROLES: tuple[str, ...] = get_args(RoleName)
 CHANNEL = "meeting"
@@ -37,7 +39,9 @@ CLOSE_CODES: dict[CloseCode, str] = {
     CloseCode.NORMAL: "Normal closure.",
     CloseCode.GOING_AWAY: "The server is shutting down: reconnect and resume.",
     CloseCode.PROTOCOL_ERROR: "A protocol error (the error frame before it says which): fix "
-    "the client; do not resend the same frame.",
+    "the client; do not resend the same frame. unsupported_version: the client announced a "
+    "protocol version (v) the server does not speak; details.supported lists those it does: "
+    "do not reconnect with that version.",
     CloseCode.UNSUPPORTED_DATA: "A frame in the other codec than the subprotocol chosen.",
     CloseCode.POLICY_VIOLATION: "Reserved; the server does not send it.",
     CloseCode.MESSAGE_TOO_BIG: f"A frame over {limits.MAX_FRAME_BYTES} bytes.",
@@ -64,12 +68,14 @@ def build_document(
     audiences: Mapping[str, Collection[str]],
     projected: Mapping[str, Collection[str]],
     staff: Collection[str],
+    live_audiences: Mapping[str, Collection[str]] | None = None,
 ) -> dict[str, Any]:
     """The AsyncAPI 3.0 document.
 
     ``permissions``: command kind -> roles that may send it; ``audiences``: event kind -> roles
     that see it live (unlisted: everyone; ``staff`` see all); ``projected``: event kind -> roles
-    that get a projection (a subset of the body's keys) instead of the whole body.
+    that get a projection (a subset of the body's keys) instead of the whole body;
+    ``live_audiences``: live kind -> roles it is sent to (unlisted: everyone).
     """
     defs: dict[str, SchemaMap] = {}
     messages: dict[str, SchemaMap] = {}
@@ -80,6 +86,9 @@ def build_document(
         messages[event_message_name(kind)] = _event_message(
             kind, body_type, seen_by, projected.get(kind, ()), defs
         )
+    for kind, body_type in sorted(LIVE_BODIES.items()):
+        seen_by = _audience((live_audiences or {}).get(kind), ())
+        messages[live_message_name(kind)] = _live_message(kind, body_type, seen_by, defs)
     envelopes = _envelope_messages(defs)
     messages.update(envelopes)
     _add_shared_schemas(defs)
@@ -122,6 +131,10 @@ def event_message_name(kind: str) -> str:
     return f"event.{kind}"
 
 
+def live_message_name(kind: str) -> str:
+    return f"live.{kind}"
+
+
 _INFO = (
     "The live protocol of a phonghop meeting (docs/protocol.md). Every frame is a map with "
     "`v` (the protocol version) and `type`. The client sends `hello` first, then `cmd` and "
@@ -130,8 +143,10 @@ _INFO = (
     "against its kind's schema: a wrong shape is a protocol error (an `error` frame, then "
     "close 1002); a well-formed command that is not allowed now is an `error` frame with a "
     "rejection code and the connection stays open. Error codes: components.schemas.ErrorCode; "
-    "close codes: info.x-close-codes. The version is bumped only by a change that breaks a "
-    "client; adding a command, event, field or code does not break one."
+    "close codes: info.x-close-codes. `v` in the client's frames is the version it speaks "
+    "(hello.v lists those the server supports; another is refused with unsupported_version, "
+    "close 1002). The version is bumped only by a change that breaks a client; adding a "
+    "command, event, field or code does not break one."
 )
 
 
@@ -154,10 +169,24 @@ def _const(value: Any) -> SchemaMap:
     return {"const": value}
 
 
-def _frame(type_: str, props: SchemaMap, required: Sequence[str]) -> SchemaMap:
+# ``v`` in a client's frames: the version it speaks, one the server supports (anything else is
+# unsupported_version, close 1002); the server's own frames carry PROTOCOL_VERSION.
+_CLIENT_VERSION: SchemaMap = {
+    "type": "integer",
+    "enum": list(SUPPORTED_VERSIONS),
+    "description": "The protocol version the client speaks. Another is refused: an error "
+    "frame unsupported_version with details.supported (the versions the server speaks), then "
+    "close 1002.",
+}
+
+
+def _frame(
+    type_: str, props: SchemaMap, required: Sequence[str], *, sent_by_client: bool = False
+) -> SchemaMap:
+    version = dict(_CLIENT_VERSION) if sent_by_client else _const(PROTOCOL_VERSION)
     return {
         "type": "object",
-        "properties": {"v": _const(PROTOCOL_VERSION), "type": _const(type_), **props},
+        "properties": {"v": version, "type": _const(type_), **props},
         "required": ["v", "type", *required],
         "additionalProperties": False,
     }
@@ -173,7 +202,7 @@ def _command_message(
     defs[name] = command_body_schema(COMMANDS[kind])
     payload = _frame(
         "cmd", {"id": _ID, "kind": _const(kind), "body": {"$ref": REF_PREFIX + name}},
-        ["id", "kind"],
+        ["id", "kind"], sent_by_client=True,
     )
     roles = sorted(permissions.get(kind, ()))
     return {
@@ -227,6 +256,21 @@ def _event_message(
     }
 
 
+def _live_message(
+    kind: str, body_type: type, seen_by: list[str], defs: dict[str, SchemaMap]
+) -> SchemaMap:
+    payload = _frame("live", {"kind": _const(kind), "body": type_schema(body_type, defs)},
+                     ["kind", "body"])
+    return {
+        "name": live_message_name(kind),
+        "title": f"Live {kind}",
+        "summary": f"Sent to: {', '.join(seen_by)}. The latest value replaces the one before.",
+        "payload": payload,
+        "x-kind": kind,
+        "x-audience": seen_by,
+    }
+
+
 def _envelope_messages(defs: dict[str, SchemaMap]) -> dict[str, SchemaMap]:
     out: dict[str, SchemaMap] = {
         "hello": _message("hello", "The first frame: who the client is and where it was.", _frame(
@@ -236,10 +280,11 @@ def _envelope_messages(defs: dict[str, SchemaMap]) -> dict[str, SchemaMap]:
                 "resume": {"$ref": REF_PREFIX + "Position"},
                 "lang": {"enum": ["vi", "en"], "type": "string", "default": "vi"},
             },
-            ["token"],
+            ["token"], sent_by_client=True,
         )),
         "ping": _message("ping", "Keep-alive; answered with pong.", _frame(
-            "ping", {"id": {"type": "string", "maxLength": limits.MAX_ID_CHARS}}, []
+            "ping", {"id": {"type": "string", "maxLength": limits.MAX_ID_CHARS}}, [],
+            sent_by_client=True,
         )),
     }
     defs["Position"] = {
@@ -252,6 +297,11 @@ def _envelope_messages(defs: dict[str, SchemaMap]) -> dict[str, SchemaMap]:
         name = cls.__name__.lower()
         out[name] = _message(name, summary, _server_frame(cls, defs))
     out["error"]["payload"]["properties"]["code"] = {"$ref": REF_PREFIX + "ErrorCode"}
+    out["snapshot"]["payload"]["properties"]["state"] = type_schema(SnapshotState, defs)
+    # Any live kind: the live.<kind> messages say which body goes with which kind.
+    live = out["live"]["payload"]["properties"]
+    live["kind"] = {"type": "string", "enum": sorted(LIVE_BODIES)}
+    live["body"] = {"anyOf": [type_schema(t, defs) for _, t in sorted(LIVE_BODIES.items())]}
     return out
 
 

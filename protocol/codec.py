@@ -16,7 +16,7 @@ from protocol import limits
 from protocol.errors import CloseCode, ErrorCode, ProtocolError
 from protocol.messages import ClientMessage, Cmd, Hello, JsonMap, Ping, Position, ServerMessage
 from protocol.messages import to_wire as to_wire
-from protocol.version import PROTOCOL_VERSION
+from protocol.version import SUPPORTED_VERSIONS
 
 Codec = Literal["msgpack", "json"]
 
@@ -133,9 +133,13 @@ def decode_client(frame: bytes | str, codec: Codec) -> ClientMessage:
     if not isinstance(data, dict):
         raise ProtocolError(ErrorCode.MALFORMED, "a message must be a map")
     version = data.get("v")
-    if version != PROTOCOL_VERSION:
+    # bool is an int in Python: ``True == 1`` must not pass for version 1.
+    if isinstance(version, bool) or version not in SUPPORTED_VERSIONS:
+        supported = list(SUPPORTED_VERSIONS)
         raise ProtocolError(
-            ErrorCode.UNSUPPORTED_VERSION, f"protocol version {version!r} is not {PROTOCOL_VERSION}"
+            ErrorCode.UNSUPPORTED_VERSION,
+            f"protocol version {version!r} is not supported; this server speaks {supported}",
+            details={"supported": supported},
         )
     kind = data.get("type")
     if kind == "cmd":

@@ -10,6 +10,7 @@ renumber or rename them, only add.
 from __future__ import annotations
 
 from enum import IntEnum, StrEnum
+from typing import Any
 
 
 class ErrorCode(StrEnum):
@@ -68,9 +69,15 @@ class ProtocolError(Exception):
     """Malformed input: the connection is closed with ``close_code``."""
 
     def __init__(
-        self, code: ErrorCode, message: str, close_code: CloseCode = CloseCode.PROTOCOL_ERROR
+        self,
+        code: ErrorCode,
+        message: str,
+        close_code: CloseCode = CloseCode.PROTOCOL_ERROR,
+        details: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.close_code = close_code
+        # What the client needs to act on it (e.g. the supported versions), sent in the error.
+        self.details: dict[str, Any] = details or {}

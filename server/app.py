@@ -43,6 +43,9 @@ from server.ws import LiveSocketMiddleware
 log = logging.getLogger("phonghop")
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "clients" / "web"
+# The JavaScript client library (clients/js/README.md), under /app/ so that the views import
+# it by a relative path and the service worker's scope (/app/) keeps it for offline reloads.
+JS_LIB_DIR = Path(__file__).resolve().parent.parent / "clients" / "js"
 
 
 def redis_client(url: str) -> aioredis.Redis:
@@ -192,6 +195,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         # The local CA of `run.py --tls` for tablets to install; 404 without it.
         *ca_http.ROUTES,
         Route("/", lambda _r: RedirectResponse("/app/", status_code=302), methods=["GET"]),
+        # Before /app, which would otherwise take /app/lib/… too (clients/web has no lib/).
+        Mount("/app/lib", app=StaticFiles(directory=JS_LIB_DIR, check_dir=False), name="js-lib"),
         Mount("/app", app=StaticFiles(directory=WEB_DIR, html=True, check_dir=False), name="web"),
     ]
     app = Starlette(

@@ -12,7 +12,17 @@ from typing import Any
 
 from protocol.asyncapi import ROLES, build_document
 from rooms import aggregate
-from rooms.model import STAFF
+from rooms.model import STAFF, VOTING_ROLES, Role
+from server.attendance_live import COUNT_ROLES, QUORUM_ROLES
+from server.poll_live import LIVE_TO_STAFF
+
+# Who each live kind is sent to (the hooks in server/*_live.py); unlisted: everyone.
+LIVE_AUDIENCES: dict[str, frozenset[Role]] = {
+    "quorum": QUORUM_ROLES,
+    "presence": COUNT_ROLES,
+    "poll.tally": LIVE_TO_STAFF,
+    "poll.eligibility": VOTING_ROLES,  # to each voter's own devices
+}
 
 
 @cache
@@ -26,4 +36,5 @@ def asyncapi_document() -> dict[str, Any]:
             for kind in aggregate.PROJECTORS
         },
         staff={r.value for r in STAFF},
+        live_audiences={k: {r.value for r in roles} for k, roles in LIVE_AUDIENCES.items()},
     )

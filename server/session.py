@@ -225,8 +225,11 @@ class Session:
             self._row = _TABLE[target]
         return action
 
-    def refuse(self, code: str, message: str, close_code: int, reason: str = "") -> Refuse:
-        frame = encode(Error(code=code, message=message), self.codec)
+    def refuse(
+        self, code: str, message: str, close_code: int, reason: str = "",
+        details: dict[str, Any] | None = None,
+    ) -> Refuse:
+        frame = encode(Error(code=code, message=message, details=details or {}), self.codec)
         return Refuse(frame, close_code, reason or message)
 
 
@@ -247,7 +250,7 @@ def _not_hello(s: Session, _msg: Cmd | Ping) -> Action:
 
 
 def _protocol_error(s: Session, exc: ProtocolError) -> Action:
-    return s.refuse(exc.code, exc.message, exc.close_code)
+    return s.refuse(exc.code, exc.message, exc.close_code, details=exc.details)
 
 
 def _hello_timeout(_s: Session, _event: HelloTimeout) -> Action:

@@ -25,6 +25,8 @@ from typing import Any, cast
 
 import websockets
 
+# The protocol version this client speaks: sent as ``v`` in hello and every frame. A server
+# that does not speak it refuses with ``unsupported_version`` (details: the versions it does).
 PROTOCOL_VERSION = 1
 SUBPROTOCOLS = {"msgpack": "phonghop.v1.msgpack", "json": "phonghop.v1.json"}
 # Close codes after which the same token will not get in (docs/protocol.md §5).
@@ -54,8 +56,10 @@ class Unavailable(Rejected):
 class ConnectionRefused(PhonghopError):
     """The server closed for good (bad token, removed, protocol error): do not retry."""
 
-    def __init__(self, close_code: int, code: str, message: str) -> None:
-        super().__init__(code, message)
+    def __init__(
+        self, close_code: int, code: str, message: str, details: Json | None = None
+    ) -> None:
+        super().__init__(code, message, details)
         self.close_code = close_code
 
 
@@ -66,6 +70,7 @@ class MeetingClient:
     token: str
     codec: str = "msgpack"
     lang: str = "vi"
+    version: int = PROTOCOL_VERSION  # announced in hello; another only to test a server
     epoch: str = ""
     seq: int = 0  # the position: the last event applied, or the snapshot's seq
     retries: int = 5
@@ -104,7 +109,7 @@ class MeetingClient:
             f"{self.url}/ws/{self.meeting}", subprotocols=[cast(Any, SUBPROTOCOLS[self.codec])],
             max_size=2**24, compression=None,
         )
-        hello: Json = {"v": PROTOCOL_VERSION, "type": "hello", "token": self.token,
+        hello: Json = {"v": self.version, "type": "hello", "token": self.token,
                        "lang": self.lang}
         if self.epoch:
             hello["resume"] = {"epoch": self.epoch, "seq": self.seq}
@@ -128,7 +133,7 @@ class MeetingClient:
             raise ConnectionRefused(code, "closed", exc.rcvd.reason if exc.rcvd else "") from None
         if msg["type"] == "error":
             code = await self._close_code()
-            refusal = ConnectionRefused(code, msg["code"], msg["message"])
+            refusal = ConnectionRefused(code, msg["code"], msg["message"], msg.get("details"))
             if code in FINAL_CLOSES:
                 self._final = refusal
             raise refusal
@@ -255,7 +260,7 @@ class MeetingClient:
         After a lost connection or ``unavailable`` it reconnects and resends the same id, so the
         command is applied once."""
         command_id = command_id or uuid.uuid4().hex
-        frame = {"v": PROTOCOL_VERSION, "type": "cmd", "id": command_id, "kind": kind,
+        frame = {"v": self.version, "type": "cmd", "id": command_id, "kind": kind,
                  "body": body or {}}
         for attempt in range(self.retries):
             await self.wait_for(lambda: self._connected.is_set() or self._final is not None)

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from protocol.codec import decode_client
 from protocol.command_bodies import COMMAND_BODIES
 from protocol.commands import COMMANDS, validate_command
 from protocol.errors import CloseCode, ErrorCode, ProtocolError
@@ -23,7 +24,7 @@ from protocol.event_bodies import EVENT_BODIES
 from protocol.json_schema import map_fields
 from protocol.kinds import COMMAND_KINDS, EVENT_KINDS
 from protocol.messages import Ack, Error, Live, Pong, Snapshot, Welcome
-from protocol.version import PROTOCOL_VERSION
+from protocol.version import PROTOCOL_VERSION, SUPPORTED_VERSIONS
 from rooms import aggregate
 from rooms.model import STAFF, Role
 from server.app import create_app
@@ -275,3 +276,21 @@ def test_a_frame_off_the_schema_is_caught(doc: dict[str, Any], tmp_path: Path) -
     wrong["frame"]["seq"] = "7"
     out = _check_frames(doc, [good, extra, missing, wrong], tmp_path)
     assert out.strip().endswith("1 of 4 frames match"), out
+
+
+def test_the_versions_a_client_may_speak(doc: dict[str, Any]) -> None:
+    """Both ways: each version the contract lets a client announce is taken, others are refused
+    with unsupported_version naming the supported ones."""
+    messages = doc["components"]["messages"]
+    published = messages["hello"]["payload"]["properties"]["v"]["enum"]
+    assert published == list(SUPPORTED_VERSIONS) and PROTOCOL_VERSION in published
+    for name in ("ping", *(f"cmd.{k}" for k in COMMAND_KINDS)):
+        assert messages[name]["payload"]["properties"]["v"]["enum"] == published, name
+    for version in published:
+        assert decode_client(json.dumps({"v": version, "type": "ping"}), "json")
+    for version in (max(published) + 1, min(published) - 1, True, "1", None):
+        with pytest.raises(ProtocolError) as err:
+            decode_client(json.dumps({"v": version, "type": "hello", "token": "t"}), "json")
+        assert err.value.code is ErrorCode.UNSUPPORTED_VERSION, version
+        assert err.value.details == {"supported": published}
+    assert "unsupported_version" in doc["info"]["x-close-codes"]["1002"]

@@ -11,7 +11,13 @@ import httpx
 import pytest
 import redis
 
-from clients.python.phonghop_client import ConnectionRefused, MeetingClient, Rejected
+from clients.python.phonghop_client import (
+    PROTOCOL_VERSION,
+    ConnectionRefused,
+    MeetingClient,
+    Rejected,
+)
+from protocol.version import SUPPORTED_VERSIONS
 from rooms.polls import receipt_hash
 
 pytestmark = [pytest.mark.redis]
@@ -141,3 +147,23 @@ async def test_token_refusals_are_typed_and_final(
             await client.connect()
         assert (refused.value.code, refused.value.close_code) == (code, close_code)
         await client.close()
+
+
+async def test_the_protocol_version_is_announced_and_checked(
+    start_server: Any, redis_db: redis.Redis, admin_headers: dict[str, str]
+) -> None:
+    """The client says the version it speaks in hello; the server takes the supported ones and
+    refuses another with unsupported_version (details: the versions it speaks), close 1002."""
+    server = start_server()
+    meeting, tokens = _setup(server.base_url, admin_headers)
+    async with MeetingClient(server.ws_url, meeting, tokens["V1"], codec="json") as client:
+        assert client.version == PROTOCOL_VERSION == 1
+        assert client.participant["id"] == "V1"
+    newer = MeetingClient(server.ws_url, meeting, tokens["V1"], codec="json", version=2)
+    with pytest.raises(ConnectionRefused) as refused:
+        await newer.connect()
+    assert (refused.value.code, refused.value.close_code) == ("unsupported_version", 1002)
+    assert refused.value.details == {"supported": list(SUPPORTED_VERSIONS)}
+    with pytest.raises(ConnectionRefused):  # final: the client does not try again
+        await newer.command("speakers.request")
+    await newer.close()

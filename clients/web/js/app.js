@@ -1,7 +1,7 @@
 // Entry page: find the token (join link ?t=, or the one this tablet used last), connect,
 // and after welcome show the view of the participant's role.
 
-import { Client, parseToken } from "./client.js";
+import { Client, parseToken } from "../lib/phonghop.js";
 import { Model } from "./model.js";
 import { h, fill, setText, toast } from "./dom.js";
 import { initI18n, t, tv, setLang, getLang, onLangChange } from "./i18n.js";
