@@ -4,10 +4,10 @@ comment says why.
 The allow-comment is ``# size: <reason>`` (Python) or ``// size: <reason>`` (JavaScript), on a
 function's first line or the line just above it, or for a whole module in its first 5 lines.
 
-JavaScript (``clients/web/js``, vendored code aside) is held to the rule outright. Python
-(``protocol/``, ``rooms/``, ``server/``) has older oversize code: ``KNOWN_PY_OVERSIZE`` lists it
-as it stands, so a new violation fails, and so does a listed one that was fixed but not taken
-off the list (the list only shrinks).
+JavaScript (``clients/web/js`` and the client library ``clients/js``, vendored code aside)
+is held to the rule outright. Python (``protocol/``, ``rooms/``, ``server/``) had older
+oversize code: ``KNOWN_PY_OVERSIZE`` lists what is left of it, so a new violation fails, and
+so does a listed one that was fixed but not taken off the list (the list only shrinks).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 60
 PY_PACKAGES = ("protocol", "rooms", "server")
-JS_ROOT = ROOT / "clients" / "web" / "js"
+JS_ROOTS = (ROOT / "clients" / "web" / "js", ROOT / "clients" / "js")
 
 # Python oversize without a `# size:` reason, as "path" (module) or "path:Qualified.name"
 # (function): none is left. The test fails on a new one, and on a listed one that was fixed.
@@ -307,7 +307,8 @@ def js_oversize(text: str, rel: str) -> list[Oversize]:
 
 
 def js_files() -> list[Path]:
-    return sorted(p for p in JS_ROOT.rglob("*.js") if "vendor" not in p.relative_to(JS_ROOT).parts)
+    return sorted(p for root in JS_ROOTS for p in root.rglob("*.js")
+                  if "vendor" not in p.relative_to(root).parts)
 
 
 # ---- the tests -------------------------------------------------------------------------------

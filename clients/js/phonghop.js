@@ -13,7 +13,6 @@
 
 import { ClientCode, CloseCode, CommandError, ErrorCode } from "./errors.js";
 import { defaultUrl, safeStorage, uuid } from "./platform.js";
-
 export { ClientCode, CloseCode, CommandError, ErrorCode, PhonghopError } from "./errors.js";
 export { uuid } from "./platform.js";
 
@@ -27,11 +26,8 @@ export const PROTOCOL_VERSION = 1;
 // Anything else (the chair moving the agenda, opening a poll …) is refused while offline:
 // applied minutes later it could do the wrong thing.
 const IDEMPOTENT = new Set([
-  "ballot.cast",
-  "checkin.self", "checkin.scan", "checkin.mark", "checkin.in", "checkin.device",
-  "feedback.submit", "feedback.send", "feedback.create", "feedback.add",
-  "question.ask", "question.submit", "question.create", "question.add",
-  "speakers.request", "speaker.request", "speaker.ask", "speaker.withdraw",
+  "ballot.cast", "checkin.self", "feedback.submit", "question.ask",
+  "speakers.request", "speakers.withdraw",
 ]);
 
 export function isIdempotent(kind) {
