@@ -85,7 +85,7 @@ def authenticated_routes(meeting: str) -> list[tuple[str, str]]:
     filled in."""
     values = {"meeting_id": meeting, "document_id": "d1", "version": "1",
               "participant_id": "D0001", "poll_id": "p1", "receipt": "r1", "fmt": "md",
-              "ext": "csv"}
+              "ext": "csv", "folder": "minutes", "name": "bien-ban.pdf"}
     out = []
     for route in [*api.ROUTES, *features.routes()]:
         assert isinstance(route, Route)
