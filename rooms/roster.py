@@ -10,8 +10,9 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from typing import Any
 
 from protocol.errors import ErrorCode
@@ -62,10 +63,46 @@ _ROLE_ALIASES: Mapping[str, Role] = {
 }
 
 
+class RosterReason(StrEnum):
+    """Why a roster row or file is refused: a stable code the desk shows in its own language
+    (clients/web/i18n, key ``roster.reason.<code>``), the English message beside it for API
+    clients. server/roster_files.py uses the file-level ones for workbooks."""
+
+    EMPTY_FILE = "empty_file"
+    NOT_UTF8 = "not_utf8"
+    NOT_XLSX = "not_xlsx"
+    NO_SHEET = "no_sheet"
+    MISSING_COLUMN = "missing_column"  # column
+    FIELD_COUNT = "field_count"  # count, expected
+    BAD_CODE = "bad_code"  # field, value
+    BAD_NAME = "bad_name"  # field
+    UNKNOWN_ROLE = "unknown_role"  # field, value
+    BAD_WEIGHT = "bad_weight"  # field, value
+    WEIGHT_RANGE = "weight_range"  # field, value
+    TOO_LONG = "too_long"  # field
+    DUPLICATE_CODE = "duplicate_code"  # field, value, first_row
+    TOO_MANY = "too_many"  # max
+    NO_PARTICIPANTS = "no_participants"
+
+
+Params = Mapping[str, str | int]
+
+
 @dataclass(frozen=True)
 class RowError:
     row: int  # 1-based line number in the file, header = 1
-    message: str
+    message: str  # English, for API clients and logs
+    reason: RosterReason
+    params: Params = field(default_factory=dict)  # what the message names: field, value, …
+
+
+class BadValue(ValueError):
+    """A participant's value refused: the English message (str()) and its reason code."""
+
+    def __init__(self, message: str, reason: RosterReason, **params: str | int) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.params: Params = params
 
 
 class RosterError(Exception):
@@ -79,7 +116,7 @@ def parse_roster_csv(data: bytes | str) -> list[Participant]:
     text = nfc(_roster_text(data))
     lines = text.splitlines()
     if not lines or not lines[0].strip():
-        raise RosterError([RowError(1, "empty file: a header row is required")])
+        raise RosterError([_empty_file()])
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     return parse_roster_rows((reader.line_num, row) for row in reader)
@@ -92,7 +129,7 @@ def parse_roster_rows(rows: Iterable[tuple[int, Sequence[str]]]) -> list[Partici
     numbered = iter(rows)
     first = next(numbered, None)
     if first is None or not any(str(cell).strip() for cell in first[1]):
-        raise RosterError([RowError(1, "empty file: a header row is required")])
+        raise RosterError([_empty_file()])
     header = _roster_header([nfc(str(cell)) for cell in first[1]])
     errors: list[RowError] = []
     participants: list[Participant] = []
@@ -101,28 +138,38 @@ def parse_roster_rows(rows: Iterable[tuple[int, Sequence[str]]]) -> list[Partici
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            errors.append(RowError(line, f"{len(row)} fields, expected {len(header)}"))
+            errors.append(RowError(line, f"{len(row)} fields, expected {len(header)}",
+                                   RosterReason.FIELD_COUNT,
+                                   {"count": len(row), "expected": len(header)}))
             continue
         values = {name: nfc(cell.strip()) for name, cell in zip(header, row, strict=True) if name}
         try:
             participant = participant_from_values(values)
-        except ValueError as exc:
-            errors.append(RowError(line, str(exc)))
+        except BadValue as exc:
+            errors.append(RowError(line, str(exc), exc.reason, exc.params))
             continue
         if participant.id in seen:
-            errors.append(
-                RowError(line, f"code {participant.id} repeats row {seen[participant.id]}")
-            )
+            earlier = seen[participant.id]
+            errors.append(RowError(line, f"code {participant.id} repeats row {earlier}",
+                                   RosterReason.DUPLICATE_CODE,
+                                   {"field": "code", "value": participant.id,
+                                    "first_row": earlier}))
             continue
         seen[participant.id] = line
         participants.append(participant)
     if len(participants) > MAX_ROSTER:
-        errors.append(RowError(0, f"more than {MAX_ROSTER} participants"))
+        errors.append(RowError(0, f"more than {MAX_ROSTER} participants",
+                               RosterReason.TOO_MANY, {"max": MAX_ROSTER}))
     if errors:
         raise RosterError(errors)
     if not participants:
-        raise RosterError([RowError(2, "no participants in the file")])
+        raise RosterError([RowError(2, "no participants in the file",
+                                    RosterReason.NO_PARTICIPANTS)])
     return participants
+
+
+def _empty_file() -> RowError:
+    return RowError(1, "empty file: a header row is required", RosterReason.EMPTY_FILE)
 
 
 def _roster_text(data: bytes | str) -> str:
@@ -131,7 +178,8 @@ def _roster_text(data: bytes | str) -> str:
         try:
             return data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise RosterError([RowError(0, f"not UTF-8 text ({exc.reason})")]) from None
+            raise RosterError([RowError(0, f"not UTF-8 text ({exc.reason})",
+                                        RosterReason.NOT_UTF8)]) from None
     return data.removeprefix("\ufeff")
 
 
@@ -140,7 +188,8 @@ def _roster_header(cells: list[str]) -> list[str | None]:
     if a required column is missing."""
     header = [_HEADER_ALIASES.get(h.strip().lower()) for h in cells]
     errors = [
-        RowError(1, f"missing column '{required}'")
+        RowError(1, f"missing column '{required}'", RosterReason.MISSING_COLUMN,
+                 {"column": required})
         for required in ("code", "full_name")
         if required not in header
     ]
@@ -152,25 +201,31 @@ def _roster_header(cells: list[str]) -> list[str | None]:
 def participant_from_values(values: Mapping[str, Any]) -> Participant:
     code = str(values.get("code", "")).strip()
     if not ID_PATTERN.match(code):
-        raise ValueError(f"code {code!r} must be 1-32 letters, digits, '.', '_' or '-'")
+        raise BadValue(f"code {code!r} must be 1-32 letters, digits, '.', '_' or '-'",
+                       RosterReason.BAD_CODE, field="code", value=code)
     name = nfc(str(values.get("full_name", "")).strip())
     if not name or len(name) > 200:
-        raise ValueError("full_name is required (at most 200 characters)")
+        raise BadValue("full_name is required (at most 200 characters)",
+                       RosterReason.BAD_NAME, field="full_name")
     role_text = str(values.get("role", "")).strip().lower()
     role = _ROLE_ALIASES.get(role_text)
     if role is None:
-        raise ValueError(f"unknown role {role_text!r}")
+        raise BadValue(f"unknown role {role_text!r}", RosterReason.UNKNOWN_ROLE,
+                       field="role", value=role_text)
     weight_text = str(values.get("weight", "") or "1").strip().replace(",", ".")
     try:
         weight = Decimal(weight_text)
     except InvalidOperation:
-        raise ValueError(f"weight {weight_text!r} is not a number") from None
+        raise BadValue(f"weight {weight_text!r} is not a number", RosterReason.BAD_WEIGHT,
+                       field="weight", value=weight_text) from None
     if not weight.is_finite() or weight < 0 or weight > 1_000_000:
-        raise ValueError(f"weight {weight_text!r} must be between 0 and 1000000")
+        raise BadValue(f"weight {weight_text!r} must be between 0 and 1000000",
+                       RosterReason.WEIGHT_RANGE, field="weight", value=weight_text)
     fields = {k: nfc(str(values.get(k, "")).strip()) for k in ("delegation", "title", "seat")}
     for key, value in fields.items():
         if len(value) > 200:
-            raise ValueError(f"{key} is longer than 200 characters")
+            raise BadValue(f"{key} is longer than 200 characters", RosterReason.TOO_LONG,
+                           field=key)
     return Participant(id=code, full_name=name, role=role, weight=_plain(weight), **fields)
 
 

@@ -157,7 +157,10 @@ async def _read_roster(request: Request) -> list[Participant]:
             422,
             ErrorCode.INVALID_ROSTER,
             f"{len(exc.errors)} bad row(s); nothing was imported",
-            rows=[{"row": e.row, "message": e.message} for e in exc.errors],
+            rows=[
+                {"row": e.row, "reason": e.reason.value, **e.params, "message": e.message}
+                for e in exc.errors
+            ],
         ) from None
 
 

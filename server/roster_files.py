@@ -17,7 +17,13 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from rooms.model import Participant
-from rooms.roster import RosterError, RowError, parse_roster_csv, parse_roster_rows
+from rooms.roster import (
+    RosterError,
+    RosterReason,
+    RowError,
+    parse_roster_csv,
+    parse_roster_rows,
+)
 
 XLSX_MAGIC = b"PK\x03\x04"
 
@@ -34,11 +40,12 @@ def parse_roster_xlsx(data: bytes) -> list[Participant]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise RosterError([RowError(0, f"not a readable XLSX workbook ({exc})")]) from None
+        raise RosterError([RowError(0, f"not a readable XLSX workbook ({exc})",
+                                    RosterReason.NOT_XLSX)]) from None
     try:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
-            raise RosterError([RowError(1, "the workbook has no sheet")])
+            raise RosterError([RowError(1, "the workbook has no sheet", RosterReason.NO_SHEET)])
         return parse_roster_rows(_sheet_rows(sheet.iter_rows(values_only=True)))
     finally:
         workbook.close()

@@ -69,7 +69,11 @@ def row(page: Page, title: str) -> Any:
 def import_roster(desk: Page, meeting: Any, tmp_path: Path, shot: Callable[..., Path]) -> None:
     desk.click("#tab-roster")
     desk.set_input_files("#roster-file", str(roster_xlsx(tmp_path / "bad.xlsx", True)))
-    expect(desk.locator(f"#roster-bad-rows tr[data-row='{BAD_ROW}']")).to_contain_text("code")
+    # The row's problem in the desk's language (Vietnamese here), not the server's English.
+    expect(desk.locator("html")).to_have_attribute("lang", "vi")
+    bad_row = desk.locator(f"#roster-bad-rows tr[data-row='{BAD_ROW}']")
+    expect(bad_row).to_contain_text("Mã “DB0119 X” không hợp lệ")
+    expect(bad_row).not_to_contain_text("must be")
     desk.click("#roster-import")
     expect(desk.locator("#roster-error")).to_be_visible()
     expect(desk.locator(f"#roster-bad-rows tr[data-row='{BAD_ROW}']")).to_be_visible()

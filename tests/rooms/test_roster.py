@@ -9,7 +9,7 @@ import pytest
 
 from rooms.aggregate import fold
 from rooms.model import Actor, Command, Event, Rejected, Role
-from rooms.roster import RosterError, parse_roster_csv
+from rooms.roster import MAX_ROSTER, RosterError, RosterReason, parse_roster_csv
 from tests.rooms.contexts import decide
 
 HEADER = "code,full_name,delegation,title,seat,weight,role\n"
@@ -59,13 +59,62 @@ def test_bad_rows_are_all_reported_with_their_line_numbers() -> None:
     assert "repeats row 2" in info.value.errors[3].message
 
 
+def test_each_bad_row_carries_its_reason_and_the_values_it_names() -> None:
+    text = (
+        HEADER
+        + "A1,Lê Văn Tám,,,,1,delegate\n"
+        + "A 2,Bad Code,,,,1,delegate\n"
+        + "A3,,,,,1,delegate\n"
+        + "A4,Weight,,,,abc,delegate\n"
+        + "A5,Heavy,,,,-1,delegate\n"
+        + "A1,Repeated,,,,1,delegate\n"
+        + "A6,Role,,,,1,Emperor\n"
+        + "A7,Short\n"
+        + f"A8,Long,{'x' * 201},,,1,delegate\n"
+    )
+    with pytest.raises(RosterError) as info:
+        parse_roster_csv(text.encode())
+    got = [(e.row, e.reason, dict(e.params)) for e in info.value.errors]
+    assert got == [
+        (3, RosterReason.BAD_CODE, {"field": "code", "value": "A 2"}),
+        (4, RosterReason.BAD_NAME, {"field": "full_name"}),
+        (5, RosterReason.BAD_WEIGHT, {"field": "weight", "value": "abc"}),
+        (6, RosterReason.WEIGHT_RANGE, {"field": "weight", "value": "-1"}),
+        (7, RosterReason.DUPLICATE_CODE, {"field": "code", "value": "A1", "first_row": 2}),
+        (8, RosterReason.UNKNOWN_ROLE, {"field": "role", "value": "emperor"}),
+        (9, RosterReason.FIELD_COUNT, {"count": 2, "expected": 7}),
+        (10, RosterReason.TOO_LONG, {"field": "delegation"}),
+    ]
+    # The English text stays beside the code, for API clients.
+    assert info.value.errors[0].message.startswith("code 'A 2' must be")
+
+
+def test_too_many_participants_is_a_file_level_reason() -> None:
+    rows = "".join(f"P{n},Người {n}\n" for n in range(MAX_ROSTER + 1))
+    with pytest.raises(RosterError) as info:
+        parse_roster_csv(("code,full_name\n" + rows).encode())
+    [error] = info.value.errors
+    assert (error.row, error.reason, dict(error.params)) == (
+        0, RosterReason.TOO_MANY, {"max": MAX_ROSTER})
+
+
 @pytest.mark.parametrize(
-    "data",
-    [b"", b"\xff\xfe\x00bad", b"name,seat\nx,y\n", HEADER.encode()],
+    ("data", "reasons"),
+    [
+        (b"", [(1, RosterReason.EMPTY_FILE, {})]),
+        (b"\xff\xfe\x00bad", [(0, RosterReason.NOT_UTF8, {})]),
+        (b"name,seat\nx,y\n", [(1, RosterReason.MISSING_COLUMN, {"column": "code"})]),
+        (b"seat\n1\n", [(1, RosterReason.MISSING_COLUMN, {"column": "code"}),
+                         (1, RosterReason.MISSING_COLUMN, {"column": "full_name"})]),
+        (HEADER.encode(), [(2, RosterReason.NO_PARTICIPANTS, {})]),
+    ],
 )
-def test_unusable_files(data: bytes) -> None:
-    with pytest.raises(RosterError):
+def test_unusable_files(
+    data: bytes, reasons: list[tuple[int, RosterReason, dict[str, str]]]
+) -> None:
+    with pytest.raises(RosterError) as info:
         parse_roster_csv(data)
+    assert [(e.row, e.reason, dict(e.params)) for e in info.value.errors] == reasons
 
 
 def test_decimal_weights_with_comma() -> None:

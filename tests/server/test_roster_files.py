@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 
 from rooms.model import Role
-from rooms.roster import RosterError
+from rooms.roster import RosterError, RosterReason
 from server.roster_files import parse_roster_file, parse_roster_xlsx
 
 
@@ -56,21 +56,32 @@ def test_a_workbook_with_bad_rows_is_refused_whole_and_names_each_row_as_excel_n
     assert "full_name is required" in rows[5]
     assert "repeats row 2" in rows[6]
     assert "unknown role 'king'" in rows[7]
+    reasons = [(e.row, e.reason, dict(e.params)) for e in caught.value.errors]
+    assert reasons == [
+        (3, RosterReason.BAD_CODE, {"field": "code", "value": "A 2"}),
+        (5, RosterReason.BAD_NAME, {"field": "full_name"}),
+        (6, RosterReason.DUPLICATE_CODE, {"field": "code", "value": "A1", "first_row": 2}),
+        (7, RosterReason.UNKNOWN_ROLE, {"field": "role", "value": "king"}),
+    ]
 
 
 def test_a_workbook_without_the_required_columns_is_refused_at_row_1() -> None:
     with pytest.raises(RosterError) as caught:
         parse_roster_xlsx(xlsx([("name", "seat"), ("Lê Văn Tám", 3)]))
     assert [(e.row, e.message) for e in caught.value.errors] == [(1, "missing column 'code'")]
+    [error] = caught.value.errors
+    assert (error.reason, dict(error.params)) == (RosterReason.MISSING_COLUMN, {"column": "code"})
 
 
 def test_an_empty_workbook_and_a_broken_zip_are_refused() -> None:
     with pytest.raises(RosterError) as empty:
         parse_roster_xlsx(xlsx([]))
     assert empty.value.errors[0].row == 1
+    assert empty.value.errors[0].reason is RosterReason.EMPTY_FILE
     with pytest.raises(RosterError) as broken:
         parse_roster_file(b"PK\x03\x04 not really a zip")
     assert "not a readable XLSX workbook" in broken.value.errors[0].message
+    assert broken.value.errors[0].reason is RosterReason.NOT_XLSX
 
 
 def test_csv_still_goes_through_the_same_rows_with_line_numbers() -> None:

@@ -92,11 +92,27 @@ function previewTable(res) {
 
 function errorBlock(err) {
   const rows = err.details?.rows || [];
+  // With the rows listed, the server's English summary in brackets would add nothing.
+  const summary = rows.length && err.code === "invalid_roster" ? t("error.invalid_roster") : errorText(err);
   return [
-    h("p", { class: "notice notice-error", role: "alert", id: "roster-error" }, errorText(err)),
+    h("p", { class: "notice notice-error", role: "alert", id: "roster-error" }, summary),
     rows.length ? h("table", { class: "table", id: "roster-bad-rows" },
       h("caption", {}, t("roster.bad_rows")),
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("roster.row")), h("th", { scope: "col" }, t("roster.problem")))),
-      h("tbody", {}, rows.slice(0, 100).map((r) => h("tr", { "data-row": r.row }, h("td", {}, r.row), h("td", {}, r.message))))) : null,
+      h("tbody", {}, rows.slice(0, 100).map((r) => h("tr", { "data-row": r.row }, h("td", {}, r.row), h("td", {}, rowMessage(r)))))) : null,
   ];
+}
+
+const COUNTS = ["count", "expected", "first_row", "max"];
+const COLUMNS = ["field", "column"];
+
+/** A bad row's problem in the current language from its reason code and values
+ * (docs/api.md "Roster"); the server's English message for a reason this desk does not know. */
+function rowMessage(r) {
+  const params = { ...r };
+  for (const name of COUNTS) if (typeof r[name] === "number") params[name] = formatNumber(r[name]);
+  for (const name of COLUMNS) if (r[name]) params[name] = tv("roster.column", r[name]);
+  const key = `roster.reason.${r.reason}`;
+  const text = r.reason ? t(key, params) : key;
+  return text === key ? r.message : text;
 }
