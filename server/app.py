@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
@@ -169,8 +170,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
             await rt.redis.aclose()
 
     async def join(request: Request) -> Response:
+        # In the fragment: the browser sends it to no server (no second log line, no proxy),
+        # and the app exchanges it for a device session and drops it from the address bar
+        # (clients/web/js/app.js). Nothing happens on this GET: a link previewer signs no one in.
         token = request.path_params["token"]
-        return RedirectResponse(f"/app/?t={token}", status_code=302)
+        return RedirectResponse(f"/app/#t={quote(token, safe='~')}", status_code=302)
 
     async def openapi_json(_request: Request) -> JSONResponse:
         return JSONResponse(openapi.SPEC)

@@ -23,6 +23,7 @@ FEATURE_MODULES += ("server.poll_live", "server.poll_http")
 FEATURE_MODULES += ("server.signing_http", "server.minutes_http")
 FEATURE_MODULES += ("server.organiser_http",)
 FEATURE_MODULES += ("server.identity_live", "server.identity_http", "server.devices")
+FEATURE_MODULES += ("server.session_http",)
 
 
 def modules() -> list[ModuleType]:
