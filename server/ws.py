@@ -258,6 +258,15 @@ async def _find_participant(
         return hub, session.handle(RosterLookup(None))
     participant = hub.state.participants.get(participant_id)
     pinned = pinned_session(hub.state, participant) if participant is not None else ""
+    if session.session_id and pinned and pinned != session.session_id:
+        # A session made a moment ago on another process: this hub may not have folded its
+        # sign-in yet, so catch up before refusing it.
+        try:
+            await hub.catch_up()
+        except RedisError:
+            return hub, session.handle(STORE_UNAVAILABLE)
+        participant = hub.state.participants.get(participant_id)
+        pinned = pinned_session(hub.state, participant) if participant is not None else ""
     return hub, session.handle(RosterLookup(participant, generation(hub.state, participant_id),
                                             pinned))
 
