@@ -37,7 +37,8 @@ def every_stored_text(db: redis.Redis) -> str:
     out: list[str] = []
     for key in db.scan_iter(count=1000):
         out.append(key.decode())
-        kind = db.type(key).decode()
+        found = db.type(key)
+        kind = found.decode() if isinstance(found, bytes) else found
         if kind == "string":
             out.append(repr(db.get(key)))
         elif kind == "hash":
@@ -104,7 +105,7 @@ async def test_a_reissue_a_removal_or_a_role_change_ends_device_sessions(
                        {"id": "DB0003", "role": "observer"}).status_code == 200
         assert command(http, meeting, "participant.remove", {"id": "DB0005"}).status_code == 200
     for client, code in ((tablet, 4001), (secretary, 4003), (removed, 4001)):
-        await client.wait_for(lambda c=client: c.close_code is not None)  # type: ignore[misc]
+        await client.wait_for(lambda c=client: c.close_code is not None)
         assert client.close_code == code
         # Nor does the session open a socket again.
         assert (await close_code_of(server, meeting, client.token))[0] in (4001, 4003)

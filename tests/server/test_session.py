@@ -5,11 +5,10 @@ roster lookup, ...) and checks the action that comes back and the state that fol
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import ast
 import json
 import typing
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
