@@ -85,12 +85,12 @@ async def _current(rt: Runtime, claims: TokenClaims) -> tuple[MeetingState, Part
 async def exchange(request: Request) -> JSONResponse:
     """A join link or pairing code (``{"token": ...}`` in the body, never the URL) for a
     device session of this browser."""
+    rt = runtime(request)
+    await limit_address(rt, request, "sessions", IP_LIMIT)
     body = await read_json(request)
     token = body.get("token")
     if not isinstance(token, str) or not 0 < len(token) <= 512:
         raise ApiError(422, ErrorCode.BAD_FIELD, "'token' must be a join link's token")
-    rt = runtime(request)
-    await limit_address(rt, request, "sessions", IP_LIMIT)
     now = rt.clock.now_ms() // 1000
     try:
         claims = rt.signer.verify(token, now, purpose=purpose_of(token))
@@ -108,6 +108,8 @@ async def sign_out(request: Request) -> Response:
     """End the caller's own device session (``Authorization: Bearer <session>``)."""
     rt = runtime(request)
     token = bearer(request)
+    # Counted with the exchanges: each call is a store round trip for anyone on the network.
+    await limit_address(rt, request, "sessions", IP_LIMIT)
     if not device_sessions.is_session_credential(token):
         raise ApiError(422, ErrorCode.BAD_FIELD, "only a device session can be signed out")
     if not await device_sessions.end(rt.redis, rt.keys, token):
