@@ -181,7 +181,8 @@ class ParticipantReissueBody(TypedDict):
 
 class ParticipantSignInBody(TypedDict):
     id: str
-    via: NotRequired[Literal["badge"]]
+    via: NotRequired[Literal["badge", "link"]]
+    session: NotRequired[str]
 
 
 class DevicePairBody(TypedDict):

@@ -50,10 +50,12 @@ ROSTER: dict[str, Schema] = {
     "participant.remove": {"id": Field("str", max_len=32)},
     # A new credential generation: the participant's earlier join links stop working.
     "participant.reissue": {"id": Field("str", max_len=32)},
-    # Sent by the shell for POST /api/badge-login (only the administrator may send it).
+    # Sent by the shell for POST /api/badge-login and POST /api/sessions (only the
+    # administrator may send it); ``session`` is the new device session's public id.
     "participant.sign_in": {
         "id": Field("str", max_len=32),
-        "via": Field("str", required=False, choices=("badge",)),
+        "via": Field("str", required=False, choices=("badge", "link")),
+        "session": Field("str", required=False, max_len=32),
     },
     # A kiosk or hall screen paired from the desk (server/devices.py signs its credential).
     "device.pair": {"kind": Field("str", choices=("kiosk", "screen"))},

@@ -238,8 +238,11 @@ class ParticipantReissuedBody(TypedDict):
 
 class ParticipantSignedInBody(TypedDict):
     id: str
-    via: Literal["badge"]
-    generation: int
+    via: Literal["badge", "link"]
+    # A badge sign-in moves to a new generation; a join link keeps the one it has.
+    generation: NotRequired[int]
+    # The delegate's new voting device session (public id, not a credential).
+    session: NotRequired[str]
 
 
 class DevicePairedBody(TypedDict):

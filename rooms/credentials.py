@@ -7,6 +7,14 @@ at a seat by badge (``participant.signed_in``: the other device's session ends),
 participant is removed, so that removing and adding back the same id never revives an old
 link. The highest generation per id is kept for the meeting's whole life.
 
+A delegate votes from one device at a time. A join link exchanged for a device session
+(server/device_sessions.py, ``participant.sign_in`` via ``link``) pins the delegate's voting
+session to that device's public session id without a new generation, so the link keeps
+working: opened on another device it signs in there and ends the session here. While a
+delegate has a pinned session, only that session opens (their plain join link, in a hello or
+as a Bearer token, does not), so no second voting session runs beside it unseen. A new
+generation drops the pin.
+
 Both events are in the log, so the minutes' audit trail shows every reissue and sign-in.
 Redis keys: ``signin:{participant}`` (rate counter of badge sign-ins, string, expires).
 """
@@ -19,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from protocol.errors import ErrorCode
 from rooms.attendance_state import attendance
 from rooms.decision import Context, Decision, Guard, RateLimit, limited
-from rooms.model import STAFF, Command, Event, Rejected, Role
+from rooms.model import STAFF, Command, Event, Participant, Rejected, Role
 from rooms.settings import settings_of
 from rooms.state import MeetingState, get_slice, with_slice
 
@@ -34,6 +42,8 @@ class Credentials:
     # Device participants paired from the desk (id -> "kiosk" or "screen"): they attend
     # nothing, so the attendance list leaves them out.
     devices: Mapping[str, str] = field(default_factory=dict)
+    # A delegate's current voting device session (id -> public session id), see above.
+    sessions: Mapping[str, str] = field(default_factory=dict)
 
 
 # The participant a pairing of each kind of device uses: (id, name, role). Neither role votes
@@ -53,14 +63,30 @@ def generation(state: MeetingState, participant_id: str) -> int:
     return get_slice(state, SLICE, Credentials()).generations.get(participant_id, 0)
 
 
-def bumped(state: MeetingState, participant_id: str, to: int | None = None) -> MeetingState:
+def pinned_session(state: MeetingState, participant: Participant) -> str:
+    """The public id of the delegate's one live voting device session; "" for anyone else,
+    or a delegate who has not exchanged a link or badge since their last new generation."""
+    if participant.role != Role.DELEGATE:
+        return ""
+    return get_slice(state, SLICE, Credentials()).sessions.get(participant.id, "")
+
+
+def bumped(state: MeetingState, participant_id: str, to: int | None = None,
+           session: str = "") -> MeetingState:
     """The state with the participant's generation raised to ``to`` (default: one more);
-    never lowered, so no old link comes back."""
+    never lowered, so no old link comes back. The voting session pinned before is dropped,
+    or replaced by ``session``."""
     creds = get_slice(state, SLICE, Credentials())
     current = creds.generations.get(participant_id, 0)
     new = max(current + 1 if to is None else to, current)
-    return with_slice(state, SLICE, replace(creds, generations={**creds.generations,
-                                                                participant_id: new}))
+    return with_slice(state, SLICE, replace(
+        creds, generations={**creds.generations, participant_id: new},
+        sessions=_pinned(creds.sessions, participant_id, session)))
+
+
+def _pinned(sessions: Mapping[str, str], participant_id: str, session: str) -> dict[str, str]:
+    rest = {k: v for k, v in sessions.items() if k != participant_id}
+    return {**rest, participant_id: session} if session else rest
 
 
 # ---- participant.reissue -------------------------------------------------------------------
@@ -79,7 +105,10 @@ def decide_reissue(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
 # ---- participant.sign_in (the shell's, for POST /api/badge-login) -------------------------
 
 
-def _may_sign_in(state: MeetingState, pid: str) -> None:
+def _may_sign_in(state: MeetingState, pid: str, via: str) -> None:
+    if via == "link":
+        # The delegate's own join link, handed to them: no badge setting applies.
+        return
     mode = settings_of(state).badge_sign_in
     if mode == "off":
         raise Rejected(ErrorCode.FORBIDDEN, "signing in at a seat by badge is off in this "
@@ -91,20 +120,25 @@ def _may_sign_in(state: MeetingState, pid: str) -> None:
 
 
 def decide_sign_in(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
-    """A badge was exchanged for a join link at a seat: allowed only as the meeting's
-    ``badge_sign_in`` setting says, rate limited per participant, and it ends the
-    participant's other sessions by moving to a new generation."""
+    """A device signed in: a badge at a seat (allowed only as the meeting's
+    ``badge_sign_in`` setting says; it ends the participant's other sessions by moving to a
+    new generation) or a delegate's join link (the link stays; the new device session, named
+    by ``session``, becomes the delegate's one voting session). Rate limited per participant."""
     pid = cmd.body["id"]
+    via = cmd.body.get("via", "badge")
     participant = state.participants.get(pid)
     if participant is None or participant.role == Role.SCREEN:
         raise Rejected(ErrorCode.FORBIDDEN, "this badge's participant is not on the roster")
-    _may_sign_in(state, pid)
-    body = {"id": pid, "via": cmd.body.get("via", "badge"),
-            "generation": generation(state, pid) + 1}
+    _may_sign_in(state, pid, via)
+    body: dict[str, object] = {"id": pid, "via": via}
+    if via != "link":
+        body["generation"] = generation(state, pid) + 1
+    if cmd.body.get("session") and participant.role == Role.DELEGATE:
+        body["session"] = cmd.body["session"]
     guard: Guard = limited(f"signin:{pid}", SIGN_IN_RATE)
 
     def too_many(_index: int, _found: bytes) -> Decision:
-        raise Rejected(ErrorCode.RATE_LIMITED, "too many sign-ins with this badge; ask the desk",
+        raise Rejected(ErrorCode.RATE_LIMITED, "too many sign-ins; ask the desk",
                        limit=SIGN_IN_RATE.limit, window_ms=SIGN_IN_RATE.window_ms)
 
     return Decision([Event("participant.signed_in", body, cmd.actor.participant_id, ctx.now)],
@@ -144,6 +178,15 @@ def evolve_generation(state: MeetingState, event: Event) -> MeetingState:
     return bumped(state, event.body["id"], int(event.body["generation"]))
 
 
+def evolve_signed_in(state: MeetingState, event: Event) -> MeetingState:
+    pid, session = event.body["id"], str(event.body.get("session", ""))
+    if "generation" in event.body:
+        return bumped(state, pid, int(event.body["generation"]), session)
+    creds = get_slice(state, SLICE, Credentials())
+    return with_slice(state, SLICE, replace(creds, sessions=_pinned(creds.sessions, pid,
+                                                                    session)))
+
+
 DECISIONS = {
     "participant.reissue": decide_reissue,
     "participant.sign_in": decide_sign_in,
@@ -151,7 +194,7 @@ DECISIONS = {
 }
 EVOLVERS = {
     "participant.reissued": evolve_generation,
-    "participant.signed_in": evolve_generation,
+    "participant.signed_in": evolve_signed_in,
     "device.paired": evolve_paired,
 }
 # participant.sign_in is sent by the shell only (as the administrator): nobody may send it.

@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import anyio.lowlevel
 import redis.asyncio as aioredis
@@ -177,8 +178,13 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
             await rt.redis.aclose()
 
     async def join(request: Request) -> Response:
+        # In the fragment: the browser sends it to no server (no second log line, no proxy),
+        # and the app exchanges it for a device session and drops it from the address bar
+        # (clients/web/js/app.js). Nothing happens on this GET: a link previewer signs no one in.
+        # The link's own query (?lang=en) goes on to the app.
         token = request.path_params["token"]
-        return RedirectResponse(f"/app/?t={token}", status_code=302)
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"/app/{query}#t={quote(token, safe='~')}", status_code=302)
 
     async def openapi_json(_request: Request) -> JSONResponse:
         return JSONResponse(openapi.SPEC)

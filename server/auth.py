@@ -58,6 +58,8 @@ class TokenClaims:
     role: Role
     expires: int
     generation: int = 0
+    # A device session's public id (server/device_sessions.py); "" for a signed token.
+    session: str = ""
 
 
 class Signer:

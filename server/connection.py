@@ -70,6 +70,7 @@ class Connection:
         "_writer",
         "_close_after",
         "generation",
+        "session_id",
         "on_identity",
     )
 
@@ -109,6 +110,8 @@ class Connection:
         # The credential generation this connection's token was issued for, and how a roster
         # change reaches its session (server/identity_live.py; set by server/ws.py).
         self.generation = 0
+        # The device session it was opened with (server/device_sessions.py); "" for a token.
+        self.session_id = ""
         self.on_identity: Callable[[RoleChanged | Revoked], None] | None = None
 
     def start(self) -> None:

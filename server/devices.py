@@ -8,10 +8,14 @@ Pairing (``device.pair``, rooms/credentials.py) adds the device participant once
 ``KIOSK``, a screen ``SCREEN``: neither votes nor counts towards the quorum, and the
 attendance list leaves them out) and issues its credential for the participant's current
 generation; reissuing that participant (``participant.reissue``) unpairs every device paired
-before.
+before. The desk shows the pairing link as a QR code (an SVG made here, ``pair_qr``) that the
+device opens; the device exchanges it once for a device session (``POST /api/sessions``,
+server/session_http.py), so the code pairs one device, and only within ``PAIRING_TTL``.
 """
 
 from __future__ import annotations
+
+import base64
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -20,16 +24,27 @@ from starlette.routing import Route
 from protocol.errors import ErrorCode
 from rooms.model import STAFF, Role
 from server.api import outcome_response, read_json, runtime
+from server.badges import badge_svg
 from server.errors import ApiError
 from server.http_auth import require_actor
-from server.join_links import join_url, token_expiry
+from server.join_links import join_url
 
 PURPOSE = {"kiosk": "k", "screen": "h"}
+# How long the desk's pairing QR stays good: long enough to walk to the device, not for a
+# photo of the desk's screen to pair a device at night.
+PAIRING_TTL = 15 * 60
+
+
+def qr_data_url(text: str) -> str:
+    """``text`` as a QR code in an SVG, as a ``data:`` URL an ``<img>`` shows (the CSP allows
+    ``data:`` images and no inline markup)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(badge_svg(text)).decode("ascii")
 
 
 async def pair(request: Request) -> JSONResponse:
-    """A pairing link for a kiosk or a hall screen (staff): open it on the device. Its
-    device participant is added once (``device.pair``, in the log)."""
+    """A pairing link and its QR code for a kiosk or a hall screen (staff): open it on the
+    device, within ``PAIRING_TTL``, once. Its device participant is added once
+    (``device.pair``, in the log)."""
     meeting_id = request.path_params["meeting_id"]
     actor = await require_actor(request, meeting_id, STAFF)
     body = await read_json(request)
@@ -41,10 +56,12 @@ async def pair(request: Request) -> JSONResponse:
     if not outcome.ok:
         return outcome_response(outcome)
     result = outcome.result
-    token = rt.signer.issue(meeting_id, result["id"], Role(result["role"]), token_expiry(rt),
+    expires = rt.clock.now_ms() // 1000 + PAIRING_TTL
+    token = rt.signer.issue(meeting_id, result["id"], Role(result["role"]), expires,
                             purpose=PURPOSE[kind], generation=int(result["generation"]))
+    url = join_url(rt, token)
     return JSONResponse({"kind": kind, "participant": result["id"], "token": token,
-                         "pair_url": join_url(rt, token)})
+                         "pair_url": url, "pair_qr": qr_data_url(url), "expires": expires})
 
 
 ROUTES = [Route("/api/meetings/{meeting_id}/devices", pair, methods=["POST"])]

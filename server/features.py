@@ -24,6 +24,7 @@ FEATURE_MODULES += ("server.signing_http", "server.minutes_http")
 FEATURE_MODULES += ("server.organiser_http", "server.definition_into_meeting")
 FEATURE_MODULES += ("server.archive_http",)
 FEATURE_MODULES += ("server.identity_live", "server.identity_http", "server.devices")
+FEATURE_MODULES += ("server.session_http",)
 
 
 def modules() -> list[ModuleType]:

@@ -1,5 +1,6 @@
 """HTTP routes of identity: reissuing a participant's join link (staff) and signing in at a
-seat by badge (``POST /api/badge-login``), both through the log (rooms/credentials.py).
+seat by badge (``POST /api/badge-login``, for a device session: server/session_http.py), both
+through the log (rooms/credentials.py).
 
 Redis keys: ``ph:rate:badge-login:{ip}`` (string counter of badge sign-ins from one address
 in the current minute, expires with it).
@@ -7,19 +8,22 @@ in the current minute, expires with it).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from protocol.errors import ErrorCode
-from rooms.model import STAFF, Actor
+from rooms.credentials import generation
+from rooms.model import STAFF
 from rooms.roster import ID_PATTERN
 from server.api import meeting_state, outcome_response, read_json, runtime
 from server.auth import TokenError
 from server.errors import ApiError
 from server.http_auth import require_actor
 from server.join_links import join_token, join_url
-from server.runtime import Runtime
+from server.session_http import limit_address, open_session
 
 # Badge sign-ins from one address per minute: a hall behind one NAT signs in over minutes,
 # not all at once; a script trying badges is held back. Per badge: rooms/credentials.py.
@@ -44,28 +48,17 @@ async def reissue(request: Request) -> JSONResponse:
                          "seq": outcome.seq, "token": token, "join_url": join_url(rt, token)})
 
 
-async def _limit_address(rt: Runtime, request: Request) -> None:
-    address = request.client.host if request.client else "unknown"
-    key = f"ph:rate:badge-login:{address}"
-    count = await rt.redis.incr(key)
-    if count == 1:
-        await rt.redis.pexpire(key, IP_WINDOW_MS)
-    if count > IP_LIMIT:
-        raise ApiError(429, ErrorCode.RATE_LIMITED,
-                       "too many badge sign-ins from this address; wait "
-                       "a minute", limit=IP_LIMIT, window_ms=IP_WINDOW_MS)
-
-
 async def badge_login(request: Request) -> JSONResponse:
     """A tablet at a seat signs a delegate in by their badge, where the meeting's
-    ``badge_sign_in`` setting allows it. It ends the delegate's other sessions (a new
-    credential generation), and the desk sees it in the log (``participant.signed_in``)."""
+    ``badge_sign_in`` setting allows it, and gets a device session. It ends the delegate's
+    other sessions (a new credential generation), and the desk sees it in the log
+    (``participant.signed_in``)."""
     body = await read_json(request)
     token = body.get("token")
     if not isinstance(token, str) or not 0 < len(token) <= 512:
         raise ApiError(422, ErrorCode.BAD_FIELD, "'token' must be the badge's text")
     rt = runtime(request)
-    await _limit_address(rt, request)
+    await limit_address(rt, request, "badge-login", IP_LIMIT)
     if ID_PATTERN.match(token.strip()):
         # The code printed on the badge (DB0004) checks in at the attended desk or kiosk; at
         # a seat it would let anyone who read a badge across the room sign in.
@@ -81,13 +74,10 @@ async def badge_login(request: Request) -> JSONResponse:
     participant = state.participants.get(claims.participant_id) if state else None
     if state is None or participant is None or participant.role != claims.role:
         raise ApiError(403, ErrorCode.FORBIDDEN, "this badge's participant is not on the roster")
-    outcome = await rt.commands.execute(claims.meeting_id, Actor.admin(), "participant.sign_in",
-                                        {"id": participant.id, "via": "badge"})
-    if not outcome.ok:
-        return outcome_response(outcome)
-    join = join_token(rt, state, participant, int(outcome.result["generation"]))
-    return JSONResponse({"meeting": claims.meeting_id, "participant": participant.to_dict(),
-                         "join_url": join_url(rt, join), "token": join})
+    # The badge becomes a device session of this tablet, never a join link (a bearer
+    # credential the tablet could pass on): server/session_http.py.
+    session_claims = replace(claims, purpose="j", generation=generation(state, participant.id))
+    return JSONResponse(await open_session(rt, session_claims, participant, "badge"))
 
 
 ROUTES = [

@@ -1,12 +1,13 @@
 """Live sockets follow the roster: when a participant is removed, changes role, has their
-link reissued or signs in on another device, each of their open connections in this process
+link reissued or signs in on another device (a badge, or a delegate's link exchanged for a
+device session there), each of their open connections in this process
 gets the session input at once (server/session.py: a role change closes with 4003, a
 revocation with 4001). The hub of every process folds the same log entries, so every
 process closes its own connections; none of them receives the events that come after."""
 
 from __future__ import annotations
 
-from rooms.credentials import generation
+from rooms.credentials import generation, pinned_session
 from rooms.state import MeetingState
 from server.connection import Connection
 from server.hub import MeetingHub
@@ -39,6 +40,10 @@ def identity_input(state: MeetingState, conn: Connection,
         return RoleChanged(participant.role)
     if generation(state, participant.id) != conn.generation:
         return Revoked(why)
+    pinned = pinned_session(state, participant)
+    if pinned and pinned != conn.session_id:
+        # The delegate's voting session is on another device now.
+        return Revoked(SIGNED_IN)
     return None
 
 

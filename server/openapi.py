@@ -291,35 +291,6 @@ SPEC: dict[str, Any] = {
                 {"200": _json({"type": "object"})},
             ),
         },
-        "/api/badge-login": {
-            "post": _op(
-                "Exchange a badge's check-in token (scanned at a seat) for a join link of a new "
-                "credential generation, where the meeting's badge_sign_in setting allows it; "
-                "ends the participant's other sessions",
-                {"200": _json({"type": "object", "properties": {
-                    "meeting": {"type": "string"}, "join_url": {"type": "string"},
-                    "token": {"type": "string"},
-                    "participant": {"$ref": "#/components/schemas/Participant"}}})},
-                body={"application/json": {"schema": {
-                    "type": "object", "required": ["token"],
-                    "properties": {"token": {"type": "string"}}}}},
-                auth=False, errors=(401, 403, 422, 429),
-            )
-        },
-        "/api/meetings/{meeting_id}/devices": {
-            "parameters": [_MEETING_ID],
-            "post": _op(
-                "Pair a check-in kiosk or a hall screen (staff): a credential of its own "
-                "purpose for the device participant (kiosk: check-in only; screen: read only)",
-                {"200": _json({"type": "object", "properties": {
-                    "kind": {"enum": ["kiosk", "screen"]}, "participant": {"type": "string"},
-                    "token": {"type": "string"}, "pair_url": {"type": "string"}}})},
-                body={"application/json": {"schema": {
-                    "type": "object", "required": ["kind"],
-                    "properties": {"kind": {"enum": ["kiosk", "screen"]}}}}},
-                errors=(401, 403, 409, 422),
-            ),
-        },
         "/api/meetings/{meeting_id}/participants/{participant_id}/reissue": {
             "parameters": [_MEETING_ID, {"name": "participant_id", "in": "path",
                                          "required": True, "schema": {"type": "string"}}],
@@ -338,7 +309,8 @@ SPEC: dict[str, Any] = {
                 {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
             ],
             "get": _op(
-                "Join link: redirects to the web view",
+                "Join link: redirects to the web view (the token in the fragment), which "
+                "exchanges it for a device session",
                 {"302": {"description": "redirect"}},
                 auth=False,
                 errors=(),

@@ -1,6 +1,6 @@
 """The parts of the OpenAPI description kept beside their own routes (the organiser page,
-the CA page, the secretary's preparation routes, the archive), merged into the one
-document. A path two parts describe gets the methods of both."""
+the CA page, the secretary's preparation routes, the archive, device sessions), merged into
+the one document. A path two parts describe gets the methods of both."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from server.ca_http import openapi_paths as ca_paths
 from server.openapi_archive import paths as archive_paths
 from server.openapi_organiser import paths as organiser_paths
 from server.openapi_prep import paths as prep_paths
+from server.openapi_sessions import paths as session_paths
 
 
 def add_sections(
@@ -24,6 +25,7 @@ def add_sections(
         ca_paths(op),
         prep_paths(op, json_body, meeting_id),
         archive_paths(op, json_body, meeting_id),
+        session_paths(op, json_body, meeting_id),
     ):
         for path, methods in section.items():
             paths.setdefault(path, {}).update(methods)

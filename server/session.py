@@ -71,10 +71,13 @@ class TokenRefused:
 @dataclass(frozen=True, slots=True)
 class RosterLookup:
     """The hub's answer: the token's participant, or None when the meeting or the
-    participant is not there, and the participant's current credential generation."""
+    participant is not there, the participant's current credential generation, and the
+    delegate's one live voting device session ("" when none is pinned:
+    rooms/credentials.py ``pinned_session``)."""
 
     participant: Participant | None
     generation: int = 0
+    pinned: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,11 +193,12 @@ _ENDINGS = (Refuse, Close)
 NOT_ON_ROSTER = "this participant is not on the roster"
 STORE_DOWN = "the store is unreachable; retry shortly"
 REPLACED = "this link was replaced; ask the desk for a new one"
+ELSEWHERE = "you signed in on another device; open your link again to vote here"
 
 
 class Session:
     __slots__ = ("codec", "state", "position", "participant_id", "role", "generation", "purpose",
-                 "_row")
+                 "session_id", "_row")
 
     def __init__(self, codec: Codec) -> None:
         self.codec = codec
@@ -204,6 +208,7 @@ class Session:
         self.role: Role | None = None
         self.generation = 0
         self.purpose = "j"  # j: a join link; k, h: a kiosk's or hall screen's (server/devices.py)
+        self.session_id = ""  # the device session's public id (server/device_sessions.py)
         self._row = _TABLE[State.AWAITING_HELLO]
 
     def handle(self, event: Input) -> Action:
@@ -262,6 +267,7 @@ def _token_verified(s: Session, event: TokenVerified) -> Action:
     s.role = event.claims.role
     s.generation = event.claims.generation
     s.purpose = event.claims.purpose
+    s.session_id = event.claims.session
     return FindParticipant(s.participant_id)
 
 
@@ -277,6 +283,9 @@ def _roster(s: Session, event: RosterLookup) -> Action:
     if event.generation != s.generation:
         # Reissued, or signed in on another device since: this link no longer opens.
         return s.refuse(ErrorCode.BAD_TOKEN, REPLACED, CloseCode.UNAUTHENTICATED)
+    if event.pinned and event.pinned != s.session_id:
+        # The delegate votes from another device now (or exchanged this link there).
+        return s.refuse(ErrorCode.BAD_TOKEN, ELSEWHERE, CloseCode.UNAUTHENTICATED)
     return Attach(participant, s.position)
 
 
@@ -328,6 +337,8 @@ _TABLE: dict[State, dict[type, tuple[Handler | None, State]]] = {
     State.AUTHENTICATING: {
         TokenVerified: (_token_verified, State.AUTHORIZING),
         TokenRefused: (_token_refused, State.CLOSING),
+        # A device session is looked up in the store (server/device_sessions.py).
+        StoreUnavailable: (_store_unavailable, State.CLOSING),
         Disconnected: (_nothing, State.CLOSED),
     },
     State.AUTHORIZING: {

@@ -22,8 +22,9 @@ from protocol.commands import validate_command
 from protocol.errors import ErrorCode, ProtocolError
 from protocol.messages import Ack, Cmd, Error, Hello, Ping, Pong
 from protocol.version import SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, SUBPROTOCOLS
-from rooms.credentials import generation
+from rooms.credentials import generation, pinned_session
 from rooms.model import Actor
+from server import device_sessions
 from server.auth import TokenError
 from server.connection import Connection, Frame
 from server.device_purposes import may_send, purpose_of
@@ -203,7 +204,7 @@ async def _open(
     while True:
         match action:
             case VerifyToken(token):
-                action = _verify_token(rt, session, token, meeting_id)
+                action = await _verify_token(rt, session, token, meeting_id)
             case FindParticipant(participant_id):
                 hub, action = await _find_participant(rt, session, meeting_id, participant_id)
             case Attach() if hub is not None:
@@ -232,12 +233,17 @@ async def _first_frame(ws: WebSocket, session: Session) -> Action:
     return session.handle(hello)
 
 
-def _verify_token(rt: Runtime, session: Session, token: str, meeting_id: str) -> Action:
+async def _verify_token(rt: Runtime, session: Session, token: str, meeting_id: str) -> Action:
+    now = rt.clock.now_ms() // 1000
     try:
-        claims = rt.signer.verify(token, rt.clock.now_ms() // 1000, meeting_id,
-                                  purpose=purpose_of(token))
+        if device_sessions.is_session_credential(token):
+            claims = await device_sessions.verify(rt.redis, rt.keys, token, now, meeting_id)
+        else:
+            claims = rt.signer.verify(token, now, meeting_id, purpose=purpose_of(token))
     except TokenError as exc:
         return session.handle(TokenRefused(exc))
+    except RedisError:
+        return session.handle(STORE_UNAVAILABLE)
     return session.handle(TokenVerified(claims))
 
 
@@ -251,7 +257,18 @@ async def _find_participant(
     if hub is None or hub.state is None:
         return hub, session.handle(RosterLookup(None))
     participant = hub.state.participants.get(participant_id)
-    return hub, session.handle(RosterLookup(participant, generation(hub.state, participant_id)))
+    pinned = pinned_session(hub.state, participant) if participant is not None else ""
+    if session.session_id and pinned and pinned != session.session_id:
+        # A session made a moment ago on another process: this hub may not have folded its
+        # sign-in yet, so catch up before refusing it.
+        try:
+            await hub.catch_up()
+        except RedisError:
+            return hub, session.handle(STORE_UNAVAILABLE)
+        participant = hub.state.participants.get(participant_id)
+        pinned = pinned_session(hub.state, participant) if participant is not None else ""
+    return hub, session.handle(RosterLookup(participant, generation(hub.state, participant_id),
+                                            pinned))
 
 
 async def _attach(
@@ -284,6 +301,7 @@ def _follow_identity(rt: Runtime, hub: MeetingHub, conn: Connection, session: Se
     """Let a roster change reach this connection's session (server/identity_live.py): a
     refusal stops delivery at once, then the error goes out and the socket closes."""
     conn.generation = session.generation
+    conn.session_id = session.session_id
 
     def on_identity(change: RoleChanged | Revoked) -> None:
         if session.state is not State.LIVE:

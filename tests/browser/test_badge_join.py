@@ -64,9 +64,10 @@ def test_badge_signs_a_delegate_in_and_a_forged_one_is_refused(
     expect(tablet.locator("#who")).to_contain_text("Trần Thị Loan")
     expect(tablet.locator("#me-name")).to_have_text("Trần Thị Loan")
     expect(tablet.locator("#conn")).to_have_attribute("data-status", "online")
-    # What is kept is a join token (purpose j), as a join link leaves it; never the badge.
+    # What is kept is a device session of this tablet (purpose J), as a join link leaves
+    # it; never the badge, nor a join link.
     kept = tablet.evaluate("() => sessionStorage.getItem('phonghop.token')")
-    assert kept and kept.split("~")[2][0] == "j" and kept != token
+    assert kept and kept.split("~")[2][0] == "J" and kept != token
     shot(tablet, "signin-badge-delegate")
 
     # Opened again later, the tablet goes straight back to her view.

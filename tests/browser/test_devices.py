@@ -1,13 +1,20 @@
-"""Pairing a check-in kiosk from the secretary desk: the desk shows a pairing link (never the
-secretary's own token); opened on another device it shows the kiosk and only the kiosk, and
-the code printed on a badge typed there checks its delegate in — in vi and in en."""
+"""Pairing a check-in kiosk from the secretary desk: the desk shows a pairing QR code and link
+(never the secretary's own token); the QR, read from the desk's screen and opened on another
+device, pairs it for a session of its own that shows the kiosk and only the kiosk, and the
+code printed on a badge typed there checks its delegate in — in vi and in en. The code pairs
+one device. And a delegate signing in at the seat with their link: the link leaves the
+address bar, and the same link opened on a second device signs the first one out, which the
+delegate and the desk are told."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, expect
+from PIL import Image
+from playwright.sync_api import Browser, Page, expect
+from pyzbar.pyzbar import ZBarSymbol, decode  # type: ignore[import-untyped]
 
 from tests.browser.conftest import LAPTOP, TABLET
 
@@ -33,14 +40,20 @@ def test_a_kiosk_paired_from_the_desk_shows_only_the_kiosk(
     expect(link).to_be_visible()
     url = link.get_attribute("href")
     assert url and "/j/" in url and url.rsplit("/j/", 1)[1] != secretary
+    # The QR code on the desk's screen, read as a device's camera reads it, is that link.
+    assert qr_on_screen(desk, "#pair-qr") == url
     shot(desk, f"desk-pair-kiosk-{lang}")
 
     # The kiosk is another device: its own browser storage.
     device = browser.new_context(viewport={"width": TABLET["width"], "height": TABLET["height"]})
     try:
         kiosk = device.new_page()
-        kiosk.goto(f"{meeting.base_url}/app/?t={url.rsplit('/j/', 1)[1]}&lang={lang}")
+        kiosk.goto(f"{url}?lang={lang}")
         expect(kiosk.locator("body")).to_have_attribute("data-view", "kiosk")
+        # Paired: the code is out of the address bar, and the tablet keeps its own session.
+        assert url.rsplit("/j/", 1)[1] not in kiosk.url
+        kept = kiosk.evaluate("() => localStorage.getItem('phonghop.token')")
+        assert kept.split("~")[1:3] == ["KIOSK", "Ko"] and kept not in url
         expect(kiosk.locator("h1.view-title")).to_contain_text(title)
         expect(kiosk.locator("#kiosk-scan")).to_be_focused()
         kiosk.keyboard.type("db0004")  # the code printed on Trần Thị Loan's badge
@@ -55,6 +68,64 @@ def test_a_kiosk_paired_from_the_desk_shows_only_the_kiosk(
         expect(kiosk.locator("#tab-roster")).to_have_count(0)
     finally:
         device.close()
+    # The code pairs one device: a second one opening it is refused, and told why.
+    other = browser.new_context()
+    try:
+        late = other.new_page()
+        late.goto(f"{url}?lang={lang}")
+        expect(late.locator("#banner")).to_be_visible()
+        expect(late.locator("body")).to_have_attribute("data-view", "signin")
+        assert late.evaluate("() => localStorage.getItem('phonghop.token')") is None
+    finally:
+        other.close()
     people = meeting.request("GET", f"/api/meetings/{meeting.id}/attendance.json").json()
     assert any(p.get("id", p.get("code")) == "DB0004" and p.get("status") == "present"
                for p in people["participants"]), people["participants"][:3]
+
+
+def qr_on_screen(page: Page, selector: str) -> str:
+    """The text of the QR code ``selector`` shows, read from a screenshot with zbar."""
+    png = page.locator(selector).screenshot()
+    [symbol] = decode(Image.open(io.BytesIO(png)), symbols=[ZBarSymbol.QRCODE])
+    return str(symbol.data.decode("ascii"))
+
+
+def test_a_delegate_signs_in_at_the_seat_with_the_link_and_a_second_device_signs_the_first_out(
+    new_meeting: Any, open_page: Any, browser: Browser, shot: Any,
+) -> None:
+    meeting = new_meeting()
+    meeting.import_roster()
+    link = meeting.links()["DB0004"]
+    token = link.rsplit("/j/", 1)[1]
+    desk = open_page(meeting.secretary_url, LAPTOP)
+    expect(desk.locator("#conn")).to_have_attribute("data-status", "online")
+
+    tablet = open_page(link, TABLET)
+    expect(tablet.locator("#me-name")).to_have_text("Trần Thị Loan")
+    expect(tablet.locator("#conn")).to_have_attribute("data-status", "online")
+    # The join token is gone from the address bar and from this tab's history entry; what
+    # the tablet keeps is a session of its own, not the link.
+    assert token not in tablet.url and tablet.url.endswith("/app/")
+    kept = tablet.evaluate("() => [localStorage.getItem('phonghop.token'), "
+                           "sessionStorage.getItem('phonghop.token'), "
+                           "sessionStorage.getItem('phonghop.pending')]")
+    assert kept[0] == kept[1] and kept[0].split("~")[1:3] == ["DB0004", "Jd"] and kept[2] is None
+    assert token not in kept[0]
+    tablet.reload()
+    expect(tablet.locator("#conn")).to_have_attribute("data-status", "online")
+
+    # The same link opened on a phone: the phone votes now; the tablet is signed out and says
+    # so; the desk's history shows it.
+    phone_context = browser.new_context()
+    try:
+        phone = phone_context.new_page()
+        phone.goto(link)
+        expect(phone.locator("#me-name")).to_have_text("Trần Thị Loan")
+        expect(tablet.locator("#banner")).to_contain_text("thiết bị khác")
+        expect(tablet.locator("#signin-again")).to_be_visible()
+        shot(tablet, "seat-signed-out-elsewhere")
+        expect(phone.locator("#conn")).to_have_attribute("data-status", "online")
+    finally:
+        phone_context.close()
+    signed = desk.locator("#history li[data-kind='participant.signed_in']").first
+    expect(signed).to_contain_text("DB0004 đã đăng nhập trên thiết bị khác")

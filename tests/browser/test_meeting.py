@@ -74,8 +74,10 @@ def test_meeting_through_the_views(
     secretary.fill("#roster-search", "")
     chair_url = join_link(secretary, "DB0001")
     delegate_urls = [join_link(secretary, pid) for pid in DELEGATES]
-    secretary.click("#add-screen")
-    screen_url = join_link(secretary, "SCREEN1")
+    # The hall screen is paired from the desk: its own credential, read-only.
+    secretary.click("#pair-screen")
+    screen_url = secretary.locator("#pair-link").get_attribute("href")
+    assert screen_url and "/j/" in screen_url
     shot(secretary, "secretary-roster")
     axe_check(secretary, "secretary desk, roster")
 

@@ -100,7 +100,10 @@ def test_vote_and_floor_prompts_take_over_the_phone(
 
     # The floor: a full-screen notice with the time left, until acknowledged.
     phone.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
-    as_participant(meeting, link, "speakers.request", {})
+    # She asks from the phone, with its session: once the phone holds her voting session,
+    # her plain link opens nothing beside it (docs/security.md, "One voting device").
+    session = phone.evaluate("() => sessionStorage.getItem('phonghop.token')")
+    as_participant(meeting, f"{meeting.base_url}/j/{session}", "speakers.request", {})
     meeting.command("speakers.give_floor", {"participant": "DB0004"})
     prompt = phone.locator("#floor-prompt")
     expect(prompt).to_be_visible()

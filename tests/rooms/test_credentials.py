@@ -10,7 +10,7 @@ import pytest
 
 from rooms import aggregate
 from rooms.aggregate import fold
-from rooms.credentials import SIGN_IN_RATE, generation
+from rooms.credentials import SIGN_IN_RATE, generation, pinned_session
 from rooms.decision import Decision
 from rooms.model import Actor, Command, Event, Rejected, Role
 from tests.rooms.contexts import at, decide
@@ -95,3 +95,27 @@ def test_nobody_but_the_shell_sends_a_sign_in() -> None:
     for actor in (DELEGATE, SECRETARY, Actor("CT01", Role.CHAIR)):
         assert refusal(_checked_in(), "participant.sign_in", {"id": "D1"}, actor).code == \
             "forbidden"
+
+
+def test_a_delegates_link_signs_in_without_a_new_generation_and_pins_the_voting_session() -> None:
+    # badge_sign_in is "off": a join link is the delegate's own, no badge rule applies.
+    events = given(badge_sign_in="off")
+    signed = decision(events, "participant.sign_in", {"id": "D1", "via": "link",
+                                                      "session": "s1"}, ADMIN)
+    assert [(e.kind, e.body) for e in signed.events] == [
+        ("participant.signed_in", {"id": "D1", "via": "link", "session": "s1"})]
+    events += signed.events
+    state = fold(events)
+    d1, chair = state.participants["D1"], state.participants["CT01"]
+    assert (generation(state, "D1"), pinned_session(state, d1)) == (0, "s1")
+    # A second device moves the pin; staff are never pinned (the desk on two laptops).
+    events += decision(events, "participant.sign_in", {"id": "D1", "via": "link",
+                                                       "session": "s2"}, ADMIN).events
+    staff = decision(events, "participant.sign_in", {"id": "CT01", "via": "link",
+                                                     "session": "c1"}, ADMIN)
+    assert "session" not in staff.events[0].body
+    events += staff.events
+    assert (pinned_session(fold(events), d1), pinned_session(fold(events), chair)) == ("s2", "")
+    # A new generation (here a reissue) drops the pin: the new link opens again.
+    events += decision(events, "participant.reissue", {"id": "D1"}).events
+    assert (generation(fold(events), "D1"), pinned_session(fold(events), d1)) == (1, "")

@@ -34,13 +34,14 @@ def test_badge_token_is_exchanged_for_the_join_link(
         body = resp.json()
         assert body["meeting"] == meeting
         assert body["participant"]["full_name"] == "Trần Thị Loan"
-        assert body["join_url"].endswith("/j/" + body["token"])
-        # the join token works like a printed join link, and only on its own meeting
+        # a device session of this tablet, never a join link it could pass on
+        assert "join_url" not in body and "token" not in body
+        assert body["session"].split("~")[:3] == [meeting, "DB0004", "Jd"]
         me = client.get(f"/api/meetings/{meeting}",
-                        headers={"Authorization": f"Bearer {body['token']}"})
+                        headers={"Authorization": f"Bearer {body['session']}"})
         assert me.status_code == 200
 
-        join_token = body["token"]
+        join_token = signer.issue(meeting, "DB0004", Role.DELEGATE, int(time.time()) + 3600)
         forged = badge[:-2] + ("AA" if not badge.endswith("AA") else "BB")
         expired = signer.issue(meeting, "DB0004", Role.DELEGATE, int(time.time()) - 10, "b")
         ghost = signer.issue(meeting, "NOBODY", Role.DELEGATE, int(time.time()) + 3600, "b")
@@ -48,6 +49,7 @@ def test_badge_token_is_exchanged_for_the_join_link(
             (forged, 401, "bad_token"),
             (expired, 401, "token_expired"),
             (join_token, 401, "bad_token"),  # a join link is not a badge
+            (body["session"], 401, "bad_token"),  # nor is a session
             (ghost, 403, "forbidden"),
         ):
             resp = client.post("/api/badge-login", json={"token": token})

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import json
 import typing
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,25 @@ def test_hello_token_roster_attach_then_live(codec: Codec) -> None:
 def test_a_hello_without_a_position_attaches_for_a_snapshot() -> None:
     session = session_in(State.AUTHORIZING)
     assert session.handle(RosterLookup(DELEGATE)) == Attach(DELEGATE, None)
+
+
+def test_only_the_delegates_pinned_device_session_opens() -> None:
+    # A delegate exchanged their link for a device session elsewhere: the plain link, or an
+    # older session, no longer opens; the pinned session does.
+    for claims in (CLAIMS, replace(CLAIMS, session="old")):
+        session = session_in(State.AUTHENTICATING)
+        session.handle(TokenVerified(claims))
+        assert_refused(session.handle(RosterLookup(DELEGATE, 0, "s1")), "bad_token",
+                       CloseCode.UNAUTHENTICATED)
+    session = session_in(State.AUTHENTICATING)
+    session.handle(TokenVerified(replace(CLAIMS, session="s1")))
+    assert session.handle(RosterLookup(DELEGATE, 0, "s1")) == Attach(DELEGATE, None)
+    assert session.session_id == "s1"
+
+
+def test_a_session_the_store_cannot_look_up_is_told_to_come_back() -> None:
+    session = session_in(State.AUTHENTICATING)
+    assert_refused(session.handle(STORE_UNAVAILABLE), "unavailable", CloseCode.TRY_AGAIN_LATER)
 
 
 def test_no_hello_in_time_closes_without_a_frame() -> None:
@@ -266,7 +286,8 @@ ACCEPTS: dict[State, set[type]] = {
         type(HELLO_TIMED_OUT),
         type(DISCONNECTED),
     },
-    State.AUTHENTICATING: {TokenVerified, TokenRefused, type(DISCONNECTED)},
+    State.AUTHENTICATING: {TokenVerified, TokenRefused, type(STORE_UNAVAILABLE),
+                           type(DISCONNECTED)},
     State.AUTHORIZING: {RosterLookup, type(STORE_UNAVAILABLE), type(DISCONNECTED)},
     State.SYNCING: {type(ATTACHED), type(ATTACH_FAILED), type(DISCONNECTED)},
     State.LIVE: {Hello, Cmd, Ping, ProtocolError, RoleChanged, type(REVOKED), type(DISCONNECTED)},

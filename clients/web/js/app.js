@@ -1,11 +1,12 @@
-// Entry page: find the token (join link ?t=, or the one this tablet used last), connect,
-// and after welcome show the view of the participant's role.
+// Entry page: exchange a join link's token for this browser's device session (or take the
+// session this tablet kept), connect, and after welcome show the view of the participant's role.
 
 import { Client, parseToken } from "../lib/phonghop.js";
 import { Model } from "./model.js";
 import { h, fill, setText, toast } from "./dom.js";
 import { initI18n, t, tv, setLang, getLang, onLangChange } from "./i18n.js";
 import { errorText } from "./views/common.js";
+import { api } from "./api.js";
 
 const VIEWS = {
   chair: () => import("./views/chair.js"),
@@ -16,31 +17,79 @@ const VIEWS = {
   kiosk: () => import("./views/kiosk.js"),
 };
 
+// What this browser keeps is a device session (server/device_sessions.py), never the join
+// link: sessionStorage for this tab (several people's tabs in one browser stay apart) and
+// localStorage for the tablet's next visit. A join link or pairing code in the address
+// (`/j/TOKEN` leads to `/app/#t=TOKEN`; `?t=` works too) is taken out of the address bar at
+// once, kept in this tab only until it is exchanged (POST /api/sessions), then forgotten.
 const TOKEN_KEY = "phonghop.token";
+const PENDING_KEY = "phonghop.pending";
 
-function takeToken() {
-  const params = new URLSearchParams(location.search);
-  const fromUrl = params.get("t");
-  if (fromUrl) {
-    try {
-      sessionStorage.setItem(TOKEN_KEY, fromUrl);
-      localStorage.setItem(TOKEN_KEY, fromUrl);
-    } catch { /* private mode: the URL keeps it */ }
-    // Keep the token out of the address bar (and out of screenshots and shoulder-surfing);
-    // sessionStorage brings it back on reload.
-    params.delete("t");
-    const rest = params.toString();
-    try {
-      sessionStorage.setItem(`${TOKEN_KEY}.url`, "1");
-      history.replaceState(null, "", location.pathname + (rest ? `?${rest}` : "") + location.hash);
-    } catch { /* keep the URL as it is */ }
-    return fromUrl;
-  }
+function store(key, value) {
   try {
-    return sessionStorage.getItem(TOKEN_KEY) || localStorage.getItem(TOKEN_KEY);
-  } catch {
-    return null;
+    if (value) sessionStorage.setItem(key, value);
+    else sessionStorage.removeItem(key);
+  } catch { /* private mode: this page keeps it */ }
+}
+
+/** A join token or pairing code from the address, which leaves the address bar here. */
+function tokenFromAddress() {
+  const params = new URLSearchParams(location.search);
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const token = fragment.get("t") || params.get("t");
+  if (!token) return null;
+  params.delete("t");
+  fragment.delete("t");
+  const query = params.toString();
+  const hash = fragment.toString();
+  try {
+    history.replaceState(null, "", location.pathname + (query ? `?${query}` : "") + (hash ? `#${hash}` : ""));
+  } catch { /* the exchange below still replaces the credential */ }
+  return token;
+}
+
+function isSession(token) {
+  const purpose = parseToken(token)?.purpose || "";
+  return purpose !== "" && purpose === purpose.toUpperCase();
+}
+
+/** Keep a device session: this tab, and the tablet for later. */
+function keepSession(session) {
+  store(TOKEN_KEY, session);
+  try { localStorage.setItem(TOKEN_KEY, session); } catch { /* this tab keeps it */ }
+}
+
+/** Exchange a join link's token (or a pairing code) for this browser's device session. */
+async function exchange(token) {
+  store(PENDING_KEY, token); // a reload during a Wi-Fi drop tries again; nothing else keeps it
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const body = await api("/api/sessions", { method: "POST", body: { token } });
+      keepSession(body.session);
+      store(PENDING_KEY, null);
+      return body.session;
+    } catch (err) {
+      if (err.code === "network" && attempt < 5) {
+        await new Promise((resolve) => setTimeout(resolve, 600 * attempt));
+        continue;
+      }
+      if (err.code !== "network") store(PENDING_KEY, null);
+      app.refused = err;
+      return null;
+    }
   }
+}
+
+async function takeToken() {
+  let pending = tokenFromAddress();
+  let kept = null;
+  try {
+    pending = pending || sessionStorage.getItem(PENDING_KEY);
+    kept = sessionStorage.getItem(TOKEN_KEY) || localStorage.getItem(TOKEN_KEY);
+  } catch { /* nothing kept */ }
+  // A join token kept by an older version is exchanged the same way.
+  if (!pending && kept && parseToken(kept) && !isSession(kept)) pending = kept;
+  return pending ? exchange(pending) : kept;
 }
 
 const app = {
@@ -49,6 +98,7 @@ const app = {
   view: null,
   viewName: null,
   token: null,
+  refused: null, // the server's refusal of a join link or pairing code (POST /api/sessions)
   frame: 0,
 };
 window.phonghop = app; // for the browser tests and for debugging on a tablet
@@ -57,8 +107,8 @@ async function boot() {
   await initI18n();
   setText(document.getElementById("skip-link"), t("app.skip"));
   document.title = t("app.name");
-  app.token = takeToken();
   registerServiceWorker();
+  app.token = await takeToken();
   renderTopbar();
   onLangChange(() => {
     document.title = t("app.name");
@@ -69,6 +119,7 @@ async function boot() {
     else if (!app.client || app.client.status === "failed") showLanding();
   });
   if (!app.token || !parseToken(app.token)) {
+    renderBanner();
     showLanding();
     return;
   }
@@ -114,7 +165,7 @@ function connect() {
 function routeFor(participant) {
   // A paired device's credential (server/devices.py) locks the tablet to its view: a kiosk
   // shows only the kiosk, whatever the address says; the server allows it nothing else.
-  const purpose = parseToken(app.token)?.purpose;
+  const purpose = parseToken(app.token)?.purpose?.toLowerCase();
   if (purpose === "k") return "kiosk";
   if (purpose === "h") return "screen";
   const wanted = new URLSearchParams(location.search).get("view");
@@ -209,6 +260,10 @@ function renderTopbar() {
 function renderBanner() {
   const banner = document.getElementById("banner");
   const client = app.client;
+  if (!client && app.refused) {
+    showRefusal(banner, app.refused.details?.reason === "pairing_used" ? "pairing_used" : app.refused.code);
+    return;
+  }
   if (!client || client.status === "online" || client.status === "stopped") {
     banner.hidden = true;
     banner.className = "banner";
@@ -219,16 +274,31 @@ function renderBanner() {
   banner.hidden = false;
   banner.className = `banner banner-${client.status}`;
   if (client.status === "failed") {
-    const code = client.failure?.reason || "";
-    fill(banner, h("strong", {}, t("conn.failed_title")), " ",
-      t(code === "token_expired" ? "conn.failed_expired" : code === "forbidden" ? "conn.failed_forbidden" : "conn.failed_token"), " ",
-      h("button", { type: "button", class: "btn btn-sm", id: "signin-again", onclick: signInAgain }, t("signin.again")));
+    showRefusal(banner, client.failure?.reason || "");
     return;
   }
   const parts = [h("span", { class: "spinner", "aria-hidden": "true" }), h("strong", {}, t(client.status === "connecting" ? "conn.connecting_long" : "conn.reconnecting_long"))];
   if (client.queued) parts.push(" ", t("conn.queued", { n: client.queued }));
   else if (client.status === "reconnecting") parts.push(" ", t("conn.offline_hint"));
   fill(banner, ...parts);
+}
+
+const FAILED_TEXT = {
+  token_expired: "conn.failed_expired",
+  forbidden: "conn.failed_forbidden",
+  unauthenticated: "conn.failed_revoked",
+  pairing_used: "conn.failed_pairing_used",
+  network: "conn.failed_network",
+};
+
+/** Why this device cannot join, and the way back in: the badge sign-in. */
+function showRefusal(banner, code) {
+  document.body.dataset.conn = "failed";
+  banner.hidden = false;
+  banner.className = "banner banner-failed";
+  fill(banner, h("strong", {}, t("conn.failed_title")), " ",
+    t(FAILED_TEXT[code] || "conn.failed_token"), " ",
+    h("button", { type: "button", class: "btn btn-sm", id: "signin-again", onclick: signInAgain }, t("signin.again")));
 }
 
 // ---- landing: no token yet: sign in with the badge ------------------------------------------
@@ -246,12 +316,10 @@ async function showLanding() {
   landing = module.mount(main, { onToken: signIn });
 }
 
-/** Keep the join token as a join link does (this tab, and the tablet for later) and connect. */
-function signIn(token) {
-  try {
-    sessionStorage.setItem(TOKEN_KEY, token);
-    localStorage.setItem(TOKEN_KEY, token);
-  } catch { /* private mode: this page keeps it */ }
+/** Keep the device session the sign-in view got (badge or join link) and connect. */
+function signIn(session) {
+  keepSession(session);
+  app.refused = null;
   landing?.destroy?.();
   landing = null;
   if (app.client) {
@@ -260,7 +328,7 @@ function signIn(token) {
     app.client = null;
     app.model = new Model();
   }
-  app.token = token;
+  app.token = session;
   connect();
 }
 
@@ -268,6 +336,7 @@ function signIn(token) {
 function signInAgain() {
   try {
     sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(PENDING_KEY);
     localStorage.removeItem(TOKEN_KEY);
   } catch { /* nothing kept */ }
   location.replace(location.pathname);

@@ -1,7 +1,9 @@
 // Pairing a device from the secretary desk: a check-in kiosk or a hall screen gets a
 // credential of its own (server/devices.py: the kiosk may only check in, the screen only
-// read), never the secretary's token. The desk shows the pairing link once; opened on the
-// device (or scanned from this screen with its camera app), it locks that device to its view.
+// read), never the secretary's token. The desk shows the pairing code once, as a QR code
+// (an SVG the server draws) and as a link: scanned with the device's camera or opened there
+// within 15 minutes, it is exchanged once for the device's own session (server/devices.py,
+// POST /api/sessions) and locks that device to its view. A second device pairs with a new code.
 
 import { h, fill, toast } from "../dom.js";
 import { t } from "../i18n.js";
@@ -16,8 +18,9 @@ export function devicePairing({ meeting, token }) {
       const res = await api(`/api/meetings/${encodeURIComponent(meeting)}/devices`, { token, method: "POST", body: { kind } });
       fill(box, h("div", { class: "notice notice-ok", "data-kind": kind },
         h("p", {}, t(`pair.${kind}_ready`)),
+        h("img", { src: res.pair_qr, id: "pair-qr", class: "pair-qr", alt: t("pair.qr_alt"), width: "240", height: "240" }),
         h("p", {}, h("a", { href: res.pair_url, id: "pair-link", class: "mono", target: "_blank", rel: "noopener" }, res.pair_url)),
-        h("p", { class: "muted small" }, t("pair.how"))));
+        h("p", { class: "muted small" }, t("pair.expires"))));
     } catch (err) {
       toast(errorText(err), "error");
     }

@@ -150,7 +150,6 @@ function rosterTab(panel, ctx) {
   const table = h("div", { id: "roster-table" });
   const pairing = devicePairing(ctx);
   const extraForm = h("div", { class: "btn-row" },
-    h("button", { type: "button", class: "btn", id: "add-screen", onclick: () => addDevice("screen") }, t("roster.add_screen")),
     ...pairing.buttons,
     h("button", { type: "button", class: "btn", id: "refresh-links", onclick: () => { linksFor = -1; loadLinks(true); } }, t("roster.refresh_links")));
   const importer = rosterImport(ctx, () => { linksFor = -1; });
@@ -159,13 +158,6 @@ function rosterTab(panel, ctx) {
     section(t("roster.participants"), "sec-participants",
       h("div", { class: "field" }, h("label", { for: "roster-search" }, t("roster.search")), search),
       extraForm, pairing.box, table));
-
-  async function addDevice(role) {
-    const existing = Object.values(model.state?.participants || {}).filter((p) => p.role === role).length;
-    const id = `${role === "screen" ? "SCREEN" : "DEV"}${existing + 1}`;
-    const ack = await run(client, "participant.add", { id, full_name: t(`roster.device_${role}`, { n: existing + 1 }), role }, { ok: t("roster.added") });
-    if (ack) { linksFor = -1; loadLinks(true); }
-  }
 
   async function loadLinks(force = false) {
     const count = Object.keys(model.state?.participants || {}).length;

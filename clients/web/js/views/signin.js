@@ -1,7 +1,8 @@
 // Signing in without a join link: the delegate's badge is scanned at the seat (camera with
-// jsQR, or a handheld scanner that types the badge's text and Enter) and exchanged for their
-// join token with POST /api/badge-login (docs/api.md, "Signing in by badge"). A join link or
-// join code pasted into the same field works too. A refusal (forged or expired badge, not on
+// jsQR, or a handheld scanner that types the badge's text and Enter) and exchanged for a
+// device session of this tablet with POST /api/badge-login (docs/api.md, "Signing in by
+// badge"). A join link or join code pasted into the same field is exchanged the same way
+// (POST /api/sessions). A refusal (forged or expired badge, not on
 // the roster, not checked in at the desk where the meeting requires it, signing in by badge
 // off) is shown big and red, and the field keeps the focus for the next try.
 
@@ -24,7 +25,7 @@ const SETTING_REASONS = ["not_checked_in", "badge_sign_in_off", "typed_code"];
 
 /**
  * @param {HTMLElement} root
- * @param {{onToken: (joinToken: string, participant?: object) => void}} ctx
+ * @param {{onToken: (session: string, participant?: object) => void}} ctx
  */
 export function mount(root, ctx) {
   const { form, input, result } = badgeForm();
@@ -71,7 +72,7 @@ export function mount(root, ctx) {
   };
 }
 
-/** What was scanned or typed, to a join token: one at a time, and none after the first success. */
+/** What was scanned or typed, to a device session: one at a time, and none after the first success. */
 function signinAttempt({ form, input, result, camera }, onToken) {
   let busy = false;
   let done = false;
@@ -80,19 +81,17 @@ function signinAttempt({ form, input, result, camera }, onToken) {
   async function submit(raw) {
     const text = String(raw || "").trim();
     if (!text || busy || done) return;
-    // A join link or join code: no exchange needed, it is already the credential.
+    // A join link or join code is exchanged for a session as the link would be; a badge
+    // signs in by the meeting's rule.
     const joinToken = extractToken(text);
-    const claims = parseToken(joinToken);
-    if (claims && claims.purpose === "j") {
-      succeed(joinToken, null);
-      return;
-    }
+    const purpose = parseToken(joinToken)?.purpose;
+    const path = purpose === "j" || purpose === "k" || purpose === "h" ? "/api/sessions" : "/api/badge-login";
     busy = true;
     form.setAttribute("aria-busy", "true");
     fill(result, h("p", { class: "muted", id: "badge-checking" }, t("signin.checking")));
     try {
-      const body = await api("/api/badge-login", { method: "POST", body: { token: joinToken || text } });
-      succeed(body.token, body.participant);
+      const body = await api(path, { method: "POST", body: { token: joinToken || text } });
+      succeed(body.session, body.participant);
     } catch (err) {
       refuse(err);
     } finally {
