@@ -153,6 +153,24 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     return rt
 
 
+async def join(request: Request) -> Response:
+    # In the fragment: the browser sends it to no server (no second log line, no proxy),
+    # and the app exchanges it for a device session and drops it from the address bar
+    # (clients/web/js/app.js). Nothing happens on this GET: a link previewer signs no one in.
+    # The link's own query (?lang=en) goes on to the app.
+    token = request.path_params["token"]
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"/app/{query}#t={quote(token, safe='~')}", status_code=302)
+
+
+async def openapi_json(_request: Request) -> JSONResponse:
+    return JSONResponse(openapi.SPEC)
+
+
+async def asyncapi_json(_request: Request) -> JSONResponse:
+    return JSONResponse(asyncapi_document())
+
+
 def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -176,21 +194,6 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
             rt.gc_defer.release()
             await rt.hubs.stop()
             await rt.redis.aclose()
-
-    async def join(request: Request) -> Response:
-        # In the fragment: the browser sends it to no server (no second log line, no proxy),
-        # and the app exchanges it for a device session and drops it from the address bar
-        # (clients/web/js/app.js). Nothing happens on this GET: a link previewer signs no one in.
-        # The link's own query (?lang=en) goes on to the app.
-        token = request.path_params["token"]
-        query = f"?{request.url.query}" if request.url.query else ""
-        return RedirectResponse(f"/app/{query}#t={quote(token, safe='~')}", status_code=302)
-
-    async def openapi_json(_request: Request) -> JSONResponse:
-        return JSONResponse(openapi.SPEC)
-
-    async def asyncapi_json(_request: Request) -> JSONResponse:
-        return JSONResponse(asyncapi_document())
 
     routes = [
         *api.ROUTES,
