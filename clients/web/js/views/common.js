@@ -21,7 +21,9 @@ function detailText(code, d) {
     if (text !== String(d.reason)) return text;
   }
   if (d.quorum && typeof d.quorum === "object") {
-    return t("error.quorum_not_met", { present: formatNumber(d.quorum.present ?? 0), entitled: formatNumber(d.quorum.entitled ?? 0) });
+    // The meeting's quorum gives numbers, a poll's quorum check {count, …} objects.
+    const n = (x) => formatNumber((x && typeof x === "object" ? x.count : x) ?? 0);
+    return t("error.quorum_not_met", { present: n(d.quorum.present), entitled: n(d.quorum.entitled) });
   }
   if (d.setting && (code === "invalid" || code === "invalid_state")) {
     return t(code === "invalid" ? "error.setting_invalid" : "error.setting_locked", { setting: tv("settings", d.setting) });
