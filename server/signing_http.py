@@ -145,6 +145,10 @@ async def sign_minutes(request: Request) -> JSONResponse:
         pdf, log_hash = await _unsigned(request, meeting_id, lang)
     try:
         signer = load_pkcs12(p12, password)
+    except SigningError as exc:
+        # details.reason lets a view say it in the page's language (error.reason.bad_key).
+        raise ApiError(422, ErrorCode.INVALID, str(exc), reason="bad_key") from None
+    try:
         job = SignRequest(role, signer, timestamper(rt.settings.tsa_url))
         signed = await run_in_threadpool(sign, pdf, job)
     except SigningError as exc:

@@ -10,7 +10,8 @@ Fixtures:
 - `new_meeting`: a function that creates a meeting with a secretary and returns a `Meeting`.
 - `open_page`: a function (url, viewport=...) -> Page that fails the test on a page error.
 - `shot`: saves a screenshot under test-artifacts/screenshots/.
-- `axe_check`: runs axe-core in a page and fails on serious or critical violations.
+- `axe_check`: runs axe-core in a page and fails on serious or critical violations. axe-core
+  comes from the `axe-playwright-python` package (the `test` extra), which ships axe.min.js.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 import httpx
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 # Assertions wait up to 10 s, not Playwright's 5: on a busy 2-core machine a server, Redis and
@@ -33,7 +35,6 @@ expect.set_options(timeout=10_000)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 ROSTER_CSV = ROOT / "server" / "assets" / "demo" / "roster.csv"
 ADMIN_TOKEN = "test-admin-token"  # the one tests/conftest.py gives every server
 # HALL_HOST reaches the test server like a LAN address on hall Wi-Fi: plain http on a name that
@@ -180,24 +181,28 @@ def shot() -> Callable[[Page, str], Path]:
     return save
 
 
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's violations in the page as it is now: id, impact, help and the first nodes.
+    axe is evaluated through the DevTools protocol: an inline <script> tag would be refused
+    by the pages' Content-Security-Policy, as it should be."""
+    response = Axe().run(page, options={"resultTypes": ["violations"]}).response
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"],
+         "nodes": [" ".join(map(str, n["target"])) for n in v["nodes"][:5]]}
+        for v in response["violations"]
+    ]
+
+
+def serious(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+
 @pytest.fixture
 def axe_check() -> Callable[[Page, str], list[dict[str, Any]]]:
-    source = AXE.read_text(encoding="utf-8")
-
     def check(page: Page, name: str) -> list[dict[str, Any]]:
-        if not page.evaluate("() => !!window.axe"):
-            # Evaluated through the DevTools protocol: an inline <script> tag is refused by
-            # the pages' Content-Security-Policy, as it should be.
-            page.evaluate(source + "\n;undefined")
-        result = page.evaluate(
-            """async () => {
-                const r = await axe.run(document, {resultTypes: ["violations"]});
-                return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                    nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))}));
-            }"""
-        )
-        bad = [v for v in result if v["impact"] in ("serious", "critical")]
+        result = axe_violations(page)
+        bad = serious(result)
         assert not bad, f"accessibility violations in {name}: {bad}"
-        return list(result)
+        return result
 
     return check

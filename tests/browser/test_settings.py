@@ -50,7 +50,10 @@ def test_secretary_requires_the_quorum_and_the_chair_cannot_open(
     # The console warns with the quorum figure first; opening anyway, the server refuses.
     expect(chair.locator("dialog p")).to_contain_text("0/")
     chair.click("#dialog-ok")
-    expect(chair.locator(".toast-error").last).to_contain_text("quorum not met: 0 of 5")
+    # The figures in the page's language (views/common.js errorText), not the server's English.
+    refusal = chair.locator(".toast-error").last
+    expect(refusal).to_contain_text("Chưa đủ số đại biểu theo quy định: mới có 0/5 đại biểu")
+    expect(refusal).not_to_contain_text("quorum not met")
     expect(chair.locator("#lifecycle [data-status]")).to_have_attribute("data-status",
                                                                         "scheduled")
     shot(chair, "chair-settings-quorum-refused")
@@ -62,7 +65,9 @@ def test_secretary_requires_the_quorum_and_the_chair_cannot_open(
     # A refused value: the server names the setting; nothing changes.
     secretary.fill("#setting-proxy_limit", "")
     secretary.click("#settings-save")
-    expect(secretary.locator(".toast-error").last).to_contain_text("setting 'proxy_limit'")
+    refusal = secretary.locator(".toast-error").last
+    expect(refusal).to_contain_text("«Số ủy quyền tối đa một đại biểu được nhận»")
+    expect(refusal).not_to_contain_text("setting 'proxy_limit'")
     assert meeting.request("GET", f"/api/meetings/{meeting.id}").json()["settings"][
         "proxy_limit"] == 1
     secretary.click("#settings-reset")

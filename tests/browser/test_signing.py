@@ -37,7 +37,7 @@ def test_secretary_then_chair_sign_with_an_uploaded_p12(
     desk.set_input_files("#sign-p12", str(keys.secretary_p12))
     desk.fill("#sign-password", "sai mật khẩu")
     desk.click("#sign-submit")
-    expect(desk.locator(".toast-error")).to_contain_text("password")
+    expect(desk.locator(".toast-error")).to_contain_text("tệp .p12 hoặc mật khẩu không đúng")
     desk.fill("#sign-password", PASSWORD)
     desk.click("#sign-submit")
     expect(desk.locator("#sign-status")).to_have_text("Đã ký: thư ký", timeout=60_000)

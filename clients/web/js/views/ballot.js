@@ -3,7 +3,7 @@
 
 import { h, fill, toast, uuid } from "../dom.js";
 import { t, tv } from "../i18n.js";
-import { showError, confirmDialog, nameOf } from "./common.js";
+import { showError, errorText, confirmDialog, nameOf } from "./common.js";
 import { featuredPoll, resultChart, ruleLabel, progressBlock, optionLabel } from "./polls.js";
 
 function receiptsKey(ctx) {
@@ -69,7 +69,7 @@ function watchBallots(ctx) {
       saveReceipt(ctx, body.poll, voter, { receipt: msg.result?.receipt, receipt_hash: msg.result?.receipt_hash, label: queued.secret ? "" : queued.label });
       toast(t("polls.queued_sent", { choice: queued.label }), "ok");
     } else {
-      showError({ code: msg.code, message: t("polls.queued_refused", { choice: queued.label }) });
+      showError({ text: `${t("polls.queued_refused", { choice: queued.label })}: ${errorText(msg)}` });
     }
     ctx.refresh?.();
   };

@@ -4,15 +4,47 @@ import { h, fill, formatClock, formatTime } from "../dom.js";
 import { t, tv, getLang, formatNumber } from "../i18n.js";
 import { findItem } from "../model.js";
 
-/** A user-facing sentence for a command error or server error message. */
-export function errorText(err) {
+// An HTTP status without an error body (a proxy's page, a bare 404) as the code it means.
+const HTTP_CODES = { 401: "unauthenticated", 403: "forbidden", 404: "not_found", 413: "too_large", 429: "rate_limited", 502: "unavailable", 503: "unavailable", 504: "unavailable" };
+
+function codeOf(err) {
   const code = err?.code || "internal";
-  const key = `error.${code}`;
-  const text = t(key);
-  if (text !== key) {
-    return err?.message && !["offline", "unknown_outcome", "network"].includes(code) ? `${text} (${err.message})` : text;
+  const status = /^http_\d+$/.test(code) ? Number(code.slice(5)) : 0;
+  if (!status) return code;
+  return HTTP_CODES[status] || (status >= 500 ? "internal" : "invalid");
+}
+
+/** A more precise sentence from the refusal's details, where the catalogue has one. */
+function detailText(code, d) {
+  if (d.reason) {
+    const text = tv("error.reason", d.reason);
+    if (text !== String(d.reason)) return text;
   }
-  return err?.message || code;
+  if (d.quorum && typeof d.quorum === "object") {
+    // The meeting's quorum gives numbers, a poll's quorum check {count, …} objects.
+    const n = (x) => formatNumber((x && typeof x === "object" ? x.count : x) ?? 0);
+    return t("error.quorum_not_met", { present: n(d.quorum.present), entitled: n(d.quorum.entitled) });
+  }
+  if (d.setting && (code === "invalid" || code === "invalid_state")) {
+    return t(code === "invalid" ? "error.setting_invalid" : "error.setting_locked", { setting: tv("settings", d.setting) });
+  }
+  return "";
+}
+
+/**
+ * A user-facing sentence for an error, in the language of the page: the catalogue's message
+ * for its code, or a more precise one built from its details (a quorum's figures, a setting's
+ * name). The server's `message` is English for developers and logs and is never shown: a
+ * Vietnamese screen would read "(the meeting is closed)". A sentence the view composed itself,
+ * already translated (with names in it), comes as `text`.
+ */
+export function errorText(err) {
+  if (err?.text) return err.text;
+  const code = codeOf(err);
+  const precise = detailText(code, err?.details || {});
+  if (precise) return precise;
+  const text = tv("error", code);
+  return text !== code ? text : t("error.unknown", { code });
 }
 
 export function meetingTitle(s) {

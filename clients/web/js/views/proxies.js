@@ -49,7 +49,7 @@ export function proxyList(s, ctx, { revoke = false } = {}) {
         try {
           await ctx.client.send("proxy.revoke", { from: p.from });
         } catch (err) {
-          showError({ ...err, message: proxyRefusal(err, s, p.from, p.to) });
+          showError({ code: err.code, text: proxyRefusal(err, s, p.from, p.to) });
         }
       } }, t("proxy.revoke")) : null)));
 }

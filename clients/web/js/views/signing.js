@@ -75,7 +75,7 @@ async function post(path, body, token) {
   if (!response.ok) {
     const e = data.error || {};
     const err = new Error(e.message || response.statusText);
-    Object.assign(err, { status: response.status, code: e.code || `http_${response.status}` });
+    Object.assign(err, { status: response.status, code: e.code || `http_${response.status}`, details: e.details || {} });
     throw err;
   }
   return data;
