@@ -146,11 +146,9 @@ function refusedOutcome(err) {
   const why = SETTING_REASONS.includes(err?.details?.reason) ? err.details.reason : "";
   const reason = why ? t(`signin.reason_${why}`)
     : REASONS.includes(code) ? t(`signin.reason_${code}`) : errorText(err);
-  const serverSaid = err?.status && err?.message && code !== "network" ? err.message : "";
   return h("div", { class: "scan-outcome scan-fail signin-refused", "data-outcome": "fail", "data-code": code, "data-reason": why || null, id: "badge-refused" },
     h("div", { class: "scan-icon", "aria-hidden": "true" }, "✕"),
     h("div", { class: "scan-title" }, t("signin.refused")),
     h("div", { class: "signin-reason" }, reason),
-    serverSaid ? h("div", { class: "scan-sub signin-server" }, t("signin.server_said", { message: serverSaid })) : null,
     h("div", { class: "scan-sub" }, t("signin.try_again")));
 }
