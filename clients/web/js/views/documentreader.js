@@ -9,35 +9,38 @@ import { docVersion } from "./documents.js";
 
 const viewers = new WeakMap();
 
+function buildReader(slot, ctx) {
+  const follow = h("input", { type: "checkbox", id: "doc-follow", checked: true });
+  const pageLabel = h("span", { class: "doc-page", id: "doc-page", "aria-live": "polite" });
+  const prev = h("button", { type: "button", class: "btn btn-sm", id: "doc-prev", "aria-label": t("documents.prev") }, "‹");
+  const next = h("button", { type: "button", class: "btn btn-sm", id: "doc-next", "aria-label": t("documents.next") }, "›");
+  const list = h("ul", { class: "doc-list", id: "doc-list" });
+  const canvasBox = h("div", { class: "doc-viewer", id: "doc-viewer", hidden: true });
+  const titleEl = h("div", { class: "doc-title", id: "doc-title" });
+  const bar = h("div", { class: "doc-bar", hidden: true },
+    h("label", { for: "doc-follow", class: "check" }, follow, " ", t("documents.follow")),
+    h("span", { class: "spacer" }), prev, pageLabel, next);
+  const offline = h("p", { class: "doc-offline muted small", id: "doc-offline", "aria-live": "polite" });
+  const v = { follow, pageLabel, list, canvasBox, bar, titleEl, offline, shelf: "", current: null, viewer: new Viewer(canvasBox, { token: ctx.token, label: t("documents.page_image") }) };
+  v.reader = h("div", { class: "doc-reader", id: "doc-reader" }, titleEl, bar, zoomBar(v), canvasBox);
+  v.viewer.enablePinch();
+  viewers.set(slot, v);
+  const turn = (delta) => {
+    follow.checked = false; // turning pages yourself leaves follow mode
+    open(v, ctx, v.current?.doc, v.current?.version, (v.current?.page || 1) + delta);
+  };
+  prev.addEventListener("click", () => turn(-1));
+  next.addEventListener("click", () => turn(1));
+  follow.addEventListener("change", () => { if (follow.checked) delegateDocuments(slot, ctx); });
+  fill(slot, v.list, v.offline, v.reader);
+  return v;
+}
+
 export function delegateDocuments(slot, ctx) {
   const s = ctx.model.state;
   const docs = s.documents || [];
   let v = viewers.get(slot);
-  if (!v) {
-    const follow = h("input", { type: "checkbox", id: "doc-follow", checked: true });
-    const pageLabel = h("span", { class: "doc-page", id: "doc-page", "aria-live": "polite" });
-    const prev = h("button", { type: "button", class: "btn btn-sm", id: "doc-prev", "aria-label": t("documents.prev") }, "‹");
-    const next = h("button", { type: "button", class: "btn btn-sm", id: "doc-next", "aria-label": t("documents.next") }, "›");
-    const list = h("ul", { class: "doc-list", id: "doc-list" });
-    const canvasBox = h("div", { class: "doc-viewer", id: "doc-viewer", hidden: true });
-    const titleEl = h("div", { class: "doc-title", id: "doc-title" });
-    const bar = h("div", { class: "doc-bar", hidden: true },
-      h("label", { for: "doc-follow", class: "check" }, follow, " ", t("documents.follow")),
-      h("span", { class: "spacer" }), prev, pageLabel, next);
-    const offline = h("p", { class: "doc-offline muted small", id: "doc-offline", "aria-live": "polite" });
-    v = { follow, pageLabel, list, canvasBox, bar, titleEl, offline, shelf: "", current: null, viewer: new Viewer(canvasBox, { token: ctx.token, label: t("documents.page_image") }) };
-    v.reader = h("div", { class: "doc-reader", id: "doc-reader" }, titleEl, bar, zoomBar(v), canvasBox);
-    v.viewer.enablePinch();
-    viewers.set(slot, v);
-    const turn = (delta) => {
-      follow.checked = false; // turning pages yourself leaves follow mode
-      open(v, ctx, v.current?.doc, v.current?.version, (v.current?.page || 1) + delta);
-    };
-    prev.addEventListener("click", () => turn(-1));
-    next.addEventListener("click", () => turn(1));
-    follow.addEventListener("change", () => { if (follow.checked) delegateDocuments(slot, ctx); });
-    fill(slot, v.list, v.offline, v.reader);
-  }
+  if (!v) v = buildReader(slot, ctx);
   // Keep every released version on the tablet: again whenever the documents change, and when
   // the link comes back (a preload that ran offline stored nothing).
   const shelf = docs.map((d) => `${d.id}@${latestReleased(d)?.version ?? ""}`).join(",");

@@ -18,9 +18,8 @@ import { presentedPage } from "./documents.js";
 
 const NEXT_SPEAKERS = 3;
 
-export function mount(root, ctx) {
-  const { model, client } = ctx;
-  const slots = {
+function screenSlots() {
+  return {
     title: h("div", { class: "screen-title", id: "screen-title" }),
     status: h("div", { class: "screen-status", id: "screen-status" }),
     clock: h("div", { class: "screen-clock", "aria-hidden": "true" }),
@@ -32,6 +31,11 @@ export function mount(root, ctx) {
     // Kept across updates, so a quorum tick does not draw the page again.
     doc: h("div", { class: "screen-doc", id: "screen-doc" }),
   };
+}
+
+export function mount(root, ctx) {
+  const { model, client } = ctx;
+  const slots = screenSlots();
   const page = presentedPage(slots.doc, ctx, { fit: "page" });
   const screen = h("div", { class: "screen", id: "screen" },
     h("h1", { class: "sr-only" }, t("screen.title")),
