@@ -175,7 +175,9 @@ def draw_card(
     rule_y = _draw_meeting_title(c, x0, y0, meeting_title)
     sym_x, sym_y = _draw_qr(c, x0, rule_y, info.code, matrix)
     col_x = x0 + _PAD
-    col_w = sym_x - 3.0 - col_x
+    # The text column ends a millimetre short of the QR's quiet zone, which the QR spec wants
+    # free of ink (a long name used to reach 0.9 mm into it).
+    col_w = x0 + CARD_W - 1.0 - _QR_BOX - 1.0 - col_x
     y = _draw_role_tag(c, col_x, sym_y, info.role)
     y = _draw_name(c, col_x, y, col_w, info.full_name)
     for text, colour in ((info.title, _INK), (info.delegation, MUTED)):
@@ -214,7 +216,8 @@ def _draw_qr(
     sym_y = rule_y + max(quiet + 0.3, 2.6)
     c.qr(sym_x, sym_y, module, matrix)
     sym_w = n * module
-    centred(c, sym_x, sym_w, sym_y + sym_w + 4.2, code, 8.5, True, _INK)
+    # Below the quiet zone, not in it: the code's capitals are about 2.2 mm tall at 8.5 pt.
+    centred(c, sym_x, sym_w, sym_y + sym_w + quiet + 2.5, code, 8.5, True, _INK)
     return sym_x, sym_y
 
 

@@ -69,7 +69,7 @@ def pinch(page: Page, selector: str, start: float, end: float) -> None:
 
 
 def test_the_reader_zooms_fits_the_width_pinches_and_goes_full_screen(
-    new_meeting: Any, open_page: Any, shot: Any
+    new_meeting: Any, open_page: Any, shot: Any, axe_check: Any
 ) -> None:
     meeting = meeting_with_document(new_meeting)
     delegate = open_page(meeting.links()["DB0004"], TABLET)
@@ -97,6 +97,7 @@ def test_the_reader_zooms_fits_the_width_pinches_and_goes_full_screen(
     delegate.wait_for_function(
         f"() => Math.abs(({CANVAS_WIDTH})() - 2.5 * ({CONTENT_WIDTH})()) <= 3")
     shot(delegate, "reader-zoomed")
+    axe_check(delegate, "delegate reader, zoomed")
     delegate.click("#doc-fit-width")
 
     delegate.click("#doc-fullscreen")
@@ -124,7 +125,7 @@ def assert_one_screen(page: Page) -> None:
 
 
 def test_the_presented_page_is_on_the_hall_screen_and_in_the_chairs_preview(
-    new_meeting: Any, open_page: Any, shot: Any
+    new_meeting: Any, open_page: Any, shot: Any, axe_check: Any
 ) -> None:
     meeting = meeting_with_document(new_meeting)
     links = meeting.links()
@@ -144,6 +145,8 @@ def test_the_presented_page_is_on_the_hall_screen_and_in_the_chairs_preview(
     # The chair sees what the hall sees.
     expect(chair.locator("#present-preview-box canvas[data-page='2']")).to_be_visible()
     shot(chair, "chair-present-preview")
+    axe_check(screen, "hall screen with a presented page")
+    axe_check(chair, "chair console with the preview")
 
     # A smaller projector: the page is drawn again to fit.
     first = screen.evaluate("() => document.querySelector('#screen-doc canvas').height")
@@ -160,7 +163,7 @@ def test_the_presented_page_is_on_the_hall_screen_and_in_the_chairs_preview(
 
 
 def test_a_delegate_sees_their_questions_and_feedback_with_state_and_answers(
-    new_meeting: Any, open_page: Any, shot: Any
+    new_meeting: Any, open_page: Any, shot: Any, axe_check: Any
 ) -> None:
     meeting = meeting_with_document(new_meeting)
     delegate = open_page(meeting.links()["DB0004"], PHONE)
@@ -212,3 +215,4 @@ def test_a_delegate_sees_their_questions_and_feedback_with_state_and_answers(
     shot(delegate, "phone-my-questions")
     delegate.locator("#my-feedback").scroll_into_view_if_needed()
     shot(delegate, "phone-my-feedback")
+    axe_check(delegate, "phone with my questions and feedback")

@@ -154,25 +154,27 @@ export class Viewer {
     this.page = 1;
     this.pages = 0;
     this.rendering = null;
+    this.loading = null;
+    this.wanted = 1;
     this.pointers = new Map();
     this.pinch = null;
     this.onZoom = null;
   }
 
   async show(url, mime, page = 1) {
-    const key = url;
-    if (key !== this.key) {
-      this.key = key;
+    this.wanted = page;
+    if (url !== this.key) {
+      this.key = url;
       this.pdf = null;
-      try {
-        await this.load(key, mime);
-      } catch (err) {
-        if (this.key === key) this.key = ""; // the next try fetches again
+      this.loading = this.load(url, mime).catch((err) => {
+        if (this.key === url) this.key = ""; // the next try fetches again
         throw err;
-      }
-      if (this.key !== key) return;
-      if (!this.pdf) return; // an image, shown
+      });
     }
+    // The same document asked for again while it loads (the chair turned the page meanwhile):
+    // wait for it, and only the page asked for last is drawn.
+    await this.loading;
+    if (this.key !== url || !this.pdf || this.wanted !== page) return; // an image is shown already
     await this.render(page);
   }
 

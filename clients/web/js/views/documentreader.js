@@ -15,7 +15,8 @@ function buildReader(slot, ctx) {
   const prev = h("button", { type: "button", class: "btn btn-sm", id: "doc-prev", "aria-label": t("documents.prev") }, "‹");
   const next = h("button", { type: "button", class: "btn btn-sm", id: "doc-next", "aria-label": t("documents.next") }, "›");
   const list = h("ul", { class: "doc-list", id: "doc-list" });
-  const canvasBox = h("div", { class: "doc-viewer", id: "doc-viewer", hidden: true });
+  // Focusable: a zoomed page scrolls inside it, and the keyboard must be able to scroll too.
+  const canvasBox = h("div", { class: "doc-viewer", id: "doc-viewer", role: "region", "aria-label": t("documents.title"), tabindex: "0", hidden: true });
   const titleEl = h("div", { class: "doc-title", id: "doc-title" });
   const bar = h("div", { class: "doc-bar", hidden: true },
     h("label", { for: "doc-follow", class: "check" }, follow, " ", t("documents.follow")),
@@ -101,7 +102,8 @@ async function open(v, ctx, docId, version, page) {
 // ---- zoom, fit to width and full screen --------------------------------------------------------
 
 function zoomBar(v) {
-  const button = (id, label, text, onclick) => h("button", { type: "button", class: "btn btn-sm", id, "aria-label": label, title: label, onclick }, text);
+  // A button with a word on it is named by that word (WCAG 2.5.3); the title says more.
+  const button = (id, label, text, onclick, title = label) => h("button", { type: "button", class: "btn btn-sm", id, "aria-label": label, title, onclick }, text);
   const zoomLabel = h("span", { class: "doc-zoom", id: "doc-zoom", "aria-live": "polite" }, "100%");
   v.viewer.onZoom = (zoom) => { zoomLabel.textContent = `${Math.round(zoom * 100)}%`; };
   // A word, not a symbol: the tablets' fonts have no glyph for ⛶.
@@ -111,7 +113,7 @@ function zoomBar(v) {
     button("doc-zoom-out", t("documents.zoom_out"), "−", () => v.viewer.setZoom(stepZoom(v.viewer.zoom, -1))),
     zoomLabel,
     button("doc-zoom-in", t("documents.zoom_in"), "+", () => v.viewer.setZoom(stepZoom(v.viewer.zoom, 1))),
-    button("doc-fit-width", t("documents.fit_width"), t("documents.fit_width_short"), () => v.viewer.setZoom(1)),
+    button("doc-fit-width", t("documents.fit_width_short"), t("documents.fit_width_short"), () => v.viewer.setZoom(1), t("documents.fit_width")),
     h("span", { class: "spacer" }), full);
   // The width to fit changes with the window, the phone's rotation and full screen.
   let pending = 0;
