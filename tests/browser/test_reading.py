@@ -2,7 +2,7 @@
 pinch), fits the page to the width and goes full screen; the page the chair presents is drawn
 on the hall screen, whole and without scrolling at 1920x1080 and 1280x720, and the chair's
 console shows a preview of it; a delegate sees their own questions and feedback with their
-state and the answers, and an empty question or feedback is said, not ignored."""
+state and the answers, and an empty question, feedback or upload is said, not ignored."""
 
 from __future__ import annotations
 
@@ -204,6 +204,11 @@ def test_a_delegate_sees_their_questions_and_feedback_with_state_and_answers(
     meeting.command("feedback.mark", {"id": feedback_id, "status": "answered", "answer": answer})
     expect(mine_f).to_have_attribute("data-status", "answered")
     expect(mine_f.locator(".feedback-answer")).to_contain_text(answer)
+
+    # An upload without a file is said too, at the secretary's desk.
+    secretary.click("#tab-documents")
+    secretary.click("#doc-upload-btn")
+    expect(secretary.locator("#toasts")).to_contain_text("Chưa chọn tệp")
 
     # A reload starts from the snapshot and the personal list: the same states.
     delegate.reload()
