@@ -5,6 +5,7 @@ image, so that both print the same badge. What the card shows is a ``BadgeInfo``
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -39,9 +40,12 @@ CARD_W = 90.0
 CARD_H = 65.0
 _PAD = 4.0
 # The QR box includes the four-module quiet zone the QR spec asks for; it may reach into the
-# card's padding because both are white. A 120-character token (version 7, 45 modules) gets
-# 0.68 mm modules, well above the ~0.33 mm handheld scanners resolve at arm's length.
-_QR_BOX = 36.0
+# card's padding because both are white. A module is a whole fraction of an inch and the
+# symbol sits on the module grid of the page (_draw_qr): a 42-character token (version 3,
+# 29 modules) gets 1/25 inch modules, so at 150, 200 and 300 dpi every module edge falls on a
+# pixel edge. A 120-character token (version 7, 45 modules) gets 1/36 inch (0.71 mm), well
+# above the ~0.33 mm handheld scanners resolve at arm's length.
+_QR_BOX_MAX = 38.0
 QR_QUIET = 4
 
 PT = 25.4 / 72  # millimetres per typographic point
@@ -173,9 +177,11 @@ def draw_card(
     the seat pinned to the bottom.
     """
     rule_y = _draw_meeting_title(c, x0, y0, meeting_title)
-    sym_x, sym_y = _draw_qr(c, x0, rule_y, info.code, matrix)
+    sym_x, sym_y, quiet = _draw_qr(c, x0, rule_y, info.code, matrix)
     col_x = x0 + _PAD
-    col_w = sym_x - 3.0 - col_x
+    # The text column ends a millimetre short of the QR's quiet zone, which the QR spec wants
+    # free of ink (a long name used to reach 0.9 mm into it).
+    col_w = sym_x - quiet - 1.0 - col_x
     y = _draw_role_tag(c, col_x, sym_y, info.role)
     y = _draw_name(c, col_x, y, col_w, info.full_name)
     for text, colour in ((info.title, _INK), (info.delegation, MUTED)):
@@ -201,21 +207,41 @@ def _draw_meeting_title(c: Canvas, x0: float, y0: float, meeting_title: str) -> 
     return rule_y
 
 
+def qr_module(n: int) -> float:
+    """The module of an ``n``-module symbol, in mm: the largest 1/N inch whose box (with the
+    quiet zone) stays within _QR_BOX_MAX."""
+    return 25.4 / math.ceil((n + 2 * QR_QUIET) * 25.4 / _QR_BOX_MAX)
+
+
+def _on_grid(value: float, module: float, up: bool) -> float:
+    steps = value / module
+    # 1e-6: a value already on the grid stays there despite the float division.
+    return (math.ceil(steps - 1e-6) if up else math.floor(steps + 1e-6)) * module
+
+
 def _draw_qr(
     c: Canvas, x0: float, rule_y: float, code: str, matrix: list[list[bool]]
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
     """The QR in the right column, then the code for typing in by hand when a scan fails.
     The symbol's top lines up with the role tag, and the rule stays outside its quiet zone.
-    Returns the symbol's top-left corner."""
+    Returns the symbol's top-left corner and its quiet zone's width.
+
+    The corner is put on the page's grid of whole modules (x0 and rule_y are page
+    coordinates): with a module of 1/N inch, at any resolution that is a multiple of N dpi
+    each module is whole pixels, without the grey edges of anti-aliasing. zbar reading whole
+    rasterised sheets missed 1-3 of 350 codes at 110, 150 or 200 dpi before, depending on
+    where the module edges fell among the pixels (tests/server/test_badges.py)."""
     n = len(matrix)
-    module = _QR_BOX / (n + 2 * QR_QUIET)
+    module = qr_module(n)
     quiet = QR_QUIET * module
-    sym_x = x0 + CARD_W - 1.0 - _QR_BOX + quiet
-    sym_y = rule_y + max(quiet + 0.3, 2.6)
+    box = (n + 2 * QR_QUIET) * module
+    sym_x = _on_grid(x0 + CARD_W - 1.0 - box + quiet, module, up=False)
+    sym_y = _on_grid(rule_y + max(quiet + 0.3, 2.6), module, up=True)
     c.qr(sym_x, sym_y, module, matrix)
     sym_w = n * module
-    centred(c, sym_x, sym_w, sym_y + sym_w + 4.2, code, 8.5, True, _INK)
-    return sym_x, sym_y
+    # Below the quiet zone, not in it: the code's capitals are about 2.2 mm tall at 8.5 pt.
+    centred(c, sym_x, sym_w, sym_y + sym_w + quiet + 2.5, code, 8.5, True, _INK)
+    return sym_x, sym_y, quiet
 
 
 def _draw_role_tag(c: Canvas, x: float, y: float, role: str) -> float:

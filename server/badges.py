@@ -217,8 +217,10 @@ def _cut_lines(pdf: FPDF, count: int) -> None:
     Solid, not dashed: the dashes are clutter that a decoder searching a whole sheet for QR
     codes (a PDF on a screen, a scan of the page) trips over. zbar reading each page of the
     350-badge demo sheet, rasterised by pdftoppm with anti-aliasing at 110/150/200 dpi, found
-    349/348/313 codes with dashes and 348/350/349 with solid lines; one card at a time (as a
-    camera or a scanner sees a badge) it reads all 350 at each (tests/server/test_badges.py).
+    349/348/313 codes with dashes and 348/350/349 with solid lines, and all 350 at each once
+    the symbols were put on a grid of whole modules (server/badge_card.py ``_draw_qr``); one
+    card at a time (as a camera or a scanner sees a badge) it reads all 350 at each
+    (tests/server/test_badges.py).
     """
     pdf.set_draw_color(*_CUT)
     pdf.set_line_width(0.2)

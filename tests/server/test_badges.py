@@ -224,8 +224,8 @@ def test_sheet_of_20_pages_decodes_and_carries_the_names(tmp_path: Path) -> None
 def test_every_badge_of_a_congress_sheet_decodes_at_screen_resolutions(tmp_path: Path) -> None:
     """The 350-badge demo sheet as a screen or a low-resolution scan shows it: rasterised by
     pdftoppm with anti-aliasing at 110, 150 and 200 dpi, each card read on its own (as a
-    camera or a scanner reads a badge) gives its token, and nearly all are found when the
-    whole page is read at once."""
+    camera or a scanner reads a badge) gives its token, and so does every card when the whole
+    page is read at once."""
     infos = roster(350)
     pdf = badges_pdf(infos, MEETING)
     # The cards' grid: 2 x 4 cards centred on the A4 page (server/badges.py).
@@ -251,10 +251,11 @@ def test_every_badge_of_a_congress_sheet_decodes_at_screen_resolutions(tmp_path:
         tokens = [found[0] if len(found) == 1 else None for found in read[: len(infos)]]
         missed = [i.code for i, token in zip(infos, tokens, strict=True) if token != i.token]
         assert len(read) >= len(infos) and not missed, (dpi, missed)
-        # The whole page at once, as on a screen: zbar's search of a page of 8 codes among
-        # text and lines still misses one now and then (1 of 350 at 110 and 200 dpi), and
-        # 37 at 200 dpi when the cut lines were dashed.
-        assert len(whole & {i.token for i in infos}) >= 347, dpi
+        # The whole page at once, as on a screen: every code. Before the symbols sat on a
+        # grid of whole 1/25 inch modules, zbar missed 1-3 per dpi here (the same slot across
+        # pages, wherever its module edges fell among the pixels), and 37 at 200 dpi when the
+        # cut lines were dashed.
+        assert whole >= {i.token for i in infos}, (dpi, len(whole & {i.token for i in infos}))
 
 
 def test_names_given_in_nfd_come_out_nfc_in_the_pdf() -> None:

@@ -7,6 +7,9 @@ import { h, fill, setText, toast } from "./dom.js";
 import { initI18n, t, tv, setLang, getLang, onLangChange } from "./i18n.js";
 import { errorText } from "./views/common.js";
 import { api } from "./api.js";
+// Reducers before the first frame: a view module loads lazily, and an event or a live message
+// (a delegate's `mine` on connecting) that came first would find no reducer.
+import "./views/reducers.js";
 
 const VIEWS = {
   chair: () => import("./views/chair.js"),

@@ -109,32 +109,72 @@ export function latestReleased(doc) {
   return released[released.length - 1] || null;
 }
 
+// Zoom is relative to the fit (1 = the page fits the box); the steps and the bounds of the
+// buttons and of a pinch.
+export const ZOOM_MIN = 0.5;
+export const ZOOM_MAX = 4;
+const ZOOM_STEP = 1.25;
+// A canvas above ~16 million pixels is refused or slow on tablets: the device pixel ratio
+// gives way first, so a deep zoom stays sharp enough and never blank.
+const MAX_PIXELS = 16e6;
+
+export function clampZoom(zoom) {
+  return Math.min(ZOOM_MAX, Math.max(ZOOM_MIN, zoom));
+}
+
+/** One press of zoom in (dir > 0) or out (dir < 0). */
+export function stepZoom(zoom, dir) {
+  return clampZoom(Math.round((dir > 0 ? zoom * ZOOM_STEP : zoom / ZOOM_STEP) * 1000) / 1000);
+}
+
+/** The zoom a pinch reaches: the zoom it started at, scaled by how far the fingers moved apart. */
+export function pinchZoom(startZoom, startDistance, distance) {
+  return clampZoom(startZoom * distance / Math.max(1, startDistance));
+}
+
+/** The content box of ``el`` (its client size less padding), in CSS px. */
+function contentBox(el) {
+  const cs = getComputedStyle(el);
+  const padX = parseFloat(cs.paddingLeft) + parseFloat(cs.paddingRight);
+  const padY = parseFloat(cs.paddingTop) + parseFloat(cs.paddingBottom);
+  return { width: el.clientWidth - padX, height: el.clientHeight - padY };
+}
+
 export class Viewer {
-  constructor(container, { token, label }) {
+  /** ``fit``: "width" (a reader: the page as wide as the box, scroll down) or "page" (the hall
+   * screen and the chair's preview: the whole page inside the box). */
+  constructor(container, { token, label, fit = "width" }) {
     this.container = container;
     this.token = token;
     this.label = label;
+    this.fit = fit;
+    this.zoom = 1;
     this.key = "";
     this.pdf = null;
     this.page = 1;
     this.pages = 0;
     this.rendering = null;
+    this.loading = null;
+    this.wanted = 1;
+    this.pointers = new Map();
+    this.pinch = null;
+    this.onZoom = null;
   }
 
   async show(url, mime, page = 1) {
-    const key = url;
-    if (key !== this.key) {
-      this.key = key;
+    this.wanted = page;
+    if (url !== this.key) {
+      this.key = url;
       this.pdf = null;
-      try {
-        await this.load(key, mime);
-      } catch (err) {
-        if (this.key === key) this.key = ""; // the next try fetches again
+      this.loading = this.load(url, mime).catch((err) => {
+        if (this.key === url) this.key = ""; // the next try fetches again
         throw err;
-      }
-      if (this.key !== key) return;
-      if (!this.pdf) return; // an image, shown
+      });
     }
+    // The same document asked for again while it loads (the chair turned the page meanwhile):
+    // wait for it, and only the page asked for last is drawn.
+    await this.loading;
+    if (this.key !== url || !this.pdf || this.wanted !== page) return; // an image is shown already
     await this.render(page);
   }
 
@@ -161,19 +201,35 @@ export class Viewer {
     this.pages = this.pdf.numPages;
   }
 
+  /** Set the zoom (clamped) and draw the page again at it. */
+  setZoom(zoom) {
+    this.zoom = clampZoom(zoom);
+    this.container.dataset.zoom = String(this.zoom);
+    this.onZoom?.(this.zoom);
+    return this.render(this.page);
+  }
+
   async render(page) {
     if (!this.pdf) return;
     this.page = Math.max(1, Math.min(this.pages, page));
     const p = await this.pdf.getPage(this.page);
-    const width = Math.max(320, this.container.clientWidth - 16);
+    const box = contentBox(this.container);
     const base = p.getViewport({ scale: 1 });
-    const scale = width / base.width;
-    const ratio = window.devicePixelRatio || 1;
+    // A box not laid out yet (hidden) still gets a readable page, redrawn on the next resize.
+    let scale = (box.width > 0 ? box.width : 320) / base.width;
+    if (this.fit === "page" && box.height > 0) scale = Math.min(scale, box.height / base.height);
+    scale *= this.zoom;
+    const cssW = Math.floor(base.width * scale);
+    const cssH = Math.floor(base.height * scale);
+    const ratio = Math.min(window.devicePixelRatio || 1, Math.sqrt(MAX_PIXELS / Math.max(1, cssW * cssH)));
     const viewport = p.getViewport({ scale: scale * ratio });
     const canvas = document.createElement("canvas");
     canvas.width = Math.floor(viewport.width);
     canvas.height = Math.floor(viewport.height);
-    canvas.style.width = `${Math.floor(viewport.width / ratio)}px`;
+    // Through the CSSOM: the page's CSP refuses style attributes.
+    canvas.style.width = `${cssW}px`;
+    canvas.style.height = `${cssH}px`;
+    canvas.style.maxWidth = "none";
     canvas.setAttribute("role", "img");
     canvas.setAttribute("aria-label", this.label);
     canvas.dataset.page = String(this.page);
@@ -185,5 +241,45 @@ export class Viewer {
       return; // cancelled by a newer page
     }
     this.container.replaceChildren(canvas);
+  }
+
+  /** Two fingers on the page zoom it (pointer events, so the browser's own page zoom is kept
+   * out by ``touch-action`` in app.css): the canvas is stretched while the fingers move and
+   * drawn again sharp when they lift. */
+  enablePinch() {
+    const el = this.container;
+    const distance = () => {
+      const [a, b] = [...this.pointers.values()];
+      return Math.hypot(a.x - b.x, a.y - b.y);
+    };
+    el.addEventListener("pointerdown", (e) => {
+      if (e.pointerType !== "touch") return;
+      this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+      if (this.pointers.size === 2) {
+        const canvas = el.querySelector("canvas");
+        this.pinch = { zoom: this.zoom, distance: distance(), canvas, w: canvas?.offsetWidth, h: canvas?.offsetHeight };
+      }
+    });
+    el.addEventListener("pointermove", (e) => {
+      if (!this.pointers.has(e.pointerId)) return;
+      this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+      const pinch = this.pinch;
+      if (!pinch || this.pointers.size !== 2) return;
+      e.preventDefault();
+      this.zoom = pinchZoom(pinch.zoom, pinch.distance, distance());
+      if (pinch.canvas) {
+        const k = this.zoom / pinch.zoom;
+        pinch.canvas.style.width = `${Math.floor(pinch.w * k)}px`;
+        pinch.canvas.style.height = `${Math.floor(pinch.h * k)}px`;
+      }
+    });
+    const lift = (e) => {
+      if (!this.pointers.delete(e.pointerId)) return;
+      if (this.pinch && this.pointers.size < 2) {
+        this.pinch = null;
+        this.setZoom(this.zoom);
+      }
+    };
+    for (const kind of ["pointerup", "pointercancel", "pointerleave"]) el.addEventListener(kind, lift);
   }
 }

@@ -207,7 +207,7 @@ export function showError(err) {
  * A text box and a send button for what a delegate writes about the current item
  * (feedback, questions): sent with the item, queued while offline, restored on refusal.
  */
-export function itemTextForm(ctx, { name, label, send, rows, maxlength, kind, queued, sent, onAck }) {
+export function itemTextForm(ctx, { name, label, send, rows, maxlength, kind, queued, sent, empty, onAck }) {
   const text = h("textarea", { id: `${name}-text`, rows, maxlength });
   const button = h("button", { type: "submit", class: "btn btn-primary", id: `${name}-send` }, send);
   const form = h("form", { class: `${name}-form` },
@@ -218,7 +218,13 @@ export function itemTextForm(ctx, { name, label, send, rows, maxlength, kind, qu
     e.preventDefault();
     const value = text.value.trim();
     // A disabled button means the server would refuse it now (the caller says why).
-    if (!value || button.disabled) return;
+    if (button.disabled) return;
+    if (!value) {
+      // Nothing to send: said, and the cursor put where the text goes.
+      toast(empty, "error");
+      text.focus();
+      return;
+    }
     const body = { text: value };
     const item = ctx.model.state?.agenda?.current;
     if (item) body.item = item;

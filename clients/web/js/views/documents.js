@@ -1,5 +1,6 @@
 // Documents and follow-the-chair (rooms/documents.py): published and draft versions and the
-// presented page folded into the model, the chair's presenting list and the secretary's upload.
+// presented page folded into the model, the chair's presenting list with its preview of the hall
+// screen, the presented page as the hall screen draws it, and the secretary's upload.
 // The delegate's reader, with the PDF viewer, is documentreader.js.
 
 import { h, fill, toast } from "../dom.js";
@@ -7,6 +8,7 @@ import { t } from "../i18n.js";
 import { reducer } from "../model.js";
 import { run, showError } from "./common.js";
 import { api } from "../api.js";
+import { Viewer, versionUrl } from "../pdfview.js";
 
 reducer("document.published", (s, b) => upsertDoc(s, b, true));
 reducer("document.drafted", (s, b) => upsertDoc(s, b, false));
@@ -47,9 +49,11 @@ export function chairDocuments(slot, ctx) {
     return;
   }
   const present = (doc, version, page) => run(c, "floor.follow", { document: doc, version, page });
+  const preview = chairPreview(slot, ctx, f);
   fill(slot,
     f ? h("div", { class: "notice", id: "presenting" },
       t("documents.presenting", { title: docTitle(s, f.document), page: f.page }),
+      preview,
       h("div", { class: "btn-row" },
         h("button", { type: "button", class: "btn btn-sm", id: "present-prev", disabled: f.page <= 1, onclick: () => present(f.document, f.version, f.page - 1) }, t("documents.prev")),
         h("button", { type: "button", class: "btn btn-sm btn-primary", id: "present-next", onclick: () => present(f.document, f.version, f.page + 1) }, t("documents.next")),
@@ -66,6 +70,72 @@ export function chairDocuments(slot, ctx) {
     })));
 }
 
+// ---- the presented page: on the hall screen and in the chair's preview -----------------------
+
+/**
+ * Draws the page the chair presents (``s.follow``) into ``box``, whole inside it (pdf.js,
+ * fit "page"). ``show(follow)`` draws only when the page or the box's size changed, so the
+ * updates a quorum or a timer brings cost nothing; ``redraw()`` after a resize; ``clear()``.
+ */
+export function presentedPage(box, ctx, { fit = "page" } = {}) {
+  const viewer = new Viewer(box, { token: ctx.token, label: t("documents.page_image"), fit });
+  let current = null;
+  let drawn = "";
+  const draw = () => {
+    if (!current || !box.isConnected) return;
+    const key = `${current.document}@${current.version}#${current.page}:${box.clientWidth}x${box.clientHeight}`;
+    if (key === drawn) return;
+    drawn = key;
+    const doc = (ctx.model.state?.documents || []).find((d) => d.id === current.document);
+    box.dataset.doc = current.document;
+    box.dataset.page = String(current.page);
+    viewer.show(versionUrl(ctx.meeting, current.document, current.version), docVersion(doc || {}, current.version)?.mime, current.page)
+      .catch(() => { drawn = ""; }); // offline or refused: the next update tries again
+  };
+  return {
+    show(follow) { current = follow; draw(); },
+    redraw: draw,
+    clear() {
+      if (!current) return;
+      current = null;
+      drawn = "";
+      box.replaceChildren();
+      delete box.dataset.page;
+    },
+    /** The document's title and "page n / N", for above the page. */
+    caption(follow = current) {
+      const s = ctx.model.state;
+      const doc = (s?.documents || []).find((d) => d.id === follow?.document);
+      const pages = doc ? docVersion(doc, follow.version)?.pages : null;
+      return h("div", { class: "screen-doc-caption", id: "screen-doc-caption" },
+        h("span", { class: "eyebrow" }, t("documents.on_screen")), " ",
+        h("span", { class: "screen-doc-title" }, docTitle(s, follow?.document)),
+        pages ? h("span", { class: "muted" }, " · ", t("documents.page_of", { page: follow.page, pages })) : null);
+    },
+  };
+}
+
+const previews = new WeakMap();
+
+/** The chair's small copy of what the hall screen shows: the presented page. */
+function chairPreview(slot, ctx, follow) {
+  let p = previews.get(slot);
+  if (!p) {
+    const box = h("div", { class: "present-preview-box", id: "present-preview-box" });
+    p = { box, page: presentedPage(box, ctx, { fit: "page" }),
+      el: h("figure", { class: "present-preview", id: "present-preview" },
+        h("figcaption", { class: "small muted" }, t("documents.preview")), box) };
+    previews.set(slot, p);
+  }
+  if (!follow) {
+    p.page.clear();
+    return null;
+  }
+  // Drawn once the figure is in the page (its box has a size then).
+  queueMicrotask(() => p.page.show(follow));
+  return p.el;
+}
+
 export function documentUpload(ctx) {
   const file = h("input", { type: "file", id: "doc-file", accept: "application/pdf,image/*" });
   const title = h("input", { type: "text", id: "doc-title-input", maxlength: "500" });
@@ -78,7 +148,12 @@ export function documentUpload(ctx) {
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const f = file.files?.[0];
-    if (!f) return;
+    if (!f) {
+      // Said, not silently ignored: the button looked as if it did nothing.
+      toast(t("documents.choose_file"), "error");
+      file.focus();
+      return;
+    }
     const params = new URLSearchParams({ filename: f.name, title: title.value.trim() || f.name });
     if (draft.checked) params.set("draft", "1");
     const item = ctx.model.state?.agenda?.current;

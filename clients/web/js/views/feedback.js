@@ -3,7 +3,7 @@
 
 import { h, fill, formatTime } from "../dom.js";
 import { t, tv, getLang, formatNumber } from "../i18n.js";
-import { reducer } from "../model.js";
+import { reducer, liveReducer } from "../model.js";
 import { run, confirmDialog, itemNumber, itemTextForm, currentItem, nameOf } from "./common.js";
 
 export function feedbackModeration(slot, ctx) {
@@ -78,20 +78,59 @@ reducer("feedback.marked", (s, b) => {
   for (const f of feedbackList(s)) if (f.id === b.id) { f.status = b.status; f.answer = b.answer; }
 });
 
+// A delegate's own questions and feedback come as the personal live message `mine`
+// (rooms/my_items.py): the whole list on connecting ({all: true}), then each item an event
+// changed. The staff's events about them never reach a delegate's tablet.
+liveReducer("mine", (s, b) => {
+  if (b.all) {
+    s.my_questions = b.questions || [];
+    s.feedback = b.feedback || [];
+    return;
+  }
+  for (const [key, items] of [["my_questions", b.questions], ["feedback", b.feedback]]) {
+    s[key] = Array.isArray(s[key]) ? s[key] : [];
+    for (const item of items || []) {
+      const i = s[key].findIndex((x) => x.id === item.id);
+      if (i >= 0) s[key][i] = { ...s[key][i], ...item };
+      else s[key].push(item);
+    }
+  }
+});
+
+/** Where a piece of feedback stands, in the delegate's words. */
+function feedbackState(f) {
+  return f.merged_into ? "merged" : f.status || "new";
+}
+
+function myFeedback(list, s) {
+  const mine = feedbackList(s);
+  fill(list, mine.length ? [h("h3", {}, t("feedback.mine")), h("ul", { class: "feedback-list mine" }, mine.map((f) => {
+    const state = feedbackState(f);
+    return h("li", { class: "feedback", "data-id": f.id, "data-status": state },
+      h("p", { class: "feedback-text" }, f.text),
+      h("div", { class: "feedback-meta" },
+        h("time", {}, formatTime(f.at, getLang())), " ",
+        h("span", { class: `pill${state === "new" ? "" : " pill-support"}` }, tv("feedback.mine_status", state))),
+      f.answer ? h("p", { class: "feedback-answer" }, h("strong", {}, t("feedback.answer_from"), ": "), f.answer) : null);
+  }))] : null);
+}
+
 export function delegateFeedback(slot, ctx) {
   let ui = slot._feedback;
   if (!ui) {
     const form = itemTextForm(ctx, {
       name: "feedback", label: t("feedback.label"), send: t("feedback.send"), rows: "4",
       maxlength: "4000", kind: "feedback.submit", queued: t("feedback.queued"),
-      sent: t("feedback.sent"),
+      sent: t("feedback.sent"), empty: t("feedback.empty"),
     });
     const hint = h("p", { class: "notice", id: "feedback-hint", hidden: true }, t("feedback.no_current"));
     form.insertBefore(hint, form.querySelector(".btn-row"));
-    ui = { form, hint, text: form.querySelector("textarea"), send: form.querySelector("button[type=submit]") };
+    ui = { form, hint, text: form.querySelector("textarea"), send: form.querySelector("button[type=submit]"),
+      mine: h("div", { id: "my-feedback" }) };
     slot._feedback = ui;
-    fill(slot, form);
+    fill(slot, form, ui.mine);
   }
+  myFeedback(ui.mine, ctx.model.state);
   // The server takes feedback without an item or a document only while an agenda item is
   // current (rooms/feedback.py): say so before the delegate types, not after pressing send.
   // Only the button is disabled, so what is typed stays and can be sent once an item is set.

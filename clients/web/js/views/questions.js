@@ -70,7 +70,7 @@ export function delegateQuestions(slot, ctx) {
     const form = itemTextForm(ctx, {
       name: "question", label: t("questions.label"), send: t("questions.send"), rows: "3",
       maxlength: "1000", kind: "question.ask", queued: t("questions.queued"),
-      sent: t("questions.sent"),
+      sent: t("questions.sent"), empty: t("questions.empty"),
       onAck: (ack, value, body) => {
         const st = ctx.model.state;
         st.my_questions ||= [];
@@ -84,10 +84,17 @@ export function delegateQuestions(slot, ctx) {
     slot._questions = ui;
     fill(slot, form, ui.mine, h("h3", {}, t("questions.approved")), ui.list);
   }
-  const mine = (s.my_questions || []).filter((q) => q.status !== "approved");
-  fill(ui.mine, mine.length ? h("ul", { class: "question-list mine" }, mine.map((q) => h("li", { "data-id": q.id, "data-status": q.status },
-    h("span", { class: "question-text" }, q.text), " ",
-    h("span", { class: `pill${q.status === "hidden" ? " pill-warn" : ""}` }, t(`questions.status.${q.status || "pending"}`))))) : null);
+  // "My questions": every question this delegate asked, with where it stands (the personal
+  // live message `mine` keeps it current, see feedback.js).
+  const mine = [...(s.my_questions || [])].sort((a, b) => (b.at || 0) - (a.at || 0));
+  fill(ui.mine, mine.length ? [h("h3", {}, t("questions.mine")), h("ul", { class: "question-list mine" }, mine.map((q) => {
+    const state = q.status === "approved" && q.answered ? "answered" : q.status || "pending";
+    return h("li", { "data-id": q.id, "data-status": q.status || "pending", "data-answered": q.answered ? "1" : null },
+      h("span", { class: "question-text" }, q.text), " ",
+      h("span", { class: `pill${state === "hidden" ? " pill-warn" : state === "pending" ? "" : " pill-support"}` },
+        state === "answered" ? t("questions.answered") : t(`questions.status.${state}`)),
+      state === "approved" ? h("span", { class: "muted small" }, " ", votesLabel(q.votes)) : null);
+  }))] : null);
   const shown = ranked(s);
   const myVotes = new Set(s.my_votes || []);
   fill(ui.list, shown.length ? h("ol", { class: "question-list" }, shown.map((q) => {

@@ -1,6 +1,7 @@
 // Hall screen (projector): readable from the back of the hall and always one screen, never a
 // page to scroll. It chooses what to show (the current item, a running vote or its result with a
-// large verdict, the speaker with the timer and who speaks next, quorum, approved questions)
+// large verdict, the page of a document the chair presents, the speaker with the timer and who
+// speaks next, quorum, approved questions)
 // and fits.js scales the text of each column to its box; the least important parts are dropped
 // when even the smallest size does not fit. No controls.
 
@@ -13,12 +14,12 @@ import { featuredPoll, progressBlock, ruleLabel } from "./polls.js";
 import { resultChart } from "./results.js";
 import { screenQuestions } from "./questions.js";
 import { fitBox } from "./fit.js";
+import { presentedPage } from "./documents.js";
 
 const NEXT_SPEAKERS = 3;
 
-export function mount(root, ctx) {
-  const { model, client } = ctx;
-  const slots = {
+function screenSlots() {
+  return {
     title: h("div", { class: "screen-title", id: "screen-title" }),
     status: h("div", { class: "screen-status", id: "screen-status" }),
     clock: h("div", { class: "screen-clock", "aria-hidden": "true" }),
@@ -27,7 +28,15 @@ export function mount(root, ctx) {
     floor: h("div", { class: "screen-floor" }),
     timer: h("div", { class: "screen-timer" }),
     questions: h("section", { class: "screen-qa", id: "screen-qa", "aria-label": t("questions.screen_title"), hidden: true }),
+    // Kept across updates, so a quorum tick does not draw the page again.
+    doc: h("div", { class: "screen-doc", id: "screen-doc" }),
   };
+}
+
+export function mount(root, ctx) {
+  const { model, client } = ctx;
+  const slots = screenSlots();
+  const page = presentedPage(slots.doc, ctx, { fit: "page" });
   const screen = h("div", { class: "screen", id: "screen" },
     h("h1", { class: "sr-only" }, t("screen.title")),
     h("div", { class: "screen-head" }, slots.title, h("div", { class: "screen-meta" }, slots.status, slots.clock)),
@@ -39,16 +48,22 @@ export function mount(root, ctx) {
     if (!s) return;
     fill(slots.title, meetingTitle(s));
     fill(slots.status, statusBadge(s.status, true));
-    const poll = shownPoll(s);
-    screen.dataset.mode = poll ? (poll.status === "open" ? "voting" : "result") : "meeting";
+    let poll = shownPoll(s);
+    // A running vote comes first; the page the chair presents comes before an earlier result.
+    const doc = s.follow && poll?.status !== "open" ? s.follow : null;
+    if (doc) poll = null;
+    screen.dataset.mode = doc ? "document" : poll ? (poll.status === "open" ? "voting" : "result") : "meeting";
     screenQuestions(slots.questions, ctx);
     markQuestionsDroppable(slots.questions);
-    fill(slots.left, currentItemBlock(s, { big: true }), poll ? pollBlock(s, poll, ctx) : slots.questions);
-    fill(slots.right, slots.floor, nextSpeakers(s), slots.timer,
+    const item = currentItemBlock(s, { big: true });
+    fill(slots.left, doc ? [page.caption(doc), slots.doc] : [item, poll ? pollBlock(s, poll, ctx) : slots.questions]);
+    fill(slots.right, doc ? item : null, slots.floor, nextSpeakers(s), slots.timer,
       s.status === "closed" ? null : h("div", { class: "screen-quorum", "data-drop": "3" }, quorumBlock(s, { big: true })),
-      poll ? slots.questions : null);
+      poll || doc ? slots.questions : null);
     tick();
     fit();
+    if (doc) page.show(doc);
+    else page.clear();
   }
 
   function tick() {
@@ -66,9 +81,14 @@ export function mount(root, ctx) {
     fitBox(slots.right, { min: vh / 90, max: vh / 26 });
   }
 
+  function resized() {
+    fit();
+    page.redraw(); // the page fills the box the new size gives it
+  }
+
   const timer = setInterval(tick, 1000);
-  window.addEventListener("resize", fit);
-  return { update, destroy: () => { clearInterval(timer); window.removeEventListener("resize", fit); } };
+  window.addEventListener("resize", resized);
+  return { update, destroy: () => { clearInterval(timer); window.removeEventListener("resize", resized); } };
 }
 
 /** The vote to show: the open one, or the latest result of the current item (or of none). */
