@@ -49,8 +49,10 @@ export function mount(root, ctx) {
     fill(slots.title, meetingTitle(s));
     fill(slots.status, statusBadge(s.status, true));
     let poll = shownPoll(s);
-    // A running vote comes first; the page the chair presents comes before an earlier result.
-    const doc = s.follow && poll?.status !== "open" ? s.follow : null;
+    // A running vote comes first; otherwise the newer of the presented page and the result:
+    // a result published after the page was presented is what the hall must see.
+    const resultAt = poll ? poll.published_at || poll.closed_at || 0 : 0;
+    const doc = s.follow && poll?.status !== "open" && (s.follow.at || 0) >= resultAt ? s.follow : null;
     if (doc) poll = null;
     screen.dataset.mode = doc ? "document" : poll ? (poll.status === "open" ? "voting" : "result") : "meeting";
     screenQuestions(slots.questions, ctx);
