@@ -1,15 +1,18 @@
 """The secretary's desk beyond check-in: proxies (granted, refused with the server's reason,
-revoked, seen by the chair), feedback moderation (tags, merging duplicates), and the kiosk
-when the camera is refused."""
+revoked, seen by the chair), feedback moderation (tags, merging duplicates), the kiosk when
+the camera is refused, and badges printed for the participants a search shows."""
 
 from __future__ import annotations
 
+import csv
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import LAPTOP, TABLET
+from tests.browser.conftest import LAPTOP, ROSTER_CSV, TABLET
 from tests.browser.test_meeting import badge_token
 
 pytestmark = pytest.mark.browser
@@ -163,3 +166,30 @@ def test_kiosk_says_the_camera_was_refused_and_the_scanner_still_works(
     expect(outcome).to_have_attribute("data-outcome", "ok")
     shot(kiosk, "kiosk-camera-refused")
     axe_check(kiosk, "kiosk, camera refused")
+
+
+def test_badges_of_the_participants_the_search_shows(
+    new_meeting: Any, open_page: Any, shot: Any, tmp_path: Path
+) -> None:
+    meeting = new_meeting()
+    meeting.import_roster()
+    rows = list(csv.DictReader(ROSTER_CSV.read_text(encoding="utf-8").splitlines()))
+    mong_cai = {r["full_name"] for r in rows if r["delegation"] == "TP. Móng Cái"}
+    others = {r["full_name"] for r in rows} - mong_cai
+    desk = open_page(meeting.secretary_url, LAPTOP)
+    desk.click("#tab-roster")
+    button = desk.locator("#print-shown-badges")
+    # Without a search the whole roster is under Downloads: nothing to select here.
+    expect(button).to_be_disabled()
+    desk.fill("#roster-search", "mong cai")  # without diacritics, as typed on a laptop
+    expect(button).to_be_enabled()
+    expect(button).to_have_text(f"In thẻ của {len(mong_cai)} người đang hiện")
+    shot(desk, "secretary-badges-of-a-delegation")
+    with desk.expect_download() as info:
+        button.click()
+    pdf = tmp_path / "badges.pdf"
+    info.value.save_as(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert all(name in text for name in mong_cai), mong_cai
+    assert not [name for name in others if name in text and not any(name in m for m in mong_cai)]

@@ -19,6 +19,7 @@ import { proxyPanel } from "./proxies.js";
 import { settingsPanel } from "./settings.js";
 import { signingPanel } from "./signing.js";
 import { devicePairing } from "./pairing.js";
+import { shownBadges } from "./badge_print.js";
 import { rosterImport } from "./roster_import.js";
 import { agendaTab } from "./agenda_editor.js";
 
@@ -149,8 +150,9 @@ function rosterTab(panel, ctx) {
   search.addEventListener("input", () => { query = search.value; renderTable(model.state); });
   const table = h("div", { id: "roster-table" });
   const pairing = devicePairing(ctx);
+  const badges = shownBadges(ctx);
   const extraForm = h("div", { class: "btn-row" },
-    ...pairing.buttons,
+    ...pairing.buttons, badges.button,
     h("button", { type: "button", class: "btn", id: "refresh-links", onclick: () => { linksFor = -1; loadLinks(true); } }, t("roster.refresh_links")));
   const importer = rosterImport(ctx, () => { linksFor = -1; });
   panel.append(
@@ -179,7 +181,9 @@ function rosterTab(panel, ctx) {
 
   function renderTable(s) {
     // Until the links have loaded, a row cannot tell "no link for you" from "not yet".
-    if (s) fill(table, ...participantsTable(s, query, { ...links, ...issued }, loaded ? reissue : null));
+    if (!s) return;
+    fill(table, ...participantsTable(s, query, { ...links, ...issued }, loaded ? reissue : null));
+    badges.update(sortedParticipants(s, query).filter((p) => p.role !== "screen").map((p) => p.id), fold(query) !== "");
   }
 
   return (s) => { renderTable(s); loadLinks(); };
