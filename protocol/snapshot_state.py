@@ -12,6 +12,7 @@ role, against the published schema, so a key added in ``rooms`` and not here fai
 
 from typing import Literal, NotRequired, TypedDict
 
+from protocol.attendance_shapes import AttendanceRecordMap, QuorumMap
 from protocol.event_shapes import (
     AgendaItemMap,
     AttendanceMode,
@@ -25,7 +26,6 @@ from protocol.event_shapes import (
     SpeakKind,
     Total,
 )
-from protocol.live_bodies import AttendanceRecordMap, QuorumMap
 
 # ---- the meeting (rooms/aggregate.py, rooms/model.py) -------------------------------------
 

@@ -22,6 +22,7 @@ LIVE_AUDIENCES: dict[str, frozenset[Role]] = {
     "presence": COUNT_ROLES,
     "poll.tally": LIVE_TO_STAFF,
     "poll.eligibility": VOTING_ROLES,  # to each voter's own devices
+    "mine": frozenset({Role.DELEGATE}),  # to the author's own devices
 }
 
 
