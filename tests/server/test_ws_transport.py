@@ -1,0 +1,88 @@
+"""The fan-out's direct write frames a message once and writes the same bytes the WebSocket
+protocol object would have written for each connection."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import pytest
+from websockets.client import ClientProtocol
+from websockets.exceptions import InvalidState
+from websockets.frames import Frame
+from websockets.protocol import CLOSING, OPEN
+from websockets.server import ServerProtocol
+from websockets.uri import parse_uri
+
+from server.ws_transport import DirectSink, FastWebSocketProtocol
+
+
+class Written:
+    """Where a transport's bytes go."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def write(self, data: bytes) -> None:
+        self.data += data
+
+
+class Proto:
+    """The two attributes of uvicorn's protocol that the sink uses."""
+
+    def __init__(self) -> None:
+        self.conn = ServerProtocol(state=OPEN)
+        self.transport = Written()
+
+
+def sink_of(proto: Proto) -> DirectSink:
+    return DirectSink(cast(FastWebSocketProtocol, proto))
+
+
+def protocol_bytes(message: bytes | str) -> bytes:
+    conn = ServerProtocol(state=OPEN)
+    if isinstance(message, bytes):
+        conn.send_binary(message)
+    else:
+        conn.send_text(message.encode())
+    return b"".join(conn.data_to_send())
+
+
+def frames_in(data: bytes) -> list[Frame]:
+    """Decoded as a tablet's WebSocket client decodes what it receives."""
+    client = ClientProtocol(parse_uri("ws://hall.local/ws"), state=OPEN, max_size=None)
+    client.receive_data(data)
+    return [event for event in client.events_received() if isinstance(event, Frame)]
+
+
+MESSAGES: list[bytes | str] = [
+    b"\x81\xa1k",  # under 126 bytes: one length byte
+    bytes(range(256)) * 2,  # 126 to 65,535: two length bytes
+    b"x" * 70_000,  # longer: eight length bytes
+    "Hội nghị đại biểu",
+]
+
+
+@pytest.mark.parametrize("message", MESSAGES)
+def test_each_message_is_written_as_the_protocol_writes_it(message: bytes | str) -> None:
+    tablets = [Proto() for _ in range(3)]
+    for tablet in tablets:
+        sink_of(tablet).write(message)
+    expected = protocol_bytes(message)
+    assert [bytes(t.transport.data) for t in tablets] == [expected] * 3
+
+
+def test_messages_in_turn_are_each_framed_anew_and_decode_in_order() -> None:
+    tablet = Proto()
+    sink = sink_of(tablet)
+    for message in MESSAGES + MESSAGES[:2]:
+        sink.write(message)
+    decoded = [f.data for f in frames_in(bytes(tablet.transport.data))]
+    assert decoded == [m if isinstance(m, bytes) else m.encode() for m in MESSAGES + MESSAGES[:2]]
+
+
+def test_a_closing_connection_still_refuses_a_message() -> None:
+    tablet = Proto()
+    tablet.conn.state = CLOSING
+    with pytest.raises(InvalidState):
+        sink_of(tablet).write(b"late")
+    assert tablet.transport.data == b""
