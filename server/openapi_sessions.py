@@ -50,7 +50,8 @@ def paths(op: Op, json_: Json, meeting_id: dict[str, Any]) -> dict[str, Any]:
                 "check-in only; screen: read only; seat tablet: sends no command, only signs "
                 "delegates in by badge)",
                 {"200": json_({"type": "object", "properties": {
-                    "kind": {"enum": ["kiosk", "screen", "seat"]}, "participant": {"type": "string"},
+                    "kind": {"enum": ["kiosk", "screen", "seat"]},
+                    "participant": {"type": "string"},
                     "token": {"type": "string"}, "pair_url": {"type": "string"},
                     "pair_qr": {"type": "string", "description": "data: URL of an SVG"},
                     "expires": {"type": "integer"}}})},

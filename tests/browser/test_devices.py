@@ -4,9 +4,9 @@ device, pairs it for a session of its own that shows the kiosk and only the kios
 code printed on a badge typed there checks its delegate in — in vi and in en. The code pairs
 one device. A shared seat tablet paired the same way shows the seat sign-in page, where a
 badge's QR signs a delegate in (only there, when the meeting says so) and "Sign out" returns
-it to the page for the next delegate. And a delegate signing in at the seat with their link: the link leaves the
-address bar, and the same link opened on a second device signs the first one out, which the
-delegate and the desk are told."""
+it to the page for the next delegate. And a delegate signing in at the seat with their link:
+the link leaves the address bar, and the same link opened on a second device signs the first
+one out, which the delegate and the desk are told."""
 
 from __future__ import annotations
 
@@ -162,7 +162,7 @@ def test_a_seat_tablet_paired_from_the_desk_signs_delegates_in_by_badge_and_out_
     assert url and "/j/" in url and url.rsplit("/j/", 1)[1] != secretary
     assert qr_on_screen(desk, "#pair-qr") == url
 
-    device = browser.new_context(viewport=SEAT)
+    device = browser.new_context(viewport={"width": SEAT["width"], "height": SEAT["height"]})
     try:
         seat = device.new_page()
         seat.goto(f"{url}?lang={lang}")
