@@ -181,12 +181,12 @@ class ParticipantReissueBody(TypedDict):
 
 class ParticipantSignInBody(TypedDict):
     id: str
-    via: NotRequired[Literal["badge", "link"]]
+    via: NotRequired[Literal["badge", "seat", "link"]]
     session: NotRequired[str]
 
 
 class DevicePairBody(TypedDict):
-    kind: Literal["kiosk", "screen"]
+    kind: Literal["kiosk", "screen", "seat"]
 
 
 class ParticipantUpdateBody(TypedDict):

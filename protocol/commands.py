@@ -54,11 +54,13 @@ ROSTER: dict[str, Schema] = {
     # administrator may send it); ``session`` is the new device session's public id.
     "participant.sign_in": {
         "id": Field("str", max_len=32),
-        "via": Field("str", required=False, choices=("badge", "link")),
+        # ``seat``: a badge at a paired seat tablet (server/identity_http.py).
+        "via": Field("str", required=False, choices=("badge", "seat", "link")),
         "session": Field("str", required=False, max_len=32),
     },
-    # A kiosk or hall screen paired from the desk (server/devices.py signs its credential).
-    "device.pair": {"kind": Field("str", choices=("kiosk", "screen"))},
+    # A kiosk, hall screen or seat tablet paired from the desk (server/devices.py signs its
+    # credential).
+    "device.pair": {"kind": Field("str", choices=("kiosk", "screen", "seat"))},
 }
 
 COMMANDS: dict[str, Schema] = {**MEETING, **ROSTER, **FLOOR}

@@ -238,7 +238,7 @@ class ParticipantReissuedBody(TypedDict):
 
 class ParticipantSignedInBody(TypedDict):
     id: str
-    via: Literal["badge", "link"]
+    via: Literal["badge", "seat", "link"]
     # A badge sign-in moves to a new generation; a join link keeps the one it has.
     generation: NotRequired[int]
     # The delegate's new voting device session (public id, not a credential).
@@ -247,7 +247,7 @@ class ParticipantSignedInBody(TypedDict):
 
 class DevicePairedBody(TypedDict):
     id: str
-    kind: Literal["kiosk", "screen"]
+    kind: Literal["kiosk", "screen", "seat"]
 
 
 class ParticipantUpdatedBody(ParticipantMap):

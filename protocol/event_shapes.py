@@ -42,7 +42,7 @@ class MeetingSettingsMap(TypedDict):
     reference: NotRequired[str]
     city: NotRequired[str]
     majority: NotRequired[str]
-    badge_sign_in: NotRequired[Literal["off", "checked_in", "open"]]
+    badge_sign_in: NotRequired[Literal["off", "checked_in", "open", "seat_tablets"]]
 
 
 class ParticipantMap(TypedDict):

@@ -39,18 +39,21 @@ SIGN_IN_RATE = RateLimit(5, 10 * 60_000)
 @dataclass(frozen=True)
 class Credentials:
     generations: Mapping[str, int] = field(default_factory=dict)
-    # Device participants paired from the desk (id -> "kiosk" or "screen"): they attend
-    # nothing, so the attendance list leaves them out.
+    # Device participants paired from the desk (id -> "kiosk", "screen" or "seat"): they
+    # attend nothing, so the attendance list leaves them out.
     devices: Mapping[str, str] = field(default_factory=dict)
     # A delegate's current voting device session (id -> public session id), see above.
     sessions: Mapping[str, str] = field(default_factory=dict)
 
 
-# The participant a pairing of each kind of device uses: (id, name, role). Neither role votes
-# or counts towards the quorum; the kiosk is an observer because observers may check in.
+# The participant a pairing of each kind of device uses: (id, name, role). No such role votes
+# or counts towards the quorum; the kiosk is an observer because observers may check in. A
+# shared seat tablet (the organiser's, at a seat of the hall) is an observer too, but its
+# credential may send nothing (server/device_purposes.py): it only signs delegates in.
 DEVICES: Mapping[str, tuple[str, str, Role]] = {
     "kiosk": ("KIOSK", "Bàn điểm danh / Check-in kiosk", Role.OBSERVER),
     "screen": ("SCREEN", "Màn hình hội trường / Hall screen", Role.SCREEN),
+    "seat": ("SEATS", "Máy tính bảng tại ghế / Seat tablets", Role.OBSERVER),
 }
 
 
@@ -113,6 +116,13 @@ def _may_sign_in(state: MeetingState, pid: str, via: str) -> None:
     if mode == "off":
         raise Rejected(ErrorCode.FORBIDDEN, "signing in at a seat by badge is off in this "
                        "meeting; use your join link", reason="badge_sign_in_off")
+    if mode == "seat_tablets":
+        # A badge is worn in plain view: under this rule a photo of it signs in nobody, only
+        # the organiser's tablets paired at the seats do (the shell says so by ``via``).
+        if via != "seat":
+            raise Rejected(ErrorCode.FORBIDDEN, "in this meeting a badge signs in only at "
+                           "a seat tablet of the hall", reason="not_a_seat_tablet")
+        return
     record = attendance(state).record(pid)
     if mode == "checked_in" and not (record.present and record.mode == "in_person"):
         raise Rejected(ErrorCode.FORBIDDEN, "check in at the desk first, then sign in at your "
@@ -120,9 +130,10 @@ def _may_sign_in(state: MeetingState, pid: str, via: str) -> None:
 
 
 def decide_sign_in(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
-    """A device signed in: a badge at a seat (allowed only as the meeting's
-    ``badge_sign_in`` setting says; it ends the participant's other sessions by moving to a
-    new generation) or a delegate's join link (the link stays; the new device session, named
+    """A device signed in: a badge at a seat (``via`` ``badge``, or ``seat`` when the request
+    came from a paired seat tablet; allowed only as the meeting's ``badge_sign_in`` setting
+    says; it ends the participant's other sessions by moving to a new generation) or a
+    delegate's join link (the link stays; the new device session, named
     by ``session``, becomes the delegate's one voting session). Rate limited per participant."""
     pid = cmd.body["id"]
     via = cmd.body.get("via", "badge")
@@ -149,8 +160,8 @@ def decide_sign_in(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
 
 
 def decide_pair(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
-    """Pair a kiosk or a hall screen: its device participant, added once; the shell signs a
-    credential of the device's own purpose for it (server/devices.py)."""
+    """Pair a kiosk, a hall screen or a seat tablet: its device participant, added once; the
+    shell signs a credential of the device's own purpose for it (server/devices.py)."""
     kind = cmd.body["kind"]
     pid, name, role = DEVICES[kind]
     existing = state.participants.get(pid)

@@ -93,8 +93,10 @@ _SETTINGS = (
     Setting("hybrid", "bool", False, guard=_hybrid),
     # Read by participant.sign_in (rooms/credentials.py, POST /api/badge-login): may a badge
     # scanned at a seat sign its delegate in? Only a delegate checked in at the desk, by
-    # default, so that a photographed badge alone never reaches a ballot.
-    Setting("badge_sign_in", "text", "checked_in", choices=("off", "checked_in", "open"),
+    # default, so that a photographed badge alone never reaches a ballot; ``seat_tablets``:
+    # only at one of the organiser's tablets paired at the seats (server/devices.py).
+    Setting("badge_sign_in", "text", "checked_in",
+            choices=("off", "checked_in", "open", "seat_tablets"),
             guard=_while_running("badge_sign_in")),
     Setting("proxy_limit", "int", 1, min=0, max=100, guard=_proxy_limit),
     # Read live by the quorum (rooms/quorum.py; recomputed after every meeting.updated) and
@@ -195,7 +197,7 @@ def effective(settings: Mapping[str, Any]) -> dict[str, Any]:
 # ---- the settings as the rules read them ---------------------------------------------------
 
 DeviceCheckin = Literal["tap", "connect", "off"]
-BadgeSignIn = Literal["off", "checked_in", "open"]
+BadgeSignIn = Literal["off", "checked_in", "open", "seat_tablets"]
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """What a device credential may do: a token's purpose letter (server/auth.py) and the commands
 each purpose may send over the WebSocket (server/ws.py). ``j`` is a join link (not limited
-here), ``k`` a check-in kiosk, ``h`` a hall screen (server/devices.py pairs them)."""
+here), ``k`` a check-in kiosk, ``h`` a hall screen, ``s`` a shared seat tablet
+(server/devices.py pairs them). A seat tablet's own session sends nothing: it only signs
+delegates in (``POST /api/badge-login``), each then with a session of their own."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from __future__ import annotations
 ALLOWED: dict[str, frozenset[str]] = {
     "k": frozenset({"checkin.scan", "checkin.out"}),
     "h": frozenset(),
+    "s": frozenset(),
 }
 SESSION_PURPOSES = frozenset({"j", *ALLOWED})
 

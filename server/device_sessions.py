@@ -4,8 +4,9 @@ a pairing code once (``POST /api/sessions``, ``POST /api/badge-login``, server/i
 A session credential is ``MEETING~PARTICIPANT~<P><r>~EXPIRY~SECRET``: the shape of a signed
 token (server/auth.py), so a client reads its meeting and participant the same way
 (clients/web/js/client.js ``parseToken``), but with an **uppercase** purpose letter (``J`` a
-participant's session from a join link or badge, ``K`` a kiosk's, ``H`` a hall screen's; a
-signed token's letters are lowercase, so neither is ever taken for the other) and a random
+participant's session from a join link or badge, ``K`` a kiosk's, ``H`` a hall screen's,
+``S`` a shared seat tablet's; a signed token's letters are lowercase, so neither is ever taken
+for the other) and a random
 ``SECRET`` (32 bytes, URL-safe base64) instead of a signature. Nothing derives it: it exists
 only in the browser that asked for it and is checked against Redis, so it can be ended alone
 (``DELETE /api/sessions/current``) and every one of a participant's ends with a new credential
@@ -14,12 +15,12 @@ session on another device (rooms/credentials.py ``pinned_session``).
 
 Redis keys (the credential itself is never stored, nor any key Redis could use to make one):
 
-``ph:{m}:dsession:H``  hash ``participant``, ``role``, ``purpose`` (``j``, ``k``, ``h``),
+``ph:{m}:dsession:H``  hash ``participant``, ``role``, ``purpose`` (``j``, ``k``, ``h``, ``s``),
     ``generation``, ``id`` (the public session id the log may name), ``expires`` (Unix
     seconds); expires with the session. ``H`` is the first 32 hex digits of the HMAC-SHA256 of
     the whole credential under a key derived from the server key file (server/keys.py), so a
     reader of Redis learns no credential from the key.
-``ph:{m}:pairing-used:H``  string ``1``: a pairing code (purpose ``k`` or ``h``) already
+``ph:{m}:pairing-used:H``  string ``1``: a pairing code (purpose ``k``, ``h``, ``s``) already
     exchanged, kept until the code expires, so a photo of the desk's QR pairs nothing more.
 """
 
@@ -42,7 +43,7 @@ from server.store import k
 
 DEVICE_SESSIONS = b"phonghop device sessions v1"
 # Session purpose letters (uppercase) for the purpose of what was exchanged (lowercase).
-_LETTER = {"j": "J", "k": "K", "h": "H"}
+_LETTER = {"j": "J", "k": "K", "h": "H", "s": "S"}
 _ROLE_LETTER = {Role.CHAIR: "c", Role.SECRETARY: "s", Role.DELEGATE: "d", Role.SCREEN: "h",
                 Role.OBSERVER: "o"}
 _SECRET_CHARS = 43

@@ -1,6 +1,8 @@
 """HTTP routes of identity: reissuing a participant's join link (staff) and signing in at a
 seat by badge (``POST /api/badge-login``, for a device session: server/session_http.py), both
-through the log (rooms/credentials.py).
+through the log (rooms/credentials.py). A badge scanned at a shared seat tablet paired from the
+desk (server/devices.py) comes with that tablet's session as the Bearer token: the sign-in is
+then ``via`` ``seat``, which the meeting's ``seat_tablets`` setting requires.
 
 Redis keys: ``ph:rate:badge-login:{ip}`` (string counter of badge sign-ins from one address
 in the current minute, expires with it).
@@ -18,11 +20,13 @@ from protocol.errors import ErrorCode
 from rooms.credentials import generation
 from rooms.model import STAFF
 from rooms.roster import ID_PATTERN
+from rooms.state import MeetingState
+from server import device_sessions
 from server.api import meeting_state, outcome_response, read_json, runtime
 from server.auth import TokenError
 from server.errors import ApiError
 from server.http_auth import require_actor
-from server.join_links import join_token, join_url
+from server.join_links import is_current, join_token, join_url
 from server.session_http import limit_address, open_session
 
 # Badge sign-ins from one address per minute: a hall behind one NAT signs in over minutes,
@@ -74,10 +78,35 @@ async def badge_login(request: Request) -> JSONResponse:
     participant = state.participants.get(claims.participant_id) if state else None
     if state is None or participant is None or participant.role != claims.role:
         raise ApiError(403, ErrorCode.FORBIDDEN, "this badge's participant is not on the roster")
+    via = await _via(request, state, claims.meeting_id)
     # The badge becomes a device session of this tablet, never a join link (a bearer
     # credential the tablet could pass on): server/session_http.py.
     session_claims = replace(claims, purpose="j", generation=generation(state, participant.id))
-    return JSONResponse(await open_session(rt, session_claims, participant, "badge"))
+    return JSONResponse(await open_session(rt, session_claims, participant, via))
+
+
+async def _via(request: Request, state: MeetingState, meeting_id: str) -> str:
+    """``seat`` when the request bears a current session of a seat tablet paired for this
+    meeting, ``badge`` when it bears no credential. Any other credential is refused rather than
+    ignored: a tablet unpaired at the desk (its participant reissued) must learn it."""
+    header = request.headers.get("authorization", "")
+    if not header:
+        return "badge"
+    scheme, _, token = header.partition(" ")
+    rt = runtime(request)
+    unpaired = ApiError(401, ErrorCode.BAD_TOKEN, "this seat tablet is no longer paired; pair "
+                        "it again from the secretary desk", reason="seat_unpaired")
+    if scheme.lower() != "bearer" or not device_sessions.is_session_credential(token):
+        raise unpaired
+    try:
+        seat = await device_sessions.verify(rt.redis, rt.keys, token, rt.clock.now_ms() // 1000,
+                                            meeting_id)
+    except TokenError:
+        raise unpaired from None
+    device = state.participants.get(seat.participant_id)
+    if seat.purpose != "s" or not is_current(state, device, seat.role, seat.generation):
+        raise unpaired
+    return "seat"
 
 
 ROUTES = [

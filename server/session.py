@@ -207,7 +207,8 @@ class Session:
         self.participant_id = ""
         self.role: Role | None = None
         self.generation = 0
-        self.purpose = "j"  # j: a join link; k, h: a kiosk's or hall screen's (server/devices.py)
+        # j: a join link; k, h, s: a kiosk's, hall screen's or seat tablet's (server/devices.py)
+        self.purpose = "j"
         self.session_id = ""  # the device session's public id (server/device_sessions.py)
         self._row = _TABLE[State.AWAITING_HELLO]
 

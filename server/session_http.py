@@ -5,8 +5,9 @@ The web app does it once, as soon as a join link opens it (clients/web/js/app.js
 drops the token from the address bar and connects with the session. A delegate's session
 becomes their one voting session (``participant.sign_in`` via ``link``, in the log: the desk
 sees "DB0004 signed in on another device", their other device is signed out); staff and
-observers may hold several (the desk on two laptops). A pairing code (purpose ``k`` or
-``h``, server/devices.py) pairs one device only. Sessions themselves: server/device_sessions.py.
+observers may hold several (the desk on two laptops). A pairing code (purpose ``k``, ``h``
+or ``s``, server/devices.py) pairs one device only. Sessions themselves:
+server/device_sessions.py.
 
 Redis keys: ``ph:rate:sessions:{ip}`` (string counter of exchanges from one address in the
 current minute, expires with it); the keys of server/device_sessions.py.
@@ -55,7 +56,7 @@ async def open_session(rt: Runtime, claims: TokenClaims, participant: Participan
     and any badge sign-in, goes through the log first (``participant.sign_in``)."""
     public_id = device_sessions.new_id()
     generation = claims.generation
-    if via == "badge" or (claims.purpose == "j" and participant.role == Role.DELEGATE):
+    if via != "link" or (claims.purpose == "j" and participant.role == Role.DELEGATE):
         outcome = await rt.commands.execute(
             claims.meeting_id, Actor.admin(), "participant.sign_in",
             {"id": participant.id, "via": via, "session": public_id})

@@ -359,7 +359,8 @@ async def _run_command(rt: Runtime, meeting_id: str, actor: Actor, msg: Cmd, cod
 
 
 def _device_refusal(msg: Cmd, codec: Codec) -> Frame:
-    # A kiosk or hall screen credential does only its job (server/devices.py).
+    # A kiosk's, hall screen's or seat tablet's credential does only its job
+    # (server/device_purposes.py).
     return encode(Error(code=ErrorCode.FORBIDDEN, message=f"this device may not send "
                         f"'{msg.kind}'", id=msg.id), codec)
 

@@ -7,7 +7,7 @@
 const SHELL = "phonghop-shell-v1";
 const FILES = [
   "./", "index.html", "css/app.css", "css/screen.css", "i18n/vi.json", "i18n/en.json",
-  "js/app.js", "js/client.js", "js/model.js", "js/api.js", "js/i18n.js", "js/dom.js",
+  "js/app.js", "js/client.js", "js/model.js", "js/api.js", "js/i18n.js", "js/dom.js", "js/seat.js",
   "js/pdfview.js", "js/offline.js", "lib/phonghop.js", "lib/errors.js", "lib/platform.js",
   "js/views/common.js", "js/views/reducers.js", "js/views/attendance.js", "js/views/badgescan.js",
   "js/views/speakers.js", "js/views/documents.js", "js/views/documentreader.js",

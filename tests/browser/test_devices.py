@@ -2,9 +2,11 @@
 (never the secretary's own token); the QR, read from the desk's screen and opened on another
 device, pairs it for a session of its own that shows the kiosk and only the kiosk, and the
 code printed on a badge typed there checks its delegate in — in vi and in en. The code pairs
-one device. And a delegate signing in at the seat with their link: the link leaves the
-address bar, and the same link opened on a second device signs the first one out, which the
-delegate and the desk are told."""
+one device. A shared seat tablet paired the same way shows the seat sign-in page, where a
+badge's QR signs a delegate in (only there, when the meeting says so) and "Sign out" returns
+it to the page for the next delegate. And a delegate signing in at the seat with their link:
+the link leaves the address bar, and the same link opened on a second device signs the first
+one out, which the delegate and the desk are told."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 from pyzbar.pyzbar import ZBarSymbol, decode  # type: ignore[import-untyped]
 
 from tests.browser.conftest import LAPTOP, TABLET
+from tests.browser.test_meeting import badge_token
 
 pytestmark = pytest.mark.browser
 
@@ -129,3 +132,93 @@ def test_a_delegate_signs_in_at_the_seat_with_the_link_and_a_second_device_signs
         phone_context.close()
     signed = desk.locator("#history li[data-kind='participant.signed_in']").first
     expect(signed).to_contain_text("DB0004 đã đăng nhập trên thiết bị khác")
+
+
+SEAT = {"width": 1280, "height": 800}
+
+
+@pytest.mark.parametrize(("lang", "button", "title", "sign_out", "history"), [
+    ("vi", "Kết nối máy tính bảng tại ghế", "Quét thẻ đại biểu", "Đăng xuất",
+     "DB0004 đã đăng nhập tại máy tính bảng ở ghế"),
+    ("en", "Pair a seat tablet", "Scan your badge", "Sign out",
+     "DB0004 signed in at a seat tablet"),
+])
+def test_a_seat_tablet_paired_from_the_desk_signs_delegates_in_by_badge_and_out_again(
+    new_meeting: Any, open_page: Any, browser: Browser, shot: Any, lang: str, button: str,
+    title: str, sign_out: str, history: str,
+) -> None:
+    meeting = new_meeting()
+    meeting.import_roster()
+    # Badges sign in only at the organiser's seat tablets: a photo of one, nowhere else.
+    meeting.command("meeting.update", {"settings": {"badge_sign_in": "seat_tablets"}})
+    badge = badge_token(meeting, "DB0004")  # Trần Thị Loan's badge QR, as a reader types it
+    secretary = meeting.secretary_url.rsplit("/j/", 1)[1]
+    desk = open_page(f"{meeting.base_url}/app/?t={secretary}&lang={lang}", LAPTOP)
+    desk.click("#tab-roster")
+    expect(desk.locator("#pair-seat")).to_have_text(button)
+    desk.click("#pair-seat")
+    expect(desk.locator("#pairing [data-kind='seat']")).to_be_visible()
+    url = desk.locator("#pair-link").get_attribute("href")
+    assert url and "/j/" in url and url.rsplit("/j/", 1)[1] != secretary
+    assert qr_on_screen(desk, "#pair-qr") == url
+
+    device = browser.new_context(viewport={"width": SEAT["width"], "height": SEAT["height"]})
+    try:
+        seat = device.new_page()
+        seat.goto(f"{url}?lang={lang}")
+        page = seat.locator("#signin[data-seat='true']")
+        expect(page.locator("h1")).to_have_text(title)
+        expect(seat.locator("#badge-input")).to_be_focused()
+        # The tablet keeps its own session apart: signed in as nobody yet.
+        kept = seat.evaluate("() => [localStorage.getItem('phonghop.seat'), "
+                             "localStorage.getItem('phonghop.token')]")
+        assert kept[0].split("~")[1:3] == ["SEATS", "So"] and kept[1] is None
+        assert url.rsplit("/j/", 1)[1] not in seat.url
+        seat.screenshot(path=f"/tmp/seat-signin-{lang}.png")
+        shot(seat, f"seat-signin-{lang}")
+        # The code printed on a badge stays refused at a seat.
+        seat.keyboard.type("DB0004")
+        seat.keyboard.press("Enter")
+        expect(seat.locator("#badge-refused")).to_have_attribute("data-reason", "typed_code")
+        # The badge's QR text, typed by a badge reader: her own delegate view.
+        seat.keyboard.type(badge)
+        seat.keyboard.press("Enter")
+        expect(seat.locator("body")).to_have_attribute("data-view", "delegate")
+        expect(seat.locator("#me-name")).to_have_text("Trần Thị Loan")
+        expect(seat.locator("#conn")).to_have_attribute("data-status", "online")
+        mine = seat.evaluate("() => sessionStorage.getItem('phonghop.token')")
+        assert mine.split("~")[1:3] == ["DB0004", "Jd"]
+        assert seat.evaluate("() => localStorage.getItem('phonghop.seat')") == kept[0]
+        seat.screenshot(path=f"/tmp/seat-delegate-{lang}.png")
+        # "Sign out": back to the seat sign-in page for the next delegate, nothing of hers kept.
+        expect(seat.locator("#seat-signout")).to_have_text(sign_out)
+        seat.click("#seat-signout")
+        expect(page.locator("h1")).to_have_text(title)
+        expect(seat.locator("#seat-signout")).to_have_count(0)
+        left = seat.evaluate("() => [localStorage.getItem('phonghop.seat'), "
+                             "sessionStorage.getItem('phonghop.token'), "
+                             "localStorage.getItem('phonghop.token'), "
+                             "Object.keys(sessionStorage).filter((k) => k.startsWith("
+                             "'phonghop.v1.')).length]")
+        assert left == [kept[0], None, None, 0]
+        ended = meeting.request("GET", f"/api/meetings/{meeting.id}",
+                                headers={"Authorization": f"Bearer {mine}"})
+        assert ended.status_code == 401, ended.text
+        seat.screenshot(path=f"/tmp/seat-signed-out-{lang}.png")
+    finally:
+        device.close()
+    desk.click("#tab-overview")
+    signed = desk.locator("#history li[data-kind='participant.signed_in']").first
+    expect(signed).to_contain_text(history)
+    # The same badge on a browser that is not a seat tablet: refused, and told why.
+    other = browser.new_context()
+    try:
+        phone = other.new_page()
+        phone.goto(f"{meeting.base_url}/app/?lang={lang}")
+        expect(phone.locator("#badge-input")).to_be_focused()
+        phone.keyboard.type(badge)
+        phone.keyboard.press("Enter")
+        expect(phone.locator("#badge-refused")).to_have_attribute("data-reason",
+                                                                  "not_a_seat_tablet")
+    finally:
+        other.close()

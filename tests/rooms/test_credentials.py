@@ -10,9 +10,11 @@ import pytest
 
 from rooms import aggregate
 from rooms.aggregate import fold
-from rooms.credentials import SIGN_IN_RATE, generation, pinned_session
+from rooms.attendance import rows
+from rooms.credentials import SIGN_IN_RATE, generation, is_device, pinned_session
 from rooms.decision import Decision
 from rooms.model import Actor, Command, Event, Rejected, Role
+from rooms.quorum import quorum
 from tests.rooms.contexts import at, decide
 from tests.rooms.test_settings import ADMIN, DELEGATE, SECRETARY, T0, given
 
@@ -119,3 +121,56 @@ def test_a_delegates_link_signs_in_without_a_new_generation_and_pins_the_voting_
     # A new generation (here a reissue) drops the pin: the new link opens again.
     events += decision(events, "participant.reissue", {"id": "D1"}).events
     assert (generation(fold(events), "D1"), pinned_session(fold(events), d1)) == (1, "")
+
+
+def test_under_seat_tablets_a_badge_signs_in_only_at_a_paired_seat_tablet() -> None:
+    events = given(badge_sign_in="seat_tablets")
+    # A photo of the badge, sent from any phone: refused, and nothing to append.
+    for body in ({"id": "D1"}, {"id": "D1", "via": "badge"}):
+        rej = refusal(events, "participant.sign_in", body, ADMIN)
+        assert (rej.code, rej.details["reason"]) == ("forbidden", "not_a_seat_tablet")
+    # At a seat tablet (the shell says so): signed in, no check-in at the desk needed, a new
+    # generation ends the delegate's other sessions, and the log says where.
+    signed = decision(events, "participant.sign_in", {"id": "D1", "via": "seat",
+                                                      "session": "t1"}, ADMIN)
+    assert [(e.kind, e.body) for e in signed.events] == [
+        ("participant.signed_in", {"id": "D1", "via": "seat", "generation": 1,
+                                   "session": "t1"})]
+    state = fold([*events, *signed.events])
+    assert (generation(state, "D1"), pinned_session(state, state.participants["D1"])) == \
+        (1, "t1")
+    # A join link is the delegate's own: no badge rule applies to it.
+    assert decision(events, "participant.sign_in", {"id": "D1", "via": "link"},
+                    ADMIN).events[0].body["via"] == "link"
+
+
+def test_a_seat_tablet_follows_the_other_settings_as_a_badge_would() -> None:
+    seat = {"id": "D1", "via": "seat"}
+    off = refusal(_checked_in(badge_sign_in="off"), "participant.sign_in", seat, ADMIN)
+    assert off.details["reason"] == "badge_sign_in_off"
+    assert refusal(given(), "participant.sign_in", seat, ADMIN).details["reason"] == \
+        "not_checked_in"
+    assert decision(_checked_in(), "participant.sign_in", seat, ADMIN).events[0].body == \
+        {"id": "D1", "via": "seat", "generation": 1}
+    assert decision(given(badge_sign_in="open"), "participant.sign_in", seat,
+                    ADMIN).events[0].body["generation"] == 1
+
+
+def test_pairing_a_seat_tablet_adds_one_observer_that_attends_nothing() -> None:
+    events = given()
+    paired = decision(events, "device.pair", {"kind": "seat"})
+    assert [(e.kind, e.body.get("id"), e.body.get("role")) for e in paired.events] == [
+        ("participant.added", "SEATS", "observer"), ("device.paired", "SEATS", None)]
+    assert paired.result == {"id": "SEATS", "kind": "seat", "role": "observer",
+                             "generation": 0}
+    events += paired.events
+    # A second tablet pairs with the same participant and appends nothing.
+    again = decision(events, "device.pair", {"kind": "seat"})
+    assert (again.events, again.result["id"]) == ([], "SEATS")
+    state = fold(events)
+    assert is_device(state, "SEATS")
+    assert "SEATS" not in [row.participant.id for row in rows(state)]
+    assert quorum(state).entitled == quorum(fold(given())).entitled
+    # Reissuing it moves every seat tablet's credential to a new generation.
+    events += decision(events, "participant.reissue", {"id": "SEATS"}).events
+    assert generation(fold(events), "SEATS") == 1

@@ -7,6 +7,7 @@ import { h, fill, setText, toast } from "./dom.js";
 import { initI18n, t, tv, setLang, getLang, onLangChange } from "./i18n.js";
 import { errorText } from "./views/common.js";
 import { api } from "./api.js";
+import { isSeatSession, keptSeat, keepSeat, signOutDelegate } from "./seat.js";
 // Reducers before the first frame: a view module loads lazily, and an event or a live message
 // (a delegate's `mine` on connecting) that came first would find no reducer.
 import "./views/reducers.js";
@@ -68,7 +69,9 @@ async function exchange(token) {
   for (let attempt = 1; ; attempt++) {
     try {
       const body = await api("/api/sessions", { method: "POST", body: { token } });
-      keepSession(body.session);
+      // A shared seat tablet's session is the tablet's, kept apart from any delegate's (seat.js).
+      if (isSeatSession(body.session)) keepSeat(body.session);
+      else keepSession(body.session);
       store(PENDING_KEY, null);
       return body.session;
     } catch (err) {
@@ -90,9 +93,15 @@ async function takeToken() {
     pending = pending || sessionStorage.getItem(PENDING_KEY);
     kept = sessionStorage.getItem(TOKEN_KEY) || localStorage.getItem(TOKEN_KEY);
   } catch { /* nothing kept */ }
+  app.seat = keptSeat();
   // A join token kept by an older version is exchanged the same way.
   if (!pending && kept && parseToken(kept) && !isSession(kept)) pending = kept;
-  return pending ? exchange(pending) : kept;
+  const session = pending ? await exchange(pending) : kept;
+  if (!isSeatSession(session)) return session;
+  // Just paired as a seat tablet: it starts at the seat sign-in page, signed in as nobody.
+  app.seat = session;
+  if (kept) await signOutDelegate(kept, TOKEN_KEY);
+  return null;
 }
 
 const app = {
@@ -101,6 +110,7 @@ const app = {
   view: null,
   viewName: null,
   token: null,
+  seat: null, // a shared seat tablet's own session (seat.js): delegates sign in on it by badge
   refused: null, // the server's refusal of a join link or pairing code (POST /api/sessions)
   frame: 0,
 };
@@ -252,6 +262,8 @@ function renderTopbar() {
     me ? h("div", { class: "who", id: "who" },
       h("span", { class: "who-name" }, me.full_name),
       h("span", { class: `role-chip role-${me.role}` }, app.viewName === "kiosk" ? t("role.kiosk") : tv("role", me.role))) : null,
+    app.seat && !me ? h("div", { class: "who", id: "who-seat" }, h("span", { class: "role-chip role-observer" }, t("seat.device"))) : null,
+    app.seat && me ? h("button", { type: "button", class: "btn btn-sm", id: "seat-signout", onclick: seatSignOut }, t("seat.sign_out")) : null,
     app.client ? h("div", { class: `conn conn-${status}`, id: "conn", "data-status": status },
       h("span", { class: "conn-dot", "aria-hidden": "true" }),
       h("span", {}, t(`conn.${status}`))) : null,
@@ -316,11 +328,19 @@ async function showLanding() {
   const main = document.getElementById("main");
   main.replaceChildren();
   document.body.dataset.view = "signin";
-  landing = module.mount(main, { onToken: signIn });
+  landing = module.mount(main, { onToken: signIn, seat: app.seat });
 }
 
 /** Keep the device session the sign-in view got (badge or join link) and connect. */
 function signIn(session) {
+  if (isSeatSession(session)) {
+    // A seat tablet's pairing code scanned at the sign-in page: paired (again) as one.
+    keepSeat(session);
+    app.seat = session;
+    renderTopbar();
+    showLanding();
+    return;
+  }
   keepSession(session);
   app.refused = null;
   landing?.destroy?.();
@@ -335,8 +355,27 @@ function signIn(session) {
   connect();
 }
 
+/** "Sign out" on a seat tablet: the delegate's session ends and everything of theirs is
+ * forgotten; the tablet, still paired, shows the seat sign-in page for the next delegate. */
+async function seatSignOut() {
+  const { client, token } = app;
+  if (client) {
+    client.storage = null; // the copy it would save now is the next thing to forget
+    client.stop();
+  }
+  await signOutDelegate(token, TOKEN_KEY);
+  app.view?.destroy?.();
+  Object.assign(app, { client: null, model: new Model(), view: null, viewName: null, token: null });
+  renderTopbar();
+  renderBanner();
+  await showLanding();
+  toast(t("seat.signed_out"), "ok");
+}
+
 /** After a failed join (expired, not on the roster): forget the token and sign in again. */
-function signInAgain() {
+async function signInAgain() {
+  // On a seat tablet, nothing of the delegate whose session failed stays for the next one.
+  if (app.seat && app.token) await signOutDelegate(app.token, TOKEN_KEY);
   try {
     sessionStorage.removeItem(TOKEN_KEY);
     sessionStorage.removeItem(PENDING_KEY);

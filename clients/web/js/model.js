@@ -67,7 +67,8 @@ function toMap(list) {
 function summarise(ev) {
   const b = ev.body || {};
   const out = {};
-  for (const key of ["reason", "title", "id", "participant", "full_name", "item", "page", "document", "poll"]) {
+  // `via`: where a participant signed in (a seat tablet is named in the desk history).
+  for (const key of ["reason", "title", "id", "participant", "full_name", "item", "page", "document", "poll", "via"]) {
     if (typeof b[key] === "string" || typeof b[key] === "number") out[key] = b[key];
   }
   if (Array.isArray(b.participants)) out.count = b.participants.length;

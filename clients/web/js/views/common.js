@@ -140,8 +140,9 @@ export function historyList(s, { limit = 12 } = {}) {
   const items = [...(s?.history || [])].reverse().slice(0, limit);
   const list = h("ol", { class: "history", id: "history", "aria-label": t("history.title") });
   for (const e of items) {
-    const key = `event.${e.kind}`;
     const b = e.body || {};
+    // A badge signed in at a shared seat tablet says where (rooms/credentials.py, via "seat").
+    const key = e.kind === "participant.signed_in" && b.via === "seat" ? "event.participant.signed_in_seat" : `event.${e.kind}`;
     const pid = b.participant;
     const params = {
       ...b,

@@ -1,6 +1,7 @@
-// Pairing a device from the secretary desk: a check-in kiosk or a hall screen gets a
-// credential of its own (server/devices.py: the kiosk may only check in, the screen only
-// read), never the secretary's token. The desk shows the pairing code once, as a QR code
+// Pairing a device from the secretary desk: a check-in kiosk, a hall screen or a shared seat
+// tablet gets a credential of its own (server/devices.py: the kiosk may only check in, the
+// screen only read, the seat tablet only sign delegates in by badge), never the secretary's
+// token. The desk shows the pairing code once, as a QR code
 // (an SVG the server draws) and as a link: scanned with the device's camera or opened there
 // within 15 minutes, it is exchanged once for the device's own session (server/devices.py,
 // POST /api/sessions) and locks that device to its view. A second device pairs with a new code.
@@ -10,7 +11,8 @@ import { t } from "../i18n.js";
 import { api } from "../api.js";
 import { errorText } from "./common.js";
 
-/** The "Pair a kiosk" and "Pair a hall screen" buttons and the box the link appears in. */
+/** The "Pair a kiosk", "Pair a hall screen" and "Pair a seat tablet" buttons and the box the
+ * link appears in. */
 export function devicePairing({ meeting, token }) {
   const box = h("div", { id: "pairing", "aria-live": "polite" });
   async function pair(kind) {
@@ -28,6 +30,7 @@ export function devicePairing({ meeting, token }) {
   const buttons = [
     h("button", { type: "button", class: "btn", id: "pair-kiosk", onclick: () => pair("kiosk") }, t("pair.kiosk")),
     h("button", { type: "button", class: "btn", id: "pair-screen", onclick: () => pair("screen") }, t("pair.screen")),
+    h("button", { type: "button", class: "btn", id: "pair-seat", onclick: () => pair("seat") }, t("pair.seat")),
   ];
   return { buttons, box };
 }

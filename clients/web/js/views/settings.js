@@ -12,7 +12,7 @@ const FIELDS = [
   { name: "require_quorum_to_open", kind: "bool" },
   { name: "require_check_in", kind: "bool" },
   { name: "device_checkin", kind: "choice", choices: ["tap", "connect", "off"] },
-  { name: "badge_sign_in", kind: "choice", choices: ["checked_in", "off", "open"] },
+  { name: "badge_sign_in", kind: "choice", choices: ["checked_in", "off", "open", "seat_tablets"] },
   { name: "hybrid", kind: "bool" },
   { name: "proxy_limit", kind: "int", min: 0, max: 100 },
   { name: "proxies_count_for_quorum", kind: "bool" },

@@ -4,7 +4,10 @@
 // badge"). A join link or join code pasted into the same field is exchanged the same way
 // (POST /api/sessions). A refusal (forged or expired badge, not on
 // the roster, not checked in at the desk where the meeting requires it, signing in by badge
-// off) is shown big and red, and the field keeps the focus for the next try.
+// off) is shown big and red, and the field keeps the focus for the next try. On a shared seat
+// tablet paired from the desk (js/seat.js) it is the seat sign-in page: "Scan your badge", and
+// the badge goes with the tablet's own session as the Bearer token, so the server knows it was
+// scanned at a seat tablet (the setting badge_sign_in "seat_tablets" accepts it only there).
 
 import { h, fill } from "../dom.js";
 import { t } from "../i18n.js";
@@ -21,21 +24,23 @@ import { qrCamera } from "./qrcamera.js";
 const REASONS = ["bad_token", "token_expired", "forbidden", "bad_field", "network", "rate_limited"];
 // Refusals the meeting's badge_sign_in setting makes (server: details.reason), said apart
 // from "not on the roster": a badge alone signs in only a delegate checked in at the desk.
-const SETTING_REASONS = ["not_checked_in", "badge_sign_in_off", "typed_code"];
+const SETTING_REASONS = ["not_checked_in", "badge_sign_in_off", "typed_code", "not_a_seat_tablet", "seat_unpaired"];
 
 /**
  * @param {HTMLElement} root
- * @param {{onToken: (session: string, participant?: object) => void}} ctx
+ * @param {{onToken: (session: string, participant?: object) => void, seat?: string}} ctx
+ *   seat: the seat tablet's own session, on a shared seat tablet
  */
 export function mount(root, ctx) {
   const { form, input, result } = badgeForm();
   const camera = qrCamera({ onCode: (text) => attempt.submit(text), focusTarget: () => input, fallback: "signin.camera_fallback" });
-  const attempt = signinAttempt({ form, input, result, camera }, ctx.onToken);
+  const attempt = signinAttempt({ form, input, result, camera, seat: ctx.seat }, ctx.onToken);
 
-  root.appendChild(h("div", { class: "layout signin", id: "signin" },
+  const seat = Boolean(ctx.seat);
+  root.appendChild(h("div", { class: seat ? "layout signin seat-signin" : "layout signin", id: "signin", "data-seat": seat ? "true" : null },
     h("div", { class: "signin-head" },
-      h("h1", { class: "view-title" }, t("signin.title")),
-      h("p", { class: "signin-intro" }, t("signin.intro"))),
+      h("h1", { class: "view-title" }, t(seat ? "seat.title" : "signin.title")),
+      h("p", { class: "signin-intro" }, t(seat ? "seat.intro" : "signin.intro"))),
     h("div", { class: "kiosk-grid" },
       section(t("signin.scan_title"), "sec-signin-scan", form, result),
       section(t("kiosk.camera"), "sec-signin-camera", camera.video, camera.status, camera.button))));
@@ -73,7 +78,7 @@ export function mount(root, ctx) {
 }
 
 /** What was scanned or typed, to a device session: one at a time, and none after the first success. */
-function signinAttempt({ form, input, result, camera }, onToken) {
+function signinAttempt({ form, input, result, camera, seat }, onToken) {
   let busy = false;
   let done = false;
   let flashTimer = 0;
@@ -85,12 +90,14 @@ function signinAttempt({ form, input, result, camera }, onToken) {
     // signs in by the meeting's rule.
     const joinToken = extractToken(text);
     const purpose = parseToken(joinToken)?.purpose;
-    const path = purpose === "j" || purpose === "k" || purpose === "h" ? "/api/sessions" : "/api/badge-login";
+    const link = ["j", "k", "h", "s"].includes(purpose);
+    const path = link ? "/api/sessions" : "/api/badge-login";
     busy = true;
     form.setAttribute("aria-busy", "true");
     fill(result, h("p", { class: "muted", id: "badge-checking" }, t("signin.checking")));
     try {
-      const body = await api(path, { method: "POST", body: { token: joinToken || text } });
+      // At a seat tablet, a badge goes with the tablet's session: "scanned at a seat tablet".
+      const body = await api(path, { method: "POST", body: { token: joinToken || text }, token: link ? undefined : seat });
       succeed(body.session, body.participant);
     } catch (err) {
       refuse(err);
