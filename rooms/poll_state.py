@@ -4,6 +4,7 @@ opening, and the polls slice of the meeting state."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -109,9 +110,12 @@ class Snapshot:
     proxies: Mapping[str, str]
     check_in_required: bool
 
-    @property
+    @cached_property
     def eligible(self) -> Total:
-        weight = sum((Fraction(Decimal(w)) for w in self.voters.values()), Fraction(0))
+        """Once per snapshot, each distinct weight converted once: a poll's close may be
+        decided several times over a box of 5,000 ballots, and all weights are mostly "1"."""
+        weight = sum((Fraction(Decimal(w)) * n for w, n in Counter(self.voters.values()).items()),
+                     Fraction(0))
         return Total(len(self.voters), to_decimal(weight))
 
     @cached_property

@@ -16,7 +16,6 @@ applied twice.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import logging
 import secrets
@@ -82,7 +81,9 @@ def new_meeting_id() -> str:
 def make_receipt(key: bytes, meeting_id: str, poll_id: str, voter: str, ballot_id: str) -> str:
     """26 base32 characters (130 bits), random-looking, the same for the same ballot id."""
     msg = "|".join((meeting_id, poll_id, voter, ballot_id)).encode("utf-8")
-    mac = hmac.new(key, msg, hashlib.sha256).digest()
+    # The first 20 bytes are the first 32 characters, the same as of all 32 bytes: 26 of
+    # them are the receipt, at a third less base32 (pure Python) for each of 5,000 ballots.
+    mac = hmac.digest(key, msg, "sha256")[:20]
     return base64.b32encode(mac).decode("ascii")[:26].lower()
 
 

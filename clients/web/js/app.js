@@ -248,7 +248,9 @@ function renderTopbar() {
   const s = app.model.state;
   const me = app.client?.participant || s?.me;
   const lang = getLang();
-  const title = s?.info ? (lang === "en" && s.info.title_en) || s.info.title : t("app.tagline");
+  // Before a meeting is known (sign-in, a seat tablet waiting for a badge) the brand alone: a
+  // tagline beside it said the same words twice.
+  const title = s?.info ? (lang === "en" && s.info.title_en) || s.info.title : "";
   const status = app.client?.status || "idle";
   const select = h("select", { id: "lang-select", class: "lang-select", "aria-label": t("app.language") },
     h("option", { value: "vi", selected: lang === "vi" }, "Tiếng Việt"),
