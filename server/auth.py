@@ -95,7 +95,7 @@ class Signer:
         generation: int = 0,
     ) -> str:
         kind = purpose + _ROLE_LETTER[role] + (str(generation) if generation else "")
-        payload = SEP.join((meeting_id, participant_id, kind, _b36(expires)))
+        payload = SEP.join((meeting_id, participant_id, kind, b36(expires)))
         return f"{payload}{SEP}{self._sig(payload)}"
 
     def verify(
@@ -130,7 +130,8 @@ def _mac(key: bytes, payload: str) -> str:
     return base64.urlsafe_b64encode(mac).decode("ascii")[:22]
 
 
-def _b36(value: int) -> str:
+def b36(value: int) -> str:
+    """An expiry in a token or a device session: base 36, lower case."""
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     out = ""
     while True:

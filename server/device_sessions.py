@@ -37,7 +37,7 @@ import redis.asyncio as aioredis
 
 from protocol.errors import ErrorCode
 from rooms.model import Role
-from server.auth import SEP, TokenClaims, TokenError
+from server.auth import SEP, TokenClaims, TokenError, b36
 from server.keys import ServerKeys
 from server.store import k
 
@@ -76,16 +76,6 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def _b36(value: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        value, r = divmod(value, 36)
-        out = digits[r] + out
-        if value == 0:
-            return out
-
-
 def new_id() -> str:
     """A fresh public session id (the log may name it; it opens nothing)."""
     return secrets.token_hex(8)
@@ -97,7 +87,7 @@ async def create(redis: aioredis.Redis, keys: ServerKeys, claims: TokenClaims, g
     exchanged for, at ``generation``; valid until ``expires`` (Unix seconds)."""
     secret = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii").rstrip("=")
     kind = _LETTER[claims.purpose] + _ROLE_LETTER[claims.role]
-    credential = SEP.join((claims.meeting_id, claims.participant_id, kind, _b36(expires),
+    credential = SEP.join((claims.meeting_id, claims.participant_id, kind, b36(expires),
                            secret))
     name = _name(keys, claims.meeting_id, "dsession", credential)
     await redis.hset(name, mapping={
