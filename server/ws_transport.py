@@ -2,8 +2,9 @@
 
 Fan-out to thousands of tablets is the server's hottest path. Going through ASGI costs a
 task switch and several layers of coroutines per frame; instead, like
-``websockets.broadcast``, the hub frames each message with the connection's sans-I/O
-protocol and writes it to the transport synchronously while the transport accepts data.
+``websockets.broadcast``, the hub writes each message to the transport synchronously while
+the transport accepts data, framed once for all connections (``WireCache``) while the
+connection's sans-I/O protocol is open, through the protocol otherwise.
 This needs uvicorn's sans-I/O WebSocket protocol, which ``FastWebSocketProtocol`` extends
 (run.py passes it to uvicorn); under any other server the ASGI path is used.
 
