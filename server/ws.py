@@ -115,7 +115,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         if await _attach(rt, session, hub, conn, attach):
             while not conn.closed:
                 try:
-                    msg: Input = await _receive(ws, codec)
+                    msg: Input = await _receive(ws, codec, conn.direct)
                 except ProtocolError as exc:
                     rt.metrics.inc("phonghop_protocol_errors_total")
                     msg = exc
@@ -365,8 +365,10 @@ def _device_refusal(msg: Cmd, codec: Codec) -> Frame:
                         f"'{msg.kind}'", id=msg.id), codec)
 
 
-async def _receive(ws: WebSocket, codec: Codec) -> Hello | Cmd | Ping:
-    message = await ws.receive()
+async def _receive(
+    ws: WebSocket, codec: Codec, direct: DirectSink | None = None
+) -> Hello | Cmd | Ping:
+    message = await (direct.proto.next_message() if direct is not None else ws.receive())
     if message["type"] == "websocket.disconnect":
         raise WebSocketDisconnect(message.get("code", 1000))
     frame = message.get("bytes")

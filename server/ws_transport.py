@@ -65,6 +65,17 @@ class FastWebSocketProtocol(WebSocketsSansIOProtocol):
             self.read_paused = True
             self.transport.pause_reading()
 
+    async def next_message(self) -> dict[str, Any]:
+        """What uvicorn's ASGI receive gives, read straight from its queue: a tablet's live
+        loop then skips Starlette's state checks and a coroutine for every frame, as the
+        fan-out skips ASGI's send."""
+        queue = self.queue
+        message = queue.get_nowait() if not queue.empty() else await queue.get()
+        if self.read_paused and queue.empty():
+            self.read_paused = False
+            self.transport.resume_reading()
+        return message  # type: ignore[return-value]
+
     def resume_writing(self) -> None:
         super().resume_writing()
         if self.on_resume is not None:
