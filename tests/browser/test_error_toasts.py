@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import BrowserContext, WebSocketRoute, expect
 
 from tests.browser.conftest import ROOT, TABLET
 
@@ -47,3 +47,33 @@ def test_a_refusal_is_toasted_in_the_page_language(
     expect(toast).to_have_text(catalogue(lang)["error.invalid_state"])
     expect(toast).not_to_contain_text("closed")
     shot(tablet, f"toast-refused-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_an_app_older_than_the_server_is_told_to_reload(
+    lang: str, new_meeting: Any, context: BrowserContext, open_page: Any, shot: Any
+) -> None:
+    # The page's hello says a protocol version the server does not speak, as a tablet still
+    # running last season's app would: the server answers unsupported_version and closes.
+    def older_app(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+
+        def to_server(message: str | bytes) -> None:
+            if isinstance(message, str) and '"hello"' in message:
+                frame = json.loads(message)
+                frame["v"] = 99
+                message = json.dumps(frame)
+            server.send(message)
+
+        ws.on_message(to_server)
+
+    context.route_web_socket("**/ws/**", older_app)
+    meeting = new_meeting()
+    meeting.import_roster()
+    token = meeting.links()["DB0004"].rsplit("/j/", 1)[1]
+    tablet = open_page(f"{meeting.base_url}/app/?t={token}&lang={lang}", TABLET)
+    banner = tablet.locator("#banner")
+    expect(banner).to_contain_text(catalogue(lang)["conn.failed_version"])
+    expect(banner).not_to_contain_text(catalogue(lang)["conn.failed_token"])
+    expect(tablet.locator("#reload-app")).to_have_text(catalogue(lang)["conn.reload"])
+    shot(tablet, f"refused-version-{lang}")

@@ -306,6 +306,7 @@ const FAILED_TEXT = {
   unauthenticated: "conn.failed_revoked",
   pairing_used: "conn.failed_pairing_used",
   network: "conn.failed_network",
+  unsupported_version: "conn.failed_version",
 };
 
 /** Why this device cannot join, and the way back in: the badge sign-in. */
@@ -313,9 +314,12 @@ function showRefusal(banner, code) {
   document.body.dataset.conn = "failed";
   banner.hidden = false;
   banner.className = "banner banner-failed";
+  // An app older than the server is mended by loading the page again, not by a badge.
+  const way = code === "unsupported_version"
+    ? h("button", { type: "button", class: "btn btn-sm", id: "reload-app", onclick: () => location.reload() }, t("conn.reload"))
+    : h("button", { type: "button", class: "btn btn-sm", id: "signin-again", onclick: signInAgain }, t("signin.again"));
   fill(banner, h("strong", {}, t("conn.failed_title")), " ",
-    t(FAILED_TEXT[code] || "conn.failed_token"), " ",
-    h("button", { type: "button", class: "btn btn-sm", id: "signin-again", onclick: signInAgain }, t("signin.again")));
+    t(FAILED_TEXT[code] || "conn.failed_token"), " ", way);
 }
 
 // ---- landing: no token yet: sign in with the badge ------------------------------------------
