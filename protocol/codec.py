@@ -33,7 +33,11 @@ def encode_map(data: JsonMap, codec: Codec) -> bytes | str:
 
 def decode_frame(frame: bytes | str, codec: Codec) -> Any:
     """Parse one frame into plain Python values, enforcing size, depth and length limits."""
-    size = len(frame.encode("utf-8")) if isinstance(frame, str) else len(frame)
+    size = len(frame)
+    if isinstance(frame, str) and size * 4 > limits.MAX_FRAME_BYTES:
+        # A character is at most 4 bytes of UTF-8: only a long text frame is encoded to be
+        # measured, not every ballot.
+        size = len(frame.encode("utf-8"))
     if size > limits.MAX_FRAME_BYTES:
         raise ProtocolError(
             ErrorCode.TOO_LARGE,
@@ -96,7 +100,8 @@ def _clean_str(value: str) -> str:
         raise ProtocolError(
             ErrorCode.TOO_LARGE, f"string longer than {limits.MAX_STRING_CHARS} characters"
         )
-    return unicodedata.normalize("NFC", value)
+    # ASCII is already NFC: most ids, kinds and choices are.
+    return value if value.isascii() else unicodedata.normalize("NFC", value)
 
 
 def _checked_int(value: int) -> int:
