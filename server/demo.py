@@ -7,7 +7,6 @@ and reused on later ``--demo`` starts.
 
 from __future__ import annotations
 
-import secrets
 from importlib import resources
 from typing import Any
 
@@ -87,7 +86,7 @@ async def links(rt: Runtime, meeting_id: str) -> list[tuple[str, str]]:
                         ("Bàn điểm danh / Check-in kiosk (device)", "kiosk")):
         pid, _name, role = DEVICES[kind]
         token = rt.signer.issue(meeting_id, pid, role, token_expiry(rt), purpose=PURPOSE[kind],
-                                generation=generation(hub_state, pid), nonce=secrets.token_hex(8))
+                                generation=generation(hub_state, pid))
         out.append((label, join_url(rt, token)))
     out.append(("Trang tổ chức / Organiser page", f"{rt.settings.base_url}/admin"))
     out.append(("Meeting id", meeting_id))
