@@ -48,8 +48,9 @@ _LETTER_ROLE = {v: k for k, v in _ROLE_LETTER.items()}
 # pairing code's nonce.
 _KIND = re.compile(r"(?P<purpose>[a-z])[a-z](?P<generation>[1-9][0-9]{0,8})?"
                    r"(?:-(?P<nonce>[0-9a-f]{16}))?")
-# The purposes whose tokens carry a nonce: pairing codes (server/device_purposes.py). A code
-# issued before nonces existed (none) still verifies until it expires.
+# The purposes whose tokens may carry a nonce: pairing codes (server/device_purposes.py). A
+# code without one (issued before nonces existed; the demo's printed device links,
+# server/demo.py) still verifies until it expires.
 PAIRING_PURPOSES = frozenset("khs")
 NONCE = re.compile(r"[0-9a-f]{16}")
 
