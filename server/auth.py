@@ -1,13 +1,18 @@
 """Signed, expiring tokens for participants, and the admin bearer token.
 
 A participant token is ``MEETING~PARTICIPANT~PRG~EXPIRY~SIG`` (about 60 ASCII characters, small
-enough for a QR code): ``P`` is the purpose (``j`` join link, ``b`` badge check-in), ``R`` the
-first letter of the role when issued, ``G`` the participant's credential generation in
-decimal, left out when 0 (rooms/credentials.py: a token of an older generation is revoked;
-badges carry none, they are reprinted rarely and sign in only as the meeting allows),
-``EXPIRY`` seconds since the epoch in base 36, and ``SIG``
-the first 22 characters of the URL-safe base64 HMAC-SHA256 of everything before it, keyed with
-the token-signing key derived from the server key file (server/keys.py; never kept in Redis).
+enough for a QR code): ``P`` is the purpose (``j`` join link, ``b`` badge check-in; ``k``, ``h``,
+``s`` a device's pairing code, server/devices.py), ``R`` the first letter of the role when
+issued, ``G`` the participant's credential generation in decimal, left out when 0
+(rooms/credentials.py: a token of an older generation is revoked; badges carry none, they are
+reprinted rarely and sign in only as the meeting allows), ``EXPIRY`` seconds since the epoch
+in base 36, and ``SIG`` the first 22 characters of the URL-safe base64 HMAC-SHA256 of
+everything before it, keyed with the token-signing key derived from the server key file
+(server/keys.py; never kept in Redis).
+A pairing code's kind part ends with ``-`` and a random nonce of 16 hex digits (``ko-NONCE``,
+``so2-NONCE``), signed with the rest: the expiry is in whole seconds, so without it two codes
+asked for in the same second would be one code, which pairs one device. Join links and badges
+carry none: their format has not changed, so printed badges and sent links keep working.
 A token names its meeting, so one of meeting A fails on B.
 """
 
@@ -39,8 +44,15 @@ _ROLE_LETTER = {
     Role.OBSERVER: "o",
 }
 _LETTER_ROLE = {v: k for k, v in _ROLE_LETTER.items()}
-# Purpose letter, role letter, then the generation (no leading zero, none for 0).
-_KIND = re.compile(r"[a-z]{2}(?:[1-9][0-9]{0,8})?")
+# Purpose letter, role letter, then the generation (no leading zero, none for 0), then a
+# pairing code's nonce.
+_KIND = re.compile(r"(?P<purpose>[a-z])[a-z](?P<generation>[1-9][0-9]{0,8})?"
+                   r"(?:-(?P<nonce>[0-9a-f]{16}))?")
+# The purposes whose tokens may carry a nonce: pairing codes (server/device_purposes.py). A
+# code without one (issued before nonces existed; the demo's printed device links,
+# server/demo.py) still verifies until it expires.
+PAIRING_PURPOSES = frozenset("khs")
+NONCE = re.compile(r"[0-9a-f]{16}")
 
 
 class TokenError(Exception):
@@ -92,9 +104,14 @@ class Signer:
 
     def issue(
         self, meeting_id: str, participant_id: str, role: Role, expires: int, purpose: str = "j",
-        generation: int = 0,
+        generation: int = 0, nonce: str = "",
     ) -> str:
+        """A signed token; ``nonce`` (16 hex digits, ``secrets.token_hex(8)``) only for a
+        pairing code, where every code must differ from the one asked for before."""
+        if nonce and (purpose not in PAIRING_PURPOSES or not NONCE.fullmatch(nonce)):
+            raise ValueError("a nonce is 16 hex digits, in a pairing code only")
         kind = purpose + _ROLE_LETTER[role] + (str(generation) if generation else "")
+        kind += f"-{nonce}" if nonce else ""
         payload = SEP.join((meeting_id, participant_id, kind, b36(expires)))
         return f"{payload}{SEP}{self._sig(payload)}"
 
@@ -102,8 +119,10 @@ class Signer:
         self, token: str, now: int, meeting_id: str | None = None, purpose: str = "j"
     ) -> TokenClaims:
         parts = token.strip().split(SEP)
+        kind_match = _KIND.fullmatch(parts[2]) if len(parts) == 5 else None
         # Tokens are ASCII; hmac.compare_digest raises TypeError on a non-ASCII str.
-        if len(parts) != 5 or not _KIND.fullmatch(parts[2]) or not token.isascii():
+        if kind_match is None or not token.isascii() or (
+                kind_match["nonce"] and kind_match["purpose"] not in PAIRING_PURPOSES):
             raise TokenError(ErrorCode.BAD_TOKEN, "malformed token")
         payload = SEP.join(parts[:4])
         if not self._signed(payload, parts[4], now):
@@ -122,7 +141,8 @@ class Signer:
             raise TokenError(ErrorCode.BAD_TOKEN, "token is not valid for this use")
         if expires < now:
             raise TokenError(ErrorCode.TOKEN_EXPIRED, "token expired")
-        return TokenClaims(mid, pid, kind[0], role, expires, int(kind[2:] or "0"))
+        return TokenClaims(mid, pid, kind[0], role, expires,
+                           int(kind_match["generation"] or "0"))
 
 
 def _mac(key: bytes, payload: str) -> str:

@@ -21,7 +21,8 @@ def may_send(purpose: str, kind: str) -> bool:
 
 
 def purpose_of(token: str) -> str:
-    """The purpose letter a session token claims (checked by the signature afterwards)."""
+    """The purpose letter a session token claims (checked by the signature afterwards): the
+    first letter of its kind part, whatever follows it (a generation, a pairing nonce)."""
     parts = token.strip().split("~")
     letter = parts[2][:1] if len(parts) == 5 else ""
     return letter if letter in SESSION_PURPOSES else "j"

@@ -14,12 +14,15 @@ for the participant's current generation; pairing another device of the kind lea
 paired, and reissuing that participant (``participant.reissue``) unpairs every device paired
 before. The desk shows the pairing link as a QR code (an SVG made here, ``pair_qr``) that the
 device opens; the device exchanges it once for a device session (``POST /api/sessions``,
-server/session_http.py), so the code pairs one device, and only within ``PAIRING_TTL``.
+server/session_http.py), so the code pairs one device, and only within ``PAIRING_TTL``. Each
+click makes a new code: it carries a random nonce (server/auth.py), so two codes asked for in
+the same second (a secretary pairing a row of seat tablets) are two codes, one per device.
 """
 
 from __future__ import annotations
 
 import base64
+import secrets
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -63,7 +66,8 @@ async def pair(request: Request) -> JSONResponse:
     result = outcome.result
     expires = rt.clock.now_ms() // 1000 + PAIRING_TTL
     token = rt.signer.issue(meeting_id, result["id"], Role(result["role"]), expires,
-                            purpose=PURPOSE[kind], generation=int(result["generation"]))
+                            purpose=PURPOSE[kind], generation=int(result["generation"]),
+                            nonce=secrets.token_hex(8))
     url = join_url(rt, token)
     return JSONResponse({"kind": kind, "participant": result["id"], "token": token,
                          "pair_url": url, "pair_qr": qr_data_url(url), "expires": expires})

@@ -29,8 +29,10 @@ _PATTERNS = (
      rf"\1{MARKER}"),
     # Anything shaped like a participant token (server/auth.py: MEETING~PID~PR~EXPIRY~SIG),
     # wherever it appears, '~' possibly percent-encoded.
-    # The kind part may carry a credential generation (``jd3``).
-    (re.compile(r"[\w.-]+(?:~|%7E)[\w.-]+(?:~|%7E)[a-z]{2}[0-9]{0,9}(?:~|%7E)[0-9a-z]+"
+    # The kind part may carry a credential generation (``jd3``) and, in a pairing code, a
+    # nonce (``so2-0123456789abcdef``).
+    (re.compile(r"[\w.-]+(?:~|%7E)[\w.-]+(?:~|%7E)[a-z]{2}[0-9]{0,9}(?:-[0-9a-f]+)?"
+                r"(?:~|%7E)[0-9a-z]+"
                 r"(?:~|%7E)[\w-]{22}",
                 re.IGNORECASE), MARKER),
 )

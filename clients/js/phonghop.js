@@ -47,7 +47,8 @@ const DEAD_AFTER = 3500;
 const RESEND_WINDOW = 20000;
 const FATAL_CLOSES = new Set([CloseCode.UNAUTHENTICATED, CloseCode.FORBIDDEN, CloseCode.SESSION_LIMIT]);
 
-/** Parse a token "MEETING~PARTICIPANT~PR~EXPIRY~SIG" (server/auth.py) without trusting it. */
+/** Parse a token "MEETING~PARTICIPANT~PR~EXPIRY~SIG" (server/auth.py) without trusting it; the
+ * kind part may go on after "PR" (a generation, a pairing code's "-NONCE"), read no further. */
 export function parseToken(token) {
   const parts = String(token || "").trim().split("~");
   if (parts.length !== 5) return null;

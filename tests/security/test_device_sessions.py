@@ -1,5 +1,6 @@
 """Join links and pairing codes exchanged once for a device session (#14, "Sessions instead of
-bearer badges"): real `run.py serve` processes, real Redis.
+bearer badges"): real `run.py serve` processes, real Redis (one test in-process, on a clock
+that stands still).
 
 The session opens the socket and the API; Redis holds no credential; a reissue, a removal, a
 role change or signing out ends it; a delegate's second device ends the first one's voting
@@ -13,10 +14,14 @@ from typing import Any
 import httpx
 import pytest
 import redis
+from starlette.testclient import TestClient
 
+from server.app import create_app
+from server.clock import ManualClock
+from server.config import Settings
 from tests.conftest import ServerProcess, StartServer
 from tests.security.test_identity import badge_photo_token, bearer, close_code_of, command
-from tests.support import Client, make_meeting, token_of
+from tests.support import Client, demo_roster, make_meeting, token_of
 
 pytestmark = [pytest.mark.redis, pytest.mark.multiprocess]
 
@@ -190,3 +195,43 @@ async def test_a_pairing_code_pairs_one_kiosk_that_only_checks_in(
         badge = badge_photo_token(http, meeting, "DB0005")
     refused = exchange(server, badge)
     assert (refused.status_code, refused.json()["error"]["code"]) == (401, "bad_token")
+
+
+def test_two_pairing_codes_asked_for_in_the_same_second_pair_two_devices(
+    settings: Settings, admin_headers: dict[str, str]
+) -> None:
+    # The clock stands still: every code below is asked for in the same second, as when a
+    # secretary clicks "Pair a seat tablet" twice quickly.
+    with TestClient(create_app(settings, ManualClock())) as http:
+        meeting = http.post("/api/meetings", json={"title": "T"}, headers=admin_headers) \
+            .json()["id"]
+        assert http.post(f"/api/meetings/{meeting}/roster", content=demo_roster(),
+                         headers=admin_headers).status_code == 200
+        people = http.get(f"/api/meetings/{meeting}/participants", headers=admin_headers) \
+            .json()["participants"]
+        secretary = token_of(next(p for p in people if p["id"] == "DB0002"))
+        for kind, purpose in (("seat", "s"), ("kiosk", "k"), ("screen", "h")):
+            paired = [http.post(f"/api/meetings/{meeting}/devices", json={"kind": kind},
+                                headers=bearer(secretary)).json() for _ in range(2)]
+            assert paired[0]["expires"] == paired[1]["expires"]
+            codes = [p["token"] for p in paired]
+            assert codes[0] != codes[1] and paired[0]["pair_url"] != paired[1]["pair_url"]
+            # Both pair a device: two sessions of the device's purpose.
+            made = [http.post("/api/sessions", json={"token": code}) for code in codes]
+            assert [m.status_code for m in made] == [200, 200], [m.text for m in made]
+            assert [m.json()["purpose"] for m in made] == [purpose, purpose]
+            sessions = {m.json()["session"] for m in made}
+            assert len(sessions) == 2
+            # Each pairs one device only.
+            for code in codes:
+                used = http.post("/api/sessions", json={"token": code})
+                assert (used.status_code, used.json()["error"]["details"]["reason"]) == \
+                    (401, "pairing_used")
+            # Both sessions are live: each opens the socket as the device participant.
+            for session in sessions:
+                with http.websocket_connect(f"/ws/{meeting}",
+                                            subprotocols=["phonghop.v1.json"]) as ws:
+                    ws.send_text(json.dumps({"v": 1, "type": "hello", "token": session}))
+                    welcome = json.loads(ws.receive_text())
+                    assert welcome["type"] == "welcome", welcome
+                    assert welcome["participant"]["id"] == paired[0]["participant"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Callable
 
@@ -10,6 +11,8 @@ import httpx
 import pytest
 import redis
 
+from rooms.model import Role
+from server.auth import Signer
 from server.logging_redaction import MARKER, RedactTokens, redact
 from tests.conftest import ADMIN_TOKEN, StartServer
 from tests.support import make_meeting, token_of
@@ -67,3 +70,13 @@ def test_a_token_in_any_log_record_is_redacted(caplog: pytest.LogCaptureFixture)
     for harmless in ("/join/abc", "?tab=1", "?lt=2", "a~b~c"):
         assert redact(harmless) == harmless
     assert redact(token.replace("~", "%7E")) == MARKER
+
+
+def test_a_pairing_code_in_a_log_line_is_redacted() -> None:
+    # Its kind part carries a nonce (server/auth.py): "so2-" and 16 hex digits.
+    code = Signer(b"k" * 32).issue("mabc123456", "SEATS", Role.OBSERVER, 1_700_000_900,
+                                   purpose="s", generation=2, nonce=secrets.token_hex(8))
+    assert code.split("~")[2].startswith("so2-")
+    line = f"pairing {code} exchanged; again: {code.replace('~', '%7E')}."
+    assert redact(line) == f"pairing {MARKER} exchanged; again: {MARKER}."
+    assert redact(f"POST /api/x?t={code}") == f"POST /api/x?t={MARKER}"

@@ -121,6 +121,56 @@ def test_tokens_are_short_signed_and_scoped() -> None:
     assert signer.verify(badge, now, purpose="b").purpose == "b"
 
 
+def test_join_links_and_badges_are_as_before_and_only_pairing_codes_carry_a_nonce() -> None:
+    signer = Signer(b"k" * 32)
+    now, expires = 1_700_000_000, 1_700_003_600
+    # Issued by the code before pairing nonces: printed badges and sent links keep working.
+    before = {
+        ("j", 0): "mabc123456~DB0001~jd~s44z68~knJ65hPLTmPJeACj_EV1s7",
+        ("j", 3): "mabc123456~DB0001~jd3~s44z68~4SiJgBhNvbG_7c1ppsvgyE",
+        ("b", 0): "mabc123456~DB0001~bd~s44z68~tqauhe36fC-PLQc5cPSR5o",
+    }
+    for (purpose, generation), token in before.items():
+        assert signer.issue("mabc123456", "DB0001", Role.DELEGATE, expires, purpose=purpose,
+                            generation=generation) == token
+        claims = signer.verify(token, now, "mabc123456", purpose=purpose)
+        assert (claims.purpose, claims.generation, claims.expires) == \
+            (purpose, generation, expires)
+    # A pairing code carries its nonce signed with the rest; the claims are as without it.
+    nonce = "0123456789abcdef"
+    code = signer.issue("mabc123456", "SEATS", Role.OBSERVER, expires, purpose="s",
+                        generation=2, nonce=nonce)
+    assert code.split("~")[2] == f"so2-{nonce}" and code.isascii() and len(code) < 100
+    claims = signer.verify(code, now, "mabc123456", purpose="s")
+    assert (claims.participant_id, claims.role, claims.generation) == \
+        ("SEATS", Role.OBSERVER, 2)
+    assert code != signer.issue("mabc123456", "SEATS", Role.OBSERVER, expires, purpose="s",
+                                generation=2, nonce="fedcba9876543210")
+    # A code issued before nonces (none) still pairs until it expires.
+    assert signer.verify(signer.issue("mabc123456", "KIOSK", Role.OBSERVER, expires, "k"),
+                         now, purpose="k").participant_id == "KIOSK"
+    refused = [
+        code.replace(nonce, "0123456789abcdee"),  # another nonce: the signature fails
+        code.replace(f"-{nonce}", ""),  # nor does the code pass without its nonce
+        code.replace("so2-", "so3-"),
+        # A nonce in a join link or badge is no token of this server.
+        before[("j", 0)].replace("~jd~", f"~jd-{nonce}~"),
+        before[("b", 0)].replace("~bd~", f"~bd-{nonce}~"),
+        code.replace(nonce, nonce.upper()),
+        code.replace(nonce, nonce[:15]),
+    ]
+    for token in refused:
+        for purpose in "sjb":
+            with pytest.raises(TokenError) as info:
+                signer.verify(token, now, purpose=purpose)
+            assert info.value.code == ErrorCode.BAD_TOKEN, token
+    with pytest.raises(TokenError, match="signature"):
+        signer.verify(refused[0], now, purpose="s")
+    for purpose, bad_nonce in (("j", nonce), ("b", nonce), ("k", "0123"), ("k", "x" * 16)):
+        with pytest.raises(ValueError):
+            signer.issue("mabc123456", "KIOSK", Role.OBSERVER, expires, purpose, nonce=bad_nonce)
+
+
 def test_a_tablet_connecting_while_redis_is_down_is_told_to_retry(tmp_path: Path) -> None:
     import json as jsonlib
 
