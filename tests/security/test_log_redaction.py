@@ -10,9 +10,12 @@ from collections.abc import Callable
 import httpx
 import pytest
 import redis
+import redis.asyncio as aioredis
 
 from rooms.model import Role
+from server import device_sessions
 from server.auth import Signer
+from server.keys import ServerKeys
 from server.logging_redaction import MARKER, RedactTokens, redact
 from tests.conftest import ADMIN_TOKEN, StartServer
 from tests.support import make_meeting, token_of
@@ -80,3 +83,21 @@ def test_a_pairing_code_in_a_log_line_is_redacted() -> None:
     line = f"pairing {code} exchanged; again: {code.replace('~', '%7E')}."
     assert redact(line) == f"pairing {MARKER} exchanged; again: {MARKER}."
     assert redact(f"POST /api/x?t={code}") == f"POST /api/x?t={MARKER}"
+
+
+async def test_a_device_session_in_a_log_line_is_redacted_whole(redis_url: str) -> None:
+    # A session's secret is 43 characters, a join link's signature 22: all of it goes.
+    client = aioredis.from_url(redis_url)
+    claims = Signer(b"k" * 32).verify(
+        Signer(b"k" * 32).issue("mabc123456", "DB0004", Role.DELEGATE, 1_700_000_900),
+        1_700_000_000)
+    try:
+        made = await device_sessions.create(client, ServerKeys(b"s" * 32), claims, 0,
+                                            1_700_000_900, 1_700_000_000, "abc")
+    finally:
+        await client.aclose()
+    secret = made.credential.rsplit("~", 1)[1]
+    assert len(secret) == 43
+    line = f"GET /api/x Authorization: Bearer {made.credential} done"
+    assert redact(line) == f"GET /api/x Authorization: Bearer {MARKER} done"
+    assert secret[-10:] not in redact(made.credential.replace("~", "%7E"))
