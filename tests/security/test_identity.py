@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 from typing import Any
 
 import httpx
@@ -249,7 +250,8 @@ async def test_a_paired_kiosk_checks_in_and_does_nothing_else(
                            headers=bearer(secretary)).json()["token"]
         export = http.get(f"/api/meetings/{meeting}/attendance.csv", headers=admin_headers)
         # Paired devices attend nothing: not listed (as absent) in the attendance export.
-        assert "KIOSK" not in export.text and "DB0004" in export.text
+        assert "KIOSK" not in export.text and "SEATS" not in export.text
+        assert "DB0004" in export.text
     hall = Client(server.ws_url, meeting, screen)
     await hall.connect()
     answer = await hall.command("checkin.scan", {"token": "DB0005"})
@@ -263,9 +265,16 @@ def test_the_demo_prints_device_links_and_lists_no_device_as_absent(
     from server.demo import load_demo
 
     links = dict(asyncio.run(load_demo(settings)))
-    kiosk = links["Bàn điểm danh / Check-in kiosk (device)"].rsplit("/j/", 1)[1]
-    screen = links["Màn hình hội trường / Hall screen (device)"].rsplit("/j/", 1)[1]
-    assert (kiosk.split("~")[1:3], screen.split("~")[1:3]) == (["KIOSK", "ko"], ["SCREEN", "hh"])
+    devices = {
+        label: links[label].rsplit("/j/", 1)[1].split("~")
+        for label in ("Bàn điểm danh / Check-in kiosk (device)",
+                      "Màn hình hội trường / Hall screen (device)",
+                      "Máy tính bảng tại ghế / Seat tablet (device)")
+    }
+    # Participant and purpose + role letters, then the pairing code's nonce (16 hex digits).
+    assert [(parts[1], parts[2][:2]) for parts in devices.values()] == [
+        ("KIOSK", "ko"), ("SCREEN", "hh"), ("SEATS", "so")]
+    assert all(re.fullmatch(r"[a-z]{2}[0-9]*-[0-9a-f]{16}", parts[2]) for parts in devices.values())
     meeting = links["Meeting id"]
     with TestClient(create_app(settings)) as client:
         export = client.get(f"/api/meetings/{meeting}/attendance.csv", headers=admin_headers)
