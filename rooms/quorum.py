@@ -9,6 +9,8 @@ moment, rebuilt from the log, is rooms/quorum_history.py's.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -31,6 +33,27 @@ def _weight(participant: Participant) -> Decimal:
         return Decimal(participant.weight)
     except InvalidOperation:  # the roster refuses such weights; an old log keeps counting
         return Decimal(1)
+
+
+# The voting delegates of a roster with their weights, by the roster mapping's identity (a
+# roster is immutable; a roster change makes a new one). During a check-in storm the quorum
+# is recomputed every 50 ms over a roster that does not change: its weights are read once.
+_VOTERS: OrderedDict[int, tuple[Mapping[str, Participant], tuple[tuple[str, Decimal], ...]]] = (
+    OrderedDict())
+_VOTERS_KEPT = 8
+
+
+def _voters(participants: Mapping[str, Participant]) -> tuple[tuple[str, Decimal], ...]:
+    hit = _VOTERS.get(id(participants))
+    # The roster is kept in the entry, so its id cannot be reused while cached.
+    if hit is not None and hit[0] is participants:
+        return hit[1]
+    voters = tuple((pid, _weight(p)) for pid, p in participants.items()
+                   if p.role in VOTING_ROLES)
+    _VOTERS[id(participants)] = (participants, voters)
+    if len(_VOTERS) > _VOTERS_KEPT:
+        _VOTERS.popitem(last=False)
+    return voters
 
 
 @dataclass(frozen=True)
@@ -82,10 +105,7 @@ def quorum(state: MeetingState, at: int = 0) -> Quorum:
     entitled = present = in_person = online = proxies = 0
     entitled_w = present_w = Decimal(0)
     weighted = False
-    for pid, participant in state.participants.items():
-        if participant.role not in VOTING_ROLES:
-            continue
-        weight = _weight(participant)
+    for pid, weight in _voters(state.participants):
         weighted = weighted or weight != 1
         entitled += 1
         entitled_w += weight
