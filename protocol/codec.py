@@ -16,13 +16,20 @@ from protocol import limits
 from protocol.errors import CloseCode, ErrorCode, ProtocolError
 from protocol.messages import ClientMessage, Cmd, Hello, JsonMap, Ping, Position, ServerMessage
 from protocol.messages import to_wire as to_wire
-from protocol.version import SUPPORTED_VERSIONS
+from protocol.version import PROTOCOL_VERSION, SUPPORTED_VERSIONS
 
 Codec = Literal["msgpack", "json"]
 
 
 def encode(msg: ServerMessage, codec: Codec) -> bytes | str:
     return encode_map(to_wire(msg), codec)
+
+
+def encode_ack(command_id: str, seq: int, result: JsonMap, codec: Codec) -> bytes | str:
+    """``encode(Ack(id=command_id, seq=seq, result=result), codec)`` without making the
+    message object first: each of a burst's ballots is acked."""
+    return encode_map({"v": PROTOCOL_VERSION, "type": "ack", "id": command_id, "seq": seq,
+                       "result": result}, codec)
 
 
 def encode_map(data: JsonMap, codec: Codec) -> bytes | str:
@@ -80,6 +87,13 @@ def clean(value: Any, depth: int = 0) -> Any:
     """Check limits and types recursively; normalise every string to NFC."""
     if depth > limits.MAX_DEPTH:
         raise ProtocolError(ErrorCode.TOO_LARGE, "message nested too deeply")
+    # Exact types first: what a decoder gives is never a subclass, and a bool must not be
+    # taken for an int below.
+    kind = type(value)
+    if kind is str:
+        return _clean_str(value)
+    if kind is dict:
+        return _clean_map(value, depth)
     if isinstance(value, str):
         return _clean_str(value)
     if isinstance(value, bool) or value is None:
@@ -126,10 +140,20 @@ def _clean_map(value: dict[Any, Any], depth: int) -> JsonMap:
     if len(value) > limits.MAX_MAP_ITEMS:
         raise ProtocolError(ErrorCode.TOO_LARGE, f"map with more than {limits.MAX_MAP_ITEMS} keys")
     out: JsonMap = {}
+    # Short ASCII strings, nearly every key and value of a command, are taken as they are
+    # here, not through clean(): a third of a ballot's decoding. Where a string would be too
+    # deep, clean() says so as before.
+    short = limits.MAX_STRING_CHARS if depth < limits.MAX_DEPTH else -1
     for k, v in value.items():
         if not isinstance(k, str):
             raise ProtocolError(ErrorCode.BAD_FIELD, "map keys must be strings")
-        out[clean(k, depth + 1)] = clean(v, depth + 1)
+        # The value before the key, as ``out[clean(k)] = clean(v)`` did: a message wrong
+        # in both places keeps the error it had.
+        if type(v) is not str or not (len(v) <= short and v.isascii()):
+            v = clean(v, depth + 1)
+        if not (len(k) <= short and k.isascii()):
+            k = clean(k, depth + 1)
+        out[k] = v
     return out
 
 

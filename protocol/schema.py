@@ -35,8 +35,8 @@ def validate(kind: str, body: Mapping[str, Any], schemas: Mapping[str, Schema]) 
     schema = schemas.get(kind)
     if schema is None:
         raise ProtocolError(ErrorCode.UNKNOWN_KIND, f"unknown command kind {kind!r}")
-    unknown = sorted(set(body) - set(schema))
-    if unknown:
+    if body.keys() - schema.keys():
+        unknown = sorted(body.keys() - schema.keys())
         raise ProtocolError(ErrorCode.BAD_FIELD, f"{kind}: unknown field(s) {', '.join(unknown)}")
     out: dict[str, Any] = {}
     for name, spec in schema.items():

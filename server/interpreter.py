@@ -15,7 +15,6 @@ applied twice.
 
 from __future__ import annotations
 
-import base64
 import hmac
 import logging
 import secrets
@@ -78,13 +77,33 @@ def new_meeting_id() -> str:
     return "m" + "".join(secrets.choice(alphabet) for _ in range(9))
 
 
-def make_receipt(key: bytes, meeting_id: str, poll_id: str, voter: str, ballot_id: str) -> str:
-    """26 base32 characters (130 bits), random-looking, the same for the same ballot id."""
-    msg = "|".join((meeting_id, poll_id, voter, ballot_id)).encode("utf-8")
-    # The first 20 bytes are the first 32 characters, the same as of all 32 bytes: 26 of
-    # them are the receipt, at a third less base32 (pure Python) for each of 5,000 ballots.
-    mac = hmac.digest(key, msg, "sha256")[:20]
-    return base64.b32encode(mac).decode("ascii")[:26].lower()
+class Receipts:
+    """Ballot receipts: 26 base32 characters (130 bits) of HMAC-SHA256 under one key of the
+    server's, random-looking, the same for the same ballot id."""
+
+    __slots__ = ("_keyed",)
+
+    def __init__(self, key: bytes) -> None:
+        # Keyed once: each receipt copies the keyed state instead of keying HMAC again.
+        self._keyed = hmac.new(key, digestmod="sha256")
+
+    def __call__(self, meeting_id: str, poll_id: str, voter: str, ballot_id: str) -> str:
+        mac = self._keyed.copy()
+        mac.update("|".join((meeting_id, poll_id, voter, ballot_id)).encode("utf-8"))
+        return base32_26(mac.digest())
+
+
+_B32 = "abcdefghijklmnopqrstuvwxyz234567"
+_B32_PAIRS = [a + b for a in _B32 for b in _B32]  # 10 bits → two characters
+_B32_SHIFTS = range(120, -1, -10)
+
+
+def base32_26(digest: bytes) -> str:
+    """The first 26 characters of the lower-case base32 of ``digest`` (130 bits): what
+    ``base64.b32encode(digest).decode().lower()[:26]`` gives, without base64's pure-Python
+    loop over five-byte groups, at half its time for each of a burst's ballots."""
+    n = int.from_bytes(digest[:17], "big") >> 6
+    return "".join([_B32_PAIRS[(n >> s) & 1023] for s in _B32_SHIFTS])
 
 
 class Interpreter:
@@ -108,15 +127,15 @@ class Interpreter:
         self.command_rate = command_rate
         self.batcher = GuardBatcher(store, metrics)
         # Derived once: a burst of first ballots must not each derive it.
-        self._receipt_key = keys.derive(BALLOT_RECEIPTS)
+        self._receipts = Receipts(keys.derive(BALLOT_RECEIPTS))
 
     # ---- the context a decider may use -------------------------------------------------
 
     def context(self, meeting_id: str, now: int) -> Context:
-        key = self._receipt_key
+        receipts = self._receipts
 
         def receipt(poll_id: str, voter: str, ballot_id: str) -> str:
-            return make_receipt(key, meeting_id, poll_id, voter, ballot_id)
+            return receipts(meeting_id, poll_id, voter, ballot_id)
 
         def badge(token: str) -> str:
             return badge_participant(self.signer, meeting_id, token, now)

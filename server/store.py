@@ -36,7 +36,7 @@ prefix.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal, Protocol, assert_never
 
@@ -93,7 +93,10 @@ class AppendResult:
     ack: bytes = b""  # the stored ack on "dup"
     guard_index: int = -1
     guard_value: bytes = b""
-    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# Every write of a group commit that held: one value (it is frozen), not 500 made alike.
+_HELD = AppendResult("ok")
 
 
 class Store:
@@ -155,7 +158,7 @@ class Store:
         out: list[AppendResult] = []
         for reply in replies:
             if reply[0] == b"ok":
-                out.append(AppendResult("ok"))
+                out.append(_HELD)
             else:
                 out.append(
                     AppendResult("guard", guard_index=int(reply[1]), guard_value=bytes(reply[2]))

@@ -17,10 +17,10 @@ from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from protocol.codec import Codec, decode_client, encode
+from protocol.codec import Codec, decode_client, encode, encode_ack
 from protocol.commands import validate_command
 from protocol.errors import ErrorCode, ProtocolError
-from protocol.messages import Ack, Cmd, Error, Hello, Ping, Pong
+from protocol.messages import Cmd, Error, Hello, Ping, Pong
 from protocol.version import SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, SUBPROTOCOLS
 from rooms.credentials import generation, pinned_session
 from rooms.model import Actor
@@ -351,7 +351,7 @@ async def _run_command(rt: Runtime, meeting_id: str, actor: Actor, msg: Cmd, cod
             Error(code=ErrorCode.UNAVAILABLE, message="server error; retry", id=msg.id), codec
         )
     if outcome.ok:
-        return encode(Ack(id=msg.id, seq=outcome.seq, result=outcome.result), codec)
+        return encode_ack(msg.id, outcome.seq, outcome.result, codec)
     return encode(
         Error(code=outcome.code, message=outcome.message, id=msg.id, details=outcome.details),
         codec,

@@ -8,7 +8,7 @@ import msgpack
 import pytest
 
 from protocol import limits
-from protocol.codec import decode_client, encode
+from protocol.codec import Codec, decode_client, encode, encode_ack
 from protocol.errors import CloseCode, ErrorCode, ProtocolError
 from protocol.messages import Ack, Cmd, Error, Event, Hello, Ping, Position
 
@@ -49,6 +49,14 @@ def test_ack_and_error_omit_empty_details() -> None:
         "code": "forbidden",
         "message": "no",
     }
+
+
+@pytest.mark.parametrize("codec", ["json", "msgpack"])
+@pytest.mark.parametrize("result", [{}, {"poll": "p1", "receipt": "ábc", "replayed": True}])
+def test_an_ack_made_without_its_message_object_is_the_same_bytes(
+    codec: Codec, result: dict[str, object]
+) -> None:
+    assert encode_ack("c1", 42, result, codec) == encode(Ack(id="c1", seq=42, result=result), codec)
 
 
 @pytest.mark.parametrize("codec", ["json", "msgpack"])

@@ -8,11 +8,13 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from rooms import aggregate
+from rooms import aggregate, poll_commands
 from rooms.decision import Decision, Guard, Read, Sealed
 from rooms.model import Actor, Command, Event, Rejected
-from rooms.polls import PollStatus
+from rooms.polls import PollStatus, Ticket
 from tests.rooms import contexts
 from tests.rooms.test_polls import CHAIR, ELECTION, YNA, created, fold, opened, who
 
@@ -230,3 +232,24 @@ def test_staff_commands_and_ballots_carry_no_command_rate() -> None:
     assert not any(g.op == "rate" for g in chair.guards)
     ballot = cast(events, "D1", "yes")
     assert not any(g.op == "rate" for g in ballot.guards)
+
+
+# ---- the stored records, put together from their parts ----------------------------------
+
+_texts = st.text(max_size=40)
+_choices = st.one_of(_texts, st.lists(_texts, max_size=5))
+
+
+@given(_choices, _texts, _texts, _texts, _texts, st.lists(_texts, max_size=3))
+def test_a_ballot_record_is_the_json_of_its_fields_in_key_order(
+    choice: Any, weight: str, by: str, ballot_id: str, hashed: str, old: list[str]
+) -> None:
+    ticket = Ticket(poll=None, voter="V", by=by, weight=weight, choice=None)  # type: ignore[arg-type]
+    record: dict[str, Any] = {"c": choice, "w": weight, "by": by, "b": ballot_id, "r": hashed}
+    if old:
+        record["old"] = old
+    expected = json.dumps(record, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    assert poll_commands._record(choice, ticket, ballot_id, hashed, old) == expected
+    sealed = json.dumps({"c": choice, "r": hashed, "w": weight}, ensure_ascii=False,
+                        separators=(",", ":"), sort_keys=True).encode()
+    assert poll_commands._sealed_record(choice, weight, hashed) == sealed
