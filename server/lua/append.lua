@@ -54,12 +54,13 @@ local function sha256(msg)
   return table.concat(out)
 end
 
--- Guards: 4 arguments each from ARGV[g0] on (op, key index, field, value). check returns
--- nil when every condition holds, else {"guard", index, value found}; apply makes the writes.
-local function check_guards(g0, n)
+-- Guards: 4 values each from A[g0] on (op, key index, field, value), A being ARGV or a batch's
+-- unpacked list. check returns nil when every condition holds, else {"guard", index, value
+-- found}; apply makes the writes.
+local function check_guards(A, g0, n)
   for i = 0, n - 1 do
     local b = g0 + 4 * i
-    local op, key, field, value = ARGV[b], KEYS[tonumber(ARGV[b + 1])], ARGV[b + 2], ARGV[b + 3]
+    local op, key, field, value = A[b], KEYS[tonumber(A[b + 1])], A[b + 2], A[b + 3]
     if op == "setnx" then
       local have = redis.call("HGET", key, field)
       if have then return {"guard", tostring(i), have} end
@@ -76,10 +77,10 @@ local function check_guards(g0, n)
   return nil
 end
 
-local function apply_guards(g0, n)
+local function apply_guards(A, g0, n)
   for i = 0, n - 1 do
     local b = g0 + 4 * i
-    local op, key, field, value = ARGV[b], KEYS[tonumber(ARGV[b + 1])], ARGV[b + 2], ARGV[b + 3]
+    local op, key, field, value = A[b], KEYS[tonumber(A[b + 1])], A[b + 2], A[b + 3]
     if op == "setnx" or op == "set" then
       redis.call("HSET", key, field, value)
     elseif op == "del" then
@@ -106,17 +107,19 @@ if ARGV[1] == "sha256" then  -- self-test entry point used by the test suite
 end
 
 -- Batch mode: many independent guarded writes (no events), each atomic, in one call; for
--- bursts of ballots. ARGV: "batch", n_items, then per item n_guards and its guards.
+-- bursts of ballots. ARGV: "batch", then one msgpack list: n_items, then per item n_guards
+-- and its guards (one argument, not 9 per ballot for the client to frame one by one).
 -- Returns per item {"ok"} or the failed guard.
 if ARGV[1] == "batch" then
-  local out, p = {}, 3
-  for item = 1, tonumber(ARGV[2]) do
-    local n = tonumber(ARGV[p])
-    local failed = check_guards(p + 1, n)
+  local A = cmsgpack.unpack(ARGV[2])
+  local out, p = {}, 2
+  for item = 1, A[1] do
+    local n = A[p]
+    local failed = check_guards(A, p + 1, n)
     if failed then
       out[item] = failed
     else
-      apply_guards(p + 1, n)
+      apply_guards(A, p + 1, n)
       out[item] = {"ok"}
     end
     p = p + 1 + 4 * n
@@ -139,9 +142,9 @@ if expected ~= "" then
 end
 
 local g0 = 7 + 3 * n_events
-local failed = check_guards(g0, n_guards)
+local failed = check_guards(ARGV, g0, n_guards)
 if failed then return failed end
-apply_guards(g0, n_guards)
+apply_guards(ARGV, g0, n_guards)
 
 local first, seq, hash = 0, tonumber(redis.call("HGET", meta, "seq") or "0"), nil
 if n_events > 0 then

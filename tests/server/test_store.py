@@ -164,6 +164,26 @@ async def test_guard_batch_applies_each_item_on_its_own_guards(store: Store) -> 
     assert await store.read_log("m1") == []
 
 
+async def test_a_batch_carries_each_kind_of_value_as_the_script_arguments_would(
+    store: Store,
+) -> None:
+    # One msgpack argument for the whole batch: numbers must still compare as the text Redis
+    # stores, and bytes (a sealed ballot) and Vietnamese text arrive unchanged.
+    await store.redis.hset(k("m1", "h"), mapping={"n": "7", "t": "Bầu cử"})
+    raw = bytes(range(256))
+    items = [
+        [Guard("eq", "h", "n", 7), Guard("incr", "h", "n", 5)],
+        [Guard("eq", "h", "t", "Bầu cử"), Guard("setnx", "h", "raw", raw)],
+        [Guard("eq", "h", "missing", ""), Guard("set", "h", "empty", "")],
+        [Guard("eq", "h", "n", 7)],  # 12 now: the first item counted
+    ]
+    results = await store.guard_batch("m1", items)
+    assert [r.status for r in results] == ["ok", "ok", "ok", "guard"]
+    assert (results[3].guard_index, results[3].guard_value) == (0, b"12")
+    stored = await store.redis.hgetall(k("m1", "h"))
+    assert stored[b"n"] == b"12" and stored[b"raw"] == raw and stored[b"empty"] == b""
+
+
 async def test_batcher_coalesces_one_loop_turn_into_one_call(store: Store) -> None:
     from server.batching import GuardBatcher
 
