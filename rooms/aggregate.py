@@ -147,10 +147,13 @@ def rate_limited(decision: Decision, cmd: Command, ctx: Context) -> Decision:
     return replace(decision, guards=(*decision.guards, guard), on_guard=refused)
 
 
+_NOBODY: frozenset[Role] = frozenset()
+
+
 def authorize(state: MeetingState, cmd: Command) -> None:
     if cmd.actor.is_admin:
         return
-    allowed = PERMISSIONS.get(cmd.kind, frozenset())
+    allowed = PERMISSIONS.get(cmd.kind, _NOBODY)
     participant = state.participants.get(cmd.actor.participant_id)
     if participant is None:
         raise Rejected(ErrorCode.FORBIDDEN, "you are not on this meeting's roster")

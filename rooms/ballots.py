@@ -223,6 +223,23 @@ class NormalizedChoice:
                 assert_never(self.method)
 
 
+_ONE_ID = ("yes_no_abstain", "single")
+
+
+def _abstain_or_one_id(spec: PollSpec, choice: object) -> NormalizedChoice | None:
+    if not isinstance(choice, str):
+        return None
+    if choice == ABSTAIN:
+        if not spec.allow_abstain:
+            raise BallotError("abstain_not_allowed", "this poll does not take abstentions")
+        return NormalizedChoice(spec.method, (), abstain=True)
+    if spec.method in _ONE_ID and choice in spec.choosable:
+        # One allowed id where one is asked: every check of validate_ballot passes, and
+        # most ballots of a burst are this.
+        return NormalizedChoice(spec.method, (choice,))
+    return None
+
+
 def validate_ballot(spec: PollSpec, choice: object) -> NormalizedChoice:
     """`choice` as the canonical choice of a ballot in a poll of `spec`, or a `BallotError`.
 
@@ -230,10 +247,9 @@ def validate_ballot(spec: PollSpec, choice: object) -> NormalizedChoice:
     shape (``bad_choice``, ``abstain_not_allowed``), length bound (``too_many_choices``), then
     ids (``unknown_option``, ``duplicate_choice``), then ``too_few_choices``.
     """
-    if isinstance(choice, str) and choice == ABSTAIN:
-        if not spec.allow_abstain:
-            raise BallotError("abstain_not_allowed", "this poll does not take abstentions")
-        return NormalizedChoice(spec.method, (), abstain=True)
+    simple = _abstain_or_one_id(spec, choice)
+    if simple is not None:
+        return simple
     match spec.method:
         case "yes_no_abstain" | "single":
             if not isinstance(choice, str):

@@ -180,8 +180,11 @@ class PollsState:
     polls: Mapping[str, Poll] = field(default_factory=dict)
 
 
+_NO_POLLS = PollsState()  # frozen: one empty value, not a new one on every ballot's lookup
+
+
 def polls_of(state: MeetingState) -> PollsState:
-    return get_slice(state, SLICE, PollsState())
+    return get_slice(state, SLICE, _NO_POLLS)
 
 
 def get_poll(state: MeetingState, poll_id: object) -> Poll:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any, Literal, assert_never
 
@@ -128,10 +129,16 @@ class Interpreter:
         self.batcher = GuardBatcher(store, metrics)
         # Derived once: a burst of first ballots must not each derive it.
         self._receipts = Receipts(keys.derive(BALLOT_RECEIPTS))
+        self._last_context: tuple[str, Context] | None = None
 
     # ---- the context a decider may use -------------------------------------------------
 
     def context(self, meeting_id: str, now: int) -> Context:
+        # A burst decides several commands of one meeting in the same millisecond: the same
+        # (frozen) context serves them all.
+        last = self._last_context
+        if last is not None and last[0] == meeting_id and last[1].now == now:
+            return last[1]
         receipts = self._receipts
 
         def receipt(poll_id: str, voter: str, ballot_id: str) -> str:
@@ -140,8 +147,10 @@ class Interpreter:
         def badge(token: str) -> str:
             return badge_participant(self.signer, meeting_id, token, now)
 
-        return Context(now=now, new_id=_new_id, receipt=receipt, badge=badge, rate=self.rate,
-                       command_rate=self.command_rate)
+        ctx = Context(now=now, new_id=_new_id, receipt=receipt, badge=badge, rate=self.rate,
+                      command_rate=self.command_rate)
+        self._last_context = (meeting_id, ctx)
+        return ctx
 
     # ---- commands ----------------------------------------------------------------------
 
@@ -245,16 +254,17 @@ class Interpreter:
             decision = decision.then(values)
         raise Rejected(ErrorCode.UNAVAILABLE, "too much contention on this command; retry")
 
-    async def _write(
+    def _write(
         self,
         meeting_id: str,
         decision: Decision,
         expected_seq: int | None,
         dedupe: tuple[str, bytes] | None,
-    ) -> AppendResult:
+    ) -> Awaitable[AppendResult]:
+        # Not a coroutine itself: a ballot awaits the batcher's future one frame nearer.
         if decision.batch and not decision.events and dedupe is None:
-            return await self.batcher.submit(meeting_id, decision.guards)
-        return await self.store.append(
+            return self.batcher.submit(meeting_id, decision.guards)
+        return self.store.append(
             meeting_id,
             [(e, aggregate.audience(e.kind)) for e in decision.events],
             expected_seq=expected_seq,

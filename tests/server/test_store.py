@@ -226,9 +226,9 @@ async def test_batcher_keeps_one_call_in_flight_and_sends_what_waited_together(
     batcher = GuardBatcher(store, metrics)
     votes = k("m1", "votes")
 
-    def vote(i: int) -> asyncio.Task[Any]:
+    def vote(i: int) -> asyncio.Future[Any]:
         guard = Guard("setnx", "votes", f"P{i}", "yes")
-        return asyncio.get_running_loop().create_task(batcher.submit("m1", [guard]))
+        return asyncio.ensure_future(batcher.submit("m1", [guard]))
 
     first = [vote(i) for i in range(3)]
     await settle()
