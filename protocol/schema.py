@@ -40,11 +40,18 @@ def validate(kind: str, body: Mapping[str, Any], schemas: Mapping[str, Schema]) 
         raise ProtocolError(ErrorCode.BAD_FIELD, f"{kind}: unknown field(s) {', '.join(unknown)}")
     out: dict[str, Any] = {}
     for name, spec in schema.items():
-        if name not in body or body[name] is None:
+        value = body.get(name)
+        if value is None:
             if spec.required:
                 raise ProtocolError(ErrorCode.BAD_FIELD, f"{kind}: field '{name}' is required")
             continue
-        out[name] = _check(f"{kind}.{name}", body[name], spec)
+        # A short string of any length-limited field, the most common case, is checked here;
+        # the field's name is spelled out only in an error.
+        if (spec.type == "str" and type(value) is str and len(value) <= spec.max_len
+                and (not spec.choices or value in spec.choices)):
+            out[name] = value
+        else:
+            out[name] = _check(f"{kind}.{name}", value, spec)
     return out
 
 
