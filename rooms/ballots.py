@@ -277,15 +277,8 @@ def validate_ballot(spec: PollSpec, choice: object) -> NormalizedChoice:
         raise BallotError("duplicate_choice", "the same option was chosen twice")
     if spec.method == "multiple" and len(ids) < spec.min:
         raise BallotError("too_few_choices", f"at least {spec.min} choices, got {len(ids)}")
-    return NormalizedChoice(spec.method, _in_ballot_order(allowed, ids))
-
-
-def _in_ballot_order(allowed: tuple[str, ...], ids: list[str]) -> tuple[str, ...]:
-    if len(ids) == 1:
-        # One id has its order already: most ballots, each of a burst's 5,000.
-        return (ids[0],)
     position = {o: n for n, o in enumerate(allowed)}
-    return tuple(sorted(ids, key=position.__getitem__))
+    return NormalizedChoice(spec.method, tuple(sorted(ids, key=position.__getitem__)))
 
 
 def _show(value: object) -> str:

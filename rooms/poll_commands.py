@@ -313,11 +313,12 @@ class _NamedBallot:
                 raise Rejected(ErrorCode.DUPLICATE, _already(ticket), voter=ticket.voter)
             old = [*rec.get("old", []), rec["b"]]
         replaced = {"replaced": old[-1]} if old else {}
-        record = _record(self.choice, ticket, ballot_id, polls.receipt_hash(receipt), old)
+        hashed = polls.receipt_hash(receipt)
+        record = _record(self.choice, ticket, ballot_id, hashed, old)
         return Decision(
             guards=[_open(ticket.poll.id), Guard("eq", self.ballots, ticket.voter, raw or b""),
                     Guard("set", self.ballots, ticket.voter, record)],
-            result=_accepted(ticket, receipt, **replaced), optimistic=False,
+            result=_accepted(ticket, receipt, hashed, **replaced), optimistic=False,
             on_guard=self.taken,
         )
 
