@@ -42,6 +42,14 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
     return condition()
 
 
+def answers(url: str) -> bool:
+    try:
+        with client(url) as r:
+            return r.ping() is True
+    except redis.ConnectionError:
+        return False
+
+
 def config_port(config_path: Path) -> int:
     for line in config_path.read_text().splitlines():
         key, _, value = line.partition(" ")
@@ -133,7 +141,8 @@ def test_stale_server_on_the_data_dir_is_replaced(
         stale_url = configured_url(data_dir)
         assert stale_url is not None
         assert urlsplit(stale_url).port == config_port(setup.config_path)
-        assert wait_for(lambda: (data_dir / "redis" / "valkey.pid").exists())
+        # valkey writes its pidfile before it listens: wait for an answer, not for the file.
+        assert wait_for(lambda: answers(stale_url)), "the stale server never answered"
         with client(stale_url) as r:
             r.set("written-before-crash", "1")
         assert [p.pid for p in valkey_processes(data_dir)] == [stale.pid]
