@@ -376,8 +376,7 @@ class EmbeddedRedis:
             orphan = _is_our_server(int(self.pid_path.read_text().strip()), self.redis_dir)
             if orphan is not None:
                 _terminate(orphan)
-        # The pidfile is written only once the server has started (though before it listens);
-        # a scan catches one killed earlier.
+        # The pidfile is written once the server has started; a scan catches one killed earlier.
         for orphan in find_servers(self.redis_dir):
             _terminate(orphan)
         with contextlib.suppress(FileNotFoundError):
