@@ -144,7 +144,7 @@ def rate_limited(decision: Decision, cmd: Command, ctx: Context) -> Decision:
         return own(index, found)
 
     guard = limited(f"rate:cmd:{cmd.actor.participant_id}", ctx.command_rate)
-    return replace(decision, guards=(*decision.guards, guard), on_guard=refused)
+    return decision._replace(guards=(*decision.guards, guard), on_guard=refused)
 
 
 _NOBODY: frozenset[Role] = frozenset()

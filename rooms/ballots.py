@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final, Literal, NoReturn, TypeAlias, assert_never, get_args
 
 Method: TypeAlias = Literal["yes_no_abstain", "single", "multiple", "approval"]
@@ -236,8 +237,15 @@ def _abstain_or_one_id(spec: PollSpec, choice: object) -> NormalizedChoice | Non
     if spec.method in _ONE_ID and choice in spec.choosable:
         # One allowed id where one is asked: every check of validate_ballot passes, and
         # most ballots of a burst are this.
-        return NormalizedChoice(spec.method, (choice,))
+        return _one_id(spec.method, choice)
     return None
+
+
+@lru_cache(maxsize=256)
+def _one_id(method: Method, choice: str) -> NormalizedChoice:
+    # Immutable, and a burst's ballots name a few ids: each choice is made once, not once a
+    # ballot. Only ids of a poll reach here, and the cache is bounded anyway.
+    return NormalizedChoice(method, (choice,))
 
 
 def validate_ballot(spec: PollSpec, choice: object) -> NormalizedChoice:

@@ -15,8 +15,6 @@ Keys (relative to the meeting's ``ph:{m}:``; see server/store.py for the prefix)
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from protocol.errors import ErrorCode
 from rooms import feedback, questions
 from rooms.decision import Context, Decision, Guard, limited
@@ -36,14 +34,14 @@ def _too_many(ctx: Context) -> Decision:
 
 
 def decide_feedback(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
-    cmd = replace(cmd, body={**cmd.body, "id": ctx.new_id("f")})
+    cmd = cmd._replace(body={**cmd.body, "id": ctx.new_id("f")})
     events = feedback.decide_submit(state, cmd, ctx.now)
     return Decision(events, [_rate_limited("feedback", cmd, ctx)], result={"id": cmd.body["id"]},
                     on_guard=lambda _i, _found: _too_many(ctx))
 
 
 def decide_question(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
-    cmd = replace(cmd, body={**cmd.body, "id": ctx.new_id("q")})
+    cmd = cmd._replace(body={**cmd.body, "id": ctx.new_id("q")})
     events = questions.decide_ask(state, cmd, ctx.now)
     return Decision(events, [_rate_limited("question", cmd, ctx)], result={"id": cmd.body["id"]},
                     on_guard=lambda _i, _found: _too_many(ctx))

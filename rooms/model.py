@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from protocol.errors import ErrorCode
 
@@ -43,8 +43,9 @@ class Actor:
         return Actor(ADMIN_ID, None)
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
+    """A decoded command and who sent it (a named tuple: one is made for every ballot)."""
+
     kind: str
     body: Mapping[str, Any]
     actor: Actor

@@ -4,9 +4,8 @@ what weight; and the counters of a secret poll opened before ballots were sealed
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from protocol.errors import ErrorCode
 from rooms.ballots import (
@@ -23,8 +22,7 @@ from rooms.tally import TallyError
 # ---- ballots ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Ticket:
+class Ticket(NamedTuple):
     """An allowed ballot: whose it is (`voter`), who sends it (`by`), its weight and choice."""
 
     poll: Poll

@@ -293,8 +293,8 @@ def test_module_examples_hold() -> None:
 
 
 PURE_IMPORTS = {
-    "__future__", "collections.abc", "dataclasses", "decimal", "enum", "fractions", "re",
-    "typing", "unicodedata", "rooms.ballots", "rooms.majority",
+    "__future__", "collections.abc", "dataclasses", "decimal", "enum", "fractions", "functools",
+    "re", "typing", "unicodedata", "rooms.ballots", "rooms.majority",
 }
 
 
