@@ -222,3 +222,45 @@ def test_a_seat_tablet_paired_from_the_desk_signs_delegates_in_by_badge_and_out_
                                                                   "not_a_seat_tablet")
     finally:
         other.close()
+
+
+def test_a_delegate_signed_out_at_an_offline_seat_tablet_is_signed_out_once_it_is_back(
+    new_meeting: Any, browser: Browser,
+) -> None:
+    # The tablet lost the Wi-Fi while she sat there: "Sign out" cannot reach the server, yet
+    # her session must not stay good until it expires once she has left the seat.
+    meeting = new_meeting()
+    meeting.import_roster()
+    meeting.command("meeting.update", {"settings": {"badge_sign_in": "seat_tablets"}})
+    paired = meeting.request("POST", f"/api/meetings/{meeting.id}/devices", json={"kind": "seat"})
+    assert paired.status_code == 200, paired.text
+    device = browser.new_context(viewport={"width": SEAT["width"], "height": SEAT["height"]})
+    try:
+        seat = device.new_page()
+        seat.goto(f"{meeting.base_url}/j/{paired.json()['token']}?lang=vi")
+        expect(seat.locator("#signin[data-seat='true']")).to_be_visible()
+        seat.keyboard.type(badge_token(meeting, "DB0004"))
+        seat.keyboard.press("Enter")
+        expect(seat.locator("#conn")).to_have_attribute("data-status", "online")
+        mine = seat.evaluate("() => sessionStorage.getItem('phonghop.token')")
+
+        def status() -> int:
+            return int(meeting.request("GET", f"/api/meetings/{meeting.id}",
+                                       headers={"Authorization": f"Bearer {mine}"}).status_code)
+
+        assert status() == 200
+        device.set_offline(True)
+        seat.click("#seat-signout")
+        # The next delegate's page at once, with nothing of hers kept but the sign-out to send.
+        expect(seat.locator("#signin[data-seat='true']")).to_be_visible()
+        kept = seat.evaluate("() => [sessionStorage.getItem('phonghop.token'), "
+                             "localStorage.getItem('phonghop.seat.signouts')]")
+        assert kept == [None, f'["{mine}"]']
+        assert status() == 200  # the server has not heard of it yet
+        device.set_offline(False)
+        expect(seat.locator("#signin[data-seat='true']")).to_be_visible()
+        seat.wait_for_function(
+            "() => localStorage.getItem('phonghop.seat.signouts') === null", timeout=30_000)
+        assert status() == 401
+    finally:
+        device.close()

@@ -7,7 +7,7 @@ import { h, fill, setText, toast } from "./dom.js";
 import { initI18n, t, tv, setLang, getLang, onLangChange } from "./i18n.js";
 import { errorText } from "./views/common.js";
 import { api } from "./api.js";
-import { isSeatSession, keptSeat, keepSeat, signOutDelegate } from "./seat.js";
+import { isSeatSession, keptSeat, keepSeat, signOutDelegate, watchSignOuts } from "./seat.js";
 // Reducers before the first frame: a view module loads lazily, and an event or a live message
 // (a delegate's `mine` on connecting) that came first would find no reducer.
 import "./views/reducers.js";
@@ -94,12 +94,14 @@ async function takeToken() {
     kept = sessionStorage.getItem(TOKEN_KEY) || localStorage.getItem(TOKEN_KEY);
   } catch { /* nothing kept */ }
   app.seat = keptSeat();
+  if (app.seat) watchSignOuts();
   // A join token kept by an older version is exchanged the same way.
   if (!pending && kept && parseToken(kept) && !isSession(kept)) pending = kept;
   const session = pending ? await exchange(pending) : kept;
   if (!isSeatSession(session)) return session;
   // Just paired as a seat tablet: it starts at the seat sign-in page, signed in as nobody.
   app.seat = session;
+  watchSignOuts();
   if (kept) await signOutDelegate(kept, TOKEN_KEY);
   return null;
 }
@@ -343,6 +345,7 @@ function signIn(session) {
     // A seat tablet's pairing code scanned at the sign-in page: paired (again) as one.
     keepSeat(session);
     app.seat = session;
+    watchSignOuts();
     renderTopbar();
     showLanding();
     return;

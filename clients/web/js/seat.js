@@ -42,9 +42,7 @@ export function forgetSeat() {
  * @param {string} tokenKey where app.js keeps it
  */
 export async function signOutDelegate(token, tokenKey) {
-  try {
-    await api("/api/sessions/current", { token, method: "DELETE" });
-  } catch { /* ended already (signed in elsewhere, reissued): forgotten here all the same */ }
+  if (!(await endSession(token))) remember(token);
   for (const storage of [sessionStorage, localStorage]) {
     try {
       storage.removeItem(tokenKey);
@@ -53,4 +51,69 @@ export async function signOutDelegate(token, tokenKey) {
       }
     } catch { /* private mode: nothing kept */ }
   }
+}
+
+// Sessions signed out while the tablet was offline (or the server unreachable): the delegate
+// has left the seat, so their session must still end, the moment the server can be reached,
+// not when it expires. Kept until the server has ended them; the app uses them for nothing
+// else.
+const SIGNOUTS_KEY = "phonghop.seat.signouts";
+const RETRY_MS = 15000;
+let retryTimer = null;
+
+/** Whether the server ended ``token``'s session, or had ended it already (401). */
+async function endSession(token) {
+  try {
+    await api("/api/sessions/current", { token, method: "DELETE" });
+    return true;
+  } catch (err) {
+    // Network or server trouble, or too many requests: not yet. Any other refusal (401:
+    // ended already, signed in elsewhere or reissued) will not change by asking again.
+    const status = err?.status ?? 0;
+    return status !== 0 && status !== 429 && status < 500;
+  }
+}
+
+function pendingSignOuts() {
+  try { return JSON.parse(localStorage.getItem(SIGNOUTS_KEY) || "[]"); } catch { return []; }
+}
+
+function keepPending(tokens) {
+  try {
+    if (tokens.length) localStorage.setItem(SIGNOUTS_KEY, JSON.stringify(tokens));
+    else localStorage.removeItem(SIGNOUTS_KEY);
+  } catch { /* private mode: retried while this page lives */ }
+}
+
+function remember(token) {
+  const tokens = pendingSignOuts();
+  if (!tokens.includes(token)) keepPending([...tokens, token]);
+  scheduleRetry();
+}
+
+function scheduleRetry() {
+  if (retryTimer === null) retryTimer = setTimeout(() => { retryTimer = null; finishSignOuts(); }, RETRY_MS);
+}
+
+/** End the sessions signed out while offline; called when the seat tablet starts, when the
+ * browser is back online, and every 15 s while any is left. */
+export async function finishSignOuts() {
+  const ended = new Set();
+  for (const token of pendingSignOuts()) {
+    if (await endSession(token)) ended.add(token);
+  }
+  // Read again: a sign-out meanwhile may have added one.
+  keepPending(pendingSignOuts().filter((token) => !ended.has(token)));
+  if (pendingSignOuts().length) scheduleRetry();
+}
+
+let watching = false;
+
+/** On a seat tablet: keep ending the sessions signed out offline, now and whenever the
+ * browser says it is back online. */
+export function watchSignOuts() {
+  if (watching) return;
+  watching = true;
+  window.addEventListener("online", () => { finishSignOuts(); });
+  finishSignOuts();
 }
