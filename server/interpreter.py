@@ -15,7 +15,6 @@ applied twice.
 
 from __future__ import annotations
 
-import hmac
 import logging
 import secrets
 from collections.abc import Awaitable
@@ -36,6 +35,7 @@ from server.hub import MeetingHub
 from server.hubs import Hubs
 from server.keys import BALLOT_RECEIPTS, ServerKeys
 from server.metrics import Metrics
+from server.receipts import Receipts
 from server.store import MEETINGS, AppendResult, Store, k, reply_bytes
 
 log = logging.getLogger("phonghop.commands")
@@ -76,35 +76,6 @@ class _Again(Exception):
 def new_meeting_id() -> str:
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
     return "m" + "".join(secrets.choice(alphabet) for _ in range(9))
-
-
-class Receipts:
-    """Ballot receipts: 26 base32 characters (130 bits) of HMAC-SHA256 under one key of the
-    server's, random-looking, the same for the same ballot id."""
-
-    __slots__ = ("_keyed",)
-
-    def __init__(self, key: bytes) -> None:
-        # Keyed once: each receipt copies the keyed state instead of keying HMAC again.
-        self._keyed = hmac.new(key, digestmod="sha256")
-
-    def __call__(self, meeting_id: str, poll_id: str, voter: str, ballot_id: str) -> str:
-        mac = self._keyed.copy()
-        mac.update("|".join((meeting_id, poll_id, voter, ballot_id)).encode("utf-8"))
-        return base32_26(mac.digest())
-
-
-_B32 = "abcdefghijklmnopqrstuvwxyz234567"
-_B32_PAIRS = [a + b for a in _B32 for b in _B32]  # 10 bits → two characters
-_B32_SHIFTS = range(120, -1, -10)
-
-
-def base32_26(digest: bytes) -> str:
-    """The first 26 characters of the lower-case base32 of ``digest`` (130 bits): what
-    ``base64.b32encode(digest).decode().lower()[:26]`` gives, without base64's pure-Python
-    loop over five-byte groups, at half its time for each of a burst's ballots."""
-    n = int.from_bytes(digest[:17], "big") >> 6
-    return "".join([_B32_PAIRS[(n >> s) & 1023] for s in _B32_SHIFTS])
 
 
 class Interpreter:

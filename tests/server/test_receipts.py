@@ -10,7 +10,7 @@ import hmac
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.interpreter import Receipts, base32_26
+from server.receipts import Receipts, base32_26
 
 
 @given(st.binary(min_size=17, max_size=64))
@@ -27,7 +27,7 @@ def test_a_receipt_is_the_hmac_of_meeting_poll_voter_and_ballot_id(
     expected = base64.b32encode(mac).decode("ascii")[:26].lower()
     receipts = Receipts(key)
     assert receipts(meeting, poll, voter, ballot) == expected
-    # The keyed state is copied, never consumed: the same ballot, asked again, is the same.
+    # The keyed states are copied, never consumed: the same ballot, asked again, is the same.
     assert receipts(meeting, poll, voter, ballot) == expected
 
 
