@@ -6,14 +6,16 @@ from __future__ import annotations
 from typing import cast
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from websockets.client import ClientProtocol
 from websockets.exceptions import InvalidState
-from websockets.frames import Frame
+from websockets.frames import Frame, Opcode
 from websockets.protocol import CLOSING, OPEN
 from websockets.server import ServerProtocol
 from websockets.uri import parse_uri
 
-from server.ws_transport import DirectSink, FastWebSocketProtocol
+from server.ws_transport import DirectSink, FastWebSocketProtocol, unmasked
 
 
 class Written:
@@ -86,3 +88,22 @@ def test_a_closing_connection_still_refuses_a_message() -> None:
     with pytest.raises(InvalidState):
         sink_of(tablet).write(b"late")
     assert tablet.transport.data == b""
+
+
+def as_websockets_frames_it(frame: bytes | str) -> bytes:
+    if isinstance(frame, bytes):
+        return Frame(Opcode.BINARY, frame).serialize(mask=False, extensions=[])
+    return Frame(Opcode.TEXT, frame.encode()).serialize(mask=False, extensions=[])
+
+
+@given(st.binary(max_size=70_000) | st.text(max_size=20_000))
+@settings(max_examples=200)
+def test_a_frame_is_written_as_websockets_frames_it(frame: bytes | str) -> None:
+    assert unmasked(frame) == as_websockets_frames_it(frame)
+
+
+@pytest.mark.parametrize("size", [0, 1, 125, 126, 127, 65_535, 65_536, 70_000])
+def test_every_length_encoding_is_the_protocols(size: int) -> None:
+    # Each side of the 7-bit, 16-bit and 64-bit lengths; the text in 2-byte characters.
+    for frame in (b"\xff" * size, "ư" * (size // 2)):
+        assert unmasked(frame) == as_websockets_frames_it(frame)
