@@ -32,9 +32,15 @@ def encode_ack(command_id: str, seq: int, result: JsonMap, codec: Codec) -> byte
                        "result": result}, codec)
 
 
+# One packer for every frame: ``msgpack.packb`` makes a new one each call, half the cost of
+# packing an ack. Safe to share: it packs under the GIL, with no hook that could re-enter it,
+# and resets after each message.
+_PACKER = msgpack.Packer(use_bin_type=True)
+
+
 def encode_map(data: JsonMap, codec: Codec) -> bytes | str:
     if codec == "msgpack":
-        return msgpack.packb(data, use_bin_type=True)  # type: ignore[no-any-return]
+        return _PACKER.pack(data)  # type: ignore[no-any-return]
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 

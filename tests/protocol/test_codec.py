@@ -8,7 +8,7 @@ import msgpack
 import pytest
 
 from protocol import limits
-from protocol.codec import Codec, decode_client, encode, encode_ack
+from protocol.codec import Codec, decode_client, encode, encode_ack, encode_map
 from protocol.errors import CloseCode, ErrorCode, ProtocolError
 from protocol.messages import Ack, Cmd, Error, Event, Hello, Ping, Position
 
@@ -57,6 +57,15 @@ def test_an_ack_made_without_its_message_object_is_the_same_bytes(
     codec: Codec, result: dict[str, object]
 ) -> None:
     assert encode_ack("c1", 42, result, codec) == encode(Ack(id="c1", seq=42, result=result), codec)
+
+
+def test_a_frame_that_cannot_be_packed_leaves_the_next_one_whole() -> None:
+    # Every msgpack frame goes through one shared packer: a refusal must not leave half a
+    # message in it for the next frame to carry.
+    with pytest.raises(TypeError):
+        encode_map({"v": 1, "type": "ack", "result": {"bad": {1, 2}}}, "msgpack")
+    frame = {"v": 1, "type": "ack", "id": "c1", "seq": 3, "result": {"ok": True}}
+    assert encode_map(frame, "msgpack") == msgpack.packb(frame, use_bin_type=True)
 
 
 @pytest.mark.parametrize("codec", ["json", "msgpack"])
