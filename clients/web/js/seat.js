@@ -60,6 +60,7 @@ export async function signOutDelegate(token, tokenKey) {
 const SIGNOUTS_KEY = "phonghop.seat.signouts";
 const RETRY_MS = 15000;
 let retryTimer = null;
+let finishing = false;
 
 /** Whether the server ended ``token``'s session, or had ended it already (401). */
 async function endSession(token) {
@@ -74,15 +75,22 @@ async function endSession(token) {
   }
 }
 
+// The list is kept in memory too: where localStorage cannot be read or refuses to write (a
+// private window), the page retries while it lives.
+let inMemory = [];
+
 function pendingSignOuts() {
-  try { return JSON.parse(localStorage.getItem(SIGNOUTS_KEY) || "[]"); } catch { return []; }
+  let stored = [];
+  try { stored = JSON.parse(localStorage.getItem(SIGNOUTS_KEY) || "[]"); } catch { /* inMemory */ }
+  return [...new Set([...stored, ...inMemory])];
 }
 
 function keepPending(tokens) {
+  inMemory = tokens;
   try {
     if (tokens.length) localStorage.setItem(SIGNOUTS_KEY, JSON.stringify(tokens));
     else localStorage.removeItem(SIGNOUTS_KEY);
-  } catch { /* private mode: retried while this page lives */ }
+  } catch { /* private mode: inMemory holds them */ }
 }
 
 function remember(token) {
@@ -98,12 +106,19 @@ function scheduleRetry() {
 /** End the sessions signed out while offline; called when the seat tablet starts, when the
  * browser is back online, and every 15 s while any is left. */
 export async function finishSignOuts() {
-  const ended = new Set();
-  for (const token of pendingSignOuts()) {
-    if (await endSession(token)) ended.add(token);
+  // The online event and the timer may both call: one pass at a time, so no token is sent twice.
+  if (finishing) return;
+  finishing = true;
+  try {
+    const ended = new Set();
+    for (const token of pendingSignOuts()) {
+      if (await endSession(token)) ended.add(token);
+    }
+    // Read again: a sign-out meanwhile may have added one.
+    keepPending(pendingSignOuts().filter((token) => !ended.has(token)));
+  } finally {
+    finishing = false;
   }
-  // Read again: a sign-out meanwhile may have added one.
-  keepPending(pendingSignOuts().filter((token) => !ended.has(token)));
   if (pendingSignOuts().length) scheduleRetry();
 }
 
