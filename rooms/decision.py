@@ -29,8 +29,7 @@ GuardOp = Literal[
 ReadOp = Literal["hget", "hmget", "hgetall", "hkeys", "hvals", "hlen", "smembers", "sismember"]
 
 
-@dataclass(frozen=True, slots=True)
-class Sealed:
+class Sealed(NamedTuple):
     """A value only the shell's key can read: ``plain`` is encrypted before it reaches Redis
     (and so its AOF, replicas and MONITOR), padded to ``size`` bytes so that its length says
     nothing either. ``context`` binds it to its place (a sealed ballot moved to another poll

@@ -211,40 +211,55 @@ def _sealed_sizes(state: MeetingState) -> dict[str, int]:
 
 
 def _secret(ticket: Ticket, receipt: str, context: bytes, size: int) -> Decision:
-    poll_id, voter = ticket.poll.id, ticket.voter
     hashed = polls.receipt_hash(receipt)
-    choice = ticket.choice.to_json()
-    plain = _sealed_record(choice, ticket.weight, hashed)
+    return _SecretBallot(ticket, receipt, hashed, ticket.choice.to_json(), context).claim(size)
 
-    def replayed(values: Sequence[Any]) -> Decision:
+
+class _SecretBallot(NamedTuple):
+    """A secret ballot's steps, as methods of one object (as ``_NamedBallot``'s): no closures
+    made for every ballot of a burst."""
+
+    ticket: Ticket
+    receipt: str
+    hashed: str
+    choice: Any
+    context: bytes
+
+    def claim(self, size: int) -> Decision:
+        ticket = self.ticket
+        poll_id, voter = ticket.poll.id, ticket.voter
+        sealed = Sealed(_sealed_record(self.choice, ticket.weight, self.hashed), self.context, size)
+        return Decision(
+            guards=(
+                _open(poll_id),
+                Guard("setnx", poll_key(poll_id, "voters"), voter, "1"),
+                Guard("setnx", poll_key(poll_id, "sealed"), voter, sealed),
+            ),
+            result=_accepted(ticket, self.receipt, self.hashed), optimistic=False, batch=True,
+            on_guard=self.voted,
+        )
+
+    def voted(self, index: int, found: bytes) -> Decision:
+        if index == 0:
+            raise _closed(found)
+        poll_id, voter = self.ticket.poll.id, self.ticket.voter
+        return Decision(reads=(Read("hget", poll_key(poll_id, "sealed"), (voter,), self.context),
+                               Read("sismember", poll_key(poll_id, "receipts"), (self.hashed,))),
+                        then=self.replayed)
+
+    def replayed(self, values: Sequence[Any]) -> Decision:
         # Only the same ballot id gives the same receipt: finding it means a retry of the
         # ballot that was counted; the same receipt with another choice is a conflict.
+        ticket, receipt = self.ticket, self.receipt
         mine, legacy = values
-        if mine is not None and json.loads(mine)["r"] == hashed:
-            if json.loads(mine)["c"] != choice:
+        if mine is not None and json.loads(mine)["r"] == self.hashed:
+            if json.loads(mine)["c"] != self.choice:
                 raise Rejected(ErrorCode.CONFLICT, "this ballot id was already used with another "
                                "choice; a new choice needs a new ballot id")
             return Decision(result=_accepted(ticket, receipt, replayed=True))
         if mine is None and legacy:
             return Decision(result=_accepted(ticket, receipt, replayed=True))
-        raise Rejected(ErrorCode.DUPLICATE, _already(ticket), voter=voter)
-
-    def voted(index: int, found: bytes) -> Decision:
-        if index == 0:
-            raise _closed(found)
-        return Decision(reads=(Read("hget", poll_key(poll_id, "sealed"), (voter,), context),
-                               Read("sismember", poll_key(poll_id, "receipts"), (hashed,))),
-                        then=replayed)
-
-    return Decision(
-        guards=[
-            _open(poll_id),
-            Guard("setnx", poll_key(poll_id, "voters"), voter, "1"),
-            Guard("setnx", poll_key(poll_id, "sealed"), voter,
-                  Sealed(plain, context, size)),
-        ],
-        result=_accepted(ticket, receipt, hashed), optimistic=False, batch=True, on_guard=voted,
-    )
+        raise Rejected(ErrorCode.DUPLICATE, _already(ticket), voter=ticket.voter)
 
 
 def _record(choice: Any, ticket: Ticket, ballot_id: str, receipt_hash: str,
