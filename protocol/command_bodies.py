@@ -209,8 +209,7 @@ class PollCloseBody(TypedDict):
     reason: NotRequired[str]
 
 
-class PollCreateBody(TypedDict):
-    id: NotRequired[str]
+class _PollDefinitionBody(TypedDict):
     title: str
     method: Literal["yes_no_abstain", "single", "multiple", "approval"]
     options: NotRequired[list[Any]]
@@ -226,6 +225,14 @@ class PollCreateBody(TypedDict):
     live_tally: NotRequired[bool]
     timer: NotRequired[int]
     agenda_item: NotRequired[str]
+
+
+class PollCreateBody(_PollDefinitionBody):
+    id: NotRequired[str]
+
+
+class PollUpdateBody(_PollDefinitionBody):
+    poll: str
 
 
 class PollOpenBody(TypedDict):
@@ -327,6 +334,7 @@ COMMAND_BODIES: dict[CommandKind, type] = {
     "poll.cancel": PollCancelBody,
     "poll.close": PollCloseBody,
     "poll.create": PollCreateBody,
+    "poll.update": PollUpdateBody,
     "poll.open": PollOpenBody,
     "poll.publish": PollPublishBody,
     "proxy.grant": ProxyGrantBody,

@@ -282,6 +282,10 @@ class PollCreatedBody(PollDefinitionMap):
     pass
 
 
+class PollUpdatedBody(PollDefinitionMap):
+    """The draft's whole new definition (its id unchanged)."""
+
+
 class PollOpenedBody(TypedDict):
     poll: str
     rule: OpeningRule | None
@@ -423,6 +427,7 @@ EVENT_BODIES: dict[EventKind, type] = {
     "poll.cancelled": PollCancelledBody,
     "poll.closed": PollClosedBody,
     "poll.created": PollCreatedBody,
+    "poll.updated": PollUpdatedBody,
     "poll.opened": PollOpenedBody,
     "poll.published": PollPublishedBody,
     "proxy.granted": ProxyGrantedBody,

@@ -71,6 +71,11 @@ def decide_create(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
     return Decision(events, result={"poll": cmd.body["id"]})
 
 
+def decide_update(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
+    events = polls.decide_update(state, cmd, ctx.now)
+    return Decision(events, result={"poll": str(cmd.body["poll"])})
+
+
 def decide_open(state: MeetingState, cmd: Command, ctx: Context) -> Decision:
     events = polls.decide_open(state, cmd, ctx.now)
     poll_id = str(cmd.body["poll"])
@@ -338,6 +343,7 @@ class _NamedBallot(NamedTuple):
 
 DECISIONS = {
     "poll.create": decide_create,
+    "poll.update": decide_update,
     "poll.open": decide_open,
     "poll.close": decide_close,
     "poll.publish": _status_change(polls.decide_publish, PollStatus.PUBLISHED),

@@ -77,7 +77,8 @@ class Option:
 
 @dataclass(frozen=True)
 class PollDef:
-    """What the chair defined; never changes after ``poll.created``."""
+    """What the chair defined at ``poll.created``; a draft may be redefined whole
+    (``poll.updated``), an opened poll never is."""
 
     id: str
     title: str

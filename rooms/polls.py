@@ -107,6 +107,21 @@ def decide_create(state: MeetingState, cmd: Command, now: int) -> list[Event]:
     return [Event("poll.created", definition_to_dict(definition), cmd.actor.participant_id, now)]
 
 
+def decide_update(state: MeetingState, cmd: Command, now: int) -> list[Event]:
+    """A draft redefined as a whole: a typo in the motion or a candidate left out is mended
+    before anyone has seen the poll open. Once opened, its definition is what the delegates
+    voted on, and stays."""
+    if state.status == Status.CLOSED:
+        raise Rejected(ErrorCode.INVALID_STATE, "the meeting is closed")
+    poll = get_poll(state, cmd.body.get("poll"))
+    if poll.status != PollStatus.DRAFT:
+        raise Rejected(ErrorCode.INVALID_STATE,
+                       f"the poll is {poll.status.value}; only a draft can be changed",
+                       poll=poll.id, poll_status=poll.status.value)
+    definition = parse_definition(poll.id, cmd.body)
+    return [Event("poll.updated", definition_to_dict(definition), cmd.actor.participant_id, now)]
+
+
 # ---- commands: open, publish, cancel -----------------------------------------------------
 
 
@@ -202,6 +217,11 @@ def evolve_created(state: MeetingState, event: Event) -> MeetingState:
     return put_poll(state, Poll(d, created_at=event.at))
 
 
+def evolve_updated(state: MeetingState, event: Event) -> MeetingState:
+    poll = get_poll(state, event.body["poll"])
+    return put_poll(state, replace(poll, definition=definition_from_dict(event.body)))
+
+
 def evolve_opened(state: MeetingState, event: Event) -> MeetingState:
     poll = get_poll(state, event.body["poll"])
     return put_poll(state, replace(
@@ -282,12 +302,14 @@ def snapshot_part(state: MeetingState, role: Role, participant_id: str) -> dict[
 
 DECIDERS = {
     "poll.create": decide_create,
+    "poll.update": decide_update,
     "poll.open": decide_open,
     "poll.publish": decide_publish,
     "poll.cancel": decide_cancel,
 }
 EVOLVERS = {
     "poll.created": evolve_created,
+    "poll.updated": evolve_updated,
     "poll.opened": evolve_opened,
     "poll.closed": evolve_closed,
     "poll.published": evolve_published,
@@ -295,7 +317,7 @@ EVOLVERS = {
 }
 PERMISSIONS = {
     **{kind: STAFF for kind in
-       ("poll.create", "poll.open", "poll.close", "poll.publish", "poll.cancel")},
+       ("poll.create", "poll.update", "poll.open", "poll.close", "poll.publish", "poll.cancel")},
     "ballot.cast": VOTING_ROLES,
 }
 PROJECTORS = {

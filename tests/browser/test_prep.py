@@ -94,7 +94,7 @@ def import_roster(desk: Page, meeting: Any, tmp_path: Path, shot: Callable[..., 
     assert participants(meeting) == 351
 
 
-def build_agenda(desk: Page, tmp_path: Path) -> None:
+def build_agenda(desk: Page, tmp_path: Path, shot: Callable[..., Path]) -> None:
     desk.click("#tab-agenda")
     expect(desk.locator("#agenda-empty")).to_be_visible()
     add_item(desk, ITEMS[0], "procedural", 10)
@@ -136,13 +136,29 @@ def build_agenda(desk: Page, tmp_path: Path) -> None:
     expect(desk.locator("#item-heading")).to_have_text(ITEMS[2])
     expect(desk.locator("#prep-poll-method")).to_have_value("approval")
     expect(desk.locator("#prep-poll-secret")).to_be_checked()
-    desk.fill("#prep-poll-options", "\n".join(CANDIDATES))
+    # The last candidate left out at first, then put in with "Edit": the draft changes in
+    # place (poll.update), still one prepared election.
+    desk.fill("#prep-poll-options", "\n".join(CANDIDATES[:-1]))
     desk.fill("#prep-poll-seats", "3")
     desk.select_option("#prep-poll-rule", "more than 1/2 of valid ballots")
     desk.click("#prep-poll-create")
     prepared = desk.locator("#item-polls li[data-status=draft]")
     expect(prepared).to_have_count(1)
-    expect(prepared).to_contain_text(CANDIDATES[3])
+    expect(prepared).not_to_contain_text(CANDIDATES[-1])
+    prepared.locator("[data-action=edit]").click()
+    form = desk.locator("#prep-poll-form[data-editing]")
+    expect(form).to_be_visible()
+    expect(desk.locator("#prep-poll-options")).to_have_value("\n".join(CANDIDATES[:-1]))
+    expect(desk.locator("#prep-poll-seats")).to_have_value("3")
+    expect(desk.locator("#prep-poll-rule")).to_have_value("more than 1/2 of valid ballots")
+    expect(desk.locator("#prep-poll-secret")).to_be_checked()
+    desk.fill("#prep-poll-options", "\n".join(CANDIDATES))
+    form.scroll_into_view_if_needed()
+    shot(desk, "prep-poll-edit")
+    desk.click("#prep-poll-create")
+    expect(desk.locator("#prep-poll-form[data-editing]")).to_have_count(0)
+    expect(prepared).to_have_count(1)
+    expect(prepared).to_contain_text(CANDIDATES[-1])
 
 
 def assert_order(page: Page, expected: list[str]) -> None:
@@ -158,7 +174,7 @@ def test_the_secretary_prepares_and_the_chair_opens_the_prepared_election(
     desk = open_page(meeting.secretary_url, PROJECTOR)
     expect(desk.locator("#conn")).to_have_attribute("data-status", "online")
     import_roster(desk, meeting, tmp_path, shot)
-    build_agenda(desk, tmp_path)
+    build_agenda(desk, tmp_path, shot)
     shot(desk, "prep-agenda-1920", full_page=True)
     axe_check(desk, "secretary desk, agenda editor")
     desk.set_viewport_size(SMALL_LAPTOP)

@@ -175,9 +175,13 @@ def _polls(m: Meeting) -> None:
     m.close_poll("p1", {"C1": "o1", "S1": "o2", "D1": "o1", "D2": "o1", "D3": "o2"}, minute=53)
     m.do("C1", "poll.publish", {"poll": "p1"}, minute=54)
     m.do("S1", "poll.create", {"id": "p2", "title": "Chọn ba nội dung", "method": "multiple",
+                               "options": [{"id": "a", "label": "A"}, {"id": "b", "label": "B"}],
+                               "min": 1, "max": 2}, minute=55)
+    # An option left out, mended while a draft.
+    m.do("S1", "poll.update", {"poll": "p2", "title": "Chọn ba nội dung", "method": "multiple",
                                "options": [{"id": "a", "label": "A"}, {"id": "b", "label": "B"},
                                            {"id": "c", "label": "C"}], "min": 1, "max": 2},
-         minute=55)
+         minute=55.5)
     m.do("C1", "poll.open", {"poll": "p2"}, minute=56)
     m.do("C1", "poll.cancel", {"poll": "p2", "reason": "Sai phương án"}, minute=57)
 

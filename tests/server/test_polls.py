@@ -334,3 +334,30 @@ def test_lifecycle_commands_keep_the_redis_status_in_step(
     assert status == 409
     created = m.ok("C1", "poll.create", {**YNA, "id": None})
     assert created["poll"].startswith("p") and created["poll"] != "p1"
+
+
+def test_a_draft_is_redefined_through_the_pipeline_and_an_opened_poll_is_not(
+    meeting: Meeting,
+) -> None:
+    m = meeting
+    m.start()
+    m.ok("S1", "poll.create", YNA)
+    fixed = {"poll": "p1", "title": "Thông qua Nghị quyết số 01", "method": "yes_no_abstain",
+             "rule": "at least 2/3 of all delegates"}
+    assert m.ok("S1", "poll.update", fixed) == {"poll": "p1"}
+    status, err = m.send("S1", "poll.update", {**fixed, "id": "p1"})  # not a create body
+    assert (status, err["error"]["code"]) == (422, "bad_field"), err
+    status, err = m.send("D1", "poll.update", fixed)
+    assert (status, err["error"]["code"]) == (403, "forbidden")
+    _, listed = m.get("S1", "/polls")
+    [poll] = listed["polls"]
+    assert (poll["title"], poll["rule"], poll["status"]) == (
+        "Thông qua Nghị quyết số 01", "at least 2/3 of all delegates", "draft")
+    updated = [e for e in m.log() if e["kind"] == "poll.updated"]
+    assert [e["body"]["title"] for e in updated] == ["Thông qua Nghị quyết số 01"]
+    m.ok("C1", "poll.open", {"poll": "p1"})
+    status, err = m.send("S1", "poll.update", {**fixed, "title": "Muộn rồi"})
+    assert (status, err["error"]["code"]) == (409, "invalid_state")
+    assert err["error"]["details"]["poll_status"] == "open"
+    _, listed = m.get("S1", "/polls")
+    assert listed["polls"][0]["title"] == "Thông qua Nghị quyết số 01"

@@ -23,6 +23,11 @@ function pollById(s, id) {
 reducer("poll.created", (s, b, ev) => {
   pollList(s).push({ ...b, status: "draft", created_at: ev.at });
 });
+reducer("poll.updated", (s, b) => {
+  // A draft redefined whole: every field of the definition comes again.
+  const p = pollById(s, b.poll);
+  if (p) Object.assign(p, b);
+});
 reducer("poll.opened", (s, b, ev) => {
   const p = pollById(s, b.poll);
   if (!p) return;
