@@ -29,6 +29,7 @@ CONGRESS = Path(str(resources.files("server").joinpath("assets/demo/congress.tom
 BAD_ROW = 120  # the Excel row number of the broken line (the header is row 1)
 ITEMS = ("Khai mạc Đại hội", "Báo cáo chính trị", "Bầu Ủy ban MTTQ tỉnh khóa XV")
 CANDIDATES = ("Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung")
+SUB_ITEM = "Thảo luận tại tổ"
 
 
 def roster_xlsx(path: Path, broken: bool) -> Path:
@@ -159,6 +160,19 @@ def build_agenda(desk: Page, tmp_path: Path, shot: Callable[..., Path]) -> None:
     expect(desk.locator("#prep-poll-form[data-editing]")).to_have_count(0)
     expect(prepared).to_have_count(1)
     expect(prepared).to_contain_text(CANDIDATES[-1])
+
+    # A sub-item under the report, from the same form: "Under" names the report.
+    report = row(desk, ITEMS[1]).get_attribute("data-id")
+    desk.fill("#agenda-new-title", SUB_ITEM)
+    desk.select_option("#agenda-new-kind", "discussion")
+    desk.fill("#agenda-new-minutes", "20")
+    desk.select_option("#agenda-new-parent", report)
+    desk.click("#agenda-add")
+    sub = desk.locator(f"#agenda-editor li[data-id='{report}'] > ol > li.agenda-edit-row")
+    expect(sub).to_have_count(1)
+    expect(sub).to_contain_text(SUB_ITEM)
+    expect(desk.locator("#agenda-editor > ol > li")).to_have_count(3)
+    expect(desk.locator("#agenda-new-parent")).to_have_value(report)  # for the next sub-item
 
 
 def assert_order(page: Page, expected: list[str]) -> None:

@@ -13,10 +13,11 @@ export function agendaTab(panel, ctx) {
   const state = { selected: null, focus: null, dragged: null, signature: "" };
   const list = h("div", { id: "agenda-editor" });
   const detail = itemDetail(ctx);
+  const adding = addForm(ctx);
   panel.append(
     h("div", { class: "grid-2 agenda-prep" },
       section(t("prep.agenda_title"), "sec-agenda",
-        h("p", { class: "hint" }, t("prep.agenda_hint")), list, addForm(ctx)),
+        h("p", { class: "hint" }, t("prep.agenda_hint")), list, adding.el),
       section(t("prep.item_title"), "sec-agenda-item", detail.el)),
     section(t("prep.definition_title"), "sec-definition", definitionImport(ctx)));
 
@@ -37,6 +38,7 @@ export function agendaTab(panel, ctx) {
         ? itemList(s, items, undefined, hooks)
         : h("p", { class: "muted", id: "agenda-empty" }, t("prep.agenda_empty")));
       refocus(list, state);
+      adding.update(s, items);
     }
     detail.update(s, state.selected ? findItem(s, state.selected) : null);
   }
@@ -147,21 +149,33 @@ async function remove(ctx, state, item) {
   if (ack && state.selected === item.id) state.selected = null;
 }
 
+/** The form that adds an item at the end of the agenda, or a sub-item at the end of one. */
 function addForm(ctx) {
   const title = h("input", { type: "text", id: "agenda-new-title", maxlength: "500", required: true });
   const kind = h("select", { id: "agenda-new-kind", class: "field-input" }, KINDS.map((k) => h("option", { value: k }, tv("agenda.kind", k))));
   const minutes = h("input", { type: "number", id: "agenda-new-minutes", min: "0", max: "1440", value: "10", inputmode: "numeric" });
-  const form = h("form", { class: "form-row", id: "agenda-add-form" },
+  // Sub-items go one level deep (rooms/agenda.py): the choice is a top-level item or none.
+  const parent = h("select", { id: "agenda-new-parent", class: "field-input" });
+  const el = h("form", { class: "form-row", id: "agenda-add-form" },
     h("div", { class: "field" }, h("label", { for: "agenda-new-title" }, t("prep.item_name")), title),
     h("div", { class: "field" }, h("label", { for: "agenda-new-kind" }, t("prep.kind")), kind),
     h("div", { class: "field" }, h("label", { for: "agenda-new-minutes" }, t("prep.minutes")), minutes),
+    h("div", { class: "field" }, h("label", { for: "agenda-new-parent" }, t("prep.parent")), parent),
     h("button", { type: "submit", class: "btn btn-primary", id: "agenda-add" }, t("prep.add")));
-  form.addEventListener("submit", async (e) => {
+  el.addEventListener("submit", async (e) => {
     e.preventDefault();
     const item = { title: title.value.trim(), kind: kind.value, minutes: parseInt(minutes.value, 10) || 0 };
     if (!item.title) { title.focus(); return; }
-    const ack = await run(ctx.client, "agenda.add", { item }, { ok: t("prep.added") });
+    const body = { item };
+    if (parent.value) body.parent = parent.value;
+    const ack = await run(ctx.client, "agenda.add", body, { ok: t("prep.added") });
     if (ack) { title.value = ""; title.focus(); }
   });
-  return form;
+  function update(s, items) {
+    const chosen = parent.value;
+    fill(parent, h("option", { value: "" }, t("prep.top_level")),
+      items.map((item) => h("option", { value: item.id, selected: item.id === chosen },
+        t("prep.row_label", { n: itemNumber(s, item.id), title: item.title }))));
+  }
+  return { el, update };
 }
