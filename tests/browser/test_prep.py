@@ -238,3 +238,45 @@ def test_a_definition_is_imported_into_the_meeting_until_it_opens(
     expect(desk.locator("#definition-error")).to_contain_text("Hội nghị đã khai mạc")
     shot(desk, "prep-definition-refused-1280")
     expect(desk.locator("#agenda-editor > ol > li")).to_have_count(9)
+
+
+def test_a_prepared_poll_is_edited_in_english_and_leaves_the_form_once_opened(
+    new_meeting: Any, open_page: Callable[..., Page], shot: Callable[..., Path],
+) -> None:
+    meeting = new_meeting()
+    meeting.command("agenda.add", {"item": {"id": "5", "title": "Resolution", "kind": "vote"}})
+    meeting.command("poll.create", {"id": "r1", "title": "Adopt the resolution",
+                                    "method": "yes_no_abstain", "agenda_item": "5",
+                                    "rule": "more than 1/2 of valid ballots"})
+    desk = open_page(f"{meeting.secretary_url}?lang=en", SMALL_LAPTOP)
+    expect(desk.locator("#conn")).to_have_attribute("data-status", "online")
+    desk.click("#tab-agenda")
+    expect(desk.locator("label[for=agenda-new-parent]")).to_have_text("Under")
+    expect(desk.locator("#agenda-new-parent option").first).to_have_text("— an item of its own —")
+    row(desk, "Resolution").locator("[data-action=edit]").click()
+    draft = desk.locator("#item-polls li[data-poll=r1]")
+    expect(draft.locator("[data-action=edit]")).to_have_text("Edit")
+    draft.locator("[data-action=edit]").click()
+    heading = desk.locator("#prep-poll-form h5")
+    expect(heading).to_have_text("Edit the prepared vote “Adopt the resolution”")
+    expect(desk.locator("#prep-poll-create")).to_have_text("Save changes")
+    # Cancel leaves the draft as it was and the form for a new poll.
+    desk.click("#prep-poll-cancel-edit")
+    expect(desk.locator("#prep-poll-create")).to_have_text("Prepare")
+    draft.locator("[data-action=edit]").click()
+    desk.fill("#prep-poll-title", "Adopt the amended resolution")
+    desk.locator("#prep-poll-form").scroll_into_view_if_needed()
+    shot(desk, "prep-poll-edit-en-1280")
+    desk.click("#prep-poll-create")
+    expect(draft).to_contain_text("Adopt the amended resolution")
+    # Opened by the chair while the secretary edits it again: the form lets go of it, and
+    # the server would refuse the change anyway.
+    draft.locator("[data-action=edit]").click()
+    expect(desk.locator("#prep-poll-form[data-editing=r1]")).to_be_visible()
+    meeting.import_roster()
+    meeting.command("checkin.manual", {"participant": "DB0004"})
+    meeting.command("meeting.open")
+    meeting.command("poll.open", {"poll": "r1"})
+    expect(desk.locator("#prep-poll-form[data-editing]")).to_have_count(0)
+    expect(draft).to_have_attribute("data-status", "open")
+    expect(draft.locator("[data-action=edit]")).to_have_count(0)

@@ -49,7 +49,7 @@ function pollLine(ctx, p, edit) {
     h("span", { class: "muted small" }, tv("polls.method", p.method), " · ",
       p.secret ? t("polls.secret") : t("prep.named"),
       p.seats ? ` · ${t("prep.seats_n", { n: p.seats })}` : "",
-      labels.length ? ` · ${labels.join(", ")}` : ""),
+      labels.length ? ` · ${labels.join(", ")}` : ""), " ",
     p.status === "draft" ? h("button", { type: "button", class: "btn btn-sm", "data-action": "edit", "aria-label": t("prep.edit_poll_for", { title: p.title }),
       onclick: edit }, t("prep.edit_poll")) : null, " ",
     p.status === "draft" ? h("button", { type: "button", class: "btn btn-sm btn-danger-outline", "aria-label": t("prep.remove_poll_for", { title: p.title }),
