@@ -1,6 +1,6 @@
-"""Every error code the server can send, and every reason a roster row can be refused for,
-has a message in the web views' catalogues, in Vietnamese and in English: a delegate or a
-secretary never reads a bare code or the server's English."""
+"""Every error code the server can send, every reason a roster row can be refused for and
+every event kind a history lists has words in the web views' catalogues, in Vietnamese and
+in English: a delegate or a secretary never reads a bare code or the server's English."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from protocol.errors import ErrorCode
+from protocol.kinds import EVENT_KINDS
 from rooms.roster import RosterReason
 
 I18N = Path(__file__).resolve().parent.parent / "clients" / "web" / "i18n"
@@ -37,3 +38,12 @@ def test_roster_reason_messages_name_the_same_values_in_both_languages() -> None
         key = f"roster.reason.{reason.value}"
         names = [set(re.findall(r"\{(\w+)\}", catalogue[key])) for catalogue in (vi, en)]
         assert names[0] == names[1], key
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_event_kind_has_words_in_the_history(lang: str) -> None:
+    # Every event a tablet receives goes into its history list (clients/web/js/model.js);
+    # one without words there would show its bare kind.
+    catalogue = json.loads((I18N / f"{lang}.json").read_text(encoding="utf-8"))
+    missing = sorted(kind for kind in EVENT_KINDS if not catalogue.get(f"event.{kind}"))
+    assert not missing, f"{lang}.json has no history words for {missing}"
