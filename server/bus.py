@@ -52,8 +52,7 @@ class Bus:
                 await self._task
         if self._pubsub is not None:
             with contextlib.suppress(Exception):
-                # redis-py leaves PubSub.aclose unannotated (Redis.aclose is typed).
-                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+                await self._pubsub.aclose()
 
     async def subscribe(self, meeting_id: str) -> None:
         channel = k(meeting_id, "bus")
@@ -99,8 +98,7 @@ class Bus:
                 self._ready.clear()
                 with contextlib.suppress(Exception):
                     if self._pubsub is not None:
-                        # redis-py leaves PubSub.aclose unannotated (Redis.aclose is typed).
-                        await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+                        await self._pubsub.aclose()
                 await self._clock.sleep(0.5)
 
     async def _dispatch(self, channel: bytes, data: bytes) -> None:
