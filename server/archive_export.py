@@ -2,8 +2,9 @@
 (server/archive_zip.py lists what it holds), added to the archive, and, when the retention
 setting says so, the meeting's live state dropped from Redis afterwards.
 
-The log is read from Redis on the event loop; the minutes, the PDF text and the index are
-made in a worker thread (a congress's minutes take seconds). The archive is written before
+The ZIP is written into a file, not memory: the log page by page as ``log.json`` streams it,
+the minutes (folded from the log read again a page at a time), documents chunk by chunk, all
+in a worker thread (a congress's minutes take seconds). The archive is written before
 anything is dropped, and only a record that was written lets the drop go ahead.
 """
 
@@ -11,9 +12,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+import anyio.from_thread
 import anyio.to_thread
 
 from rooms.definition import dumps_toml
@@ -21,19 +25,20 @@ from rooms.definition_meeting import definition_of
 from rooms.documents import documents_of
 from rooms.lifecycle import Status
 from rooms.minutes_builder import build_minutes
-from rooms.minutes_model import poll_result_rows
+from rooms.minutes_model import Minutes, poll_result_rows
 from rooms.state import MeetingState
 from server.archive_index import Record
 from server.archive_record import MINUTES, SIGNED_MINUTES, document_path
 from server.archive_store import Archive
-from server.archive_zip import pack
+from server.archive_zip import ZipWriter
 from server.definition_import import ARCHIVED
 from server.documents import file_path
 from server.exports import poll_results_csv, render_minutes
-from server.log_export import log_pages
+from server.file_stream import Chunks
+from server.log_export import PAGE, log_pages
 from server.runtime import Runtime
 from server.signing_http import signed_dir
-from server.store import MEETINGS, LogEntry, k
+from server.store import MEETINGS, LogEntry, Store, k
 
 __all__ = ["NotClosed", "archive_of", "archive_meeting", "drop_live_state"]
 
@@ -54,27 +59,44 @@ def _archive_at(data_dir: Path) -> Archive:
     return Archive(data_dir)
 
 
-async def _signed_minutes(rt: Runtime, meeting_id: str) -> bytes | None:
+async def _signed_minutes(rt: Runtime, meeting_id: str) -> Path | None:
     sha = await rt.redis.hget(k(meeting_id, "minutes:signed"), "sha256")
     if not sha:
         return None
     name = sha.decode() if isinstance(sha, bytes) else str(sha)
     path = signed_dir(rt, meeting_id) / f"{name}.pdf"
-    return path.read_bytes() if path.is_file() else None
+    return path if path.is_file() else None
 
 
-def _document_files(rt: Runtime, state: MeetingState) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
+def _documents(rt: Runtime, state: MeetingState) -> dict[str, Path]:
+    files: dict[str, Path] = {}
     for doc in documents_of(state).documents.values():
         for version in doc.versions:
             source = file_path(rt, version.sha256)
             if source.is_file():
-                files[document_path(doc.id, version.n, version.filename)] = source.read_bytes()
+                files[document_path(doc.id, version.n, version.filename)] = source
     return files
 
 
-def _rendered(state: MeetingState, entries: list[LogEntry]) -> dict[str, bytes]:
-    built = build_minutes(entries, final=True, lang="vi")
+def _entries(store: Store, meeting_id: str, until: int) -> Iterator[LogEntry]:
+    """The log up to ``until``, read a page at a time from a worker thread: the minutes fold
+    it once, and a congress's 100k entries are never all in memory."""
+    after = 0
+    while after < until:
+        page = anyio.from_thread.run(functools.partial(
+            store.read_log, meeting_id, after=after, until=until, count=PAGE))
+        if not page:
+            return
+        yield from page
+        after = page[-1].seq
+
+
+def _unnamed_file(directory: Path) -> IO[bytes]:
+    # O_TMPFILE: no name another process could open, 0600, gone when closed or on a crash.
+    return tempfile.TemporaryFile(dir=directory)
+
+
+def _rendered(state: MeetingState, built: Minutes) -> dict[str, bytes]:
     return {
         "definition.toml": dumps_toml(definition_of(state)).encode("utf-8"),
         MINUTES: render_minutes(built, "pdf", "vi"),
@@ -82,33 +104,54 @@ def _rendered(state: MeetingState, entries: list[LogEntry]) -> dict[str, bytes]:
     }
 
 
-async def export_zip(rt: Runtime, meeting_id: str) -> bytes:
-    """The ZIP of a closed meeting (``NotClosed`` otherwise), made off the event loop."""
+async def export_zip(rt: Runtime, meeting_id: str) -> Chunks:
+    """The ZIP of a closed meeting (``NotClosed`` otherwise), written into an unnamed file of
+    the archive's private directory (gone when closed) and open to be sent: the log goes in
+    page by page as ``log.json`` streams it, documents chunk by chunk; the minutes are made
+    in a worker thread."""
     hub = await rt.hubs.get(meeting_id)
     if hub is None or hub.state is None or hub.state.status != Status.CLOSED:
         raise NotClosed(meeting_id)
     state = hub.state
     meta = await rt.store.meta(meeting_id)
     until = int(meta.get("seq", "0"))
-    entries = await rt.store.read_log(meeting_id, until=until)
-    log_json = b"".join([part async for part in log_pages(rt.store, meeting_id,
-                                                          meta["epoch"], until)])
     signed = await _signed_minutes(rt, meeting_id)
+    out = await anyio.to_thread.run_sync(_unnamed_file, archive_of(rt).root)
+    try:
+        writer = ZipWriter(out, meeting_id, rt.clock.now_ms())
+        member = await anyio.to_thread.run_sync(writer.member, "log.json")
+        async for piece in log_pages(rt.store, meeting_id, meta["epoch"], until):
+            await anyio.to_thread.run_sync(member.write, piece)
+        await anyio.to_thread.run_sync(member.close)
 
-    def build() -> bytes:
-        files = {"log.json": log_json, **_rendered(state, entries),
-                 **_document_files(rt, state)}
-        if signed is not None:
-            files[SIGNED_MINUTES] = signed
-        return pack(meeting_id, files, entries[-1].hash, rt.clock.now_ms())
+        def build() -> int:
+            built = build_minutes(_entries(rt.store, meeting_id, until), final=True, lang="vi")
+            for path, data in _rendered(state, built).items():
+                writer.add(path, data)
+            for path, source in _documents(rt, state).items():
+                writer.add_file(path, source)
+            if signed is not None:
+                writer.add_file(SIGNED_MINUTES, signed)
+            writer.finish(built.log.final_hash)
+            size = out.tell()
+            out.seek(0)
+            return size
 
-    return await anyio.to_thread.run_sync(build)
+        return Chunks(out, await anyio.to_thread.run_sync(build))
+    except BaseException:
+        out.close()
+        raise
 
 
 async def archive_meeting(rt: Runtime, meeting_id: str) -> Record:
     """Archive a closed meeting of this server (again: its record is replaced), then drop its
     live state if ``PHONGHOP_ARCHIVE_DROP_LIVE`` is on."""
-    data = await export_zip(rt, meeting_id)
+    chunks = await export_zip(rt, meeting_id)
+    try:
+        # Verifying and indexing read the archive whole (its PDFs' text goes to the index).
+        data = await anyio.to_thread.run_sync(chunks.file.read)
+    finally:
+        chunks.close()
     now = rt.clock.now_ms()
     record = await anyio.to_thread.run_sync(archive_of(rt).add, data, now)
     log.info("meeting %s archived (%d bytes, %s)", meeting_id, len(data), record.status)

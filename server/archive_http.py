@@ -24,6 +24,7 @@ from server.archive_index import Hit, Record
 from server.archive_zip import ArchiveRefused
 from server.auth import TokenError, check_admin
 from server.errors import ApiError
+from server.file_stream import streamed
 from server.http_auth import bearer, require_admin
 
 MAX_IMPORT = 1024**3  # one meeting's ZIP: its documents, minutes and log
@@ -136,10 +137,10 @@ async def archive_now(request: Request) -> JSONResponse:
 
 async def download_zip(request: Request) -> Response:
     record = await _record(request)
-    data = await anyio.to_thread.run_sync(archive_of(runtime(request)).read_zip, record.id)
-    if data is None:
+    chunks = await anyio.to_thread.run_sync(archive_of(runtime(request)).open_zip, record.id)
+    if chunks is None:
         raise ApiError(404, ErrorCode.NOT_FOUND, f"the ZIP of {record.id} is missing")
-    return Response(data, media_type="application/zip", headers={
+    return streamed(chunks, "application/zip", {
         "content-disposition": f'attachment; filename="luu-tru-{record.id}.zip"',
         "cache-control": "no-store"})
 
@@ -149,10 +150,10 @@ async def export_live(request: Request) -> Response:
     await require_admin(request)
     meeting_id = request.path_params["meeting_id"]
     try:
-        data = await export_zip(runtime(request), meeting_id)
+        chunks = await export_zip(runtime(request), meeting_id)
     except NotClosed:
         raise ApiError(409, ErrorCode.INVALID_STATE, "only a closed meeting is exported") from None
-    return Response(data, media_type="application/zip", headers={
+    return streamed(chunks, "application/zip", {
         "content-disposition": f'attachment; filename="luu-tru-{meeting_id}.zip"',
         "cache-control": "no-store"})
 
@@ -163,15 +164,15 @@ async def read_file(request: Request) -> Response:
     path = "/".join(p for p in (params.get("folder"), params["name"]) if p)
     archive = archive_of(runtime(request))
     try:
-        data = await anyio.to_thread.run_sync(archive.read_file, record.id, path)
+        chunks = await anyio.to_thread.run_sync(archive.open_file, record.id, path)
     except ArchiveRefused as exc:
         raise ApiError(500, ErrorCode.CORRUPT, str(exc)) from None
-    if data is None:
+    if chunks is None:
         raise ApiError(404, ErrorCode.NOT_FOUND, f"{record.id} has no file {path}")
     name = path.rsplit("/", 1)[-1]
-    return Response(data, media_type=MEDIA.get(name.rsplit(".", 1)[-1], "application/octet-stream"),
-                    headers={"content-disposition": f'inline; filename="{name}"',
-                             "cache-control": "no-store"})
+    return streamed(chunks, MEDIA.get(name.rsplit(".", 1)[-1], "application/octet-stream"),
+                    {"content-disposition": f'inline; filename="{name}"',
+                     "cache-control": "no-store"})
 
 
 async def import_zip(request: Request) -> JSONResponse:

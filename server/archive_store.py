@@ -9,11 +9,13 @@ Synchronous: the server calls it in a worker thread; ``run.py archive`` calls it
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from server.archive_index import ArchiveIndex, Record
 from server.archive_record import read_record
-from server.archive_zip import SAFE_ID, ArchiveRefused, read_member, unpack
+from server.archive_zip import SAFE_ID, ArchiveRefused, open_member, unpack
+from server.file_stream import Chunks
 from server.private_files import private_dir, replace_private
 
 __all__ = ["Archive", "ArchiveRefused"]
@@ -39,19 +41,21 @@ class Archive:
         self.index.put(record, passages)
         return record
 
-    def read_zip(self, meeting_id: str) -> bytes | None:
+    def open_zip(self, meeting_id: str) -> Chunks | None:
+        """A meeting's kept ZIP, open to be sent in chunks (None if there is none)."""
         try:
-            return self.zip_path(meeting_id).read_bytes()
+            file = self.zip_path(meeting_id).open("rb")
         except (KeyError, FileNotFoundError):
             return None
+        return Chunks(file, os.fstat(file.fileno()).st_size)
 
-    def read_file(self, meeting_id: str, path: str) -> bytes | None:
-        """One file of an archived meeting, as its verified ZIP holds it."""
+    def open_file(self, meeting_id: str, path: str) -> Chunks | None:
+        """One file of an archived meeting, as its verified ZIP holds it, open to be sent."""
         try:
             source = self.zip_path(meeting_id)
         except KeyError:
             return None
-        return read_member(source, path) if source.is_file() else None
+        return open_member(source, path) if source.is_file() else None
 
     def rebuild(self) -> int:
         """Index every kept ZIP again (after restoring a backup without the index)."""

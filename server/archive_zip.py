@@ -15,16 +15,18 @@ import hashlib
 import io
 import json
 import re
+import time
 import zipfile
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from rooms.log_verify import verify_export
+from server.file_stream import CHUNK, Chunks
 
-__all__ = ["FORMAT", "ArchiveRefused", "Unpacked", "pack", "read_member", "unpack"]
+__all__ = ["FORMAT", "ArchiveRefused", "Unpacked", "ZipWriter", "open_member", "unpack"]
 
 FORMAT = "phonghop-archive-v1"
 MANIFEST = "manifest.json"
@@ -33,6 +35,7 @@ LOG = "log.json"
 MAX_UNPACKED = 2 * 1024**3
 MAX_FILES = 5000
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
+_ZIP_EPOCH = 315_532_800  # 1980-01-01 UTC
 SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -52,22 +55,70 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def pack(meeting: str, files: Mapping[str, bytes], final_hash: str, created_at: int) -> bytes:
-    """The ZIP of ``files`` with their manifest. PDFs are stored (already compressed)."""
-    manifest = {
-        "format": FORMAT, "meeting": meeting, "final_hash": final_hash,
-        "hash_algorithm": "sha256-chain-v1", "created_at": created_at,
-        "files": {path: {"sha256": _sha(data), "size": len(data)}
-                  for path, data in sorted(files.items())},
-    }
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zf:
-        zf.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1),
-                    zipfile.ZIP_DEFLATED)
-        for path, data in sorted(files.items()):
-            method = zipfile.ZIP_STORED if path.endswith(".pdf") else zipfile.ZIP_DEFLATED
-            zf.writestr(path, data, method)
-    return out.getvalue()
+class ZipWriter:
+    """A meeting's ZIP written into ``out`` one file at a time, each in pieces as it comes
+    (the log page by page from Redis, a document chunk by chunk from disk), never whole in
+    memory; ``finish`` adds the manifest with every file's SHA-256 and size. PDFs are stored
+    (already compressed), the rest deflated."""
+
+    def __init__(self, out: IO[bytes], meeting: str, created_at: int) -> None:
+        self._zip = zipfile.ZipFile(out, "w")
+        self._meeting, self._created_at = meeting, created_at
+        self._files: dict[str, dict[str, Any]] = {}
+
+    def _info(self, path: str) -> zipfile.ZipInfo:
+        # Every file dated by the export's clock (UTC), not the machine's local time; ZIP
+        # dates start in 1980 (a test clock may start earlier).
+        seconds = max(self._created_at // 1000, _ZIP_EPOCH)
+        info = zipfile.ZipInfo(path, date_time=time.gmtime(seconds)[:6])
+        stored = path.endswith(".pdf")
+        info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+        return info
+
+    def member(self, path: str) -> _Member:
+        return _Member(self._zip.open(self._info(path), "w"), path, self._files)
+
+    def add(self, path: str, data: bytes) -> None:
+        with self.member(path) as member:
+            member.write(data)
+
+    def add_file(self, path: str, source: Path) -> None:
+        with source.open("rb") as file, self.member(path) as member:
+            while chunk := file.read(CHUNK):
+                member.write(chunk)
+
+    def finish(self, final_hash: str) -> None:
+        manifest = {
+            "format": FORMAT, "meeting": self._meeting, "final_hash": final_hash,
+            "hash_algorithm": "sha256-chain-v1", "created_at": self._created_at,
+            "files": dict(sorted(self._files.items())),
+        }
+        self._zip.writestr(self._info(MANIFEST),
+                           json.dumps(manifest, ensure_ascii=False, indent=1))
+        self._zip.close()
+
+
+class _Member:
+    """One file being written; its sum goes to the manifest when it is closed."""
+
+    def __init__(self, out: IO[bytes], path: str, files: dict[str, dict[str, Any]]) -> None:
+        self._out, self._path, self._files = out, path, files
+        self._digest, self._size = hashlib.sha256(), 0
+
+    def write(self, data: bytes) -> None:
+        self._out.write(data)
+        self._digest.update(data)
+        self._size += len(data)
+
+    def close(self) -> None:
+        self._out.close()
+        self._files[self._path] = {"sha256": self._digest.hexdigest(), "size": self._size}
+
+    def __enter__(self) -> _Member:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _open(data: bytes) -> zipfile.ZipFile:
@@ -146,14 +197,30 @@ def unpack(data: bytes) -> Unpacked:
     return Unpacked(str(manifest["meeting"]), manifest, files, log)
 
 
-def read_member(source: Path, path: str) -> bytes | None:
-    """One listed file of a kept archive (None if it holds no such file), checked against its
-    sum: the whole archive was verified when it was added; this read checks only its file."""
-    with zipfile.ZipFile(source) as zf:
+def open_member(source: Path, path: str) -> Chunks | None:
+    """One listed file of a kept archive, open to be sent in chunks (None if it holds no
+    such file). Its sum is checked first, by reading it through once in chunks too: the whole
+    archive was verified when it was added, this read checks only its file, and never holds
+    it whole. The ZIP stays open until it is sent, so a record replaced meanwhile does not
+    change what was checked."""
+    zf = zipfile.ZipFile(source)
+    try:
         entry = _manifest(zf)["files"].get(path)
         if not isinstance(entry, dict):
+            zf.close()
             return None
-        data = zf.read(path)
-    if _sha(data) != entry.get("sha256"):
-        raise ArchiveRefused(f"{path} no longer matches its SHA-256 in the manifest")
-    return data
+        try:
+            digest = hashlib.sha256()
+            with zf.open(path) as member:
+                while chunk := member.read(CHUNK):
+                    digest.update(chunk)
+        except KeyError:
+            raise ArchiveRefused(f"{path} is in the manifest but not in the ZIP") from None
+        except (zipfile.BadZipFile, zlib.error):
+            raise ArchiveRefused(f"{path} is damaged in the ZIP (its CRC does not match)") from None
+        if digest.hexdigest() != entry.get("sha256"):
+            raise ArchiveRefused(f"{path} no longer matches its SHA-256 in the manifest")
+        return Chunks(zf.open(path), zf.getinfo(path).file_size, zf)
+    except BaseException:
+        zf.close()
+        raise
