@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
+import anyio.to_thread
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -20,6 +22,7 @@ from server.errors import ApiError
 from server.http_auth import require_actor, require_admin
 from server.interpreter import Outcome
 from server.join_links import join_token, join_url
+from server.private_files import unnamed_file
 from server.roster_files import parse_roster_file
 from server.runtime import Runtime
 
@@ -46,8 +49,7 @@ def runtime(request: Request) -> Runtime:
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > limit:
+    if _declared(request) > limit:
         raise ApiError(413, ErrorCode.TOO_LARGE, f"body larger than {limit} bytes")
     data = bytearray()
     async for chunk in request.stream():
@@ -55,6 +57,31 @@ async def read_body(request: Request, limit: int) -> bytes:
         if len(data) > limit:
             raise ApiError(413, ErrorCode.TOO_LARGE, f"body larger than {limit} bytes")
     return bytes(data)
+
+
+async def spool_body(request: Request, limit: int, directory: Path) -> IO[bytes]:
+    """The body written into a file without a name in ``directory`` (``O_TMPFILE``: gone when
+    closed), a chunk at a time, and rewound: an upload of a GB is not held in memory."""
+    if _declared(request) > limit:
+        raise ApiError(413, ErrorCode.TOO_LARGE, f"body larger than {limit} bytes")
+    out = await anyio.to_thread.run_sync(unnamed_file, directory)
+    try:
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise ApiError(413, ErrorCode.TOO_LARGE, f"body larger than {limit} bytes")
+            await anyio.to_thread.run_sync(out.write, chunk)
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+    return out
+
+
+def _declared(request: Request) -> int:
+    length = request.headers.get("content-length")
+    return int(length) if length is not None and length.isdigit() else 0
 
 
 async def read_json(request: Request) -> dict[str, Any]:

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import functools
 import logging
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import anyio.from_thread
 import anyio.to_thread
@@ -36,6 +35,7 @@ from server.documents import file_path
 from server.exports import poll_results_csv, render_minutes
 from server.file_stream import Chunks
 from server.log_export import PAGE, log_pages
+from server.private_files import unnamed_file
 from server.runtime import Runtime
 from server.signing_http import signed_dir
 from server.store import MEETINGS, LogEntry, Store, k
@@ -91,11 +91,6 @@ def _entries(store: Store, meeting_id: str, until: int) -> Iterator[LogEntry]:
         after = page[-1].seq
 
 
-def _unnamed_file(directory: Path) -> IO[bytes]:
-    # O_TMPFILE: no name another process could open, 0600, gone when closed or on a crash.
-    return tempfile.TemporaryFile(dir=directory)
-
-
 def _rendered(state: MeetingState, built: Minutes) -> dict[str, bytes]:
     return {
         "definition.toml": dumps_toml(definition_of(state)).encode("utf-8"),
@@ -116,7 +111,7 @@ async def export_zip(rt: Runtime, meeting_id: str) -> Chunks:
     meta = await rt.store.meta(meeting_id)
     until = int(meta.get("seq", "0"))
     signed = await _signed_minutes(rt, meeting_id)
-    out = await anyio.to_thread.run_sync(_unnamed_file, archive_of(rt).root)
+    out = await anyio.to_thread.run_sync(unnamed_file, archive_of(rt).root)
     try:
         writer = ZipWriter(out, meeting_id, rt.clock.now_ms())
         member = await anyio.to_thread.run_sync(writer.member, "log.json")
@@ -148,13 +143,11 @@ async def archive_meeting(rt: Runtime, meeting_id: str) -> Record:
     live state if ``PHONGHOP_ARCHIVE_DROP_LIVE`` is on."""
     chunks = await export_zip(rt, meeting_id)
     try:
-        # Verifying and indexing read the archive whole (its PDFs' text goes to the index).
-        data = await anyio.to_thread.run_sync(chunks.file.read)
+        now = rt.clock.now_ms()
+        record = await anyio.to_thread.run_sync(archive_of(rt).add, chunks.file, now)
     finally:
         chunks.close()
-    now = rt.clock.now_ms()
-    record = await anyio.to_thread.run_sync(archive_of(rt).add, data, now)
-    log.info("meeting %s archived (%d bytes, %s)", meeting_id, len(data), record.status)
+    log.info("meeting %s archived (%d bytes, %s)", meeting_id, chunks.size, record.status)
     if rt.settings.archive_drop_live:
         await drop_live_state(rt, meeting_id)
     return record

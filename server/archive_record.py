@@ -9,6 +9,7 @@ as the server that exported it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,7 +43,7 @@ def _year(state: MeetingState, closed_at: int | None) -> int | None:
     return None
 
 
-def _documents(state: MeetingState, files: dict[str, bytes]) -> tuple[list[dict[str, Any]],
+def _documents(state: MeetingState, files: Mapping[str, bytes]) -> tuple[list[dict[str, Any]],
                                                                        list[Passage]]:
     docs = documents_of(state).documents
     listed: list[dict[str, Any]] = []
@@ -76,7 +77,7 @@ def _feedback(state: MeetingState, listed: list[dict[str, Any]]) -> list[Passage
     return out
 
 
-def _minutes(files: dict[str, bytes]) -> list[Passage]:
+def _minutes(files: Mapping[str, bytes]) -> list[Passage]:
     path = SIGNED_MINUTES if SIGNED_MINUTES in files else MINUTES
     if path not in files:
         return []

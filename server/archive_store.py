@@ -8,15 +8,15 @@ Synchronous: the server calls it in a worker thread; ``run.py archive`` calls it
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
+from typing import IO
 
 from server.archive_index import ArchiveIndex, Record
 from server.archive_record import read_record
-from server.archive_zip import SAFE_ID, ArchiveRefused, open_member, unpack
+from server.archive_zip import SAFE_ID, ArchiveRefused, open_member, unpacked
 from server.file_stream import Chunks
-from server.private_files import private_dir, replace_private
+from server.private_files import copy_private, private_dir
 
 __all__ = ["Archive", "ArchiveRefused"]
 
@@ -32,12 +32,21 @@ class Archive:
             raise KeyError(meeting_id)
         return self.zips / f"{meeting_id}.zip"
 
-    def add(self, data: bytes, archived_at: int) -> Record:
-        """Verify a meeting's ZIP (``ArchiveRefused`` if it is not sound), keep it and index
-        it. A meeting archived again replaces its earlier record."""
-        unpacked = unpack(data)
-        record, passages = read_record(unpacked, hashlib.sha256(data).hexdigest(), archived_at)
-        replace_private(self.zip_path(record.id), data)
+    def add(self, source: IO[bytes], archived_at: int) -> Record:
+        """Verify a meeting's ZIP read from ``source`` (``ArchiveRefused`` if it is not
+        sound), keep it and index it. A meeting archived again replaces its earlier record.
+
+        ``source`` is first copied into a private file of the archive, and that copy, which
+        no one else can change, is what is checked, indexed and kept: a chunk or one file at
+        a time, never the whole ZIP in memory."""
+        incoming, sha256 = copy_private(source, self.zips)
+        try:
+            with unpacked(incoming) as archive:
+                record, passages = read_record(archive, sha256, archived_at)
+            incoming.replace(self.zip_path(record.id))
+        except BaseException:
+            incoming.unlink(missing_ok=True)
+            raise
         self.index.put(record, passages)
         return record
 
@@ -62,6 +71,7 @@ class Archive:
         count = 0
         for path in sorted(self.zips.glob("*.zip")):
             record = self.index.get(path.stem)
-            self.add(path.read_bytes(), record.archived_at if record else 0)
+            with path.open("rb") as source:
+                self.add(source, record.archived_at if record else 0)
             count += 1
         return count

@@ -11,14 +11,14 @@ log does not end in the manifest's final hash.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import io
 import json
 import re
 import time
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -26,7 +26,7 @@ from typing import IO, Any
 from rooms.log_verify import verify_export
 from server.file_stream import CHUNK, Chunks
 
-__all__ = ["FORMAT", "ArchiveRefused", "Unpacked", "ZipWriter", "open_member", "unpack"]
+__all__ = ["FORMAT", "ArchiveRefused", "Unpacked", "ZipWriter", "open_member", "unpacked"]
 
 FORMAT = "phonghop-archive-v1"
 MANIFEST = "manifest.json"
@@ -47,12 +47,27 @@ class ArchiveRefused(ValueError):
 class Unpacked:
     meeting: str
     manifest: dict[str, Any]
-    files: dict[str, bytes]  # path -> bytes, every file but the manifest
+    files: Mapping[str, bytes]  # path -> bytes, every file but the manifest, read when asked
     log: dict[str, Any]  # log.json, parsed and verified
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+class _Members(Mapping[str, bytes]):
+    """The verified files of an open archive, each read from it when asked for: the index
+    reads one PDF at a time, never the whole archive at once."""
+
+    def __init__(self, zf: zipfile.ZipFile, paths: list[str]) -> None:
+        self._zf, self._paths = zf, paths
+
+    def __getitem__(self, path: str) -> bytes:
+        if path not in self._paths:
+            raise KeyError(path)
+        return self._zf.read(path)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
 
 
 class ZipWriter:
@@ -121,13 +136,14 @@ class _Member:
         self.close()
 
 
-def _open(data: bytes) -> zipfile.ZipFile:
+def _open(source: Path) -> zipfile.ZipFile:
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        zf = zipfile.ZipFile(source)
     except zipfile.BadZipFile:
         raise ArchiveRefused("not a ZIP file") from None
     infos = zf.infolist()
     if len(infos) > MAX_FILES or sum(i.file_size for i in infos) > MAX_UNPACKED:
+        zf.close()
         raise ArchiveRefused(f"too large: more than {MAX_FILES} files or "
                              f"{MAX_UNPACKED // 1024**2} MB unpacked")
     return zf
@@ -148,25 +164,31 @@ def _manifest(zf: zipfile.ZipFile) -> dict[str, Any]:
     return manifest
 
 
-def _files(zf: zipfile.ZipFile, listed: Mapping[str, Any]) -> dict[str, bytes]:
+def _sha_of_member(zf: zipfile.ZipFile, path: str) -> str:
+    digest = hashlib.sha256()
+    try:
+        with zf.open(path) as member:
+            while chunk := member.read(CHUNK):
+                digest.update(chunk)
+    except (zipfile.BadZipFile, zlib.error):
+        raise ArchiveRefused(f"{path} is damaged in the ZIP (its CRC does not match)") from None
+    return digest.hexdigest()
+
+
+def _files(zf: zipfile.ZipFile, listed: Mapping[str, Any]) -> _Members:
+    """Every listed file checked against its sum, read through in chunks and not kept."""
     names = {i.filename for i in zf.infolist() if not i.is_dir()} - {MANIFEST}
     if extra := sorted(names - set(listed)):
         raise ArchiveRefused(f"files not in the manifest: {', '.join(extra[:5])}")
-    files: dict[str, bytes] = {}
     for path, entry in listed.items():
         if not _SAFE_PATH.match(path) or ".." in path.split("/"):
             raise ArchiveRefused(f"unsafe file name in the manifest: {path!r}")
         if path not in names:
             raise ArchiveRefused(f"{path} is in the manifest but not in the ZIP")
-        try:
-            data = zf.read(path)
-        except (zipfile.BadZipFile, zlib.error):
-            raise ArchiveRefused(f"{path} is damaged in the ZIP (its CRC does not match)") from None
-        if not isinstance(entry, dict) or _sha(data) != entry.get("sha256"):
+        if not isinstance(entry, dict) or _sha_of_member(zf, path) != entry.get("sha256"):
             raise ArchiveRefused(f"{path} does not match its SHA-256 in the manifest: "
                                  "the file was changed after export")
-        files[path] = data
-    return files
+    return _Members(zf, list(listed))
 
 
 def _verified_log(files: Mapping[str, bytes], manifest: Mapping[str, Any]) -> dict[str, Any]:
@@ -188,13 +210,16 @@ def _verified_log(files: Mapping[str, bytes], manifest: Mapping[str, Any]) -> di
     return log
 
 
-def unpack(data: bytes) -> Unpacked:
-    """The archive's files once every check has passed; else ``ArchiveRefused``."""
-    with _open(data) as zf:
+@contextlib.contextmanager
+def unpacked(source: Path) -> Iterator[Unpacked]:
+    """The archive at ``source`` once every check has passed, open while the block runs (its
+    files are read from it when asked for); else ``ArchiveRefused``. ``source`` must be a file
+    no one else writes: what was checked is what is read."""
+    with _open(source) as zf:
         manifest = _manifest(zf)
         files = _files(zf, manifest["files"])
-    log = _verified_log(files, manifest)
-    return Unpacked(str(manifest["meeting"]), manifest, files, log)
+        log = _verified_log(files, manifest)
+        yield Unpacked(str(manifest["meeting"]), manifest, files, log)
 
 
 def open_member(source: Path, path: str) -> Chunks | None:

@@ -8,14 +8,19 @@ open it. Directories are 0700; one found looser (made by an older version) is ti
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
+from typing import IO
 
-__all__ = ["private_dir", "create_once", "replace_private", "tighten"]
+__all__ = ["private_dir", "copy_private", "create_once", "unnamed_file", "replace_private",
+           "tighten"]
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
+_CHUNK = 1024 * 1024
 
 
 def private_dir(path: Path) -> Path:
@@ -37,6 +42,35 @@ def _write_new(path: Path, data: bytes) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def unnamed_file(directory: Path) -> IO[bytes]:
+    """A file without a name in ``directory`` (``O_TMPFILE`` on Linux; elsewhere unlinked at
+    once), 0600: no path another process could open, gone when closed or if the server dies."""
+    return tempfile.TemporaryFile(dir=directory)
+
+
+def copy_private(source: IO[bytes], directory: Path) -> tuple[Path, str]:
+    """Copy ``source``, from where it stands, into a new file of ``directory`` (0600 from the
+    start, fsynced; a hidden ``.tmp`` name for the caller to rename or remove) a chunk at a
+    time. Its path and the SHA-256 of what was copied."""
+    path = _temp_beside(private_dir(directory) / "incoming")
+    digest = hashlib.sha256()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        while chunk := source.read(_CHUNK):
+            digest.update(chunk)
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view):]
+        os.fsync(fd)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    finally:
+        os.close(fd)
+    return path, digest.hexdigest()
 
 
 def _temp_beside(path: Path) -> Path:

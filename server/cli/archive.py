@@ -35,8 +35,8 @@ def run(args: argparse.Namespace) -> int:
     archive = Archive(Path(args.data_dir))
     if args.action == "import":
         try:
-            data = Path(args.file).read_bytes()
-            record = archive.add(data, int(time.time() * 1000))
+            with Path(args.file).open("rb") as source:
+                record = archive.add(source, int(time.time() * 1000))
         except OSError as exc:
             print(f"Không đọc được / cannot read {args.file}: {exc}", file=sys.stderr)
             return 2
