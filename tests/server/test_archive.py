@@ -224,7 +224,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120)
 
 
-def test_run_py_archive_import_verifies_and_refuses_a_tampered_file(
+def test_run_py_archive_import_verifies_refuses_a_tampered_file_and_rebuilds(
     settings: Settings, admin_headers: dict[str, str], tmp_path: Path
 ) -> None:
     with TestClient(create_app(settings)) as client:
@@ -244,5 +244,16 @@ def test_run_py_archive_import_verifies_and_refuses_a_tampered_file(
     imported = _run("--data-dir", other, "import", str(good))
     assert imported.returncode == 0, imported.stderr
     assert "chain intact" in imported.stdout and meeting in imported.stdout
+    found = _run("--data-dir", other, "search", "nong thon moi")
+    assert found.returncode == 0 and f"{meeting}  document  Báo cáo tổng kết p.2" in found.stdout
+    # After restoring a backup without its index: rebuilt from the kept ZIPs, which stay
+    # byte for byte what they were.
+    kept = Path(other) / "archive" / "meetings" / f"{meeting}.zip"
+    before = kept.read_bytes()
+    (Path(other) / "archive" / "index.sqlite3").unlink()
+    rebuilt = _run("--data-dir", other, "rebuild")
+    assert rebuilt.returncode == 0 and "1 meeting(s) indexed again" in rebuilt.stdout
+    assert kept.read_bytes() == before
+    assert sorted(p.name for p in kept.parent.iterdir()) == [kept.name]
     found = _run("--data-dir", other, "search", "nong thon moi")
     assert found.returncode == 0 and f"{meeting}  document  Báo cáo tổng kết p.2" in found.stdout
