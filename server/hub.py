@@ -12,14 +12,15 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
-from typing import Any, Literal
+from collections.abc import AsyncIterator, Callable, Iterator, Sized
+from typing import Any, Literal, TypeVar
 
-from protocol.codec import Codec, encode, encode_map
+from protocol import pieces
+from protocol.codec import Codec, encode, encode_map, to_wire
 from protocol.messages import Event as WireEvent
 from protocol.messages import Live, Snapshot, Welcome
 from rooms import aggregate
-from rooms.model import Role
+from rooms.model import STAFF, Role
 from rooms.state import MeetingState
 from server import checkpoints
 from server.checkpoints import Policy
@@ -53,7 +54,9 @@ log = logging.getLogger("phonghop.hub")
 # was not enough: it runs one loop iteration, and a command or a /healthz answer takes a
 # dozen (socket, Redis, bus, socket), so each waited a dozen slices (0.3 s measured). The
 # pause is real time, not the hub's clock: it waits for sockets, not for a deadline.
+_T = TypeVar("_T", bound=Sized)
 LOG_PAGE = 200
+PIECES_PAUSE = 64 * 1024  # characters or bytes encoded between two pauses: ~2 ms of JSON
 FOLD_SLICE = 0.01
 FOLD_PAUSE = 0.002
 
@@ -279,10 +282,7 @@ class MeetingHub:
                 )
             )
             if mode == "snapshot":
-                state = aggregate.snapshot(self.state, conn.role, conn.participant_id)
-                conn.send(
-                    encode(Snapshot(self.meeting_id, self.epoch, self.seq, state), conn.codec)
-                )
+                conn.send(await self._snapshot(self.state, conn))
             else:
                 assert position is not None
                 await self._replay(conn, position[1])
@@ -292,6 +292,27 @@ class MeetingHub:
             self.connections[conn.role].add(conn)
             self.metrics.gauges["phonghop_connections"] += 1
             return mode
+
+    async def _snapshot(self, state: MeetingState, conn: Connection) -> Frame:
+        """The connection's snapshot frame. A congress's chair or secretary gets its roster
+        and attendance: made in a worker thread (the state is immutable, and under the lock
+        nothing is folded meanwhile) and encoded in pieces with the loop let go between
+        them. In one step, a chair's of 5,000 delegates held the loop ~75 ms (40 ms making
+        it, 32 ms of JSON), every other tablet of the process waiting."""
+        if len(state.participants) <= pieces.SLICE:
+            body = aggregate.snapshot(state, conn.role, conn.participant_id)
+            return encode(Snapshot(self.meeting_id, self.epoch, self.seq, body), conn.codec)
+        if conn.role in STAFF:
+            body = await asyncio.to_thread(aggregate.snapshot, state, conn.role,
+                                           conn.participant_id)
+        else:
+            # A delegate's is small; thousands connect at once, and a thread each would cost
+            # more than it saves.
+            body = aggregate.snapshot(state, conn.role, conn.participant_id)
+        message = Snapshot(self.meeting_id, self.epoch, self.seq, body)
+        if conn.codec == "msgpack":
+            return b"".join([p async for p in _paced(pieces.msgpack_pieces(to_wire(message)))])
+        return "".join([p async for p in _paced(pieces.json_pieces(to_wire(message)))])
 
     def _resume_mode(self, position: tuple[str, int] | None) -> Literal["replay", "snapshot"]:
         if position is None:
@@ -369,3 +390,14 @@ class MeetingHub:
                     if conn.codec not in frames:
                         frames[conn.codec] = encode(Live(kind, body), conn.codec)
                     conn.send(frames[conn.codec])
+
+
+async def _paced(parts: Iterator[_T]) -> AsyncIterator[_T]:
+    """``parts`` with a pause of the loop after every PIECES_PAUSE of them."""
+    since = 0
+    for part in parts:
+        yield part
+        since += len(part)
+        if since >= PIECES_PAUSE:
+            since = 0
+            await asyncio.sleep(0)
