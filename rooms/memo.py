@@ -15,22 +15,30 @@ from typing import TypeVar
 from rooms.state import MeetingState
 
 T = TypeVar("T")
+A = TypeVar("A")
 _SIZE = 8  # a few meetings served at once by one process
 
 
-def by_state(fn: Callable[[MeetingState], T]) -> Callable[[MeetingState], T]:
-    cache: OrderedDict[int, tuple[MeetingState, T]] = OrderedDict()
+def by_identity(fn: Callable[[A], T]) -> Callable[[A], T]:
+    """``fn`` of an immutable object, computed once per object: a state, or a part of it that
+    events leave as the same object while they do not change it (the roster through every
+    check-in, say)."""
+    cache: OrderedDict[int, tuple[A, T]] = OrderedDict()
 
     @wraps(fn)
-    def cached(state: MeetingState) -> T:
-        hit = cache.get(id(state))
-        # The state is kept in the entry, so its id cannot be reused while cached.
-        if hit is not None and hit[0] is state:
+    def cached(value: A) -> T:
+        hit = cache.get(id(value))
+        # The object is kept in the entry, so its id cannot be reused while cached.
+        if hit is not None and hit[0] is value:
             return hit[1]
-        value = fn(state)
-        cache[id(state)] = (state, value)
+        result = fn(value)
+        cache[id(value)] = (value, result)
         if len(cache) > _SIZE:
             cache.popitem(last=False)
-        return value
+        return result
 
     return cached
+
+
+def by_state(fn: Callable[[MeetingState], T]) -> Callable[[MeetingState], T]:
+    return by_identity(fn)

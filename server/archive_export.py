@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import anyio.from_thread
 import anyio.to_thread
 
 from rooms.definition import dumps_toml
@@ -34,11 +32,11 @@ from server.definition_import import ARCHIVED
 from server.documents import file_path
 from server.exports import poll_results_csv, render_minutes
 from server.file_stream import Chunks
-from server.log_export import PAGE, log_pages
+from server.log_export import entries_from_a_thread, log_pages
 from server.private_files import unnamed_file
 from server.runtime import Runtime
 from server.signing_http import signed_dir
-from server.store import MEETINGS, LogEntry, Store, k
+from server.store import MEETINGS, k
 
 __all__ = ["NotClosed", "archive_of", "archive_meeting", "drop_live_state"]
 
@@ -78,19 +76,6 @@ def _documents(rt: Runtime, state: MeetingState) -> dict[str, Path]:
     return files
 
 
-def _entries(store: Store, meeting_id: str, until: int) -> Iterator[LogEntry]:
-    """The log up to ``until``, read a page at a time from a worker thread: the minutes fold
-    it once, and a congress's 100k entries are never all in memory."""
-    after = 0
-    while after < until:
-        page = anyio.from_thread.run(functools.partial(
-            store.read_log, meeting_id, after=after, until=until, count=PAGE))
-        if not page:
-            return
-        yield from page
-        after = page[-1].seq
-
-
 def _rendered(state: MeetingState, built: Minutes) -> dict[str, bytes]:
     return {
         "definition.toml": dumps_toml(definition_of(state)).encode("utf-8"),
@@ -120,7 +105,8 @@ async def export_zip(rt: Runtime, meeting_id: str) -> Chunks:
         await anyio.to_thread.run_sync(member.close)
 
         def build() -> int:
-            built = build_minutes(_entries(rt.store, meeting_id, until), final=True, lang="vi")
+            built = build_minutes(entries_from_a_thread(rt.store, meeting_id, until), final=True,
+                                  lang="vi")
             for path, data in _rendered(state, built).items():
                 writer.add(path, data)
             for path, source in _documents(rt, state).items():

@@ -8,10 +8,12 @@ UTF-8 as is); ``server/cli/verify.py`` checks an export offline.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import anyio.from_thread
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
@@ -21,7 +23,7 @@ from rooms.model import STAFF
 from server.errors import ApiError
 from server.http_auth import require_actor
 from server.runtime import Runtime
-from server.store import Store
+from server.store import LogEntry, Store
 
 # Entries read, decoded and written per step: ~2 ms of work, ~23 KB of JSON. With 500 a step
 # took up to 50 ms on a busy machine, and /healthz waited for it.
@@ -48,6 +50,22 @@ async def log_pages(store: Store, meeting_id: str, epoch: str, until: int) -> As
         yield (("," if after else "") + ",".join(parts)).encode()
         after, final = page[-1].seq, page[-1].hash
     yield ('],"final_hash":' + _json(final) + "}").encode()
+
+
+def entries_from_a_thread(store: Store, meeting_id: str, until: int | None = None
+                          ) -> Iterator[LogEntry]:
+    """The log (up to seq ``until``, or as it stands), for a worker thread that folds it (the
+    minutes, a quorum at a past moment, an archive): each page is read on the event loop and
+    handed over, so a congress's 100k entries are never all in memory, nor decoded in one
+    step of the loop."""
+    after = 0
+    while until is None or after < until:
+        page = anyio.from_thread.run(functools.partial(
+            store.read_log, meeting_id, after=after, until=until, count=PAGE))
+        if not page:
+            return
+        yield from page
+        after = page[-1].seq
 
 
 async def export_log(request: Request) -> StreamingResponse:

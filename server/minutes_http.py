@@ -9,6 +9,7 @@ No Redis keys of its own: it reads the log (server/store.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Final
 
 from starlette.concurrency import run_in_threadpool
@@ -17,10 +18,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from protocol.errors import ErrorCode
+from rooms.lifecycle import Status
 from rooms.minutes_builder import MinutesError, build_minutes
 from rooms.minutes_model import poll_result_rows
 from rooms.model import STAFF
 from rooms.polls import Poll, polls_of
+from rooms.state import MeetingState
 from server.api import meeting_state, runtime
 from server.errors import ApiError
 from server.exports import (
@@ -32,6 +35,8 @@ from server.exports import (
 )
 from server.exports.tables import named_votes_csv, roll_call_sheet_name
 from server.http_auth import require_actor
+from server.hub import MeetingHub
+from server.log_export import entries_from_a_thread
 from server.store import LogEntry
 
 FORMATS: Final[tuple[MinutesFormat, ...]] = ("docx", "pdf", "md", "json")
@@ -44,14 +49,16 @@ def _lang(request: Request) -> str:
     return lang
 
 
-async def _log(request: Request) -> tuple[str, list[LogEntry]]:
+async def _log(request: Request) -> tuple[MeetingHub, MeetingState,
+                                          Callable[[], Iterator[LogEntry]]]:
+    """The meeting's hub, and its log up to now as a worker thread reads it: a page at a
+    time, so that neither a congress's log nor its decoding sits on the event loop."""
     meeting_id = request.path_params["meeting_id"]
     await require_actor(request, meeting_id, STAFF)
-    await meeting_state(request, meeting_id)
-    entries = await runtime(request).store.read_log(meeting_id)
-    if not entries:
-        raise ApiError(404, ErrorCode.NOT_FOUND, f"no meeting {meeting_id}")
-    return meeting_id, entries
+    hub = await meeting_state(request, meeting_id)
+    store, state = runtime(request).store, hub.state
+    assert state is not None  # meeting_state refuses a hub without one
+    return hub, state, lambda: entries_from_a_thread(store, meeting_id)
 
 
 def _file(data: bytes, ext: str, name: str) -> Response:
@@ -70,11 +77,11 @@ async def minutes(request: Request) -> Response:
     if fmt not in FORMATS:
         raise ApiError(404, ErrorCode.NOT_FOUND, f"minutes come as {', '.join(FORMATS)}")
     lang = _lang(request)
-    meeting_id, entries = await _log(request)
-    closed = any(e.event.kind == "meeting.closed" for e in entries)
+    hub, state, entries = await _log(request)
+    meeting_id, closed = hub.meeting_id, state.status == Status.CLOSED
 
     def render() -> bytes:
-        built = build_minutes(entries, final=closed, lang=lang)
+        built = build_minutes(entries(), final=closed, lang=lang)
         return render_minutes(built, fmt, lang)
 
     try:
@@ -97,10 +104,10 @@ async def results(request: Request) -> Response:
         raise ApiError(422, ErrorCode.BAD_FIELD,
                        "named=POLL is for results.csv; the XLSX has a sheet "
                        "for every named poll")
-    meeting_id, entries = await _log(request)
-
+    hub, state, entries = await _log(request)
+    meeting_id = hub.meeting_id
     if named is not None:
-        poll = polls_of((await meeting_state(request, meeting_id)).state).polls.get(named)
+        poll = polls_of(state).polls.get(named)
         if poll is None:
             raise ApiError(404, ErrorCode.NOT_FOUND, f"no poll {named}")
         if poll.definition.secret:
@@ -110,7 +117,7 @@ async def results(request: Request) -> Response:
         return _file(data, ext, f"ket-qua-{meeting_id}-{named}")
 
     def render() -> bytes:
-        polls = build_minutes(entries, final=False, lang=lang).polls
+        polls = build_minutes(entries(), final=False, lang=lang).polls
         rows = poll_result_rows(polls)
         if ext == "csv":
             return poll_results_csv(rows, lang)
@@ -124,9 +131,9 @@ async def results(request: Request) -> Response:
     return _file(await run_in_threadpool(render), ext, f"ket-qua-{meeting_id}")
 
 
-def _roll_call(entries: list[LogEntry], poll: Poll, lang: str) -> bytes:
+def _roll_call(entries: Callable[[], Iterator[LogEntry]], poll: Poll, lang: str) -> bytes:
     """One named poll's roll call as CSV (the poll's sheet of the XLSX, alone)."""
-    for result in build_minutes(entries, final=False, lang=lang).polls:
+    for result in build_minutes(entries(), final=False, lang=lang).polls:
         if result.poll_id == poll.id:
             return named_votes_csv(result, lang)
     raise ApiError(409, ErrorCode.INVALID_STATE, f"poll {poll.id} has not closed",
