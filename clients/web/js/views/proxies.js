@@ -3,7 +3,8 @@
 // every rule and refuses with `details.reason`; the desk shows that reason as a sentence.
 
 import { h, fill, formatTime } from "../dom.js";
-import { t, tv, getLang, compareNames } from "../i18n.js";
+import { t, tv, getLang, compareNames, fold } from "../i18n.js";
+import { rosterOrder } from "./roster_order.js";
 import { errorText, showError } from "./common.js";
 
 const VOTING = new Set(["chair", "secretary", "delegate"]);
@@ -61,10 +62,14 @@ export function proxyPanel(slot, ctx) {
   if (!ui) {
     const from = h("select", { id: "proxy-from", class: "field-input" });
     const to = h("select", { id: "proxy-to", class: "field-input" });
+    const search = (id, label) => h("input", { type: "search", id, class: "field-input proxy-search",
+      autocomplete: "off", placeholder: t("proxy.search_ph"), "aria-label": label });
+    from._search = search("proxy-from-q", t("proxy.search_from"));
+    to._search = search("proxy-to-q", t("proxy.search_to"));
     const outcome = h("div", { id: "proxy-outcome", "aria-live": "polite" });
     const form = h("form", { class: "form-row", id: "proxy-form" },
-      h("div", { class: "field" }, h("label", { for: "proxy-from" }, t("proxy.from")), from),
-      h("div", { class: "field" }, h("label", { for: "proxy-to" }, t("proxy.to")), to),
+      h("div", { class: "field" }, h("label", { for: "proxy-from" }, t("proxy.from")), from._search, from),
+      h("div", { class: "field" }, h("label", { for: "proxy-to" }, t("proxy.to")), to._search, to),
       h("button", { type: "submit", class: "btn btn-primary", id: "proxy-grant" }, t("proxy.grant")));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
@@ -79,31 +84,55 @@ export function proxyPanel(slot, ctx) {
           h("strong", {}, t("proxy.refused")), " ", proxyRefusal(err, st, body.from, body.to)));
       }
     });
-    ui = { from, to, form, outcome, list: h("div", {}), signature: "" };
+    ui = { from, to, form, outcome, list: h("div", {}), rosterKey: "", voters: [] };
     slot._proxy = ui;
+    for (const select of [from, to]) {
+      select._search.addEventListener("input", () => listOptions(ui, ctx.model.state, select));
+    }
     fill(slot, h("p", { class: "hint" }, t("proxy.hint")), form, outcome, ui.list);
   }
-  // Options change only with the roster and attendance: rebuild them then, keeping the choice.
-  const voters = Object.values(s.participants || {}).filter((p) => VOTING.has(p.role))
-    .sort((a, b) => compareNames(a.full_name, b.full_name));
-  const signature = voters.map((p) => `${p.id}:${statusOf(s, p.id)}`).join(",") + getLang();
-  if (signature !== ui.signature) {
-    ui.signature = signature;
-    const options = (select, first) => {
-      const keep = select.value;
-      // Givers are the ones not present; holders the ones present first, then the rest (the
-      // server says why a grant to someone absent is refused).
-      const present = voters.filter((p) => statusOf(s, p.id) === "present");
-      const others = voters.filter((p) => statusOf(s, p.id) !== "present");
-      const groups = first === "absent" ? [["proxy.group_absent", others], ["proxy.group_present", present]]
-        : [["proxy.group_present", present], ["proxy.group_absent", others]];
-      fill(select, h("option", { value: "" }, t("proxy.choose")),
-        groups.filter(([, people]) => people.length).map(([label, people]) => h("optgroup", { label: t(label) },
-          people.map((p) => h("option", { value: p.id }, `${p.full_name}${p.delegation ? ` — ${p.delegation}` : ""} (${p.id})`)))));
-      select.value = keep;
-    };
-    options(ui.from, "absent");
-    options(ui.to, "present");
+  const order = rosterOrder(s);
+  if (order.key !== ui.rosterKey) {
+    ui.rosterKey = order.key;
+    ui.voters = order.entries.filter((e) => VOTING.has(e.p.role));
   }
+  listOptions(ui, s, ui.from);
+  listOptions(ui, s, ui.to);
   fill(ui.list, h("h3", {}, t("proxy.current")), proxyList(s, ctx, { revoke: true }));
+}
+
+// ---- the two pickers ----------------------------------------------------------------------
+// Givers are listed absent first, holders present first (the server says why a grant to
+// someone absent is refused). Up to LISTED voters fit in a list; a congress's 5,000 do not:
+// a select of 10,000 options took the browser a second to lay out again at every check-in.
+// There the list shows who the search above it finds, at most LISTED of them.
+
+const LISTED = 400;
+
+function listOptions(ui, s, select) {
+  const words = fold(select._search.value).split(" ").filter(Boolean);
+  const all = ui.voters.length <= LISTED && !words.length;
+  const found = all ? ui.voters : words.length
+    ? ui.voters.filter((v) => words.every((w) => v.folded.includes(w))) : [];
+  const present = (v) => statusOf(s, v.p.id) === "present";
+  const first = select === ui.from ? found.filter((v) => !present(v)) : found.filter(present);
+  const then = select === ui.from ? found.filter(present) : found.filter((v) => !present(v));
+  const shown = [...first, ...then].slice(0, LISTED);
+  const hidden = found.length - shown.length;
+  const signature = `${shown.map((v) => `${v.p.id}:${present(v)}`).join(",")}|${hidden}|${words.length}|${getLang()}`;
+  if (signature === select._signature) return;
+  select._signature = signature;
+  const keep = select.value;
+  const groups = [[select === ui.from ? "proxy.group_absent" : "proxy.group_present", first],
+    [select === ui.from ? "proxy.group_present" : "proxy.group_absent", then]];
+  const listed = new Set(shown);
+  fill(select,
+    h("option", { value: "" }, all || words.length ? t("proxy.choose")
+      : t("proxy.type_to_find", { count: ui.voters.length.toLocaleString(getLang()) })),
+    groups.map(([label, people]) => people.filter((v) => listed.has(v)))
+      .map((people, i) => people.length ? h("optgroup", { label: t(groups[i][0]) },
+        people.map(({ p }) => h("option", { value: p.id }, `${p.full_name}${p.delegation ? ` — ${p.delegation}` : ""} (${p.id})`))) : null),
+    hidden > 0 ? h("option", { value: "", disabled: "" }, t("proxy.more", { count: hidden })) : null,
+    words.length && !found.length ? h("option", { value: "", disabled: "" }, t("proxy.nobody")) : null);
+  select.value = shown.some((v) => v.p.id === keep) ? keep : (shown.length === 1 ? shown[0].p.id : "");
 }

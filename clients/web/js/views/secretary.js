@@ -3,7 +3,7 @@
 // a search that ignores diacritics, proxies, feedback and question moderation, downloads.
 
 import { h, fill, toast } from "../dom.js";
-import { t, tv, fold, compareNames, formatNumber } from "../i18n.js";
+import { t, tv, fold, formatNumber } from "../i18n.js";
 import { api, download } from "../api.js";
 import {
   statusBadge, currentItemBlock, quorumBlock, historyList, section, run, showError, meetingTitle,
@@ -16,6 +16,7 @@ import { chairDocuments, documentUpload } from "./documents.js";
 import { feedbackModeration } from "./feedback.js";
 import { questionModeration } from "./questions.js";
 import { proxyPanel } from "./proxies.js";
+import { rosterOrder } from "./roster_order.js";
 import { settingsPanel } from "./settings.js";
 import { signingPanel } from "./signing.js";
 import { devicePairing } from "./pairing.js";
@@ -179,9 +180,15 @@ function rosterTab(panel, ctx) {
 
   const reissue = (p) => reissueLink(ctx, p, (url) => { issued[p.id] = url; renderTable(model.state); });
 
+  let drawn = {};
   function renderTable(s) {
     // Until the links have loaded, a row cannot tell "no link for you" from "not yet".
     if (!s) return;
+    // Attendance updates (a check-in rush) leave the table as it is: redrawn only when the
+    // roster, the search or the links change.
+    const now = { key: rosterOrder(s).key, query, links, issued: JSON.stringify(issued), loaded };
+    if (Object.keys(now).every((k) => now[k] === drawn[k])) return;
+    drawn = now;
     fill(table, ...participantsTable(s, query, { ...links, ...issued }, loaded ? reissue : null));
     badges.update(sortedParticipants(s, query).filter((p) => p.role !== "screen").map((p) => p.id), fold(query) !== "");
   }
@@ -203,10 +210,9 @@ async function reissueLink({ meeting, token }, p, onIssued) {
 }
 
 function sortedParticipants(s, q) {
-  const all = Object.values(s.participants || {});
   const f = fold(q);
-  const hits = f ? all.filter((p) => fold(`${p.full_name} ${p.delegation} ${p.id} ${p.seat}`).includes(f)) : all;
-  return hits.sort((a, b) => compareNames(a.full_name, b.full_name));
+  const { entries } = rosterOrder(s);
+  return (f ? entries.filter((e) => e.folded.includes(f)) : entries).map((e) => e.p);
 }
 
 function participantsTable(s, query, links, reissue) {
