@@ -170,6 +170,8 @@ def _sha_of_member(zf: zipfile.ZipFile, path: str) -> str:
         with zf.open(path) as member:
             while chunk := member.read(CHUNK):
                 digest.update(chunk)
+    except KeyError:
+        raise ArchiveRefused(f"{path} is in the manifest but not in the ZIP") from None
     except (zipfile.BadZipFile, zlib.error):
         raise ArchiveRefused(f"{path} is damaged in the ZIP (its CRC does not match)") from None
     return digest.hexdigest()
@@ -234,16 +236,7 @@ def open_member(source: Path, path: str) -> Chunks | None:
         if not isinstance(entry, dict):
             zf.close()
             return None
-        try:
-            digest = hashlib.sha256()
-            with zf.open(path) as member:
-                while chunk := member.read(CHUNK):
-                    digest.update(chunk)
-        except KeyError:
-            raise ArchiveRefused(f"{path} is in the manifest but not in the ZIP") from None
-        except (zipfile.BadZipFile, zlib.error):
-            raise ArchiveRefused(f"{path} is damaged in the ZIP (its CRC does not match)") from None
-        if digest.hexdigest() != entry.get("sha256"):
+        if _sha_of_member(zf, path) != entry.get("sha256"):
             raise ArchiveRefused(f"{path} no longer matches its SHA-256 in the manifest")
         return Chunks(zf.open(path), zf.getinfo(path).file_size, zf)
     except BaseException:

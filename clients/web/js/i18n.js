@@ -73,7 +73,8 @@ export function compareNames(a, b) {
   return c.compare(ga, gb) || c.compare(a, b);
 }
 
-function lastWord(name) {
+/** The given name: the last word of a Vietnamese personal name. */
+export function lastWord(name) {
   const words = String(name || "").trim().split(/\s+/);
   return words[words.length - 1] || "";
 }

@@ -3,7 +3,7 @@
 // update: a congress's 5,000 names sorted with compareNames took ~200 ms, and a check-in
 // rush brings several updates a second that change attendance, not the roster.
 
-import { collator, fold, getLang } from "../i18n.js";
+import { collator, fold, getLang, lastWord } from "../i18n.js";
 
 let cached = { key: null, entries: [] };
 
@@ -22,9 +22,4 @@ export function rosterOrder(s) {
     cached = { key, entries };
   }
   return cached;
-}
-
-function lastWord(name) {
-  const words = String(name || "").trim().split(/\s+/);
-  return words[words.length - 1] || "";
 }
