@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+import anyio.from_thread
 import anyio.to_thread
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -24,7 +24,6 @@ from server.errors import ApiError
 from server.http_auth import require_actor, require_admin
 from server.interpreter import Outcome
 from server.join_links import join_token, join_url
-from server.private_files import unnamed_file
 from server.roster_files import parse_roster_file
 from server.runtime import Runtime
 
@@ -61,24 +60,31 @@ async def read_body(request: Request, limit: int) -> bytes:
     return bytes(data)
 
 
-async def spool_body(request: Request, limit: int, directory: Path) -> IO[bytes]:
-    """The body written into a file without a name in ``directory`` (``O_TMPFILE``: gone when
-    closed), a chunk at a time, and rewound: an upload of a GB is not held in memory."""
-    if _declared(request) > limit:
-        raise ApiError(413, ErrorCode.TOO_LARGE, f"body larger than {limit} bytes")
-    out = await anyio.to_thread.run_sync(unnamed_file, directory)
-    try:
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise ApiError(413, ErrorCode.TOO_LARGE, f"body larger than {limit} bytes")
-            await anyio.to_thread.run_sync(out.write, chunk)
-        out.seek(0)
-    except BaseException:
-        out.close()
-        raise
-    return out
+class BodyReader:
+    """The request body as a file that a worker thread reads, each chunk as it arrives from
+    the network: an upload goes straight where the reader writes it (an archive's private
+    copy), never into memory or a file of its own first. Longer than ``limit``: ``413``,
+    raised in the reader, which removes what it wrote."""
+
+    def __init__(self, request: Request, limit: int) -> None:
+        if _declared(request) > limit:
+            raise ApiError(413, ErrorCode.TOO_LARGE, f"body larger than {limit} bytes")
+        self._chunks = request.stream()
+        self._limit, self._size = limit, 0
+
+    async def _next(self) -> bytes:
+        async for chunk in self._chunks:
+            if chunk:
+                return chunk
+        return b""
+
+    def read(self, size: int = -1, /) -> bytes:
+        """The next chunk (of whatever size it came in); b"" at the end."""
+        chunk = anyio.from_thread.run(self._next)
+        self._size += len(chunk)
+        if self._size > self._limit:
+            raise ApiError(413, ErrorCode.TOO_LARGE, f"body larger than {self._limit} bytes")
+        return chunk
 
 
 def _declared(request: Request) -> int:

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from protocol.errors import ErrorCode
-from server.api import runtime, spool_body
+from server.api import BodyReader, runtime
 from server.archive_export import NotClosed, archive_meeting, archive_of, export_zip
 from server.archive_index import Hit, Record
 from server.archive_zip import ArchiveRefused
@@ -178,15 +178,12 @@ async def read_file(request: Request) -> Response:
 async def import_zip(request: Request) -> JSONResponse:
     await require_admin(request)
     rt = runtime(request)
-    archive = archive_of(rt)
-    body = await spool_body(request, MAX_IMPORT, archive.root)
+    body = BodyReader(request, MAX_IMPORT)
     try:
-        record = await anyio.to_thread.run_sync(archive.add, body, rt.clock.now_ms())
+        record = await anyio.to_thread.run_sync(archive_of(rt).add, body, rt.clock.now_ms())
     except ArchiveRefused as exc:
         raise ApiError(422, ErrorCode.CORRUPT, f"archive refused: {exc}; nothing was "
                        "imported") from None
-    finally:
-        body.close()
     return JSONResponse(_summary(record), status_code=201)
 
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import IO
 
 from server.archive_index import ArchiveIndex, Record
 from server.archive_record import read_record
 from server.archive_zip import SAFE_ID, ArchiveRefused, open_member, unpacked
 from server.file_stream import Chunks
-from server.private_files import copy_private, private_dir
+from server.private_files import Readable, copy_private, private_dir
 
 __all__ = ["Archive", "ArchiveRefused"]
 
@@ -32,7 +31,7 @@ class Archive:
             raise KeyError(meeting_id)
         return self.zips / f"{meeting_id}.zip"
 
-    def add(self, source: IO[bytes], archived_at: int) -> Record:
+    def add(self, source: Readable, archived_at: int) -> Record:
         """Verify a meeting's ZIP read from ``source`` (``ArchiveRefused`` if it is not
         sound), keep it and index it. A meeting archived again replaces its earlier record.
 

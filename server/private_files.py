@@ -13,7 +13,7 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 __all__ = ["private_dir", "copy_private", "create_once", "unnamed_file", "replace_private",
            "tighten"]
@@ -44,13 +44,17 @@ def _write_new(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
+class Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+
 def unnamed_file(directory: Path) -> IO[bytes]:
     """A file without a name in ``directory`` (``O_TMPFILE`` on Linux; elsewhere unlinked at
     once), 0600: no path another process could open, gone when closed or if the server dies."""
     return tempfile.TemporaryFile(dir=directory)
 
 
-def copy_private(source: IO[bytes], directory: Path) -> tuple[Path, str]:
+def copy_private(source: Readable, directory: Path) -> tuple[Path, str]:
     """Copy ``source``, from where it stands, into a new file of ``directory`` (0600 from the
     start, fsynced; a hidden ``.tmp`` name for the caller to rename or remove) a chunk at a
     time. Its path and the SHA-256 of what was copied."""

@@ -1,11 +1,11 @@
-"""The archive never holds a ZIP whole: an archived meeting's ZIP, one file of it, and a
-closed meeting's ZIP made now are sent in chunks; an import is written to disk as it arrives
-and checked a file at a time, and so is archiving. The server's memory during each stays
-below the size of what it carries. With a 32 MiB scan, the peaks traced were 0.5, 1.1,
-15.7 (the minutes' PDF), 6.1 and 12.4 MiB; with each file read whole, as before, 32.1,
-109.4, 115.6, 141.5 and 141.4 MiB. Measured with tracemalloc, which counts every Python
-allocation of every thread of the process while the app answers one request; the bytes that
-arrive are the file's, and a client that leaves halfway leaves no file open behind it."""
+"""The archive never holds a ZIP whole: an archived meeting's ZIP, one file of it, and a closed
+meeting's ZIP made now are sent in chunks; an import is written to its private copy as it
+arrives and checked a file at a time, and so is archiving. The server's memory during each stays
+below the size of what it carries. With a 32 MiB scan, the peaks traced were 0.5, 1.1, 15.7 (the
+minutes' PDF), 6.1 and 12.4 MiB; with each file read whole, as before, 32.1, 109.4, 115.6, 141.5
+and 141.4 MiB. Measured with tracemalloc, which counts every Python allocation of every thread
+of the process while the app answers one request; the bytes that arrive are the file's, and a
+client that leaves halfway leaves no file open behind it."""
 
 from __future__ import annotations
 
@@ -252,3 +252,25 @@ def test_a_file_changed_in_the_kept_zip_is_refused_before_a_byte_is_sent_and_on_
         assert imported.status_code == 422, imported.text
         assert "does not match its SHA-256" in imported.json()["error"]["message"]
         assert [p.name for p in kept.parent.iterdir()] == [kept.name]
+
+
+@pytest.mark.redis
+def test_an_import_longer_than_the_limit_is_refused_as_it_arrives_and_leaves_nothing(
+    settings: Settings, admin_headers: dict[str, str], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = admin_headers["Authorization"].split()[1]
+    upload = tmp_path / "big.zip"
+    upload.write_bytes(random.Random(3).randbytes(300 * 1024))
+    monkeypatch.setattr("server.archive_http.MAX_IMPORT", 200 * 1024)
+    with TestClient(create_app(settings)) as client:
+        # Sent in chunks with no Content-Length, so only the reader can notice.
+        refused = Download()
+        _get(client, "/api/archive/import", token, refused, upload=upload)
+        assert refused.status == 413
+        declared = client.post("/api/archive/import", content=upload.read_bytes(),
+                               headers={**admin_headers, "Content-Type": "application/zip"})
+        assert declared.status_code == 413
+        assert declared.json()["error"]["code"] == "too_large"
+    meetings = settings.data_dir / "archive" / "meetings"
+    assert list(meetings.iterdir()) == []
