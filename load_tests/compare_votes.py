@@ -26,7 +26,7 @@ import msgpack
 import redis
 
 from load_tests.compare import Column, Compared
-from load_tests.crowd import Options, connect_all, local_host, progress, say
+from load_tests.crowd import Options, connect_all, keepalive_gap, local_host, progress, say
 from load_tests.report import Result, percentiles
 from load_tests.session import Tally
 from load_tests.target import ProcStats, new_run_id
@@ -97,6 +97,7 @@ async def floor_vote_burst(server: PlainServer, opts: Options) -> Result:
     control.casts = False
     try:
         await connect_all(opts, tally, [*voters, control], progress(opts, "connect vote-floor"))
+        keepalive = await keepalive_gap(opts, tally)
         say(opts, f"vote-burst (floor): {n} clients voting")
         stats, redis_stats = ProcStats([server.pid]), ProcStats([server.redis.pid or 0])
         gc.collect()
@@ -131,7 +132,7 @@ async def floor_vote_burst(server: PlainServer, opts: Options) -> Result:
         ).with_server(stats.cpu_s, stats.rss_peak, len(acked))
         result.extra.update(burst_s=round(burst, 2), burst_server_cpu_s=round(stats.cpu_s, 3),
                             burst_redis_cpu_s=round(redis_stats.cpu_s, 3),
-                            ballots_stored=len(stored))
+                            ballots_stored=len(stored), keepalive=keepalive)
         return result
     finally:
         for v in [*voters, control]:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from load_tests.keepalive import Span, quiet_start, wait_quiet
 from load_tests.session import MARK, Session, Tally
 from load_tests.target import Meeting, ProcStats, Target
 from server.progress import ProgressBar
@@ -115,7 +116,9 @@ async def connect_all(
     opts: Options, tally: Tally, sessions: Sequence[Connectable], bar: Callable[[int, int], None]
 ) -> None:
     """Connect every session, ``--connect-concurrency`` at a time; a failed attempt (ports
-    or the listen queue short for a moment) is retried up to five times."""
+    or the listen queue short for a moment) is retried up to five times. When they connected
+    is kept in ``tally.span`` (load_tests/keepalive.py)."""
+    first = time.monotonic()
     gate = asyncio.Semaphore(opts.connect_concurrency)
     done = 0
 
@@ -135,6 +138,28 @@ async def connect_all(
         bar(done, len(sessions))
 
     await asyncio.gather(*(one(s) for s in sessions))
+    tally.span = Span(first, time.monotonic())
+
+
+# Seconds a vote burst needs clear of the server's keepalive waves: the poll's opening and
+# every ballot, with room for a slower machine than this one.
+BURST_ROOM = 5.0
+
+
+async def keepalive_gap(opts: Options, tally: Tally, room: float = BURST_ROOM) -> dict[str, Any]:
+    """Wait until the next ``room`` seconds are clear of the keepalive waves of the crowd's
+    connections (load_tests/keepalive.py); what was done, for the run's JSON."""
+    span = tally.span
+    if span is None:
+        return {}
+    spread = span.last - span.first
+    if quiet_start(span, time.monotonic(), room) is None:
+        say(opts, f"connected over {spread:.1f} s: no gap between keepalive waves to start in")
+        return {"connect_spread_s": round(spread, 2), "gap": False, "waited_s": 0.0}
+    waited = await wait_quiet(span, room)
+    if waited:
+        say(opts, f"waited {waited:.1f} s for a gap between keepalive waves")
+    return {"connect_spread_s": round(spread, 2), "gap": True, "waited_s": round(waited, 2)}
 
 
 async def open_chair(tally: Tally, target: Target, meeting: Meeting) -> Session:

@@ -17,6 +17,7 @@ from typing import Any
 
 import msgpack
 
+from load_tests.keepalive import Span
 from load_tests.wsclient import WSClientProtocol, connect
 
 SUBPROTOCOL = "phonghop.v1.msgpack"
@@ -46,6 +47,7 @@ class Tally:
     errors: dict[str, int] = field(default_factory=dict)
     measuring: bool = True
     on_event: Callable[[Session, dict[str, Any], float], None] | None = None
+    span: Span | None = None  # when the crowd connected (load_tests/keepalive.py)
 
     def count_close(self, code: int | None) -> None:
         self.closes[code] = self.closes.get(code, 0) + 1

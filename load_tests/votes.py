@@ -32,7 +32,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from load_tests.connect import check_in, has_command
-from load_tests.crowd import Options, close_all, make_target, open_crowd, say, target_name
+from load_tests.crowd import (
+    Options,
+    close_all,
+    keepalive_gap,
+    make_target,
+    open_crowd,
+    say,
+    target_name,
+)
 from load_tests.report import Result, percentiles
 from load_tests.session import Session, Tally
 from load_tests.target import ProcStats, new_run_id, server_counters
@@ -284,6 +292,7 @@ async def vote_burst(
         await chair.connect()
         await open_with_poll(opts, chair, sessions, POLL, "Biểu quyết thử tải")
         await asyncio.sleep(SETTLE)
+        keepalive = await keepalive_gap(opts, tally)
         voters = _voters(sessions, tally.run, rng, dropping)
         run = _Burst(voters, n)
         tally.on_event = run.on_event
@@ -359,6 +368,7 @@ async def vote_burst(
             refused=dict(run.refused),
             unacked_at_end=sum(1 for v in voters.values() if not v.receipt and not v.refused),
             result_received=len(run.results),
+            keepalive=keepalive,
         )
         if drop_share:
             result.extra.update(
