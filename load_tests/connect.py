@@ -55,7 +55,8 @@ async def connect_storm(opts: Options) -> Result:
         sessions = await open_crowd(opts, tally, target, meeting, n)
         connected = time.perf_counter() - started
         checkin = has_command("checkin.self")
-        acked, checkin_ms = (0, [])
+        acked = 0
+        checkin_ms: list[float] = []
         if checkin:
             acked, checkin_ms = await check_in(opts, sessions)
         elapsed = time.perf_counter() - started

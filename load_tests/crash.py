@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections import Counter
 from typing import Any
@@ -61,7 +62,7 @@ class ReliableChair:
         except ConnectionError:
             return
         self.sent += 1
-        future.add_done_callback(lambda f, cid=cmd_id: self._answered(cid, f))
+        future.add_done_callback(functools.partial(self._answered, cmd_id))
 
     def _answered(self, cmd_id: str, future: asyncio.Future[dict[str, Any]]) -> None:
         if future.cancelled() or future.exception() is not None:

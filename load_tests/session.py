@@ -32,7 +32,7 @@ class Tally:
     """Counters shared by every session of a run (one event loop, so no locking)."""
 
     run: str = ""
-    latencies_ms: array = field(default_factory=lambda: array("d"))
+    latencies_ms: array[float] = field(default_factory=lambda: array("d"))
     delivered: int = 0  # first receipts of this run's marked events, over all sessions
     events: int = 0  # every event frame received
     gaps: int = 0

@@ -287,7 +287,7 @@ class Target:
 def _listening_pid(port: int) -> int | None:
     with contextlib.suppress(psutil.Error):
         for conn in psutil.net_connections("tcp"):
-            if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port:
+            if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port:
                 return conn.pid
     return None
 

@@ -29,6 +29,7 @@ from protocol.codec import decode_client, encode_ack
 from protocol.commands import validate_command
 from protocol.messages import Cmd
 from rooms import aggregate
+from rooms.aggregate import fold
 from rooms.decision import Context, Decision
 from rooms.model import Command
 from rooms.state import MeetingState
@@ -36,7 +37,7 @@ from server.receipts import Receipts
 from server.sealing import Sealer
 from server.store import Store
 from server.ws_transport import unmasked
-from tests.rooms.test_polls import CHAIR, T0, YNA, fold, given, when, who
+from tests.rooms.test_polls import CHAIR, T0, YNA, given, when, who
 
 MEETING = "m1"
 

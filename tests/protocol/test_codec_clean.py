@@ -11,24 +11,24 @@ from hypothesis import strategies as st
 
 from protocol import limits
 from protocol.codec import clean
-from protocol.errors import ProtocolError
+from protocol.errors import ErrorCode, ProtocolError
 
 
 def rule(value: Any, depth: int = 0) -> Any:
     """Every value checked on its own: the specification ``clean`` must agree with."""
     if depth > limits.MAX_DEPTH:
-        raise ProtocolError("too_large", "deep")
+        raise ProtocolError(ErrorCode.TOO_LARGE, "deep")
     if isinstance(value, list):
         if len(value) > limits.MAX_LIST_ITEMS:
-            raise ProtocolError("too_large", "list")
+            raise ProtocolError(ErrorCode.TOO_LARGE, "list")
         return [rule(v, depth + 1) for v in value]
     if isinstance(value, dict):
         if len(value) > limits.MAX_MAP_ITEMS:
-            raise ProtocolError("too_large", "map")
+            raise ProtocolError(ErrorCode.TOO_LARGE, "map")
         out = {}
         for k, v in value.items():
             if not isinstance(k, str):
-                raise ProtocolError("bad_field", "key")
+                raise ProtocolError(ErrorCode.BAD_FIELD, "key")
             out[rule(k, depth + 1)] = rule(v, depth + 1)  # the value first (Python's order)
         return out
     return scalar(value)
@@ -37,13 +37,13 @@ def rule(value: Any, depth: int = 0) -> Any:
 def scalar(value: Any) -> Any:
     if isinstance(value, str):
         if len(value) > limits.MAX_STRING_CHARS:
-            raise ProtocolError("too_large", "long")
+            raise ProtocolError(ErrorCode.TOO_LARGE, "long")
         return unicodedata.normalize("NFC", value)
     if isinstance(value, int) and not isinstance(value, bool):
         if not -(2**53) <= value <= 2**53:
-            raise ProtocolError("bad_field", "int")
+            raise ProtocolError(ErrorCode.BAD_FIELD, "int")
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        raise ProtocolError("bad_field", "float")
+        raise ProtocolError(ErrorCode.BAD_FIELD, "float")
     return value
 
 

@@ -8,7 +8,8 @@ import pytest
 
 from rooms import agenda
 from rooms.agenda import AgendaError, agenda_of, parse_json, parse_toml
-from rooms.model import Rejected, Role
+from rooms.model import Event, Rejected, Role
+from rooms.state import MeetingState
 from tests.rooms.floor_fixtures import T0, ev, given, opened_meeting, sees, then_apply, when
 
 CONGRESS = resources.files("server").joinpath("assets/demo/congress.toml").read_text("utf-8")
@@ -26,9 +27,9 @@ PLAN = [
 ]
 
 
-def with_plan(*more: object) -> object:
+def with_plan(*more: Event) -> MeetingState:
     items = [i.to_dict() for i in agenda.normalize(PLAN)]
-    return given(*opened_meeting(), ev("agenda.imported", {"items": items}), *more)  # type: ignore[arg-type]
+    return given(*opened_meeting(), ev("agenda.imported", {"items": items}), *more)
 
 
 # ---- parsing ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import pytest
 from rooms import polls
 from rooms.aggregate import authorize, evolve, fold, project, snapshot
 from rooms.ballots import PollSpec, validate_ballot
+from rooms.majority import parse_rule
 from rooms.model import Actor, Command, Event, Rejected, Role
 from rooms.polls import TRANSITIONS, BallotBox, NamedBallot, PollStatus
 from rooms.state import MeetingState
@@ -405,7 +406,7 @@ def test_counters_give_the_same_result_as_the_ballots(seed: int) -> None:
         ballots.append((choice, Decimal(weight)))
         for f in polls.counter_increments(choice, weight):
             counters[f] = counters.get(f, 0) + 1
-    rule = polls.parse_rule("more than 1/2 of valid ballots")
+    rule = parse_rule("more than 1/2 of valid ballots")
     snapshot = {"entitled": Total.of(200, 300), "present": Total.of(150, 250)}
     dealt = polls.ballots_from_counters(spec, counters)
     for choice, _ in dealt:  # every dealt ballot is one the poll would accept (blank: abstain)
