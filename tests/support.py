@@ -16,8 +16,9 @@ from typing import Any
 import httpx
 import msgpack
 import websockets
+from websockets.typing import Subprotocol
 
-SUB = {"json": "phonghop.v1.json", "msgpack": "phonghop.v1.msgpack"}
+SUB = {"json": Subprotocol("phonghop.v1.json"), "msgpack": Subprotocol("phonghop.v1.msgpack")}
 
 
 class GapError(AssertionError):

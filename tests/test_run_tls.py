@@ -80,7 +80,7 @@ def add_delegate(base_url: str, context: ssl.SSLContext) -> tuple[str, str]:
 
 
 async def hello(url: str, token: str, context: ssl.SSLContext, origin: str | None) -> Any:
-    async with websockets.connect(url, ssl=context, subprotocols=[SUB["json"]],  # type: ignore[list-item]
+    async with websockets.connect(url, ssl=context, subprotocols=[SUB["json"]],
                                   origin=origin, compression=None) as ws:  # type: ignore[arg-type]
         await ws.send(json.dumps({"v": 1, "type": "hello", "token": token}))
         return json.loads(await asyncio.wait_for(ws.recv(), 10))

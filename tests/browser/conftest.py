@@ -26,7 +26,14 @@ from typing import Any
 import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
 
 # Assertions wait up to 10 s, not Playwright's 5: on a busy 2-core machine a server, Redis and
 # several Chromium pages share the cores, and a page can take seconds to catch up. A real
@@ -46,9 +53,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     f"--host-resolver-rules=MAP {HALL_HOST} 127.0.0.1",
 ]
-TABLET = {"width": 1024, "height": 1366}
-LAPTOP = {"width": 1440, "height": 900}
-PROJECTOR = {"width": 1920, "height": 1080}
+TABLET: ViewportSize = {"width": 1024, "height": 1366}
+LAPTOP: ViewportSize = {"width": 1440, "height": 900}
+PROJECTOR: ViewportSize = {"width": 1920, "height": 1080}
 
 
 def chromium_path() -> str:
@@ -154,10 +161,10 @@ def new_meeting(admin: httpx.Client, server: Any) -> Callable[..., Meeting]:
 
 
 @pytest.fixture
-def open_page(context: BrowserContext) -> Callable[..., Page]:
+def open_page(context: BrowserContext) -> Iterator[Callable[..., Page]]:
     errors: list[str] = []
 
-    def open_(url: str, viewport: dict[str, int] | None = None) -> Page:
+    def open_(url: str, viewport: ViewportSize | None = None) -> Page:
         page = context.new_page()
         if viewport:
             page.set_viewport_size(viewport)

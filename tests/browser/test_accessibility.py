@@ -16,6 +16,8 @@ from tests.browser.conftest import ADMIN_TOKEN, LAPTOP, PROJECTOR, axe_violation
 from tests.browser.full_meeting import DELEGATE, SCREEN, full_meeting
 from tests.browser.touch_targets import TABLET_LANDSCAPE
 
+OpenPage = Callable[..., Page]  # the open_page fixture
+
 pytestmark = pytest.mark.browser
 
 CHAIR = "DB0001"
@@ -50,7 +52,7 @@ class Findings:
         )
 
 
-def look_at_delegate(meeting: Any, links: dict[str, str], lang: str, open_page: Any,
+def look_at_delegate(meeting: Any, links: dict[str, str], lang: str, open_page: OpenPage,
                      seen: Findings) -> int:
     page = open_page(app_url(meeting, links[DELEGATE], lang), TABLET_LANDSCAPE)
     expect(page.locator("#vote-prompt-title")).to_be_visible()
@@ -66,7 +68,7 @@ def look_at_delegate(meeting: Any, links: dict[str, str], lang: str, open_page: 
     return 3
 
 
-def look_at_chair(meeting: Any, links: dict[str, str], lang: str, open_page: Any,
+def look_at_chair(meeting: Any, links: dict[str, str], lang: str, open_page: OpenPage,
                   seen: Findings) -> int:
     page = open_page(app_url(meeting, links[CHAIR], lang), PROJECTOR)
     expect(page.locator("#chair-docs li[data-doc]")).to_have_count(1)
@@ -75,7 +77,7 @@ def look_at_chair(meeting: Any, links: dict[str, str], lang: str, open_page: Any
     return 1
 
 
-def look_at_secretary(meeting: Any, links: dict[str, str], lang: str, open_page: Any,
+def look_at_secretary(meeting: Any, links: dict[str, str], lang: str, open_page: OpenPage,
                       seen: Findings) -> int:
     page = open_page(app_url(meeting, meeting.secretary_url, lang), LAPTOP)
     tabs = page.locator("[role=tab]")
@@ -90,7 +92,7 @@ def look_at_secretary(meeting: Any, links: dict[str, str], lang: str, open_page:
     return count
 
 
-def look_at_kiosk(meeting: Any, links: dict[str, str], lang: str, open_page: Any,
+def look_at_kiosk(meeting: Any, links: dict[str, str], lang: str, open_page: OpenPage,
                   seen: Findings) -> int:
     page = open_page(app_url(meeting, meeting.secretary_url, lang, view="kiosk"),
                      TABLET_LANDSCAPE)
@@ -103,7 +105,7 @@ def look_at_kiosk(meeting: Any, links: dict[str, str], lang: str, open_page: Any
     return 2
 
 
-def look_at_screen(meeting: Any, links: dict[str, str], lang: str, open_page: Any,
+def look_at_screen(meeting: Any, links: dict[str, str], lang: str, open_page: OpenPage,
                    seen: Findings) -> int:
     page = open_page(app_url(meeting, links[SCREEN], lang), PROJECTOR)
     expect(page.locator("#screen-questions li")).to_have_count(3)
@@ -115,7 +117,7 @@ def look_at_screen(meeting: Any, links: dict[str, str], lang: str, open_page: An
     return 2
 
 
-def look_at_admin(meeting: Any, links: dict[str, str], lang: str, open_page: Any,
+def look_at_admin(meeting: Any, links: dict[str, str], lang: str, open_page: OpenPage,
                   seen: Findings) -> int:
     page = open_page(f"{meeting.base_url}/admin?lang={lang}", PROJECTOR)
     expect(page.locator("#admin-signin-form")).to_be_visible()
@@ -144,7 +146,7 @@ VIEWS: dict[str, Callable[..., int]] = {
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 @pytest.mark.parametrize("view", list(VIEWS))
-def test_no_serious_violations(view: str, lang: str, new_meeting: Any, open_page: Any) -> None:
+def test_no_serious_violations(view: str, lang: str, new_meeting: Any, open_page: OpenPage) -> None:
     meeting, links = full_meeting(new_meeting)
     seen = Findings(view, lang)
     states = VIEWS[view](meeting, links, lang, open_page, seen)

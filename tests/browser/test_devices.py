@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
-from pyzbar.pyzbar import ZBarSymbol, decode  # type: ignore[import-untyped]
+from pyzbar.pyzbar import ZBarSymbol, decode
 
 from tests.browser.conftest import LAPTOP, TABLET
 from tests.browser.test_meeting import badge_token

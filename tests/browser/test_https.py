@@ -26,7 +26,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, expect
-from pyzbar.pyzbar import decode as decode_qr  # type: ignore[import-untyped]
+from pyzbar.pyzbar import decode as decode_qr
 
 from tests.browser.conftest import CHROMIUM_ARGS, HALL_HOST, TABLET, chromium_path
 from tests.conftest import StartServer, free_port

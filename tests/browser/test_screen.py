@@ -8,14 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from tests.browser.conftest import LAPTOP, PROJECTOR, TABLET
 from tests.browser.hall import CANDIDATES, busy_meeting
 
 pytestmark = pytest.mark.browser
 
-SMALL_PROJECTOR = {"width": 1280, "height": 720}
+SMALL_PROJECTOR: ViewportSize = {"width": 1280, "height": 720}
 EXPECTED_MARKS = {"c1": "elected", "c2": "tied", "c3": "tied", "c4": "tied",
                   **{f"c{n}": "not_elected" for n in range(5, len(CANDIDATES) + 1)}}
 
@@ -48,8 +48,13 @@ MUST_SHOW = ["#screen-title", "#screen-status .status", "#screen-item-title", "#
 def marks(page: Page, chart: str) -> dict[str, str]:
     rows = page.locator(f"{chart} .chart-row[data-mark]")
     expect(rows).to_have_count(len(CANDIDATES))
-    return {row.get_attribute("data-option"): row.get_attribute("data-mark")
-            for row in rows.all()}
+    return {attribute(row, "data-option"): attribute(row, "data-mark") for row in rows.all()}
+
+
+def attribute(element: Locator, name: str) -> str:
+    value = element.get_attribute(name)
+    assert value is not None, name
+    return value
 
 
 def test_hall_screen_fits_and_the_result_reads_the_same_everywhere(

@@ -19,7 +19,7 @@ import pytest
 import redis
 import websockets
 
-from tests.support import make_meeting, token_of
+from tests.support import SUB, make_meeting, token_of
 
 pytestmark = [pytest.mark.redis]
 
@@ -69,7 +69,7 @@ class Tablet:
         self.ws: Any = None
 
     async def open(self) -> None:
-        self.ws = await websockets.connect(self.url, subprotocols=["phonghop.v1.json"])  # type: ignore[list-item]
+        self.ws = await websockets.connect(self.url, subprotocols=[SUB["json"]])
 
     async def play(self, frames: list[tuple[str, str]]) -> list[dict[str, Any]]:
         received = []

@@ -16,6 +16,7 @@ import redis
 
 from rooms.model import Role
 from tests.conftest import server_signer
+from tests.redis_bytes import hash_of, stream_of
 from tests.support import Client, make_meeting, token_of
 
 pytestmark = [pytest.mark.redis, pytest.mark.multiprocess]
@@ -108,10 +109,10 @@ async def test_1000_concurrent_check_ins_on_two_processes_are_counted_exactly_on
     assert all("already checked in at" in r["message"] for r in dups)
 
     # Redis: one field per delegate in the guard hash, one check-in per delegate in the log.
-    att = redis_db.hgetall(f"ph:{{{meeting}}}:att")
+    att = hash_of(redis_db, f"ph:{{{meeting}}}:att")
     assert len(att) == n and all(v.startswith(b"present|") for v in att.values())
     checked_in = []
-    for _, fields in redis_db.xrange(f"ph:{{{meeting}}}:log"):
+    for _, fields in stream_of(redis_db, f"ph:{{{meeting}}}:log"):
         event = msgpack.unpackb(fields[b"e"], raw=False)
         if event["kind"] == "attendance.checked_in":
             checked_in.append(event["body"]["participant"])

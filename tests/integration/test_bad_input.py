@@ -13,6 +13,7 @@ import msgpack
 import pytest
 import redis
 import websockets
+from websockets.typing import Subprotocol
 
 from rooms.model import Role
 from tests.conftest import server_signer
@@ -43,7 +44,7 @@ async def raw_session(
     """Send frames, collect replies until the server closes; return (replies, code, reason)."""
     replies: list[Any] = []
     async with websockets.connect(
-        url, subprotocols=[subprotocol], compression=None, max_size=2**22
+        url, subprotocols=[Subprotocol(subprotocol)], compression=None, max_size=2**22
     ) as ws:
         for frame in frames:
             await ws.send(frame)
@@ -120,7 +121,7 @@ async def test_rejected_commands_keep_the_connection_and_change_nothing(
     before = log_length(server, meeting, admin_headers)
     tablet = Client(server.ws_url, meeting, token_of(first(people, "delegate")))
     await tablet.connect()
-    cases = [
+    cases: list[tuple[str, dict[str, Any], str]] = [
         ("meeting.open", {}, "forbidden"),  # a delegate sending a chair's command
         ("meeting.explode", {}, "unknown_kind"),
         ("meeting.adjourn", {"reason": 42}, "bad_field"),

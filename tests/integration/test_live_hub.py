@@ -153,6 +153,7 @@ async def test_slow_consumer_is_cut_off_and_the_hall_keeps_receiving(
     start_server: Any, redis_db: redis.Redis, admin_headers: dict[str, str]
 ) -> None:
     import websockets
+    from websockets.typing import Subprotocol
 
     server = start_server(env={"PHONGHOP_MAX_QUEUE": "32"})
     meeting, people = make_meeting(server.base_url, admin_headers)
@@ -165,7 +166,7 @@ async def test_slow_consumer_is_cut_off_and_the_hall_keeps_receiving(
     # the socket once one frame is buffered, so everything backs up into the server.
     stuck = await websockets.connect(
         f"{server.ws_url}/ws/{meeting}",
-        subprotocols=["phonghop.v1.json"],
+        subprotocols=[Subprotocol("phonghop.v1.json")],
         max_queue=1,
         compression=None,
     )

@@ -104,8 +104,8 @@ def run_meeting(m: Meeting, *, close: bool) -> None:
                                         {"id": "k3", "label": "Ngô Đức Long"}]}, who="S1")
     m.do("poll.open", {"poll": "p2"}, who="C1")
     secret = {"C1": ["k1", "k2"], "S1": ["k1"], "D1": ["k1", "k3"], "D2": ["k2", "k3"]}
-    for voter, choice in secret.items():
-        m.do("ballot.cast", {"poll": "p2", "choice": choice, "ballot_id": uuid.uuid4().hex},
+    for voter, picks in secret.items():
+        m.do("ballot.cast", {"poll": "p2", "choice": picks, "ballot_id": uuid.uuid4().hex},
              who=voter)
     m.do("ballot.cast", {"poll": "p2", "choice": ["k1", "k2"], "ballot_id": uuid.uuid4().hex,
                          "on_behalf_of": "D3"}, who="D1")

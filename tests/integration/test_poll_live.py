@@ -73,7 +73,7 @@ async def test_only_tablets_that_differ_from_the_default_are_told_whom_they_cast
     # The staff have had the count since the first round; the tablets get it 2 s in.
     assert all(progress(t) == [] for t in tablets.values())
     for client in tablets.values():
-        await client.wait_for(lambda c=client: 1 in progress(c), timeout=5)  # type: ignore[misc]
+        await client.wait_for(lambda c=client: 1 in progress(c), timeout=5)
 
     # Back by replay: the opening event is not sent again, the personal message is.
     for pid in (plain, giver):

@@ -22,6 +22,7 @@ import pytest
 import redis
 
 from rooms.polls import receipt_hash
+from tests.redis_bytes import as_bytes, stream_of
 from tests.support import Client
 
 pytestmark = [pytest.mark.redis, pytest.mark.multiprocess]
@@ -171,7 +172,7 @@ async def test_a_burst_through_two_processes_counts_every_ballot_once(
         await screen.wait_for(lambda s=screen: voted(s, "law") == N, timeout=15)
         assert voted(screen, "law") == N and latest(screen, "poll.tally") is None
     assert redis_db.hlen(f"ph:{{{meeting}}}:poll:law:ballots") == N
-    assert not [e for e in redis_db.xrange(f"ph:{{{meeting}}}:log")
+    assert not [e for e in stream_of(redis_db, f"ph:{{{meeting}}}:log")
                 if b"ballot" in msgpack.unpackb(e[1][b"e"], raw=False)["kind"].encode()]
 
     with httpx.Client(base_url=servers[1].base_url, timeout=30) as http:
@@ -180,7 +181,7 @@ async def test_a_burst_through_two_processes_counts_every_ballot_once(
         published = http.get(f"/api/meetings/{meeting}/polls/law",
                              headers={"Authorization": f"Bearer {tokens['V001']}"}).json()
     result = closed["result"]["result"]
-    expected = Counter()
+    expected: Counter[str] = Counter()
     for voter, (choice, _) in counted.items():
         expected[choice] += weight_of(voter)
     got = {row["option"]: Decimal(row["weight"]) for row in result["options"]}
@@ -199,7 +200,7 @@ def dump(r: redis.Redis) -> dict[str, Any]:
     """Every key of the database with its value in storage order, decoded by type."""
     out: dict[str, Any] = {}
     for key in r.scan_iter(count=1000):
-        kind = r.type(key).decode()
+        kind = as_bytes(r.type(key)).decode()
         name = key.decode()
         if kind == "string":
             out[name] = r.get(key)
@@ -213,7 +214,7 @@ def dump(r: redis.Redis) -> dict[str, Any]:
             out[name] = r.lrange(key, 0, -1)
         elif kind == "stream":
             out[name] = [(i, {k: (msgpack.unpackb(v, raw=False) if k in (b"e", b"p") else v)
-                              for k, v in f.items()}) for i, f in r.xrange(key)]
+                              for k, v in f.items()}) for i, f in stream_of(r, key)]
         else:
             raise AssertionError(f"unexpected type {kind} of {name}")
     return out

@@ -7,6 +7,8 @@ Each run starts its own embedded Redis and run.py processes, as `python -m load_
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from typing import Any
 
 import pytest
 
@@ -19,8 +21,8 @@ pytestmark = pytest.mark.multiprocess
 CLIENTS = 50
 
 
-def run(coro: object) -> Result:
-    result = asyncio.run(coro)  # type: ignore[arg-type]
+def run(coro: Coroutine[Any, Any, Result]) -> Result:
+    result = asyncio.run(coro)
     assert isinstance(result, Result)
     assert list(result.to_json())[: len(FIELDS)] == list(FIELDS)
     return result

@@ -25,7 +25,9 @@ MIN = 60_000
 SECRETARY = Actor("S1", Role.SECRETARY)
 
 
-def person(pid: str, name: str, role: str = "delegate", weight: str = "1", **extra: str) -> dict:
+def person(
+    pid: str, name: str, role: str = "delegate", weight: str = "1", **extra: str
+) -> dict[str, str]:
     return {"id": pid, "full_name": name, "role": role, "delegation": extra.get("delegation", ""),
             "title": "", "seat": extra.get("seat", ""), "weight": weight}
 

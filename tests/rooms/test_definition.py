@@ -17,7 +17,7 @@ from rooms.definition import (
     parse,
 )
 from rooms.definition_polls import create_body
-from rooms.polls import parse_definition
+from rooms.poll_definition import parse_definition
 from rooms.settings import DEFAULTS
 from rooms.toml_text import Inline, dumps
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from typing import Any
 
 from protocol.canonical import GENESIS
@@ -47,7 +48,7 @@ def test_one_changed_byte_names_that_event() -> None:
 
 
 def test_each_kind_of_change_is_caught_at_its_event() -> None:
-    changes = {
+    changes: dict[str, Callable[[dict[str, Any]], None]] = {
         "time": lambda e: e.__setitem__("at", e["at"] + 1),
         "actor": lambda e: e.__setitem__("actor", "D4"),
         "kind": lambda e: e.__setitem__("kind", "meeting.adjourned"),

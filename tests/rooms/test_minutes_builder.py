@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -133,7 +134,7 @@ def test_a_secret_poll_lists_nobody_and_no_ballot_reaches_the_minutes() -> None:
     m = full_meeting()
     election = build_minutes(m.entries, final=True).polls[1]
     assert election.secret and election.named_votes == ()
-    data = build_minutes(m.entries, final=True).to_dict()
+    data: dict[str, Any] = build_minutes(m.entries, final=True).to_dict()
     text = json.dumps(data, ensure_ascii=False)
     assert "ballots" not in text and '"voted"' not in text and 'receipts"' not in text
     secret = json.dumps(data["polls"][1], ensure_ascii=False)

@@ -419,7 +419,7 @@ def test_a_roll_call_must_agree_with_the_polls_counts() -> None:
     assert replace(poll, eligible=4, named_votes=(*poll.named_votes, extra)).eligible == 4
     # A list of ballots only (written before non-voters were listed) is not checked so.
     assert replace(poll, eligible=9, named_votes=poll.named_votes[::2]).eligible == 9
-    data = sample(polls=(poll,)).to_dict()
+    data: dict[str, Any] = sample(polls=(poll,)).to_dict()
     data["polls"][0]["eligible"] = 5
     with pytest.raises(ValueError, match="roll call"):
         Minutes.from_dict(data)
@@ -474,7 +474,7 @@ def test_polls_carry_their_log_id_and_older_files_without_it_still_read() -> Non
     from tests.rooms.minutes_fixtures import partial_named_meeting
 
     built = build_minutes(partial_named_meeting().entries, final=True)
-    data = built.to_dict()
+    data: dict[str, Any] = built.to_dict()
     assert [p["poll_id"] for p in data["polls"]] == [p.poll_id for p in built.polls]
     assert all(p.poll_id for p in built.polls)
     assert Minutes.from_dict(data) == built

@@ -12,11 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rooms import aggregate, poll_commands
+from rooms.aggregate import fold
 from rooms.decision import Decision, Guard, Read, Sealed
 from rooms.model import Actor, Command, Event, Rejected
 from rooms.polls import PollStatus, Ticket
 from tests.rooms import contexts
-from tests.rooms.test_polls import CHAIR, ELECTION, YNA, created, fold, opened, who
+from tests.rooms.test_polls import CHAIR, ELECTION, YNA, created, opened, who
 
 NOW = 1_732_000_001_000
 

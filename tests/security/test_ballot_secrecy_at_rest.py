@@ -14,7 +14,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +72,9 @@ class Monitor:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        with self.client.monitor() as m:
+        # redis-py leaves Redis.monitor() unannotated: call it through a typed name.
+        monitor: Callable[[], Any] = self.client.monitor
+        with monitor() as m:
             self._ready.set()
             for event in m.listen():
                 self.lines.append(str(event["command"]))

@@ -45,7 +45,7 @@ def test_a_non_ascii_token_is_a_bad_token_not_a_500(
 
     async def hello() -> tuple[int | None, dict[str, object]]:
         async with websockets.connect(f"{server.ws_url}/ws/{meeting}",
-                                      subprotocols=[SUB["json"]]) as ws:  # type: ignore[list-item]
+                                      subprotocols=[SUB["json"]]) as ws:
             await ws.send(json.dumps({"v": 1, "type": "hello", "token": token}))
             error = json.loads(await ws.recv())
             with pytest.raises(websockets.ConnectionClosed):
@@ -69,7 +69,7 @@ def test_json_nested_100000_deep_is_malformed(
 
     async def deep_frame() -> tuple[int | None, dict[str, object]]:
         async with websockets.connect(f"{server.ws_url}/ws/{meeting}",
-                                      subprotocols=[SUB["json"]]) as ws:  # type: ignore[list-item]
+                                      subprotocols=[SUB["json"]]) as ws:
             await ws.send("[" * 60_000)  # under the 64 KiB frame limit, 60,000 deep
             error = json.loads(await ws.recv())
             with pytest.raises(websockets.ConnectionClosed):

@@ -17,13 +17,13 @@ import pytest
 import redis
 import websockets
 from PIL import Image
-from pyzbar.pyzbar import ZBarSymbol, decode  # type: ignore[import-untyped]
+from pyzbar.pyzbar import ZBarSymbol, decode
 from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.config import Settings
 from tests.conftest import ServerProcess, StartServer
-from tests.support import Client, make_meeting, token_of
+from tests.support import SUB, Client, make_meeting, token_of
 
 pytestmark = [pytest.mark.redis, pytest.mark.multiprocess]
 
@@ -35,7 +35,7 @@ def bearer(token: str) -> dict[str, str]:
 async def close_code_of(server: ServerProcess, meeting: str, token: str) -> tuple[int, str]:
     """Open a socket with ``token``: the close code and error code it is refused with."""
     async with websockets.connect(f"{server.ws_url}/ws/{meeting}",
-                                  subprotocols=["phonghop.v1.json"]) as ws:  # type: ignore[list-item]
+                                  subprotocols=[SUB["json"]]) as ws:
         await ws.send(json.dumps({"v": 1, "type": "hello", "token": token}))
         first = json.loads(await ws.recv())
         with pytest.raises(websockets.ConnectionClosed) as closed:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,15 +46,14 @@ def test_healthz_metrics_and_openapi(settings: Settings, admin_headers: dict[str
         assert 'phonghop_gc_collections_total{generation="2"}' in after
         assert "phonghop_gc_longest_pause_seconds" in after
     # The lifespan removes its collection hook when the app stops.
-    assert all(getattr(cb, "__self__", None) is None or not isinstance(cb.__self__, Metrics)
-               for cb in gc.callbacks)
+    assert all(not isinstance(getattr(cb, "__self__", None), Metrics) for cb in gc.callbacks)
     with TestClient(create_app(settings)) as client:
         spec = client.get("/openapi.json").json()
         assert spec["openapi"].startswith("3.")
         create = spec["paths"]["/api/meetings"]["post"]["requestBody"]["content"]
-        settings = create["application/json"]["schema"]["properties"]["settings"]
-        assert set(settings["properties"]) == set(SETTINGS)
-        assert settings["properties"]["proxy_limit"]["maximum"] == SETTINGS["proxy_limit"].max
+        schema = create["application/json"]["schema"]["properties"]["settings"]
+        assert set(schema["properties"]) == set(SETTINGS)
+        assert schema["properties"]["proxy_limit"]["maximum"] == SETTINGS["proxy_limit"].max
         app = client.app
         routes = {r.path for r in app.routes if isinstance(r, Route)}  # type: ignore[attr-defined]
         documented = set(spec["paths"])
@@ -106,7 +106,7 @@ def test_tokens_are_short_signed_and_scoped() -> None:
     claims = signer.verify(token, now, "mabc123456")
     assert (claims.participant_id, claims.role) == ("DB0001", Role.CHAIR)
     badge = signer.issue("mabc123456", "DB0001", Role.CHAIR, now + 3600, purpose="b")
-    cases = [
+    cases: list[tuple[Callable[[], object], ErrorCode]] = [
         (lambda: signer.verify(token, now, "mother00000"), ErrorCode.WRONG_MEETING),
         (lambda: signer.verify(token, now + 7200, "mabc123456"), ErrorCode.TOKEN_EXPIRED),
         (lambda: Signer(b"x" * 32).verify(token, now), ErrorCode.BAD_TOKEN),

@@ -23,6 +23,7 @@ import anyio
 import pytest
 from PIL import Image
 from starlette.testclient import TestClient
+from starlette.types import Message
 
 from server.app import create_app
 from server.config import Settings
@@ -62,7 +63,7 @@ class Download:
         self.file = save.open("wb") if save else None
         self.leave_after = leave_after
 
-    async def send(self, message: dict[str, Any]) -> None:
+    async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.status = message["status"]
             self.headers = {k.decode(): v.decode() for k, v in message["headers"]}

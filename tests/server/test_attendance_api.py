@@ -28,6 +28,7 @@ from rooms.model import Role
 from server.app import create_app
 from server.config import Settings
 from tests.conftest import server_signer
+from tests.redis_bytes import as_bytes
 
 pytestmark = pytest.mark.redis
 
@@ -132,7 +133,7 @@ def test_a_badge_png_decodes_to_a_token_the_kiosk_accepts_once(
 
     assert desk.log_kinds().count("attendance.checked_in") == 1
     assert redis_db.hkeys(f"ph:{{{desk.id}}}:att") == [b"D1"]
-    assert redis_db.hget(f"ph:{{{desk.id}}}:att", "D1").startswith(b"present|")
+    assert as_bytes(redis_db.hget(f"ph:{{{desk.id}}}:att", "D1")).startswith(b"present|")
 
 
 def test_a_badge_svg_decodes_and_scans_and_a_card_png_decodes(
@@ -344,6 +345,7 @@ def test_attendance_csv_and_xlsx_read_back_with_vietnamese_headers(
 
     xlsx = desk.get("/attendance.xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0] == header
     by_code = {row[0]: row for row in values[1:]}

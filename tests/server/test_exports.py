@@ -696,7 +696,8 @@ def test_poll_results_csv_and_xlsx() -> None:
     assert ws.freeze_panes == "A2" and ws["A1"].font.bold
     values = [c.value for c in ws[2]]
     assert values[5:8] == ["Tán thành", 330, 330]
-    assert float(values[8]) == 95.65 and ws.cell(row=2, column=9).number_format == "0.00"
+    assert isinstance(values[8], float) and values[8] == 95.65
+    assert ws.cell(row=2, column=9).number_format == "0.00"
     assert ws.cell(row=15, column=6).value == "Ngô Thị Huyền Trang"
     assert ws.cell(row=15, column=11).value == "Bằng phiếu"
 

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from protocol.codec import Codec
 from protocol.errors import CloseCode
 from rooms.model import Role
 from server.clock import ManualClock, settle
@@ -164,7 +165,7 @@ async def test_a_full_queue_closes_the_connection_as_a_slow_consumer() -> None:
 
 
 @pytest.mark.parametrize("codec", ["json", "msgpack"])
-async def test_close_after_flush_sends_what_was_queued_first(codec: str) -> None:
+async def test_close_after_flush_sends_what_was_queued_first(codec: Codec) -> None:
     metrics = Metrics()
     order: list[object] = []
 
@@ -178,7 +179,7 @@ async def test_close_after_flush_sends_what_was_queued_first(codec: str) -> None
         send,
         close,
         codec=codec,
-        role=Role.DELEGATE,  # type: ignore[arg-type]
+        role=Role.DELEGATE,
         participant_id="p",
         max_queue=8,
         metrics=metrics,

@@ -13,12 +13,15 @@ from typing import Any
 
 import pytest
 import redis
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from rooms.polls import receipt_hash
 from server.app import create_app
 from server.config import Settings
 from server.poll_keys import PollKeyMissing, PollKeys
+from server.runtime import Runtime
+from tests.redis_bytes import hash_of
 
 pytestmark = pytest.mark.redis
 
@@ -235,7 +238,7 @@ def test_a_secret_election_counts_without_storing_choices_by_voter(
     prefix = f"ph:{{{m.id}}}:poll:e1:"
     assert redis_db.hgetall(prefix + "voters") == {p.encode(): b"1" for p in choices}
     assert not redis_db.exists(prefix + "box") and not redis_db.exists(prefix + "receipts")
-    sealed = redis_db.hgetall(prefix + "sealed")
+    sealed = hash_of(redis_db, prefix + "sealed")
     assert set(sealed) == {p.encode() for p in choices}
     assert len({len(v) for v in sealed.values()}) == 1  # one length, whatever the choice
     for value in sealed.values():
@@ -282,7 +285,9 @@ def test_a_close_whose_poll_key_is_missing_is_refused_and_counts_nothing(
     assert len(mine) == 1
     saved = mine[0].read_bytes()
     mine[0].unlink()  # lost: deleted by hand, or a node without the shared key directory
-    m.client.app.state.runtime.poll_keys.destroy(context)  # and this process's copy
+    assert isinstance(m.client.app, Starlette)
+    runtime: Runtime = m.client.app.state.runtime
+    runtime.poll_keys.destroy(context)  # and this process's copy
     status, err = m.send("C1", "poll.close", {"poll": "e1"})
     assert (status, err["error"]["code"]) == (500, "internal")
     assert "cannot be opened" in err["error"]["message"]

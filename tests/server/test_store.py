@@ -13,10 +13,10 @@ import pytest
 import redis
 
 from protocol.canonical import GENESIS, canonical_bytes, digest, link
-from rooms.decision import Read
+from rooms.decision import Guard, Read
 from rooms.model import ALL_ROLES, STAFF, Event, Role
 from server.app import open_redis
-from server.store import Guard, Store, k
+from server.store import Store, k
 
 pytestmark = pytest.mark.redis
 
