@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from load_tests.keepalive import Span, quiet_start, wait_quiet
+from load_tests.keepalive import Span, quiet_start
 from load_tests.session import MARK, Session, Tally
 from load_tests.target import Meeting, ProcStats, Target
 from server.progress import ProgressBar
@@ -153,12 +153,15 @@ async def keepalive_gap(opts: Options, tally: Tally, room: float = BURST_ROOM) -
     if span is None:
         return {}
     spread = span.last - span.first
-    if quiet_start(span, time.monotonic(), room) is None:
+    now = time.monotonic()
+    start = quiet_start(span, now, room)
+    if start is None:
         say(opts, f"connected over {spread:.1f} s: no gap between keepalive waves to start in")
         return {"connect_spread_s": round(spread, 2), "gap": False, "waited_s": 0.0}
-    waited = await wait_quiet(span, room)
+    waited = start - now
     if waited:
-        say(opts, f"waited {waited:.1f} s for a gap between keepalive waves")
+        say(opts, f"waiting {waited:.1f} s for a gap between keepalive waves")
+        await asyncio.sleep(waited)
     return {"connect_spread_s": round(spread, 2), "gap": True, "waited_s": round(waited, 2)}
 
 

@@ -14,8 +14,6 @@ way: at the first moment with no wave due within ``room`` seconds.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from dataclasses import dataclass
 
 KEEPALIVE_INTERVAL = 20.0
@@ -49,13 +47,3 @@ def quiet_start(span: Span, now: float, room: float,
         if wave_end > start:
             start = wave_end
         k += 1
-
-
-async def wait_quiet(span: Span, room: float) -> float:
-    """Sleep until ``quiet_start``; the seconds waited (0 when there is no gap to wait for)."""
-    now = time.monotonic()
-    start = quiet_start(span, now, room)
-    if start is None or start <= now:
-        return 0.0
-    await asyncio.sleep(start - now)
-    return start - now
