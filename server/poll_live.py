@@ -173,9 +173,9 @@ def _eligibility(
     poll: Poll, conn: Connection, frames: dict[tuple[tuple[str, ...], Codec], Frame]
 ) -> Frame | None:
     assert poll.snapshot is not None
-    mine = tuple(poll.snapshot.cast_by(conn.participant_id))
-    if mine == (conn.participant_id,):
+    if poll.snapshot.casts_own_only(conn.participant_id):
         return None
+    mine = tuple(poll.snapshot.cast_by(conn.participant_id))
     if (mine, conn.codec) not in frames:
         body = {"poll": poll.id, "may_cast_for": list(mine)}
         frames[(mine, conn.codec)] = encode(Live("poll.eligibility", body), conn.codec)

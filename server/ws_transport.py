@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import socket
 import struct
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -35,8 +36,53 @@ READ_AHEAD = 8
 CLOSE_GRACE_SECONDS = 10.0
 
 
+class MessageQueue:
+    """What uvicorn's protocol and the live loop ask of the ``asyncio.Queue`` of received
+    messages (unbounded, one reader at a time), without the rest: a queue also keeps a
+    deque of putters, an Event for ``join`` and their bookkeeping, which every one of a
+    burst's ballots paid for, and which cost each of 5,000 tablets 2 KiB while idle."""
+
+    __slots__ = ("_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: deque[Any] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+
+    def qsize(self) -> int:
+        return len(self._items)
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def put_nowait(self, item: Any) -> None:
+        self._items.append(item)
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def get_nowait(self) -> Any:
+        if not self._items:
+            raise asyncio.QueueEmpty
+        return self._items.popleft()
+
+    async def get(self) -> Any:
+        while not self._items:
+            if self._waiter is not None and not self._waiter.done():
+                raise RuntimeError("a MessageQueue has one reader at a time")
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
+        return self._items.popleft()
+
+
 class FastWebSocketProtocol(WebSocketsSansIOProtocol):
     on_resume: Callable[[], None] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # uvicorn calls put_nowait, get and empty, which MessageQueue has.
+        self.queue = MessageQueue()  # type: ignore[assignment]
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)

@@ -3,6 +3,7 @@ protocol object would have written for each connection."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import cast
 
 import pytest
@@ -15,7 +16,7 @@ from websockets.protocol import CLOSING, OPEN
 from websockets.server import ServerProtocol
 from websockets.uri import parse_uri
 
-from server.ws_transport import DirectSink, FastWebSocketProtocol, unmasked
+from server.ws_transport import DirectSink, FastWebSocketProtocol, MessageQueue, unmasked
 
 
 class Written:
@@ -107,3 +108,39 @@ def test_every_length_encoding_is_the_protocols(size: int) -> None:
     # Each side of the 7-bit, 16-bit and 64-bit lengths; the text in 2-byte characters.
     for frame in (b"\xff" * size, "ư" * (size // 2)):
         assert unmasked(frame) == as_websockets_frames_it(frame)
+
+
+async def test_the_message_queue_hands_messages_over_in_order_and_wakes_its_reader() -> None:
+    queue = MessageQueue()
+    with pytest.raises(asyncio.QueueEmpty):
+        queue.get_nowait()
+    reader = asyncio.ensure_future(queue.get())
+    await asyncio.sleep(0)
+    assert not reader.done()  # waits for a message
+    queue.put_nowait("a")
+    queue.put_nowait("b")
+    assert await reader == "a"
+    assert (queue.qsize(), queue.empty()) == (1, False)
+    assert queue.get_nowait() == "b"
+    assert queue.empty()
+
+
+async def test_a_cancelled_read_takes_nothing_and_the_next_reader_gets_the_message() -> None:
+    queue = MessageQueue()
+    first = asyncio.ensure_future(queue.get())
+    await asyncio.sleep(0)
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    queue.put_nowait("m")  # the cancelled reader's wait is not woken and takes nothing
+    assert await asyncio.wait_for(queue.get(), 1) == "m"
+
+
+async def test_the_message_queue_refuses_a_second_reader_rather_than_starve_one() -> None:
+    queue = MessageQueue()
+    first = asyncio.ensure_future(queue.get())
+    await asyncio.sleep(0)
+    with pytest.raises(RuntimeError, match="one reader"):
+        await queue.get()
+    queue.put_nowait("m")
+    assert await first == "m"
