@@ -27,17 +27,19 @@ class GuardBatcher:
         self.store = store
         self.metrics = metrics
         self._waiting: dict[str, list[_Item]] = {}
-        self._running: set[str] = set()
+        # The loop of each meeting's running drain. A write that joins one takes its loop
+        # from here: asyncio.get_running_loop() costs a getpid() system call on Python 3.11.
+        self._running: dict[str, asyncio.AbstractEventLoop] = {}
 
     def submit(self, meeting_id: str, guards: Sequence[Guard]) -> asyncio.Future[AppendResult]:
         """The write's result, to await. A future, not a coroutine: each of a burst's
         ballots waits through one frame fewer."""
-        loop = asyncio.get_running_loop()
+        loop = self._running.get(meeting_id)
+        if loop is None:
+            loop = self._running[meeting_id] = asyncio.get_running_loop()
+            loop.create_task(self._drain(meeting_id))
         future: asyncio.Future[AppendResult] = loop.create_future()
         self._waiting.setdefault(meeting_id, []).append((guards, future))
-        if meeting_id not in self._running:
-            self._running.add(meeting_id)
-            loop.create_task(self._drain(meeting_id))
         return future
 
     async def _drain(self, meeting_id: str) -> None:
@@ -46,7 +48,7 @@ class GuardBatcher:
                 for start in range(0, len(items), MAX_BATCH):
                     await self._run(meeting_id, items[start : start + MAX_BATCH])
         finally:
-            self._running.discard(meeting_id)
+            del self._running[meeting_id]
 
     async def _run(self, meeting_id: str, items: list[_Item]) -> None:
         if self.metrics is not None:

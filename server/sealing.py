@@ -9,11 +9,15 @@ the same value differ (fresh nonce), so equal choices do not show as equal ciphe
 Layout: ``version (1) | nonce (12) | ciphertext (size + 1) | tag (16)``. The padding is
 ISO/IEC 7816-4 (``0x80`` then zeros), so any bytes, trailing zeros included, round-trip.
 A random 96-bit nonce is safe for 2**32 seals under one key; a key per poll keeps far below.
+Nonces are drawn from the OS 256 at a time (``_Nonces``): one ``getrandom`` call for every
+256 ballots of a burst rather than one each, under a lock, and a forked child never uses what
+its parent drew.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -23,6 +27,35 @@ __all__ = ["SealingError", "Sealer", "sealed_length"]
 _VERSION = b"\x01"
 _NONCE = 12
 _TAG = 16
+
+
+_BATCH = 256
+
+
+class _Nonces:
+    """Random nonces from the OS, drawn in batches and handed out once each."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._drawn = b""
+        self._at = 0
+
+    def take(self) -> bytes:
+        with self._lock:
+            at = self._at
+            if at >= len(self._drawn):
+                self._drawn, at = os.urandom(_NONCE * _BATCH), 0
+            self._at = at + _NONCE
+            return self._drawn[at : at + _NONCE]
+
+    def forget(self) -> None:
+        """Drop what was drawn and not used: a forked child must draw its own."""
+        self._lock = threading.Lock()
+        self._drawn, self._at = b"", 0
+
+
+_NONCES = _Nonces()
+os.register_at_fork(after_in_child=_NONCES.forget)
 
 
 class SealingError(ValueError):
@@ -46,7 +79,7 @@ class Sealer:
         if len(plaintext) > size:
             raise SealingError(f"{len(plaintext)} bytes do not fit in a seal of size {size}")
         padded = plaintext + b"\x80" + bytes(size - len(plaintext))
-        nonce = os.urandom(_NONCE)
+        nonce = _NONCES.take()
         return _VERSION + nonce + self._aead.encrypt(nonce, padded, _VERSION + context)
 
     def open(self, sealed: bytes, *, context: bytes) -> bytes:

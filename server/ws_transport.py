@@ -42,10 +42,13 @@ class MessageQueue:
     deque of putters, an Event for ``join`` and their bookkeeping, which every one of a
     burst's ballots paid for, and which cost each of 5,000 tablets 2 KiB while idle."""
 
-    __slots__ = ("_items", "_waiter")
+    __slots__ = ("_items", "_loop", "_waiter")
 
-    def __init__(self) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._items: deque[Any] = deque()
+        # The protocol's loop, kept: asyncio.get_running_loop() costs a getpid() system call
+        # on Python 3.11, once for every message.
+        self._loop = loop
         self._waiter: asyncio.Future[None] | None = None
 
     def qsize(self) -> int:
@@ -71,7 +74,7 @@ class MessageQueue:
         while not self._items:
             if self._waiter is not None and not self._waiter.done():
                 raise RuntimeError("a MessageQueue has one reader at a time")
-            self._waiter = asyncio.get_running_loop().create_future()
+            self._waiter = self._loop.create_future()
             await self._waiter
         return self._items.popleft()
 
@@ -82,7 +85,7 @@ class FastWebSocketProtocol(WebSocketsSansIOProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # uvicorn calls put_nowait, get and empty, which MessageQueue has.
-        self.queue = MessageQueue()  # type: ignore[assignment]
+        self.queue = MessageQueue(self.loop)  # type: ignore[assignment]
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)

@@ -3,9 +3,11 @@ have the same length for one size."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from server.sealing import Sealer, SealingError, sealed_length
+from server.sealing import _NONCES, Sealer, SealingError, _Nonces, sealed_length
 
 KEY = bytes(range(32))
 CONTEXT = b"m0000000001|p1"
@@ -63,3 +65,38 @@ def test_a_value_longer_than_the_size_is_an_error() -> None:
 def test_the_key_must_be_256_bits() -> None:
     with pytest.raises(ValueError):
         Sealer(b"short")
+
+
+def test_nonces_drawn_in_batches_are_never_handed_out_twice() -> None:
+    sealer = Sealer(b"k" * 32)
+    seals = [sealer.seal(b"yes", context=b"m|p", size=8) for _ in range(3 * 256 + 5)]
+    nonces = {s[1:13] for s in seals}
+    assert len(nonces) == len(seals)  # across three refills of the batch
+    assert all(sealer.open(s, context=b"m|p") == b"yes" for s in seals[250:262])
+
+
+def test_a_forked_child_draws_its_own_nonces() -> None:
+    nonces = _Nonces()
+    first = nonces.take()
+    nonces.forget()  # what os.register_at_fork runs in the child
+    drawn_in_child = nonces.take()
+    assert drawn_in_child != first
+    # The parent's batch was dropped: the child's next nonce starts a fresh draw.
+    assert nonces._at == len(drawn_in_child)
+
+
+# Python 3.12 warns of fork() in a process with threads; the child here only writes and exits.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_real_fork_does_not_reuse_the_parents_next_nonce() -> None:
+    nonces = _NONCES
+    nonces.take()  # the parent holds a drawn batch
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its first nonce, to the parent, then out
+        os.write(write, nonces.take())
+        os._exit(0)
+    os.close(write)
+    child = os.read(read, 64)
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert len(child) == 12 and child != nonces.take()

@@ -111,7 +111,7 @@ def test_every_length_encoding_is_the_protocols(size: int) -> None:
 
 
 async def test_the_message_queue_hands_messages_over_in_order_and_wakes_its_reader() -> None:
-    queue = MessageQueue()
+    queue = MessageQueue(asyncio.get_running_loop())
     with pytest.raises(asyncio.QueueEmpty):
         queue.get_nowait()
     reader = asyncio.ensure_future(queue.get())
@@ -126,7 +126,7 @@ async def test_the_message_queue_hands_messages_over_in_order_and_wakes_its_read
 
 
 async def test_a_cancelled_read_takes_nothing_and_the_next_reader_gets_the_message() -> None:
-    queue = MessageQueue()
+    queue = MessageQueue(asyncio.get_running_loop())
     first = asyncio.ensure_future(queue.get())
     await asyncio.sleep(0)
     first.cancel()
@@ -137,7 +137,7 @@ async def test_a_cancelled_read_takes_nothing_and_the_next_reader_gets_the_messa
 
 
 async def test_the_message_queue_refuses_a_second_reader_rather_than_starve_one() -> None:
-    queue = MessageQueue()
+    queue = MessageQueue(asyncio.get_running_loop())
     first = asyncio.ensure_future(queue.get())
     await asyncio.sleep(0)
     with pytest.raises(RuntimeError, match="one reader"):
