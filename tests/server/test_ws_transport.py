@@ -4,7 +4,7 @@ protocol object would have written for each connection."""
 from __future__ import annotations
 
 import asyncio
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from hypothesis import given, settings
@@ -144,3 +144,84 @@ async def test_the_message_queue_refuses_a_second_reader_rather_than_starve_one(
         await queue.get()
     queue.put_nowait("m")
     assert await first == "m"
+
+
+class _Transport:
+    """What uvicorn's protocol asks of a socket's transport; records pauses of reading."""
+
+    def __init__(self) -> None:
+        self.out = bytearray()
+        self.paused = False
+        self.pauses = 0
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        return {"peername": ("127.0.0.1", 50000), "sockname": ("127.0.0.1", 8000)}.get(
+            name, default)
+
+    def write(self, data: bytes) -> None:
+        self.out += data
+
+    def pause_reading(self) -> None:
+        self.paused, self.pauses = True, self.pauses + 1
+
+    def resume_reading(self) -> None:
+        self.paused = False
+
+    def is_closing(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+async def test_a_flooding_client_is_read_no_further_than_the_read_ahead() -> None:
+    """A tablet that sends frames faster than its live loop takes them: the socket stops
+    being read once READ_AHEAD messages wait, and is read again once they are taken."""
+    from uvicorn.config import Config
+    from uvicorn.server import ServerState
+    from websockets.client import ClientProtocol as Client
+    from websockets.protocol import CONNECTING
+
+    from server.ws_transport import READ_AHEAD
+
+    parked = asyncio.get_running_loop().create_future()
+
+    async def app(scope: object, receive: Any, send: Any) -> None:
+        await receive()  # websocket.connect
+        await send({"type": "websocket.accept"})
+        await parked
+
+    config = Config(app=app, lifespan="off", ws_per_message_deflate=False)
+    config.load()
+    proto = FastWebSocketProtocol(config, ServerState(), {}, _loop=asyncio.get_running_loop())
+    transport = _Transport()
+    proto.connection_made(transport)  # type: ignore[arg-type]
+    hello = Client(parse_uri("ws://127.0.0.1:8000/ws/m1"), state=CONNECTING)
+    hello.send_request(hello.connect())
+    proto.data_received(b"".join(hello.data_to_send()))
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert proto.handshake_complete and proto.queue.empty()  # the app took the connect
+
+    client = Client(parse_uri("ws://127.0.0.1:8000/ws/m1"), state=OPEN)
+    for n in range(3 * READ_AHEAD):
+        client.send_binary(b"frame %d" % n)
+    proto.data_received(b"".join(client.data_to_send()))  # one read: all frames at once
+    assert transport.paused and transport.pauses == 1
+    assert proto.queue.qsize() == 3 * READ_AHEAD  # already read, kept in order, not dropped
+
+    taken = [(await proto.next_message())["bytes"] for _ in range(3 * READ_AHEAD)]
+    assert taken == [b"frame %d" % n for n in range(3 * READ_AHEAD)]
+    assert not transport.paused  # drained: read again
+
+    for n in range(READ_AHEAD - 1):  # fewer than the read-ahead: reading goes on
+        client.send_binary(b"more %d" % n)
+        proto.data_received(b"".join(client.data_to_send()))
+    assert not transport.paused and transport.pauses == 1
+    client.send_binary(b"one too many")
+    proto.data_received(b"".join(client.data_to_send()))
+    assert transport.paused and transport.pauses == 2
+    parked.set_result(None)  # the app ends
+    proto.connection_lost(None)
+    for _ in range(10):
+        await asyncio.sleep(0)
